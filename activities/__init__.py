@@ -1,0 +1,1 @@
+"""Temporal activities: one module per stage, each a thin adapter around plain functions."""

@@ -1,0 +1,223 @@
+"""ReferralWorkflow: one durable workflow per referral (workflow id = referral id).
+
+Exposes:
+- update `apply_event` (validated against the state machine of referral.states and the caller's side);
+- queries `status`, `history`, `available_actions`.
+Stages run as activities: intake validation (CPU queue) → OCR (GPU queue). Later stages (summary, review,
+delivery, 회송) are added by their own issues.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from datetime import datetime, timedelta
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ActivityError, ApplicationError, CancelledError
+
+with workflow.unsafe.imports_passed_through():
+    from activities.intake import IntakeActivities, VerifyDocumentsInput
+    from activities.ocr import OcrActivities, OcrDocumentInput
+    from referral.models import Side
+    from referral.search_attributes import (
+        RECEIVING_ORG,
+        REFERRAL_DUE_TIME,
+        REFERRAL_PRIORITY,
+        REFERRAL_STAGE,
+        REFERRAL_STATUS,
+        REFERRING_ORG,
+    )
+    from referral.states import (
+        TERMINAL_STATES,
+        ReferralEvent,
+        ReferralState,
+        TransitionRefused,
+        available_events,
+        check_event,
+    )
+    from referral.workflow_io import (
+        EventRequest,
+        OcrSummary,
+        ProcessingStage,
+        ReferralStatus,
+        ReferralWorkflowInput,
+        TransitionRecord,
+    )
+
+# The accept/decline clock starts at receipt and keeps running through review and information requests.
+_CLOCK_CONTINUES = {ReferralState.UNDER_REVIEW, ReferralState.INFO_REQUESTED}
+_DOCUMENT_ERRORS = ["DocumentRejected", "DocumentMissing", "IntegrityError", "ObjectNotFound"]
+
+
+@workflow.defn
+class ReferralWorkflow:
+    @workflow.init
+    def __init__(self, inp: ReferralWorkflowInput) -> None:
+        self._referral = inp.referral
+        self._settings = inp.settings
+        self._state = ReferralState.DRAFT
+        self._stage = ProcessingStage.SUBMITTED
+        self._stage_error: str | None = None
+        self._history: list[TransitionRecord] = []
+        self._ocr: list[OcrSummary] = []
+        self._due_at: datetime | None = None
+
+    @workflow.run
+    async def run(self, inp: ReferralWorkflowInput) -> ReferralStatus:
+        self._restart_clock()
+        self._mirror_search_attributes()
+        documents = asyncio.create_task(self._process_documents())
+        await workflow.wait_condition(lambda: self._state in TERMINAL_STATES)
+        if not documents.done():
+            documents.cancel()  # a closed referral needs no OCR
+        with contextlib.suppress(asyncio.CancelledError):
+            await documents
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        return self.status()
+
+    # ---- stages -------------------------------------------------------------------------------------------
+    async def _process_documents(self) -> None:
+        try:
+            await workflow.execute_activity_method(
+                IntakeActivities.verify_documents,
+                VerifyDocumentsInput(documents=self._referral.documents),
+                start_to_close_timeout=timedelta(minutes=5),
+                retry_policy=RetryPolicy(
+                    initial_interval=timedelta(seconds=1),
+                    maximum_interval=timedelta(seconds=30),
+                    maximum_attempts=10,
+                    non_retryable_error_types=_DOCUMENT_ERRORS,
+                ),
+            )
+        except ActivityError as err:
+            self._fail(ProcessingStage.INTAKE_FAILED, err)
+            return
+        self._set_stage(ProcessingStage.INTAKE_VALIDATED)
+
+        self._set_stage(ProcessingStage.OCR_RUNNING)
+        try:
+            self._ocr = list(
+                await asyncio.gather(
+                    *(
+                        workflow.execute_activity_method(
+                            OcrActivities.ocr_document,
+                            OcrDocumentInput(document=document, lang=self._settings.ocr_lang),
+                            task_queue=self._settings.gpu_task_queue,
+                            # ~4 s a page on one core, with room for a busy worker
+                            start_to_close_timeout=timedelta(seconds=120 + 60 * document.page_count),
+                            heartbeat_timeout=timedelta(seconds=self._settings.ocr_heartbeat_timeout_s),
+                            retry_policy=RetryPolicy(
+                                initial_interval=timedelta(seconds=2),
+                                maximum_interval=timedelta(minutes=1),
+                                maximum_attempts=10,
+                                non_retryable_error_types=_DOCUMENT_ERRORS,
+                            ),
+                        )
+                        for document in self._referral.documents
+                    )
+                )
+            )
+        except ActivityError as err:
+            self._fail(ProcessingStage.OCR_FAILED, err)
+            return
+        self._set_stage(ProcessingStage.OCR_DONE)
+
+    def _fail(self, stage: ProcessingStage, err: ActivityError) -> None:
+        cause = err.cause
+        if isinstance(cause, CancelledError):
+            return  # the referral closed while the stage ran; nothing failed
+        detail = f"{cause.type}: {cause.message}" if isinstance(cause, ApplicationError) else str(cause)
+        self._stage_error = detail
+        workflow.logger.warning("stage %s failed: %s", stage, detail)
+        self._set_stage(stage)
+
+    def _set_stage(self, stage: ProcessingStage) -> None:
+        self._stage = stage
+        workflow.upsert_search_attributes([REFERRAL_STAGE.value_set(stage.value)])
+
+    # ---- state machine ------------------------------------------------------------------------------------
+    @workflow.update
+    def apply_event(self, request: EventRequest) -> TransitionRecord:
+        transition = check_event(self._state, request.event, request.side, request.reason)
+        record = TransitionRecord(
+            seq=len(self._history) + 1,
+            event=request.event,
+            from_state=self._state,
+            to_state=transition.target,
+            side=request.side,
+            org=request.org,
+            actor=request.actor,
+            at=workflow.now(),
+            reason=request.reason,
+            reason_code=request.reason_code,
+        )
+        self._history.append(record)
+        self._state = transition.target
+        self._restart_clock()
+        self._mirror_search_attributes()
+        return record
+
+    @apply_event.validator
+    def validate_event(self, request: EventRequest) -> None:
+        # A validator raises to reject: the event never enters history and nothing changes.
+        try:
+            check_event(self._state, request.event, request.side, request.reason)
+        except TransitionRefused as err:
+            raise ApplicationError(str(err), type="TransitionRefused", non_retryable=True) from None
+        party = self._referral.referring if request.side == Side.REFERRING else self._referral.receiving
+        if request.org != party.org:
+            raise ApplicationError(
+                f"institution {request.org} is not the {request.side} side of this referral",
+                type="NotAParty",
+                non_retryable=True,
+            )
+
+    def _restart_clock(self) -> None:
+        if self._state in _CLOCK_CONTINUES:
+            return
+        if self._state == ReferralState.DRAFT:
+            seconds: int | None = self._settings.receipt_sla_seconds.get(self._referral.priority)
+        else:
+            seconds = self._settings.sla_seconds.get(self._state)
+        self._due_at = workflow.now() + timedelta(seconds=seconds) if seconds else None
+
+    def _mirror_search_attributes(self) -> None:
+        due = REFERRAL_DUE_TIME.value_set(self._due_at) if self._due_at else REFERRAL_DUE_TIME.value_unset()
+        workflow.upsert_search_attributes(
+            [
+                REFERRAL_STATUS.value_set(self._state.value),
+                REFERRAL_STAGE.value_set(self._stage.value),
+                REFERRAL_PRIORITY.value_set(self._referral.priority.value),
+                REFERRING_ORG.value_set(self._referral.referring.org),
+                RECEIVING_ORG.value_set(self._referral.receiving.org),
+                due,
+            ]
+        )
+
+    # ---- queries ------------------------------------------------------------------------------------------
+    @workflow.query
+    def status(self) -> ReferralStatus:
+        return ReferralStatus(
+            referral_id=self._referral.referral_id,
+            state=self._state,
+            stage=self._stage,
+            stage_error=self._stage_error,
+            priority=self._referral.priority,
+            referring_org=self._referral.referring.org,
+            receiving_org=self._referral.receiving.org,
+            due_at=self._due_at,
+            fingerprint=self._referral.fingerprint,
+            document_keys=[d.key for d in self._referral.documents],
+            ocr=self._ocr,
+            transitions=len(self._history),
+        )
+
+    @workflow.query
+    def history(self) -> list[TransitionRecord]:
+        return self._history
+
+    @workflow.query
+    def available_actions(self, side: Side) -> list[ReferralEvent]:
+        return available_events(self._state, side)

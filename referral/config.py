@@ -1,0 +1,98 @@
+"""Configuration from the environment (prefix REFERRAL_). Secrets come from the environment or from files under
+the data folder that `referral dev` creates on first start; none is ever committed."""
+
+from __future__ import annotations
+
+import base64
+import os
+import secrets
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class IntakeLimits(BaseModel):
+    max_bytes: int = 50 * 1024 * 1024
+    max_pages: int = 500
+    max_pixels: int = 60_000_000
+    max_files: int = 50
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="REFERRAL_", env_nested_delimiter="__")
+
+    temporal_address: str = "127.0.0.1:7233"
+    namespace: str = "referral"
+    cpu_task_queue: str = "referral-cpu"
+    gpu_task_queue: str = "referral-gpu"
+    data_dir: Path = Path("data")
+    network_file: Path | None = None
+
+    store: Literal["local", "s3"] = "local"
+    s3_endpoint: str = "127.0.0.1:9000"
+    s3_bucket: str = "referral-documents"
+    s3_access_key: str | None = None
+    s3_secret_key: str | None = None
+    s3_secure: bool = False
+    s3_region: str = "us-east-1"
+
+    # base64 of 32 bytes; when unset, read from data_dir/secrets/payload.key
+    payload_key: str | None = None
+    payload_key_id: str = "k1"
+    # YAML mapping institution code -> API token; when unset, data_dir/secrets/api-tokens.yaml
+    api_tokens_file: Path | None = None
+
+    ocr_lang: str = "kor+eng"
+    ocr_heartbeat_timeout_s: float = 120.0
+    limits: IntakeLimits = Field(default_factory=IntakeLimits)
+
+    @property
+    def secrets_dir(self) -> Path:
+        return self.data_dir / "secrets"
+
+    @property
+    def local_store_dir(self) -> Path:
+        return self.data_dir / "documents"
+
+    def payload_key_bytes(self) -> bytes:
+        encoded = self.payload_key
+        if encoded is None:
+            path = self.secrets_dir / "payload.key"
+            if not path.exists():
+                raise RuntimeError(
+                    "no payload encryption key: set REFERRAL_PAYLOAD_KEY (base64, 32 bytes) "
+                    f"or run `referral dev` once to create {path}"
+                )
+            encoded = path.read_text().strip()
+        key = base64.b64decode(encoded)
+        if len(key) != 32:
+            raise RuntimeError("REFERRAL_PAYLOAD_KEY must decode to 32 bytes (AES-256)")
+        return key
+
+    def api_tokens(self) -> dict[str, str]:
+        path = self.api_tokens_file or self.secrets_dir / "api-tokens.yaml"
+        if not path.exists():
+            return {}
+        loaded = yaml.safe_load(path.read_text()) or {}
+        return {str(org): str(token) for org, token in loaded.items()}
+
+
+def write_secret(path: Path, content: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(content)
+
+
+def ensure_local_secrets(settings: Settings, institution_codes: list[str]) -> None:
+    """Create the payload key and per-institution API tokens for a local stack, once."""
+    key_path = settings.secrets_dir / "payload.key"
+    if settings.payload_key is None and not key_path.exists():
+        write_secret(key_path, base64.b64encode(secrets.token_bytes(32)).decode() + "\n")
+    tokens_path = settings.api_tokens_file or settings.secrets_dir / "api-tokens.yaml"
+    if not tokens_path.exists():
+        tokens = {code: secrets.token_urlsafe(32) for code in institution_codes}
+        write_secret(tokens_path, yaml.safe_dump(tokens))

@@ -1,0 +1,95 @@
+"""Domain models shared by the API, the CLI, the workflow and the activities.
+
+Everything here may carry PHI (patient identity, clinical text) and therefore only ever travels inside
+encrypted workflow payloads, never in workflow ids, search attributes or error messages.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+SHA256_PATTERN = r"^[0-9a-f]{64}$"
+MediaType = Literal["application/pdf", "image/png", "image/jpeg", "image/tiff"]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class Priority(StrEnum):
+    EMERGENCY = "emergency"
+    URGENT = "urgent"
+    ROUTINE = "routine"
+
+
+class Side(StrEnum):
+    REFERRING = "referring"
+    RECEIVING = "receiving"
+
+
+class Sex(StrEnum):
+    MALE = "male"
+    FEMALE = "female"
+    OTHER = "other"
+    UNKNOWN = "unknown"
+
+
+class ReferralType(StrEnum):
+    CONSULT = "consult"
+    TRANSFER = "transfer"
+    PROCEDURE = "procedure"
+
+
+class Patient(Strict):
+    name: str = Field(min_length=1, max_length=100)
+    birth_date: date
+    sex: Sex
+    identifier: str = Field(min_length=1, max_length=64, description="registration number at the referring org")
+    contact: str | None = Field(default=None, max_length=100)
+    insurance: str | None = Field(default=None, max_length=100)
+
+
+class Clinician(Strict):
+    name: str = Field(min_length=1, max_length=100)
+    license_no: str | None = Field(default=None, max_length=32)
+
+
+class Party(Strict):
+    """One end of a referral: an institution of the network, a department and (on the referring side) a clinician."""
+
+    org: str = Field(min_length=1, max_length=64, description="institution code from the network config")
+    department: str = Field(min_length=1, max_length=100)
+    clinician: Clinician | None = None
+
+
+class DocumentRef(Strict):
+    """A stored document: the workflow carries this reference, never the content."""
+
+    key: str
+    sha256: str = Field(pattern=SHA256_PATTERN)
+    media_type: MediaType
+    page_count: int = Field(ge=1)
+    size_bytes: int = Field(ge=1)
+    filename: str
+
+
+class ReferralRequest(Strict):
+    """What a referring hospital submits, apart from the files."""
+
+    patient: Patient
+    referring: Party
+    receiving: Party
+    priority: Priority
+    reason: str = Field(min_length=1, max_length=4000, description="의뢰사유 / clinical question")
+    referral_type: ReferralType = ReferralType.CONSULT
+
+
+class Referral(ReferralRequest):
+    referral_id: str
+    documents: list[DocumentRef] = Field(min_length=1)
+    submitted_at: datetime
+    fingerprint: str = Field(pattern=SHA256_PATTERN)

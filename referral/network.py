@@ -1,0 +1,84 @@
+"""The hospital network: regions and institutions, loaded from YAML."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from functools import cache
+from importlib import resources
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field
+
+from referral.models import ReferralRequest
+
+
+class Tier(StrEnum):
+    PRIMARY = "primary"
+    SECONDARY = "secondary"
+    TERTIARY = "tertiary"
+
+
+class Institution(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    code: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{1,62}$")
+    name: str
+    tier: Tier
+    gateway_url: str
+    hira_code: str | None = None
+    region: str = ""
+
+
+class Region(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    code: str
+    name: str
+    institutions: list[Institution]
+
+
+class UnknownInstitution(ValueError):
+    """Raised for an institution code that is not in the network."""
+
+
+class Network(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    regions: list[Region]
+
+    def institutions(self) -> dict[str, Institution]:
+        return {i.code: i.model_copy(update={"region": r.code}) for r in self.regions for i in r.institutions}
+
+    def institution(self, code: str) -> Institution:
+        try:
+            return self.institutions()[code]
+        except KeyError:
+            raise UnknownInstitution(f"unknown institution code {code!r}") from None
+
+    def check_request(self, request: ReferralRequest) -> None:
+        """Both ends must be institutions of the network, and different ones."""
+        self.institution(request.referring.org)
+        self.institution(request.receiving.org)
+        if request.referring.org == request.receiving.org:
+            raise UnknownInstitution("referring and receiving institution must differ")
+
+
+def load_network(path: Path | None = None) -> Network:
+    if path is None:
+        return default_network()
+    return _parse(path.read_text(encoding="utf-8"))
+
+
+@cache
+def default_network() -> Network:
+    return _parse(resources.files("referral").joinpath("data/network.yaml").read_text(encoding="utf-8"))
+
+
+def _parse(text: str) -> Network:
+    network = Network.model_validate(yaml.safe_load(text))
+    codes = [i.code for r in network.regions for i in r.institutions]
+    duplicates = {c for c in codes if codes.count(c) > 1}
+    if duplicates:
+        raise ValueError(f"duplicate institution codes in network config: {sorted(duplicates)}")
+    return network

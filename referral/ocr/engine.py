@@ -1,0 +1,150 @@
+"""OCR of one document, page by page: a PDF's text layer where it has one, else Tesseract on the cleaned scan,
+then clinical post-correction. Knows nothing of Temporal."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pypdfium2 as pdfium
+from PIL import Image
+
+from referral.ocr.correct import correct_text
+from referral.ocr.models import OcrPage, OcrWord
+from referral.ocr.preprocess import TARGET_DPI, deskew, normalise
+from referral.ocr.tesseract import detect_rotation, recognise
+
+MIN_TEXT_LAYER_CHARS = 20
+ENGINE = "tesseract-5+clinical-correction-1"
+
+
+@dataclass(frozen=True)
+class PageSource:
+    page: int
+    image: Image.Image | None = None
+    text_layer: OcrPage | None = None
+
+
+def _words_text(words: list[OcrWord]) -> str:
+    """Join words into lines, with a space only where the page has a gap (Tesseract splits Korean syllables)."""
+    lines: dict[int, list[OcrWord]] = {}
+    for word in words:
+        lines.setdefault(word.line, []).append(word)
+    out = []
+    for _, line in sorted(lines.items()):
+        height = max(w.box[3] - w.box[1] for w in line)
+        parts = [line[0].text]
+        for before, word in zip(line, line[1:], strict=False):
+            gap = word.box[0] - before.box[2]
+            parts.append((" " if gap > 0.25 * height else "") + word.text)
+        out.append("".join(parts))
+    return "\n".join(out)
+
+
+def _text_layer(page: pdfium.PdfPage, number: int) -> OcrPage | None:
+    textpage = page.get_textpage()
+    try:
+        text = textpage.get_text_range()
+        if sum(not c.isspace() for c in text) < MIN_TEXT_LAYER_CHARS:
+            return None
+        width, height = page.get_size()
+        scale = TARGET_DPI / 72
+        words: list[OcrWord] = []
+        line, start = 0, None
+        for index in range(min(len(text), textpage.count_chars()) + 1):
+            char = text[index] if index < len(text) else " "
+            if char.isspace() or index == len(text):
+                if start is not None:
+                    boxes = [textpage.get_charbox(i) for i in range(start, index)]
+                    left, right = min(b[0] for b in boxes), max(b[2] for b in boxes)
+                    bottom, top = min(b[1] for b in boxes), max(b[3] for b in boxes)
+                    box = (
+                        int(left * scale),
+                        int((height - top) * scale),
+                        int(right * scale),
+                        int((height - bottom) * scale),
+                    )
+                    words.append(OcrWord(text=text[start:index], box=box, confidence=100.0, line=line))
+                    start = None
+                if char == "\n":
+                    line += 1
+            elif start is None:
+                start = index
+    finally:
+        textpage.close()
+    clean = "\n".join(ln.rstrip() for ln in text.replace("\r\n", "\n").split("\n"))
+    return OcrPage(
+        page=number,
+        method="text_layer",
+        text=clean,
+        raw_text=clean,
+        words=words,
+        mean_confidence=100.0,
+        width=int(width * scale),
+        height=int(height * scale),
+        dpi=TARGET_DPI,
+    )
+
+
+def iter_pages(data: bytes, media_type: str) -> Iterator[PageSource]:
+    if media_type == "application/pdf":
+        document = pdfium.PdfDocument(data)
+        try:
+            for index in range(len(document)):
+                page = document[index]
+                layer = _text_layer(page, index + 1)
+                if layer is not None:
+                    yield PageSource(page=index + 1, text_layer=layer)
+                else:
+                    image = page.render(scale=TARGET_DPI / 72, grayscale=True).to_pil()
+                    image.info["dpi"] = (TARGET_DPI, TARGET_DPI)
+                    yield PageSource(page=index + 1, image=image)
+                page.close()
+        finally:
+            document.close()
+        return
+    with Image.open(io.BytesIO(data)) as image:
+        for index in range(getattr(image, "n_frames", 1)):
+            image.seek(index)
+            frame = image.copy()
+            frame.info["dpi"] = image.info.get("dpi")
+            yield PageSource(page=index + 1, image=frame)
+
+
+def ocr_image(image: Image.Image, page: int, lang: str) -> OcrPage:
+    binary, dpi = normalise(image)
+    rotation = detect_rotation(binary)
+    if rotation:
+        binary = binary.rotate(-rotation, expand=True, fillcolor=255)
+    binary, skew = deskew(binary)
+    words = recognise(binary, lang)
+    raw = _words_text(words)
+    text, corrections = correct_text(raw)
+    confidences = [w.confidence for w in words]
+    return OcrPage(
+        page=page,
+        method="tesseract",
+        text=text,
+        raw_text=raw,
+        words=words,
+        mean_confidence=round(sum(confidences) / len(confidences), 2) if confidences else 0.0,
+        width=binary.width,
+        height=binary.height,
+        dpi=dpi,
+        rotation=rotation,
+        skew_degrees=skew,
+        corrections=corrections,
+    )
+
+
+def ocr_pages(data: bytes, media_type: str, lang: str, skip: frozenset[int] = frozenset()) -> Iterator[OcrPage]:
+    """OCR every page not in `skip` (pages a previous attempt already finished)."""
+    for source in iter_pages(data, media_type):
+        if source.page in skip:
+            continue
+        if source.text_layer is not None:
+            yield source.text_layer
+        else:
+            assert source.image is not None
+            yield ocr_image(source.image, source.page, lang)

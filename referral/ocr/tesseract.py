@@ -1,0 +1,75 @@
+"""Tesseract through its command line: TSV output with word boxes and confidences, and OSD for page rotation."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import tempfile
+from pathlib import Path
+
+from PIL import Image
+
+from referral.ocr.models import OcrWord
+
+# One thread per Tesseract process: the workers' concurrency, not OpenMP, decides how many cores are used.
+_ENV = {**os.environ, "OMP_THREAD_LIMIT": "1"}
+_TIMEOUT_S = 300
+
+
+class TesseractError(RuntimeError):
+    pass
+
+
+def _run(image: Image.Image, args: list[str]) -> str:
+    with tempfile.TemporaryDirectory(prefix="ocr-") as tmp:
+        path = Path(tmp) / "page.png"
+        image.save(path, dpi=(300, 300))
+        try:
+            done = subprocess.run(
+                ["tesseract", str(path), "stdout", *args],
+                capture_output=True,
+                env=_ENV,
+                timeout=_TIMEOUT_S,
+                check=False,
+            )
+        except FileNotFoundError as err:
+            raise TesseractError("tesseract is not installed (Debian: tesseract-ocr tesseract-ocr-kor)") from err
+    if done.returncode != 0:
+        raise TesseractError(f"tesseract exited {done.returncode}: {done.stderr.decode(errors='replace')[-300:]}")
+    return done.stdout.decode("utf-8", errors="replace")
+
+
+def detect_rotation(image: Image.Image) -> int:
+    """Clockwise degrees (0/90/180/270) the page must be turned to read upright; 0 when OSD is unsure."""
+    try:
+        out = _run(image, ["--psm", "0"])
+    except TesseractError:
+        return 0  # too little text for OSD: leave the page as it is
+    rotate = re.search(r"Rotate:\s*(\d+)", out)
+    confidence = re.search(r"Orientation confidence:\s*([\d.]+)", out)
+    if not rotate or not confidence or float(confidence.group(1)) < 1.5:
+        return 0
+    return int(rotate.group(1)) % 360
+
+
+def recognise(image: Image.Image, lang: str, psm: int = 4) -> list[OcrWord]:
+    """Words in reading order, each with its line number."""
+    tsv = _run(image, ["-l", lang, "--psm", str(psm), "--dpi", "300", "tsv"])
+    words: list[OcrWord] = []
+    line_ids: dict[tuple[str, str, str], int] = {}
+    for row in tsv.splitlines()[1:]:
+        cols = row.split("\t")
+        if len(cols) < 12 or cols[0] != "5" or not cols[11].strip():
+            continue
+        left, top, width, height = (int(c) for c in cols[6:10])
+        line = line_ids.setdefault((cols[2], cols[3], cols[4]), len(line_ids))
+        words.append(
+            OcrWord(
+                text=cols[11],
+                box=(left, top, left + width, top + height),
+                confidence=max(0.0, min(100.0, float(cols[10]))),
+                line=line,
+            )
+        )
+    return words

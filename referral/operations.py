@@ -1,0 +1,134 @@
+"""Read and drive referrals through Temporal: status, history, available actions, events, worklists.
+Shared by the CLI and the HTTP API."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from pydantic import BaseModel
+from temporalio.client import Client, WorkflowUpdateFailedError
+from temporalio.exceptions import ApplicationError
+from temporalio.service import RPCError, RPCStatusCode
+
+from referral.models import Side
+from referral.search_attributes import (
+    RECEIVING_ORG,
+    REFERRAL_DUE_TIME,
+    REFERRAL_PRIORITY,
+    REFERRAL_STAGE,
+    REFERRAL_STATUS,
+    REFERRING_ORG,
+)
+from referral.states import ReferralEvent, ReferralState
+from referral.submission import WORKFLOW_NAME
+from referral.workflow_io import EventRequest, ReferralStatus, TransitionRecord
+
+_ORG = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
+
+
+class ReferralNotFound(LookupError):
+    pass
+
+
+class EventRefused(ValueError):
+    def __init__(self, message: str, kind: str) -> None:
+        super().__init__(message)
+        self.kind = kind
+
+
+class ListedReferral(BaseModel):
+    referral_id: str
+    status: str | None
+    stage: str | None
+    priority: str | None
+    referring_org: str | None
+    receiving_org: str | None
+    due_at: datetime | None
+    started_at: datetime | None
+
+
+def _not_found(err: RPCError, referral_id: str) -> Exception:
+    if err.status == RPCStatusCode.NOT_FOUND:
+        return ReferralNotFound(f"no referral {referral_id}")
+    return err
+
+
+async def get_status(client: Client, referral_id: str) -> ReferralStatus:
+    try:
+        return await client.get_workflow_handle(referral_id).query("status", result_type=ReferralStatus)
+    except RPCError as err:
+        raise _not_found(err, referral_id) from None
+
+
+async def get_history(client: Client, referral_id: str) -> list[TransitionRecord]:
+    try:
+        return await client.get_workflow_handle(referral_id).query("history", result_type=list[TransitionRecord])
+    except RPCError as err:
+        raise _not_found(err, referral_id) from None
+
+
+async def get_available_actions(client: Client, referral_id: str, side: Side) -> list[ReferralEvent]:
+    try:
+        handle = client.get_workflow_handle(referral_id)
+        return await handle.query("available_actions", side, result_type=list[ReferralEvent])
+    except RPCError as err:
+        raise _not_found(err, referral_id) from None
+
+
+async def send_event(client: Client, referral_id: str, request: EventRequest) -> TransitionRecord:
+    handle = client.get_workflow_handle(referral_id)
+    try:
+        return await handle.execute_update("apply_event", request, result_type=TransitionRecord)
+    except WorkflowUpdateFailedError as err:
+        cause = err.cause
+        if isinstance(cause, ApplicationError):
+            raise EventRefused(cause.message, cause.type or "Refused") from None
+        raise
+    except RPCError as err:
+        if err.status == RPCStatusCode.NOT_FOUND:
+            # also what Temporal answers for an update to a closed workflow
+            raise ReferralNotFound(f"no open referral {referral_id}") from None
+        raise
+
+
+def worklist_query(status: ReferralState | None = None, org: str | None = None, side: Side | None = None) -> str:
+    """A visibility query; every value is validated first, so nothing can be injected into it."""
+    clauses = [f"WorkflowType = '{WORKFLOW_NAME}'"]
+    if status is not None:
+        clauses.append(f"{REFERRAL_STATUS.name} = '{ReferralState(status).value}'")
+    if org is not None:
+        if not _ORG.match(org):
+            raise ValueError("invalid institution code")
+        if side == Side.REFERRING:
+            clauses.append(f"{REFERRING_ORG.name} = '{org}'")
+        elif side == Side.RECEIVING:
+            clauses.append(f"{RECEIVING_ORG.name} = '{org}'")
+        else:
+            clauses.append(f"({REFERRING_ORG.name} = '{org}' OR {RECEIVING_ORG.name} = '{org}')")
+    return " AND ".join(clauses)
+
+
+async def list_referrals(
+    client: Client,
+    status: ReferralState | None = None,
+    org: str | None = None,
+    side: Side | None = None,
+    limit: int = 200,
+) -> list[ListedReferral]:
+    found: list[ListedReferral] = []
+    async for execution in client.list_workflows(worklist_query(status, org, side), limit=limit):
+        attrs = execution.typed_search_attributes
+        found.append(
+            ListedReferral(
+                referral_id=execution.id,
+                status=attrs.get(REFERRAL_STATUS),
+                stage=attrs.get(REFERRAL_STAGE),
+                priority=attrs.get(REFERRAL_PRIORITY),
+                referring_org=attrs.get(REFERRING_ORG),
+                receiving_org=attrs.get(RECEIVING_ORG),
+                due_at=attrs.get(REFERRAL_DUE_TIME),
+                started_at=execution.start_time,
+            )
+        )
+    return found

@@ -1,0 +1,183 @@
+"""Intake of a new referral, shared by the CLI, the HTTP API and (later) bulk intake: validate every file by
+content, store the documents, start the referral's workflow. A file that fails stops the whole submission
+before anything is stored or started."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from temporalio.client import Client, WorkflowExecutionStatus
+from temporalio.common import (
+    SearchAttributePair,
+    TypedSearchAttributes,
+    WorkflowIDConflictPolicy,
+    WorkflowIDReusePolicy,
+)
+from temporalio.exceptions import WorkflowAlreadyStartedError
+from temporalio.service import RPCError, RPCStatusCode
+
+from referral.config import Settings
+from referral.documents import DocumentRejected, inspect_document, sanitize_filename
+from referral.models import DocumentRef, Referral, ReferralRequest
+from referral.network import Network
+from referral.search_attributes import RECEIVING_ORG, REFERRAL_PRIORITY, REFERRAL_STAGE, REFERRAL_STATUS, REFERRING_ORG
+from referral.storage import DocumentStore, sha256_hex
+from referral.workflow_io import ReferralWorkflowInput, WorkflowSettings
+
+WORKFLOW_NAME = "ReferralWorkflow"
+
+
+@dataclass(frozen=True)
+class IncomingFile:
+    filename: str
+    data: bytes
+
+
+class FileRejected(ValueError):
+    """One file of a submission was refused; says which one (by position and the sender's own name)."""
+
+    def __init__(self, index: int, filename: str, rejected: DocumentRejected) -> None:
+        super().__init__(f"file {index} ({filename!r}): {rejected}")
+        self.index = index
+        self.code = rejected.code
+
+
+class IdempotencyConflict(ValueError):
+    """The idempotency key was used before for a different submission."""
+
+
+@dataclass(frozen=True)
+class SubmissionResult:
+    referral_id: str
+    duplicate: bool
+    documents: list[DocumentRef]
+
+
+def workflow_settings(settings: Settings) -> WorkflowSettings:
+    return WorkflowSettings(
+        gpu_task_queue=settings.gpu_task_queue,
+        ocr_lang=settings.ocr_lang,
+        ocr_heartbeat_timeout_s=settings.ocr_heartbeat_timeout_s,
+    )
+
+
+def submission_fingerprint(request: ReferralRequest, digests: list[str]) -> str:
+    canonical = request.model_dump_json() + "\n" + "\n".join(digests)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def referral_id_for(referring_org: str, idempotency_key: str) -> str:
+    """Deterministic and PHI-free: the same key from the same institution names the same referral."""
+    return "ref-" + hashlib.sha256(f"{referring_org}\n{idempotency_key}".encode()).hexdigest()[:24]
+
+
+@dataclass(frozen=True)
+class _Checked:
+    filename: str
+    data: bytes
+    ref: DocumentRef
+
+
+def check_files(files: list[IncomingFile], settings: Settings) -> list[_Checked]:
+    if not files:
+        raise FileRejected(0, "", DocumentRejected("no_documents", "a referral needs at least one document"))
+    if len(files) > settings.limits.max_files:
+        raise FileRejected(
+            len(files), "", DocumentRejected("too_many_files", f"at most {settings.limits.max_files} files")
+        )
+    checked = []
+    for index, incoming in enumerate(files, start=1):
+        try:
+            name = sanitize_filename(incoming.filename)
+            inspected = inspect_document(incoming.data, settings.limits)
+        except DocumentRejected as err:
+            raise FileRejected(index, incoming.filename, err) from None
+        digest = sha256_hex(incoming.data)
+        ref = DocumentRef(
+            key=f"sha256/{digest[:2]}/{digest}",
+            sha256=digest,
+            media_type=inspected.media_type,
+            page_count=inspected.page_count,
+            size_bytes=len(incoming.data),
+            filename=name,
+        )
+        checked.append(_Checked(name, incoming.data, ref))
+    return checked
+
+
+async def existing_fingerprint(client: Client, referral_id: str) -> str | None:
+    try:
+        description = await client.get_workflow_handle(referral_id).describe()
+    except RPCError as err:
+        if err.status == RPCStatusCode.NOT_FOUND:
+            return None
+        raise
+    if description.status not in (WorkflowExecutionStatus.RUNNING, WorkflowExecutionStatus.COMPLETED, None):
+        # a failed or terminated run does not block a new one with the same id
+        return None
+    value = await description.memo_value("fingerprint", default=None, type_hint=str)
+    return value
+
+
+async def submit_referral(
+    client: Client,
+    store: DocumentStore,
+    network: Network,
+    settings: Settings,
+    request: ReferralRequest,
+    files: list[IncomingFile],
+    idempotency_key: str | None = None,
+) -> SubmissionResult:
+    network.check_request(request)
+    checked = check_files(files, settings)
+    documents = [c.ref for c in checked]
+    fingerprint = submission_fingerprint(request, [d.sha256 for d in documents])
+    referral_id = referral_id_for(request.referring.org, idempotency_key or fingerprint)
+
+    async def duplicate_of_existing() -> SubmissionResult | None:
+        existing = await existing_fingerprint(client, referral_id)
+        if existing is None:
+            return None
+        if existing != fingerprint:
+            raise IdempotencyConflict("idempotency key was already used for a different referral")
+        return SubmissionResult(referral_id=referral_id, duplicate=True, documents=documents)
+
+    if (found := await duplicate_of_existing()) is not None:
+        return found
+    for item in checked:
+        await asyncio.to_thread(store.put, item.data, item.ref.media_type)
+    referral = Referral(
+        **request.model_dump(),
+        referral_id=referral_id,
+        documents=documents,
+        submitted_at=datetime.now(UTC),
+        fingerprint=fingerprint,
+    )
+    try:
+        await client.start_workflow(
+            WORKFLOW_NAME,
+            ReferralWorkflowInput(referral=referral, settings=workflow_settings(settings)),
+            id=referral_id,
+            task_queue=settings.cpu_task_queue,
+            id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
+            id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
+            memo={"fingerprint": fingerprint},
+            search_attributes=TypedSearchAttributes(
+                [
+                    SearchAttributePair(REFERRAL_STATUS, "DRAFT"),
+                    SearchAttributePair(REFERRAL_STAGE, "SUBMITTED"),
+                    SearchAttributePair(REFERRAL_PRIORITY, request.priority.value),
+                    SearchAttributePair(REFERRING_ORG, request.referring.org),
+                    SearchAttributePair(RECEIVING_ORG, request.receiving.org),
+                ]
+            ),
+        )
+    except WorkflowAlreadyStartedError:
+        # An identical submission won the race; answer as for any duplicate.
+        if (found := await duplicate_of_existing()) is not None:
+            return found
+        raise
+    return SubmissionResult(referral_id=referral_id, duplicate=False, documents=documents)

@@ -1,0 +1,38 @@
+"""One place that builds Temporal clients, so every process uses the same encrypted data converter."""
+
+from __future__ import annotations
+
+from temporalio.api.enums.v1 import IndexedValueType
+from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest, ListSearchAttributesRequest
+from temporalio.client import Client
+from temporalio.converter import DataConverter
+
+from referral.codec import referral_data_converter
+from referral.config import Settings
+from referral.search_attributes import ALL_KEYS
+
+
+def data_converter(settings: Settings) -> DataConverter:
+    return referral_data_converter(settings.payload_key_id, settings.payload_key_bytes())
+
+
+async def connect(settings: Settings) -> Client:
+    return await Client.connect(
+        settings.temporal_address, namespace=settings.namespace, data_converter=data_converter(settings)
+    )
+
+
+async def ensure_search_attributes(client: Client) -> None:
+    """Register the custom search attributes if the server does not have them (idempotent)."""
+    existing = await client.operator_service.list_search_attributes(
+        ListSearchAttributesRequest(namespace=client.namespace)
+    )
+    missing = {
+        key.name: IndexedValueType.ValueType(key.indexed_value_type)
+        for key in ALL_KEYS
+        if key.name not in existing.custom_attributes
+    }
+    if missing:
+        await client.operator_service.add_search_attributes(
+            AddSearchAttributesRequest(namespace=client.namespace, search_attributes=missing)
+        )

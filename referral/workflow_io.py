@@ -1,0 +1,99 @@
+"""Typed inputs and outputs of ReferralWorkflow: its start input, its update, and its query results."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from pydantic import BaseModel, Field
+
+from referral.models import Priority, Referral, Side
+from referral.states import ReferralEvent, ReferralState
+
+DAY = 24 * 3600
+
+
+class ProcessingStage(StrEnum):
+    SUBMITTED = "SUBMITTED"
+    INTAKE_VALIDATED = "INTAKE_VALIDATED"
+    OCR_RUNNING = "OCR_RUNNING"
+    OCR_DONE = "OCR_DONE"
+    INTAKE_FAILED = "INTAKE_FAILED"
+    OCR_FAILED = "OCR_FAILED"
+
+
+def _default_sla() -> dict[ReferralState, int]:
+    # domain.md: accept or decline <= 14 days; acknowledge <= 7 days. Calendar days, not working days.
+    return {
+        ReferralState.RECEIVED: 14 * DAY,
+        ReferralState.ACCEPTED: 14 * DAY,
+        ReferralState.CANCEL_REQUESTED: 3 * DAY,
+        ReferralState.COMPLETED: 7 * DAY,
+        ReferralState.RETURNED_WITH_ADVICE: 7 * DAY,
+    }
+
+
+def _default_receipt_sla() -> dict[Priority, int]:
+    # delivery receipt <= 1 working day (urgent) / 3 (routine)
+    return {Priority.EMERGENCY: 4 * 3600, Priority.URGENT: DAY, Priority.ROUTINE: 3 * DAY}
+
+
+class WorkflowSettings(BaseModel):
+    """What a workflow must know of the deployment; fixed at start so replay stays deterministic."""
+
+    gpu_task_queue: str = "referral-gpu"
+    ocr_lang: str = "kor+eng"
+    ocr_heartbeat_timeout_s: float = 120.0
+    sla_seconds: dict[ReferralState, int] = Field(default_factory=_default_sla)
+    receipt_sla_seconds: dict[Priority, int] = Field(default_factory=_default_receipt_sla)
+
+
+class ReferralWorkflowInput(BaseModel):
+    referral: Referral
+    settings: WorkflowSettings = Field(default_factory=WorkflowSettings)
+
+
+class EventRequest(BaseModel):
+    event: ReferralEvent
+    side: Side
+    org: str = Field(description="institution code of the caller")
+    actor: str = Field(min_length=1, max_length=100, description="who acts: clinician or staff id")
+    reason: str | None = Field(default=None, max_length=2000)
+    reason_code: str | None = Field(default=None, max_length=64)
+
+
+class TransitionRecord(BaseModel):
+    seq: int
+    event: ReferralEvent
+    from_state: ReferralState
+    to_state: ReferralState
+    side: Side
+    org: str
+    actor: str
+    at: datetime
+    reason: str | None = None
+    reason_code: str | None = None
+
+
+class OcrSummary(BaseModel):
+    document_key: str
+    ocr_key: str
+    pages: int
+    methods: list[str]
+    mean_confidence: float
+    corrections: int
+
+
+class ReferralStatus(BaseModel):
+    referral_id: str
+    state: ReferralState
+    stage: ProcessingStage
+    stage_error: str | None
+    priority: Priority
+    referring_org: str
+    receiving_org: str
+    due_at: datetime | None
+    fingerprint: str
+    document_keys: list[str]
+    ocr: list[OcrSummary]
+    transitions: int

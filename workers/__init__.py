@@ -1,0 +1,1 @@
+"""Worker entry points: which workflows and activities run where, nothing else."""

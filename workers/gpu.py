@@ -1,0 +1,60 @@
+"""GPU worker: model activities (OCR now; ASR and LLM summaries later) on their own task queue.
+
+On a machine without a GPU the same worker runs on the CPU with the offline defaults (Tesseract)."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.util
+import logging
+import os
+from concurrent.futures import ThreadPoolExecutor
+
+from temporalio.client import Client
+from temporalio.worker import Worker
+
+from activities.ocr import OcrActivities
+from referral.config import Settings
+from referral.storage import DocumentStore, open_store
+from referral.temporal import connect
+from workers.run import run_until_signalled
+
+
+def device() -> str:
+    """'cuda' when torch sees a GPU, else 'cpu'. Tesseract runs on the CPU either way."""
+    if importlib.util.find_spec("torch") is None:
+        return "cpu"
+    import torch
+
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+def build_worker(
+    client: Client,
+    settings: Settings,
+    store: DocumentStore,
+    task_queue: str | None = None,
+    concurrency: int | None = None,
+) -> Worker:
+    # One OCR page per core: Tesseract is single-threaded here (OMP_THREAD_LIMIT=1).
+    slots = concurrency or int(os.environ.get("REFERRAL_GPU_CONCURRENCY", os.cpu_count() or 1))
+    ocr = OcrActivities(store)
+    return Worker(
+        client,
+        task_queue=task_queue or settings.gpu_task_queue,
+        activities=[ocr.ocr_document],
+        activity_executor=ThreadPoolExecutor(max_workers=slots),
+        max_concurrent_activities=slots,
+    )
+
+
+async def main() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s gpu-worker %(levelname)s %(message)s")
+    settings = Settings()
+    logging.info("model device: %s", device())
+    client = await connect(settings)
+    await run_until_signalled(build_worker(client, settings, open_store(settings)))
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

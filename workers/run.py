@@ -1,0 +1,19 @@
+"""Shared entry-point plumbing: run a worker until SIGINT/SIGTERM."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+
+from temporalio.worker import Worker
+
+
+async def run_until_signalled(worker: Worker) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    async with worker:
+        logging.getLogger(__name__).info("worker on task queue %s is running", worker.task_queue)
+        await stop.wait()
