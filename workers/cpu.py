@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from concurrent.futures import ThreadPoolExecutor
 
@@ -14,7 +13,7 @@ from flows.referral import ReferralWorkflow
 from referral.config import Settings
 from referral.storage import DocumentStore, open_store
 from referral.temporal import connect
-from workers.run import run_until_signalled
+from workers.run import run_main, run_until_signalled
 
 
 def build_worker(client: Client, settings: Settings, store: DocumentStore, task_queue: str | None = None) -> Worker:
@@ -37,4 +36,4 @@ async def main() -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    run_main(main)

@@ -4,7 +4,6 @@ On a machine without a GPU the same worker runs on the CPU with the offline defa
 
 from __future__ import annotations
 
-import asyncio
 import importlib.util
 import logging
 import os
@@ -17,7 +16,7 @@ from activities.ocr import OcrActivities
 from referral.config import Settings
 from referral.storage import DocumentStore, open_store
 from referral.temporal import connect
-from workers.run import run_until_signalled
+from workers.run import run_main, run_until_signalled
 
 
 def device() -> str:
@@ -57,4 +56,4 @@ async def main() -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    run_main(main)

@@ -1,0 +1,191 @@
+"""HTTP API: referral intake (multipart), status, history, available actions, events and worklists.
+
+Every call carries `Authorization: Bearer <token>`; the token names the caller's institution, and a caller
+may only submit as its own institution and only see or move referrals it is a party to."""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Annotated
+
+from fastapi import Depends, FastAPI, File, Form, Header, HTTPException, Query, Request, Response, UploadFile
+from pydantic import BaseModel, Field, ValidationError
+from temporalio.client import Client
+
+from referral.config import Settings
+from referral.models import DocumentRef, ReferralRequest, Side
+from referral.network import Network, UnknownInstitution, load_network
+from referral.operations import (
+    EventRefused,
+    ListedReferral,
+    ReferralNotFound,
+    get_available_actions,
+    get_history,
+    get_status,
+    list_referrals,
+    send_event,
+)
+from referral.states import ReferralEvent, ReferralState
+from referral.storage import DocumentStore, open_store
+from referral.submission import FileRejected, IdempotencyConflict, IncomingFile, submit_referral
+from referral.temporal import connect
+from referral.workflow_io import EventRequest, ReferralStatus, TransitionRecord
+
+_FILE_STATUS = {"too_large": 413, "unsupported_type": 415}
+
+
+class SubmissionResponse(BaseModel):
+    referral_id: str
+    duplicate: bool = Field(description="true when this submission repeats an existing referral")
+    documents: list[DocumentRef]
+
+
+class EventBody(BaseModel):
+    event: ReferralEvent
+    actor: str = Field(min_length=1, max_length=100)
+    reason: str | None = None
+    reason_code: str | None = None
+
+
+class Services:
+    def __init__(self, settings: Settings, client: Client, store: DocumentStore, network: Network) -> None:
+        self.settings, self.client, self.store, self.network = settings, client, store, network
+        self.tokens = settings.api_tokens()
+
+
+def create_app(
+    settings: Settings,
+    client: Client | None = None,
+    store: DocumentStore | None = None,
+    network: Network | None = None,
+) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.services = Services(
+            settings,
+            client or await connect(settings),
+            store or open_store(settings),
+            network or load_network(settings.network_file),
+        )
+        yield
+
+    app = FastAPI(
+        title="Referral AX",
+        version="0.1.0",
+        description="의뢰·회송 (referral and return referral) between hospitals. Each referral is a Temporal workflow.",
+        lifespan=lifespan,
+    )
+
+    def services(request: Request) -> Services:
+        return request.app.state.services  # type: ignore[no-any-return]
+
+    def caller_org(
+        request: Request, authorization: Annotated[str | None, Header(description="Bearer <institution token>")] = None
+    ) -> str:
+        tokens = services(request).tokens
+        if not authorization or not authorization.startswith("Bearer "):
+            raise HTTPException(401, "missing bearer token", headers={"WWW-Authenticate": "Bearer"})
+        presented = authorization.removeprefix("Bearer ").strip().encode()
+        for org, token in tokens.items():
+            if hmac.compare_digest(presented, token.encode()):
+                return org
+        raise HTTPException(401, "invalid token", headers={"WWW-Authenticate": "Bearer"})
+
+    Caller = Annotated[str, Depends(caller_org)]
+    Svc = Annotated[Services, Depends(services)]
+
+    async def party_status(svc: Services, referral_id: str, org: str) -> tuple[ReferralStatus, Side]:
+        try:
+            status = await get_status(svc.client, referral_id)
+        except ReferralNotFound:
+            raise HTTPException(404, "no such referral") from None
+        if org == status.referring_org:
+            return status, Side.REFERRING
+        if org == status.receiving_org:
+            return status, Side.RECEIVING
+        raise HTTPException(404, "no such referral")  # do not reveal referrals of other institutions
+
+    @app.get("/health")
+    async def health() -> dict[str, str]:
+        return {"status": "UP"}
+
+    @app.post(
+        "/referrals", response_model=SubmissionResponse, status_code=201, responses={200: {"model": SubmissionResponse}}
+    )
+    async def submit(
+        svc: Svc,
+        org: Caller,
+        response: Response,
+        referral: Annotated[str, Form(description="ReferralRequest as JSON")],
+        files: Annotated[list[UploadFile], File(description="PDF, PNG, JPEG or TIFF documents")],
+        idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
+    ) -> SubmissionResponse:
+        try:
+            request = ReferralRequest.model_validate_json(referral)
+        except ValidationError as err:
+            raise HTTPException(422, err.errors(include_url=False, include_input=False)) from None
+        if request.referring.org != org:
+            raise HTTPException(403, "a caller may only submit referrals as its own institution")
+        incoming = []
+        for upload in files:
+            data = await upload.read(svc.settings.limits.max_bytes + 1)
+            incoming.append(IncomingFile(upload.filename or "", data))
+        try:
+            result = await submit_referral(
+                svc.client, svc.store, svc.network, svc.settings, request, incoming, idempotency_key
+            )
+        except UnknownInstitution as err:
+            raise HTTPException(422, str(err)) from None
+        except FileRejected as err:
+            raise HTTPException(_FILE_STATUS.get(err.code, 422), {"code": err.code, "message": str(err)}) from None
+        except IdempotencyConflict as err:
+            raise HTTPException(409, str(err)) from None
+        body = SubmissionResponse(
+            referral_id=result.referral_id, duplicate=result.duplicate, documents=result.documents
+        )
+        if result.duplicate:
+            from fastapi.responses import JSONResponse
+
+            return JSONResponse(body.model_dump(mode="json"), status_code=200)  # type: ignore[return-value]
+        return body
+
+    @app.get("/referrals", response_model=list[ListedReferral])
+    async def worklist(
+        svc: Svc, org: Caller, status: ReferralState | None = None, side: Annotated[Side | None, Query()] = None
+    ) -> list[ListedReferral]:
+        return await list_referrals(svc.client, status=status, org=org, side=side)
+
+    @app.get("/referrals/{referral_id}", response_model=ReferralStatus)
+    async def referral_status(svc: Svc, org: Caller, referral_id: str) -> ReferralStatus:
+        status, _ = await party_status(svc, referral_id, org)
+        return status
+
+    @app.get("/referrals/{referral_id}/history", response_model=list[TransitionRecord])
+    async def referral_history(svc: Svc, org: Caller, referral_id: str) -> list[TransitionRecord]:
+        await party_status(svc, referral_id, org)
+        return await get_history(svc.client, referral_id)
+
+    @app.get("/referrals/{referral_id}/actions", response_model=list[ReferralEvent])
+    async def referral_actions(svc: Svc, org: Caller, referral_id: str) -> list[ReferralEvent]:
+        _, side = await party_status(svc, referral_id, org)
+        return await get_available_actions(svc.client, referral_id, side)
+
+    @app.post("/referrals/{referral_id}/events", response_model=TransitionRecord)
+    async def referral_event(svc: Svc, org: Caller, referral_id: str, body: EventBody) -> TransitionRecord:
+        _, side = await party_status(svc, referral_id, org)
+        request = EventRequest(side=side, org=org, **body.model_dump())
+        try:
+            return await send_event(svc.client, referral_id, request)
+        except EventRefused as err:
+            raise HTTPException(403 if err.kind == "NotAParty" else 409, str(err)) from None
+        except ReferralNotFound:
+            raise HTTPException(409, "referral is closed") from None
+
+    return app
+
+
+def app_from_env() -> FastAPI:
+    """Entry point for `uvicorn --factory referral.api:app_from_env`."""
+    return create_app(Settings())

@@ -1,0 +1,221 @@
+"""The `referral` command: submit, status, list, event, dev."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from datetime import date
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from referral.config import Settings
+from referral.models import Clinician, Party, Patient, Priority, ReferralRequest, ReferralType, Sex, Side
+from referral.network import UnknownInstitution, load_network
+from referral.operations import EventRefused, ReferralNotFound, get_history, get_status, list_referrals, send_event
+from referral.states import ReferralEvent, ReferralState
+from referral.storage import open_store
+from referral.submission import FileRejected, IdempotencyConflict, IncomingFile, submit_referral
+from referral.temporal import connect
+from referral.workflow_io import EventRequest, ProcessingStage
+
+_DONE = {ProcessingStage.OCR_DONE, ProcessingStage.OCR_FAILED, ProcessingStage.INTAKE_FAILED}
+
+
+class UsageError(Exception):
+    pass
+
+
+def _request_from_args(args: argparse.Namespace) -> ReferralRequest:
+    if args.request:
+        return ReferralRequest.model_validate_json(Path(args.request).read_text(encoding="utf-8"))
+    missing = [f for f in ("patient_name", "birth_date", "sex", "patient_id", "referring_org", "receiving_org",
+                           "priority", "reason") if getattr(args, f) is None]  # fmt: skip
+    if missing:
+        raise UsageError("missing required option(s): " + ", ".join("--" + m.replace("_", "-") for m in missing))
+    clinician = Clinician(name=args.clinician) if args.clinician else None
+    return ReferralRequest(
+        patient=Patient(name=args.patient_name, birth_date=date.fromisoformat(args.birth_date), sex=Sex(args.sex),
+                        identifier=args.patient_id),
+        referring=Party(org=args.referring_org, department=args.referring_dept, clinician=clinician),
+        receiving=Party(org=args.receiving_org, department=args.receiving_dept),
+        priority=Priority(args.priority),
+        reason=args.reason,
+        referral_type=ReferralType(args.type),
+    )  # fmt: skip
+
+
+async def _follow(client: object, referral_id: str) -> int:
+    """Print each stage change until the document stages finish."""
+    loop = asyncio.get_running_loop()
+    start, last = loop.time(), None
+    while True:
+        status = await get_status(client, referral_id)  # type: ignore[arg-type]
+        if status.stage != last:
+            pages = sum(o.pages for o in status.ocr)
+            extra = f"  ({len(status.ocr)} documents, {pages} pages)" if status.ocr else ""
+            print(f"[{loop.time() - start:6.1f}s] {status.state:<14} {status.stage}{extra}", flush=True)
+            last = status.stage
+        if status.stage in _DONE:
+            if status.stage_error:
+                print(f"error: {status.stage_error}", file=sys.stderr)
+            return 0 if status.stage == ProcessingStage.OCR_DONE else 1
+        await asyncio.sleep(0.5)
+
+
+async def cmd_submit(args: argparse.Namespace, settings: Settings) -> int:
+    request = _request_from_args(args)
+    files = []
+    for name in args.files:
+        path = Path(name)
+        if not path.is_file():
+            raise UsageError(f"no such file: {name}")
+        files.append(IncomingFile(path.name, path.read_bytes()))
+    client = await connect(settings)
+    result = await submit_referral(
+        client,
+        open_store(settings),
+        load_network(settings.network_file),
+        settings,
+        request,
+        files,
+        args.idempotency_key,
+    )
+    print(result.referral_id + ("  (duplicate: the existing referral)" if result.duplicate else ""))
+    return await _follow(client, result.referral_id) if args.wait else 0
+
+
+async def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
+    client = await connect(settings)
+    status = await get_status(client, args.referral_id)
+    if args.json:
+        history = await get_history(client, args.referral_id)
+        out = {"status": status.model_dump(mode="json"), "history": [h.model_dump(mode="json") for h in history]}
+        print(json.dumps(out, ensure_ascii=False, indent=2))
+        return 0
+    print(f"referral   {status.referral_id}\nstate      {status.state}\nstage      {status.stage}")
+    print(f"priority   {status.priority}\nreferring  {status.referring_org}\nreceiving  {status.receiving_org}")
+    print(f"due        {status.due_at.isoformat() if status.due_at else '-'}")
+    if status.stage_error:
+        print(f"error      {status.stage_error}")
+    for ocr in status.ocr:
+        print(
+            f"ocr        {ocr.document_key[:19]}… {ocr.pages} pages {'/'.join(ocr.methods)} conf {ocr.mean_confidence}"
+        )
+    for record in await get_history(client, args.referral_id):
+        print(f"#{record.seq} {record.at:%Y-%m-%d %H:%M} {record.side:<9} {record.event} → {record.to_state}")
+    return 0
+
+
+async def cmd_list(args: argparse.Namespace, settings: Settings) -> int:
+    client = await connect(settings)
+    status = ReferralState(args.status) if args.status else None
+    side = Side(args.side) if args.side else None
+    rows = await list_referrals(client, status=status, org=args.org, side=side)
+    for row in rows:
+        due = row.due_at.strftime("%Y-%m-%d %H:%M") if row.due_at else "-"
+        print(f"{row.referral_id}  {row.status or '-':<14} {row.stage or '-':<16} {row.priority or '-':<9} "
+              f"{row.referring_org} → {row.receiving_org}  due {due}")  # fmt: skip
+    print(f"{len(rows)} referral(s)", file=sys.stderr)
+    return 0
+
+
+async def cmd_event(args: argparse.Namespace, settings: Settings) -> int:
+    client = await connect(settings)
+    side = Side(args.side)
+    org = args.org
+    if org is None:
+        status = await get_status(client, args.referral_id)
+        org = status.referring_org if side == Side.REFERRING else status.receiving_org
+    request = EventRequest(
+        event=ReferralEvent(args.event), side=side, org=org, actor=args.actor, reason=args.reason,
+        reason_code=args.reason_code,
+    )  # fmt: skip
+    record = await send_event(client, args.referral_id, request)
+    print(f"{record.from_state} → {record.to_state}")
+    return 0
+
+
+async def cmd_dev(args: argparse.Namespace, settings: Settings) -> int:
+    from referral.dev import DevOptions, run_dev
+
+    options = DevOptions(
+        temporal_port=args.temporal_port, ui_port=args.ui_port, api_port=args.api_port,
+        examples=not args.no_examples, exit_when_done=args.exit_when_done,
+    )  # fmt: skip
+    return await run_dev(settings, options)
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(prog="referral", description="Referral AX: 의뢰·회송 between hospitals")
+    sub = root.add_subparsers(dest="command", required=True)
+
+    submit = sub.add_parser("submit", help="submit a referral with its documents")
+    submit.add_argument("files", nargs="+", help="PDF/PNG/JPEG/TIFF documents")
+    submit.add_argument("--request", help="ReferralRequest as a JSON file (instead of the options below)")
+    submit.add_argument("--patient-name")
+    submit.add_argument("--birth-date", help="YYYY-MM-DD")
+    submit.add_argument("--sex", choices=[s.value for s in Sex])
+    submit.add_argument("--patient-id", help="registration number at the referring institution")
+    submit.add_argument("--referring-org")
+    submit.add_argument("--referring-dept", default="내과")
+    submit.add_argument("--clinician", help="referring clinician")
+    submit.add_argument("--receiving-org")
+    submit.add_argument("--receiving-dept", default="외래")
+    submit.add_argument("--priority", choices=[p.value for p in Priority])
+    submit.add_argument("--type", default="consult", choices=[t.value for t in ReferralType])
+    submit.add_argument("--reason", help="의뢰사유 / clinical question")
+    submit.add_argument("--idempotency-key")
+    submit.add_argument("--wait", action="store_true", help="follow the referral through its stages")
+    submit.set_defaults(run=cmd_submit)
+
+    status = sub.add_parser("status", help="state, stage, due time and history of a referral")
+    status.add_argument("referral_id")
+    status.add_argument("--json", action="store_true")
+    status.set_defaults(run=cmd_status)
+
+    listing = sub.add_parser("list", help="referrals by state and institution (Temporal visibility)")
+    listing.add_argument("--status", choices=[s.value for s in ReferralState])
+    listing.add_argument("--org", help="institution code")
+    listing.add_argument("--side", choices=[s.value for s in Side], help="with --org: only as this side")
+    listing.set_defaults(run=cmd_list)
+
+    event = sub.add_parser("event", help="drive the state machine as one side")
+    event.add_argument("referral_id")
+    event.add_argument("event", choices=[e.value for e in ReferralEvent])
+    event.add_argument("--side", required=True, choices=[s.value for s in Side])
+    event.add_argument("--actor", required=True, help="who acts (clinician or staff id)")
+    event.add_argument("--org", help="caller's institution (default: the referral's institution on that side)")
+    event.add_argument("--reason")
+    event.add_argument("--reason-code")
+    event.set_defaults(run=cmd_event)
+
+    dev = sub.add_parser("dev", help="run the local stack (Temporal + UI, workers, API) with example referrals")
+    dev.add_argument("--temporal-port", type=int, default=7233)
+    dev.add_argument("--ui-port", type=int, default=8233)
+    dev.add_argument("--api-port", type=int, default=8000)
+    dev.add_argument("--no-examples", action="store_true")
+    dev.add_argument("--exit-when-done", action="store_true", help="stop once the examples finish OCR")
+    dev.set_defaults(run=cmd_dev)
+    return root
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return asyncio.run(args.run(args, Settings()))
+    except (UsageError, ValidationError, ValueError, UnknownInstitution, FileRejected, IdempotencyConflict) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    except (ReferralNotFound, EventRefused) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    except RuntimeError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

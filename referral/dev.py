@@ -1,0 +1,133 @@
+"""`referral dev`: the whole local stack on the embedded defaults — Temporal dev server with its Web UI (SQLite
+under the data folder), CPU and GPU workers, the HTTP API — then the example referrals. Ctrl-C stops it all."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+from contextlib import ExitStack
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from referral.config import Settings, ensure_local_secrets
+from referral.devserver import TemporalDevServer
+from referral.examples import example_referrals
+from referral.network import load_network
+from referral.operations import get_status
+from referral.storage import open_store
+from referral.submission import submit_referral
+from referral.temporal import connect, ensure_search_attributes
+from referral.workflow_io import ProcessingStage
+
+_FINAL_STAGES = {ProcessingStage.OCR_DONE, ProcessingStage.OCR_FAILED, ProcessingStage.INTAKE_FAILED}
+
+
+@dataclass
+class DevOptions:
+    temporal_port: int = 7233
+    ui_port: int = 8233
+    api_port: int = 8000
+    examples: bool = True
+    exit_when_done: bool = False
+
+
+def _spawn(name: str, args: list[str], env: dict[str, str], logs: Path, stack: ExitStack) -> subprocess.Popen[bytes]:
+    log = stack.enter_context(open(logs / f"{name}.log", "ab"))  # noqa: SIM115 (closed by the ExitStack)
+    process = subprocess.Popen([sys.executable, *args], env=env, stdout=log, stderr=subprocess.STDOUT)
+    stack.callback(_stop, process)
+    return process
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+async def _wait_http(url: str, timeout_s: float = 60) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout_s
+    async with httpx.AsyncClient() as http:
+        while True:
+            try:
+                if (await http.get(url)).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            if asyncio.get_running_loop().time() > deadline:
+                raise RuntimeError(f"{url} did not come up")
+            await asyncio.sleep(0.3)
+
+
+async def run_dev(settings: Settings, options: DevOptions) -> int:
+    network = load_network(settings.network_file)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    ensure_local_secrets(settings, sorted(network.institutions()))
+    logs = settings.data_dir / "logs"
+    logs.mkdir(exist_ok=True)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+
+    with ExitStack() as stack:
+        server_log = stack.enter_context(open(logs / "temporal.log", "ab"))
+        server = TemporalDevServer(
+            settings.data_dir / "temporal.db", options.temporal_port, options.ui_port, settings.namespace, server_log
+        )
+        server.start()
+        stack.callback(server.stop)
+        await server.wait_ready()
+        settings = settings.model_copy(update={"temporal_address": server.address})
+        client = await connect(settings)
+        await ensure_search_attributes(client)
+
+        env = {
+            **os.environ,
+            "REFERRAL_TEMPORAL_ADDRESS": server.address,
+            "REFERRAL_NAMESPACE": settings.namespace,
+            "REFERRAL_DATA_DIR": str(settings.data_dir.resolve()),
+        }
+        _spawn("cpu-worker", ["-m", "workers.cpu"], env, logs, stack)
+        _spawn("gpu-worker", ["-m", "workers.gpu"], env, logs, stack)
+        api_args = ["-m", "uvicorn", "--factory", "referral.api:app_from_env", "--host", "127.0.0.1"]
+        _spawn("api", [*api_args, "--port", str(options.api_port)], env, logs, stack)
+        await _wait_http(f"http://127.0.0.1:{options.api_port}/health")
+
+        referral_ids = []
+        if options.examples:
+            store = open_store(settings)
+            for key, request, files in example_referrals():
+                result = await submit_referral(client, store, network, settings, request, files, idempotency_key=key)
+                referral_ids.append(result.referral_id)
+                print(f"example referral {result.referral_id}: {request.referring.org} → {request.receiving.org}"
+                      f"{' (already submitted)' if result.duplicate else ''}")  # fmt: skip
+
+        ui = f"http://127.0.0.1:{options.ui_port}/namespaces/{settings.namespace}/workflows"
+        print(f"\nTemporal UI     {ui}")
+        print(f"HTTP API docs   http://127.0.0.1:{options.api_port}/docs")
+        print(f"API tokens      {settings.secrets_dir / 'api-tokens.yaml'}")
+        print(f"Logs            {logs}")
+        print("CLI             .venv/bin/referral list   |   .venv/bin/referral status <id>")
+        print("Ctrl-C stops everything.\n", flush=True)
+
+        if options.exit_when_done:
+            finished = True
+            for referral_id in referral_ids:
+                while (await get_status(client, referral_id)).stage not in _FINAL_STAGES and not stop.is_set():
+                    await asyncio.sleep(0.5)
+                status = await get_status(client, referral_id)
+                print(f"{referral_id}: {status.state} / {status.stage}", flush=True)
+                finished = finished and status.stage == ProcessingStage.OCR_DONE
+            return 0 if finished else 1
+        await stop.wait()
+        print("stopping…", flush=True)
+    return 0

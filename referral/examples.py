@@ -1,0 +1,39 @@
+"""Bundled example referrals for `referral dev`: one per pilot region, fictional patients, documents rendered
+on the fly (a damaged scan and an EMR print with a text layer)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from referral.models import Clinician, Party, Patient, Priority, ReferralRequest, Sex
+from referral.submission import IncomingFile
+from referral.synthetic import clinical_record, image_bytes, render_page, text_pdf
+
+_EXAMPLES = [
+    ("yeongwol-mc", "knuh", "순환기내과", Priority.URGENT, "흉통 평가 및 관상동맥 조영술 의뢰"),
+    ("seongnam-mc", "snuh", "내분비내과", Priority.ROUTINE, "조절되지 않는 당뇨병 및 신기능 저하 평가"),
+    ("kwangju-christian", "cnuh", "외과", Priority.EMERGENCY, "폐결절 조직검사 및 수술 전 평가"),
+]
+
+
+def example_referrals() -> list[tuple[str, ReferralRequest, list[IncomingFile]]]:
+    """(idempotency key, request, files) for each example."""
+    examples = []
+    for seed, (referring, receiving, department, priority, reason) in enumerate(_EXAMPLES, start=1):
+        record = clinical_record(seed)
+        request = ReferralRequest(
+            patient=Patient(name=record.patient_name, birth_date=date(1950 + seed, seed, 10 + seed), sex=Sex.MALE,
+                            identifier=f"EXAMPLE-{seed:04d}"),
+            referring=Party(org=referring, department="내과", clinician=Clinician(name="예시의사")),
+            receiving=Party(org=receiving, department=department),
+            priority=priority,
+            reason=reason,
+        )  # fmt: skip
+        files = [
+            IncomingFile(
+                f"outside-record-scan-{seed}.png", image_bytes(render_page(record.lines, damage=0.6, seed=seed))
+            ),
+            IncomingFile(f"referral-letter-{seed}.pdf", text_pdf(record.lines)),
+        ]
+        examples.append((f"example-{seed}", request, files))
+    return examples
