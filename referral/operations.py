@@ -3,11 +3,12 @@ Shared by the CLI and the HTTP API."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 from datetime import datetime
 
 from pydantic import BaseModel
-from temporalio.client import Client, WorkflowUpdateFailedError
+from temporalio.client import Client, WorkflowExecutionStatus, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
@@ -76,20 +77,31 @@ async def get_available_actions(client: Client, referral_id: str, side: Side) ->
         raise _not_found(err, referral_id) from None
 
 
-async def send_event(client: Client, referral_id: str, request: EventRequest) -> TransitionRecord:
+async def send_event(client: Client, referral_id: str, request: EventRequest, attempts: int = 5) -> TransitionRecord:
     handle = client.get_workflow_handle(referral_id)
-    try:
-        return await handle.execute_update("apply_event", request, result_type=TransitionRecord)
-    except WorkflowUpdateFailedError as err:
-        cause = err.cause
-        if isinstance(cause, ApplicationError):
-            raise EventRefused(cause.message, cause.type or "Refused") from None
-        raise
-    except RPCError as err:
-        if err.status == RPCStatusCode.NOT_FOUND:
-            # also what Temporal answers for an update to a closed workflow
-            raise ReferralNotFound(f"no open referral {referral_id}") from None
-        raise
+    for attempt in range(attempts):
+        try:
+            return await handle.execute_update("apply_event", request, result_type=TransitionRecord)
+        except WorkflowUpdateFailedError as err:
+            cause = err.cause
+            if isinstance(cause, ApplicationError):
+                raise EventRefused(cause.message, cause.type or "Refused") from None
+            raise
+        except RPCError as err:
+            # NOT_FOUND: no such workflow, or a closed one. FAILED_PRECONDITION: it is closing right now.
+            if err.status not in (RPCStatusCode.NOT_FOUND, RPCStatusCode.FAILED_PRECONDITION):
+                raise
+            try:
+                description = await handle.describe()
+            except RPCError:
+                raise ReferralNotFound(f"no referral {referral_id}") from None
+            if description.status != WorkflowExecutionStatus.RUNNING:
+                status = await get_status(client, referral_id)
+                raise EventRefused(
+                    f"referral is closed ({status.state}); no further events are accepted", "ReferralClosed"
+                ) from None
+            await asyncio.sleep(0.2 * (attempt + 1))
+    raise EventRefused("the referral did not accept the event; try again", "Unavailable")
 
 
 def worklist_query(status: ReferralState | None = None, org: str | None = None, side: Side | None = None) -> str:

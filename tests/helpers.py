@@ -8,9 +8,14 @@ from datetime import date
 
 from temporalio.client import Client
 
-from referral.models import Clinician, Party, Patient, Priority, ReferralRequest, Sex
-from referral.operations import get_status
-from referral.workflow_io import ProcessingStage, ReferralStatus
+from referral.config import Settings
+from referral.models import Clinician, Party, Patient, Priority, ReferralRequest, Sex, Side
+from referral.network import Network
+from referral.operations import get_status, send_event
+from referral.states import TRANSITIONS, ReferralEvent, ReferralState
+from referral.storage import DocumentStore
+from referral.submission import IncomingFile, submit_referral
+from referral.workflow_io import EventRequest, ProcessingStage, ReferralStatus
 
 PATIENT_NAME = "홍길순"
 
@@ -46,3 +51,44 @@ async def wait_for_stage(
         if asyncio.get_running_loop().time() > deadline:
             raise TimeoutError(f"referral {referral_id} stayed in {status.stage}")
         await asyncio.sleep(0.5)
+
+
+def tiny_scan() -> bytes:
+    """A small one-line scan: enough for the OCR stage, fast to process."""
+    from referral.synthetic import image_bytes, render_page
+
+    page = render_page(["진단 (Diagnosis): 본태성 고혈압 (I10)"], dpi=100)
+    return image_bytes(page.crop((0, 0, page.width, 200)), dpi=100)
+
+
+def path_to(target: ReferralState) -> list[tuple[ReferralEvent, Side]]:
+    """The shortest sequence of events from DRAFT to `target` (breadth-first over the transition table)."""
+    from collections import deque
+
+    paths: dict[ReferralState, list[tuple[ReferralEvent, Side]]] = {ReferralState.DRAFT: []}
+    queue = deque([ReferralState.DRAFT])
+    while queue:
+        state = queue.popleft()
+        for transition in TRANSITIONS:
+            if state in transition.sources and transition.target not in paths:
+                paths[transition.target] = paths[state] + [(transition.event, transition.side)]
+                queue.append(transition.target)
+    return paths[target]
+
+
+async def start_referral(client: Client, store: DocumentStore, network: Network, settings: Settings) -> str:
+    result = await submit_referral(
+        client, store, network, settings, make_request(), [IncomingFile("scan.png", tiny_scan())]
+    )
+    return result.referral_id
+
+
+async def drive(client: Client, referral_id: str, steps: list[tuple[ReferralEvent, Side]]) -> None:
+    status = await get_status(client, referral_id)
+    for event, side in steps:
+        org = status.referring_org if side == Side.REFERRING else status.receiving_org
+        await send_event(client, referral_id, event_request(event, side, org))
+
+
+def event_request(event: ReferralEvent, side: Side, org: str) -> EventRequest:
+    return EventRequest(event=event, side=side, org=org, actor=f"{side}-clinician", reason="test reason")

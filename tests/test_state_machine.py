@@ -1,0 +1,133 @@
+"""The referral state machine, table-driven: every allowed transition works through the real workflow, and
+every disallowed (state, event, side) is refused by the update validator and changes nothing."""
+
+from __future__ import annotations
+
+import pytest
+from temporalio.client import Client
+
+from referral.config import Settings
+from referral.models import Side
+from referral.network import Network
+from referral.operations import EventRefused, get_available_actions, get_history, get_status, send_event
+from referral.states import (
+    TERMINAL_STATES,
+    TRANSITIONS,
+    ReferralEvent,
+    ReferralState,
+    TransitionRefused,
+    available_events,
+    check_event,
+)
+from referral.storage import DocumentStore
+from tests.helpers import drive, event_request, path_to, start_referral
+
+ALLOWED = [(source, t) for t in TRANSITIONS for source in sorted(t.sources)]
+ALL_CASES = [(s, e, side) for s in ReferralState for e in ReferralEvent for side in Side]
+
+
+def allowed(state: ReferralState, event: ReferralEvent, side: Side) -> bool:
+    return any(t.event == event and t.side == side and state in t.sources for t in TRANSITIONS) and (
+        state not in TERMINAL_STATES
+    )
+
+
+def test_every_state_is_reachable_and_every_non_terminal_state_can_move() -> None:
+    for state in ReferralState:
+        assert path_to(state) is not None
+        if state not in TERMINAL_STATES:
+            assert available_events(state, Side.REFERRING) or available_events(state, Side.RECEIVING)
+
+
+@pytest.mark.parametrize(("state", "event", "side"), ALL_CASES, ids=lambda v: str(v))
+def test_check_event_table(state: ReferralState, event: ReferralEvent, side: Side) -> None:
+    if allowed(state, event, side):
+        assert check_event(state, event, side, "a reason").target is not None
+    else:
+        with pytest.raises(TransitionRefused):
+            check_event(state, event, side, "a reason")
+
+
+def test_reason_is_mandatory_where_the_table_says() -> None:
+    with pytest.raises(TransitionRefused, match="requires a reason"):
+        check_event(ReferralState.UNDER_REVIEW, ReferralEvent.DECLINE, Side.RECEIVING, "  ")
+    assert check_event(ReferralState.UNDER_REVIEW, ReferralEvent.ACCEPT, Side.RECEIVING, None)
+
+
+@pytest.mark.parametrize(("source", "transition"), ALLOWED, ids=lambda v: getattr(v, "event", v))
+async def test_allowed_transition_through_the_workflow(
+    client: Client, workers: None, store: DocumentStore, network: Network, settings: Settings, source, transition
+) -> None:
+    referral_id = await start_referral(client, store, network, settings)
+    await drive(client, referral_id, path_to(source))
+    status = await get_status(client, referral_id)
+    assert status.state == source
+    org = status.referring_org if transition.side == Side.REFERRING else status.receiving_org
+    record = await send_event(client, referral_id, event_request(transition.event, transition.side, org))
+    assert (record.from_state, record.to_state) == (source, transition.target)
+    history = await get_history(client, referral_id)
+    assert history[-1] == record
+    assert (record.side, record.org, record.actor, record.reason) == (
+        transition.side, org, f"{transition.side}-clinician", "test reason",
+    )  # fmt: skip
+    if transition.target not in TERMINAL_STATES:
+        assert (await get_status(client, referral_id)).state == transition.target
+
+
+@pytest.mark.parametrize("state", [s for s in ReferralState if s not in TERMINAL_STATES], ids=str)
+async def test_disallowed_events_are_refused_and_change_nothing(
+    client: Client, workers: None, store: DocumentStore, network: Network, settings: Settings, state: ReferralState
+) -> None:
+    referral_id = await start_referral(client, store, network, settings)
+    await drive(client, referral_id, path_to(state))
+    before = await get_status(client, referral_id)
+    history_before = await get_history(client, referral_id)
+    for event in ReferralEvent:
+        for side in Side:
+            if allowed(state, event, side):
+                continue
+            org = before.referring_org if side == Side.REFERRING else before.receiving_org
+            with pytest.raises(EventRefused) as refused:
+                await send_event(client, referral_id, event_request(event, side, org))
+            assert refused.value.kind == "TransitionRefused"
+            assert str(event) in str(refused.value)
+    after = await get_status(client, referral_id)
+    assert (after.state, after.due_at) == (before.state, before.due_at)
+    assert await get_history(client, referral_id) == history_before
+    for side in Side:
+        assert await get_available_actions(client, referral_id, side) == available_events(state, side)
+
+
+async def test_an_institution_that_is_not_the_side_is_refused(
+    client: Client, workers: None, store: DocumentStore, network: Network, settings: Settings
+) -> None:
+    referral_id = await start_referral(client, store, network, settings)
+    with pytest.raises(EventRefused) as refused:
+        await send_event(client, referral_id, event_request(ReferralEvent.RECEIVE, Side.RECEIVING, "snuh"))
+    assert refused.value.kind == "NotAParty"
+    assert (await get_status(client, referral_id)).state == ReferralState.DRAFT
+    assert await get_history(client, referral_id) == []
+
+
+@pytest.mark.parametrize("state", sorted(TERMINAL_STATES), ids=str)
+async def test_a_closed_referral_refuses_every_event(
+    client: Client, workers: None, store: DocumentStore, network: Network, settings: Settings, state: ReferralState
+) -> None:
+    referral_id = await start_referral(client, store, network, settings)
+    await drive(client, referral_id, path_to(state))
+    assert (await get_status(client, referral_id)).state == state
+    for event in ReferralEvent:
+        with pytest.raises(EventRefused, match="closed"):
+            await send_event(client, referral_id, event_request(event, Side.RECEIVING, "knuh"))
+    assert len(await get_history(client, referral_id)) == len(path_to(state))
+
+
+async def test_unknown_referral(client: Client, workers: None) -> None:
+    from referral.operations import ReferralNotFound
+
+    with pytest.raises(ReferralNotFound):
+        await get_status(client, "ref-000000000000000000000000")
+    with pytest.raises(ReferralNotFound):
+        await send_event(
+            client, "ref-000000000000000000000000", event_request(ReferralEvent.RECEIVE, Side.RECEIVING, "knuh")
+        )
