@@ -3,14 +3,12 @@
 Every call carries `Authorization: Bearer <token>`; the token names the caller's institution, and a caller
 may only submit as its own institution and only see or move referrals it is a party to."""
 
-from __future__ import annotations
 
+import asyncio
 import hmac
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from typing import Annotated
 
-from fastapi import Depends, FastAPI, File, Form, Header, HTTPException, Query, Request, Response, UploadFile
+from fastapi import Depends, FastAPI, File, Form, Header, HTTPException, Query, Response, UploadFile
 from pydantic import BaseModel, Field, ValidationError
 from temporalio.client import Client
 
@@ -61,30 +59,33 @@ def create_app(
     store: DocumentStore | None = None,
     network: Network | None = None,
 ) -> FastAPI:
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.services = Services(
-            settings,
-            client or await connect(settings),
-            store or open_store(settings),
-            network or load_network(settings.network_file),
-        )
-        yield
+    ready: dict[str, Services] = {}
+    lock = asyncio.Lock()
+
+    async def services() -> Services:
+        # Built on first use (not in a lifespan hook) so that any ASGI server or test transport works.
+        if "services" not in ready:
+            async with lock:
+                if "services" not in ready:
+                    ready["services"] = Services(
+                        settings,
+                        client or await connect(settings),
+                        store or open_store(settings),
+                        network or load_network(settings.network_file),
+                    )
+        return ready["services"]
 
     app = FastAPI(
         title="Referral AX",
         version="0.1.0",
         description="의뢰·회송 (referral and return referral) between hospitals. Each referral is a Temporal workflow.",
-        lifespan=lifespan,
     )
 
-    def services(request: Request) -> Services:
-        return request.app.state.services  # type: ignore[no-any-return]
-
-    def caller_org(
-        request: Request, authorization: Annotated[str | None, Header(description="Bearer <institution token>")] = None
+    async def caller_org(
+        svc: Annotated[Services, Depends(services)],
+        authorization: Annotated[str | None, Header(description="Bearer <institution token>")] = None,
     ) -> str:
-        tokens = services(request).tokens
+        tokens = svc.tokens
         if not authorization or not authorization.startswith("Bearer "):
             raise HTTPException(401, "missing bearer token", headers={"WWW-Authenticate": "Bearer"})
         presented = authorization.removeprefix("Bearer ").strip().encode()

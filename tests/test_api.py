@@ -1,0 +1,222 @@
+"""The HTTP API against the real Temporal server and workers: intake, auth, duplicates, bad input (nothing stored
+or started), status, events and worklists."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import pytest
+import yaml
+from temporalio.client import Client
+
+from referral.api import create_app
+from referral.config import IntakeLimits, Settings
+from referral.network import Network
+from referral.storage.local import LocalFolderStore
+from tests import badfiles
+from tests.helpers import make_request, tiny_scan
+
+ORGS = ["yeongwol-mc", "knuh", "snuh"]
+
+
+@pytest.fixture(scope="module")
+def tokens() -> dict[str, str]:
+    return {org: secrets.token_urlsafe(24) for org in ORGS}
+
+
+@pytest.fixture(scope="module")
+def api_store(tmp_path_factory: pytest.TempPathFactory) -> LocalFolderStore:
+    return LocalFolderStore(tmp_path_factory.mktemp("api-store"))
+
+
+@pytest.fixture(scope="module")
+async def api(
+    client: Client, workers: None, settings: Settings, network: Network, tokens: dict[str, str],
+    api_store: LocalFolderStore, tmp_path_factory: pytest.TempPathFactory,
+) -> AsyncIterator[httpx.AsyncClient]:  # fmt: skip
+    token_file = tmp_path_factory.mktemp("secrets") / "api-tokens.yaml"
+    token_file.write_text(yaml.safe_dump(tokens))
+    api_settings = settings.model_copy(
+        update={"api_tokens_file": token_file, "limits": IntakeLimits(max_bytes=2_000_000)}
+    )
+    app = create_app(api_settings, client=client, store=api_store, network=network)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://api") as http:
+        yield http
+
+
+def auth(tokens: dict[str, str], org: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {tokens[org]}"}
+
+
+def form(request_json: str, files: list[tuple[str, bytes]]) -> dict[str, object]:
+    return {
+        "data": {"referral": request_json},
+        "files": [("files", (name, data, "application/octet-stream")) for name, data in files],
+    }
+
+
+def stored_objects(store: LocalFolderStore) -> int:
+    return sum(1 for p in store.root.rglob("*") if p.is_file())
+
+
+async def workflow_count(client: Client) -> int:
+    return (await client.count_workflows("WorkflowType = 'ReferralWorkflow'")).count
+
+
+async def test_openapi_documents_the_intake(api: httpx.AsyncClient) -> None:
+    spec = (await api.get("/openapi.json")).json()
+    assert "/referrals" in spec["paths"]
+    assert "multipart/form-data" in spec["paths"]["/referrals"]["post"]["requestBody"]["content"]
+
+
+async def test_submit_status_events_and_worklist(api: httpx.AsyncClient, tokens: dict[str, str]) -> None:
+    request = make_request().model_dump_json()
+    created = await api.post(
+        "/referrals", headers=auth(tokens, "yeongwol-mc"), **form(request, [("scan.png", tiny_scan())])
+    )
+    assert created.status_code == 201, created.text
+    referral_id = created.json()["referral_id"]
+    assert created.json()["duplicate"] is False
+
+    status = await api.get(f"/referrals/{referral_id}", headers=auth(tokens, "knuh"))
+    assert status.status_code == 200 and status.json()["state"] == "DRAFT"
+    assert (await api.get(f"/referrals/{referral_id}", headers=auth(tokens, "snuh"))).status_code == 404
+
+    actions = await api.get(f"/referrals/{referral_id}/actions", headers=auth(tokens, "knuh"))
+    assert actions.json() == ["receive"]
+    moved = await api.post(f"/referrals/{referral_id}/events", headers=auth(tokens, "knuh"),
+                           json={"event": "receive", "actor": "접수담당"})  # fmt: skip
+    assert moved.status_code == 200 and moved.json()["to_state"] == "RECEIVED"
+    refused = await api.post(f"/referrals/{referral_id}/events", headers=auth(tokens, "yeongwol-mc"),
+                             json={"event": "accept", "actor": "someone"})  # fmt: skip
+    assert refused.status_code == 409 and "receiving side" in refused.json()["detail"]
+    declined = await api.post(f"/referrals/{referral_id}/events", headers=auth(tokens, "knuh"),
+                              json={"event": "decline", "actor": "dr-kim"})  # fmt: skip
+    assert declined.status_code == 409 and "requires a reason" in declined.json()["detail"]
+
+    history = await api.get(f"/referrals/{referral_id}/history", headers=auth(tokens, "yeongwol-mc"))
+    assert [h["event"] for h in history.json()] == ["receive"]
+    worklist = await api.get(
+        "/referrals", params={"status": "RECEIVED", "side": "receiving"}, headers=auth(tokens, "knuh")
+    )
+    assert referral_id in [row["referral_id"] for row in worklist.json()]
+    assert referral_id not in [
+        r["referral_id"] for r in (await api.get("/referrals", headers=auth(tokens, "snuh"))).json()
+    ]
+
+
+async def test_duplicate_submission_returns_the_existing_referral(
+    api: httpx.AsyncClient, tokens: dict[str, str], client: Client
+) -> None:
+    request = make_request().model_dump_json()
+    files = [("scan.png", tiny_scan())]
+    first = await api.post("/referrals", headers=auth(tokens, "yeongwol-mc"), **form(request, files))
+    count = await workflow_count(client)
+    again = await api.post("/referrals", headers=auth(tokens, "yeongwol-mc"), **form(request, files))
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert again.json()["referral_id"] == first.json()["referral_id"] and again.json()["duplicate"] is True
+    assert await workflow_count(client) == count
+
+
+async def test_idempotency_key(api: httpx.AsyncClient, tokens: dict[str, str], client: Client, api_store) -> None:
+    headers = {**auth(tokens, "yeongwol-mc"), "Idempotency-Key": secrets.token_hex(8)}
+    first = await api.post(
+        "/referrals", headers=headers, **form(make_request().model_dump_json(), [("a.png", tiny_scan())])
+    )
+    assert first.status_code == 201
+    retried = await api.post(
+        "/referrals", headers=headers, **form(make_request().model_dump_json(), [("a.png", tiny_scan())])
+    )
+    # same key, different content (another patient identifier): a conflict, not a second referral
+    objects, count = stored_objects(api_store), await workflow_count(client)
+    assert retried.status_code == 409
+    assert (stored_objects(api_store), await workflow_count(client)) == (objects, count)
+
+
+def _bomb() -> bytes:
+    return badfiles.decompression_bomb_png()
+
+
+BAD_FILES = [
+    ("empty.pdf", lambda: b"", 422, "empty"),
+    ("cut.pdf", badfiles.truncated_pdf, 422, "corrupt_pdf"),
+    ("locked.pdf", badfiles.encrypted_pdf, 422, "encrypted_pdf"),
+    ("bomb.png", _bomb, 422, "image_too_large"),
+    ("letter.pdf", badfiles.zip_renamed_pdf, 415, "unsupported_type"),
+    ("huge.png", lambda: b"\x89PNG\r\n\x1a\n" + b"\x00" * 2_100_000, 413, "too_large"),
+    ("../../etc/passwd.png", tiny_scan, 422, "bad_filename"),
+]
+
+
+@pytest.mark.parametrize(("name", "maker", "http_status", "code"), BAD_FILES, ids=[b[3] for b in BAD_FILES])
+async def test_bad_files_store_and_start_nothing(
+    api: httpx.AsyncClient, tokens: dict[str, str], client: Client, api_store, name, maker, http_status, code
+) -> None:
+    objects, count = stored_objects(api_store), await workflow_count(client)
+    files = [("good.png", tiny_scan()), (name, maker())]
+    response = await api.post(
+        "/referrals", headers=auth(tokens, "yeongwol-mc"), **form(make_request().model_dump_json(), files)
+    )
+    assert response.status_code == http_status, response.text
+    assert response.json()["detail"]["code"] == code
+    assert "file 2" in response.json()["detail"]["message"]
+    assert (stored_objects(api_store), await workflow_count(client)) == (objects, count)
+
+
+def _without(field: str) -> str:
+    body = json.loads(make_request().model_dump_json())
+    del body[field]
+    return json.dumps(body)
+
+
+def _with(**changes: object) -> str:
+    body = json.loads(make_request().model_dump_json())
+    for path, value in changes.items():
+        target = body
+        *parents, leaf = path.split("__")
+        for parent in parents:
+            target = target[parent]
+        target[leaf] = value
+    return json.dumps(body, ensure_ascii=False)
+
+
+BAD_REQUESTS = [
+    ("unknown-institution", _with(receiving__org="nowhere-hospital"), "yeongwol-mc", 422, "unknown institution"),
+    ("missing-field", _without("patient"), "yeongwol-mc", 422, "patient"),
+    ("invalid-priority", _with(priority="whenever"), "yeongwol-mc", 422, "priority"),
+    ("as-another-institution", _with(referring__org="snuh"), "yeongwol-mc", 403, "own institution"),
+    ("not-json", "{patient: ", "yeongwol-mc", 422, "json"),
+]
+
+
+@pytest.mark.parametrize(("case", "body", "org", "http_status", "says"), BAD_REQUESTS, ids=[b[0] for b in BAD_REQUESTS])
+async def test_bad_requests_store_and_start_nothing(
+    api: httpx.AsyncClient, tokens: dict[str, str], client: Client, api_store, case, body, org, http_status, says
+) -> None:
+    objects, count = stored_objects(api_store), await workflow_count(client)
+    response = await api.post("/referrals", headers=auth(tokens, org), **form(body, [("scan.png", tiny_scan())]))
+    assert response.status_code == http_status, response.text
+    assert says in response.text.lower()
+    assert (stored_objects(api_store), await workflow_count(client)) == (objects, count)
+
+
+@pytest.mark.parametrize("header", [None, "Bearer wrong-token", "Basic abc", "Bearer "])
+async def test_missing_or_wrong_token(api: httpx.AsyncClient, client: Client, api_store, header: str | None) -> None:
+    objects, count = stored_objects(api_store), await workflow_count(client)
+    headers = {"Authorization": header} if header else {}
+    response = await api.post(
+        "/referrals", headers=headers, **form(make_request().model_dump_json(), [("s.png", tiny_scan())])
+    )
+    assert response.status_code == 401
+    assert (await api.get("/referrals", headers=headers)).status_code == 401
+    assert (stored_objects(api_store), await workflow_count(client)) == (objects, count)
+
+
+async def test_no_tokens_configured_means_no_access(tmp_path: Path, settings: Settings, client: Client) -> None:
+    app = create_app(settings.model_copy(update={"api_tokens_file": tmp_path / "none.yaml"}), client=client)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://api") as http:
+        assert (await http.get("/referrals", headers={"Authorization": "Bearer anything"})).status_code == 401
