@@ -1,0 +1,114 @@
+"""OCR quality on real and rendered pages, measured against ground truth (character error rate, CER, with
+whitespace ignored) and the survival of clinical facts; plus the post-correction rules one by one."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from referral.ocr.correct import correct_line
+from referral.ocr.engine import ocr_image, ocr_pages
+from referral.ocr.metrics import character_error_rate, fact_survival
+from referral.ocr.tesseract import _run
+from referral.synthetic import clinical_record, render_page, scanned_pdf, text_pdf
+
+# (image, ground truth, CER we assert; measured 2026-11-28: 0.000, 0.000, 0.012, 0.028)
+REAL_PAGES = [
+    ("tesseract-test/phototest.tif", "tesseract-test/phototest.gold.txt", 0.01),
+    ("tesseract-test/phototest-rotated-180.png", "tesseract-test/phototest.gold.txt", 0.01),
+    ("synthetic-scans-demo/aci_train_D2N001.png", "synthetic-scans-demo/aci_train_D2N001.gt.txt", 0.025),
+    ("synthetic-scans-demo/krcore_korean_page.png", "synthetic-scans-demo/krcore_korean_page.gt.txt", 0.05),
+]
+
+
+def plain_tesseract(image: Image.Image) -> str:
+    """The baseline: Tesseract kor+eng on the page as it is, no clean-up, no correction."""
+    return _run(image.convert("L"), ["-l", "kor+eng"])
+
+
+@pytest.mark.parametrize(("image", "truth", "max_cer"), REAL_PAGES, ids=[p[0].split("/")[1] for p in REAL_PAGES])
+def test_real_pages_match_ground_truth(shared_data: Path, image: str, truth: str, max_cer: float) -> None:
+    page = Image.open(shared_data / "ocr" / image)
+    reference = (shared_data / "ocr" / truth).read_text(encoding="utf-8")
+    result = ocr_image(page, 1, "kor+eng")
+    cer = character_error_rate(reference, result.text)
+    assert cer <= max_cer, f"CER {cer:.4f} > {max_cer}"
+    assert cer <= character_error_rate(reference, plain_tesseract(page))
+    assert result.words and all(0 <= w.confidence <= 100 for w in result.words)
+
+
+def test_upside_down_scan_is_turned(shared_data: Path) -> None:
+    result = ocr_image(Image.open(shared_data / "ocr/tesseract-test/phototest-rotated-180.png"), 1, "eng")
+    assert result.rotation == 180
+    assert "quick brown dog" in result.text
+
+
+@pytest.mark.slow
+def test_korean_clinical_facts_survive_better_than_plain_tesseract() -> None:
+    """Rendered Korean records (clean and damaged scans) with known codes, drug names and values."""
+    ours_facts = plain_facts = ours_cer = plain_cer = 0.0
+    cases = [(seed, damage) for seed in range(100, 106) for damage in (0.0, 0.6, 1.0)]
+    for seed, damage in cases:
+        record = clinical_record(seed)
+        truth = "\n".join(record.lines)
+        page = render_page(record.lines, damage=damage, seed=seed)
+        ours, plain = ocr_image(page, 1, "kor+eng").text, plain_tesseract(page)
+        ours_facts += fact_survival(record.facts, ours) / len(cases)
+        plain_facts += fact_survival(record.facts, plain) / len(cases)
+        ours_cer += character_error_rate(truth, ours) / len(cases)
+        plain_cer += character_error_rate(truth, plain) / len(cases)
+    print(f"fact survival ours {ours_facts:.3f} plain {plain_facts:.3f}; CER ours {ours_cer:.3f} plain {plain_cer:.3f}")
+    assert ours_facts >= 0.97  # measured 0.98-0.99 over seeds 0-34; the goal is 0.99
+    assert plain_facts <= 0.85  # the baseline really loses facts: the measure is not trivially passed
+    assert ours_cer < plain_cer
+
+
+def test_pdf_text_layer_is_used_and_scanned_pdf_is_ocred() -> None:
+    record = clinical_record(3)
+    layered = list(ocr_pages(text_pdf(record.lines), "application/pdf", "kor+eng"))
+    assert [p.method for p in layered] == ["text_layer"]
+    assert fact_survival(record.facts, layered[0].text) == 1.0
+    assert any(w.text == "(Diagnosis)" for w in layered[0].words)
+    scanned = list(ocr_pages(scanned_pdf([render_page(record.lines)]), "application/pdf", "kor+eng"))
+    assert [p.method for p in scanned] == ["tesseract"]
+    assert fact_survival(record.facts, scanned[0].text) >= 0.9
+
+
+def test_resume_skips_finished_pages() -> None:
+    page = render_page(["첫 페이지"], dpi=100)
+    pages = list(ocr_pages(scanned_pdf([page, page, page]), "application/pdf", "kor+eng", skip=frozenset({1, 3})))
+    assert [p.page for p in pages] == [2]
+
+
+@pytest.mark.parametrize(
+    ("garbled", "fixed"),
+    [
+        ("- 본태성 고혈압 (110)", "- 본태성 고혈압 (I10)"),
+        ("- 유방암 (650. 9)", "- 유방암 (C50.9)"),
+        ("- 빈혈 (050.9)", "- 빈혈 (D50.9)"),
+        ("당뇨병 (E119)", "당뇨병 (E11.9)"),
+        ("만성 폐쇄성 폐질환 (/444.9)", "만성 폐쇄성 폐질환 (J44.9)"),
+        ("- 심부전 150.9)", "- 심부전(I50.9)"),
+        ("- Amiodarone 1000, mg", "- Amiodarone 1000 mg"),
+        ("Metformin 500 ing", "Metformin 500 mg"),
+        ("Creatinine 1.5 mg/dl", "Creatinine 1.5 mg/dL"),
+        ("AST 107.2 UA", "AST 107.2 U/L"),
+        ("HbAlc 8. 2 %", "HbA1c 8.2 %"),
+        ("Febuxostt 80 mg", "Febuxostat 80 mg"),
+        ("lbuprofen 400 mg", "Ibuprofen 400 mg"),
+        ("Sertraline SO mg", "Sertraline 50 mg"),
+        ("-KS.2 mEq/L", "-K 5.2 mEq/L"),
+    ],
+)
+def test_post_correction_fixes(garbled: str, fixed: str) -> None:
+    assert correct_line(garbled, 0)[0] == fixed
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["BP 110/70 mmHg", "Room 110 (3층)", "The quick brown dog", "(12) items", "eurotext: Ä Ö Ü", "Letter (Referral)"],
+)
+def test_post_correction_leaves_ordinary_text_alone(line: str) -> None:
+    assert correct_line(line, 0) == (line, [])
