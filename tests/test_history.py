@@ -1,0 +1,131 @@
+"""What the Temporal server stores: replayable histories, and no PHI in clear."""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import json
+from pathlib import Path
+
+from temporalio.client import Client
+from temporalio.worker import Replayer
+
+from flows.referral import ReferralWorkflow
+from referral.codec import referral_data_converter
+from referral.config import Settings
+from referral.models import Side
+from referral.network import Network
+from referral.operations import get_status
+from referral.states import ReferralEvent, ReferralState
+from referral.storage import DocumentStore
+from referral.storage.local import LocalFolderStore
+from referral.submission import IncomingFile, submit_referral
+from referral.temporal import data_converter
+from referral.workflow_io import ProcessingStage, ReferralStatus
+from tests.helpers import PATIENT_NAME, drive, make_request, path_to, tiny_scan, wait_for_stage
+
+HISTORIES = Path(__file__).parent / "histories"
+FULL_LOOP = path_to(ReferralState.ACCEPTED) + [
+    (ReferralEvent.SCHEDULE, Side.RECEIVING),
+    (ReferralEvent.START_CARE, Side.RECEIVING),
+    (ReferralEvent.COMPLETE, Side.RECEIVING),
+    (ReferralEvent.ACKNOWLEDGE, Side.REFERRING),
+]
+
+
+async def closed_referral(client: Client, store: DocumentStore, network: Network, settings: Settings) -> str:
+    result = await submit_referral(
+        client, store, network, settings, make_request(), [IncomingFile("s.png", tiny_scan())]
+    )
+    await wait_for_stage(client, result.referral_id, {ProcessingStage.OCR_DONE})
+    await drive(client, result.referral_id, FULL_LOOP)
+    final = await client.get_workflow_handle(result.referral_id, result_type=ReferralStatus).result()
+    assert final.state == ReferralState.LOOP_CLOSED
+    return result.referral_id
+
+
+async def test_history_of_a_finished_referral_replays(
+    client: Client, workers: None, store: DocumentStore, network: Network, settings: Settings
+) -> None:
+    referral_id = await closed_referral(client, store, network, settings)
+    history = await client.get_workflow_handle(referral_id).fetch_history()
+    replayer = Replayer(workflows=[ReferralWorkflow], data_converter=data_converter(settings))
+    await replayer.replay_workflow(history)
+
+
+async def test_recorded_histories_still_replay() -> None:
+    """Histories recorded from earlier versions of the workflow (tests/histories) must replay unchanged."""
+    key = base64.b64decode((HISTORIES / "TEST-ONLY-payload.key").read_text().strip())
+    replayer = Replayer(workflows=[ReferralWorkflow], data_converter=referral_data_converter("k1", key))
+    recorded = sorted(HISTORIES.glob("*.json"))
+    assert recorded
+    from temporalio.client import WorkflowHistory
+
+    for path in recorded:
+        await replayer.replay_workflow(WorkflowHistory.from_json(path.stem, path.read_text()))
+
+
+def _payload_bytes(node: object) -> list[bytes]:
+    """Every payload `data` field of a history, base64-decoded."""
+    found: list[bytes] = []
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "data" and isinstance(value, str):
+                with contextlib.suppress(ValueError):
+                    found.append(base64.b64decode(value))
+            else:
+                found += _payload_bytes(value)
+    elif isinstance(node, list):
+        for item in node:
+            found += _payload_bytes(item)
+    return found
+
+
+async def test_raw_history_holds_no_plaintext_phi(
+    client: Client, workers: None, store: DocumentStore, network: Network, settings: Settings
+) -> None:
+    referral_id = await closed_referral(client, store, network, settings)
+    raw_client = await Client.connect(client.service_client.config.target_host, namespace=client.namespace)
+    history = await raw_client.get_workflow_handle(referral_id).fetch_history()
+    text = json.dumps(history.to_json_dict(), ensure_ascii=False)
+    status = await get_status(client, referral_id)
+    name = PATIENT_NAME.encode()
+    assert PATIENT_NAME not in text
+    assert all(name not in blob for blob in _payload_bytes(history.to_json_dict()))
+    assert base64.b64encode(b"binary/encrypted").decode() in text  # the codec's marker on the payloads
+    blobs = _payload_bytes(history.to_json_dict())
+    for secret in (status.fingerprint.encode(), b"MRN-", "흉통".encode(), "김의사".encode()):
+        assert all(secret not in blob for blob in blobs)
+    clear = {blob for blob in blobs if blob.startswith(b'"')}  # JSON scalars: the search attributes only
+    assert clear <= {b'"yeongwol-mc"', b'"knuh"', b'"urgent"'} | {f'"{s}"'.encode() for s in ReferralState} | {
+        f'"{s}"'.encode() for s in ProcessingStage
+    } | {blob for blob in clear if blob[1:5].isdigit()}  # the due time
+
+
+async def test_failures_are_recorded_encrypted(
+    client: Client, workers: None, store: DocumentStore, network: Network, settings: Settings
+) -> None:
+    """A document that vanished from the store: intake fails with a clear error, and the error text is encoded."""
+    assert isinstance(store, LocalFolderStore)
+    scan = tiny_scan() + b"\x00"  # unique bytes, so removing the object affects no other test
+    request = make_request()
+    handle_settings = settings.model_copy(update={"gpu_task_queue": "no-worker-here"})
+    original_put = store.put
+    try:
+        # Store and start as usual, then take the bytes away before intake validation reads them.
+
+        def put_then_lose(data: bytes, media_type: str):  # type: ignore[no-untyped-def]
+            stored = original_put(data, media_type)
+            (store.root / stored.key).unlink()
+            return stored
+
+        store.put = put_then_lose  # type: ignore[method-assign]
+        result = await submit_referral(client, store, network, handle_settings, request, [IncomingFile("s.png", scan)])
+    finally:
+        store.put = original_put  # type: ignore[method-assign]
+    status = await wait_for_stage(client, result.referral_id, {ProcessingStage.INTAKE_FAILED})
+    assert status.stage_error == "DocumentMissing: document 1 is not in the store"
+    raw_client = await Client.connect(client.service_client.config.target_host, namespace=client.namespace)
+    raw = json.dumps((await raw_client.get_workflow_handle(result.referral_id).fetch_history()).to_json_dict())
+    assert "not in the store" not in raw
+    assert "Encoded failure" in raw
