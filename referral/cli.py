@@ -18,7 +18,7 @@ from referral.operations import EventRefused, ReferralNotFound, get_history, get
 from referral.states import ReferralEvent, ReferralState
 from referral.storage import open_store
 from referral.submission import FileRejected, IdempotencyConflict, IncomingFile, submit_referral
-from referral.temporal import connect
+from referral.temporal import connect, hard_exit
 from referral.workflow_io import EventRequest, ProcessingStage
 
 _DONE = {ProcessingStage.OCR_DONE, ProcessingStage.OCR_FAILED, ProcessingStage.INTAKE_FAILED}
@@ -206,16 +206,21 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
         return asyncio.run(args.run(args, Settings()))
-    except (UsageError, ValidationError, ValueError, UnknownInstitution, FileRejected, IdempotencyConflict) as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
-    except (ReferralNotFound, EventRefused) as err:
+    except (ReferralNotFound, EventRefused) as err:  # the referral refuses: exit 1
         print(f"error: {err}", file=sys.stderr)
         return 1
+    except (UsageError, ValidationError, ValueError, UnknownInstitution, FileRejected, IdempotencyConflict) as err:
+        print(f"error: {err}", file=sys.stderr)  # the input is wrong: exit 2
+        return 2
     except RuntimeError as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
 
 
+def entry() -> None:
+    """Console-script entry point."""
+    hard_exit(main())
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    entry()

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import signal
-import sys
 from collections.abc import Callable, Coroutine
 from typing import Any
 
 from temporalio.worker import Worker
+
+from referral.temporal import hard_exit
 
 
 async def run_until_signalled(worker: Worker) -> None:
@@ -24,10 +24,5 @@ async def run_until_signalled(worker: Worker) -> None:
 
 
 def run_main(main: Callable[[], Coroutine[Any, Any, None]]) -> None:
-    """Run a worker's main, then leave without interpreter finalisation: the Temporal core's native threads
-    can race Python's teardown (PyGILState_Release at exit) after an otherwise clean shutdown."""
     asyncio.run(main())
-    logging.shutdown()
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(0)
+    hard_exit(0)

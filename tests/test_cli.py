@@ -1,0 +1,117 @@
+"""The `referral` command, run as a real process against the test Temporal server and workers."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sys
+from asyncio.subprocess import PIPE
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from temporalio.client import Client
+
+from referral.config import Settings
+from referral.synthetic import clinical_record, image_bytes, render_page
+from tests import badfiles
+
+
+async def run_cli(client: Client, settings: Settings, *args: str, timeout: float = 240) -> Finished:
+    """Run the CLI without blocking the event loop: the test's workers run in this process."""
+    env = {
+        **os.environ,
+        "REFERRAL_TEMPORAL_ADDRESS": client.service_client.config.target_host,
+        "REFERRAL_NAMESPACE": settings.namespace,
+        "REFERRAL_PAYLOAD_KEY": settings.payload_key or "",
+        "REFERRAL_DATA_DIR": str(settings.data_dir),
+        "REFERRAL_CPU_TASK_QUEUE": settings.cpu_task_queue,
+        "REFERRAL_GPU_TASK_QUEUE": settings.gpu_task_queue,
+    }
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "referral.cli", *args, env=env, stdout=PIPE, stderr=PIPE
+    )
+    out, err = await asyncio.wait_for(process.communicate(), timeout)
+    return Finished(process.returncode or 0, out.decode(), err.decode())
+
+
+@dataclass
+class Finished:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+PATIENT = ["--patient-name", "박영희", "--birth-date", "1949-11-02", "--sex", "female", "--patient-id", "CLI-0001",
+           "--referring-org", "gangneung-mc", "--receiving-org", "knuh", "--priority", "routine",
+           "--reason", "신기능 저하 평가"]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def scan_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("cli") / "외부기록.png"
+    path.write_bytes(image_bytes(render_page(clinical_record(42).lines, damage=0.4, seed=42)))
+    return path
+
+
+async def test_submit_wait_status_event_and_list(
+    client: Client, workers: None, settings: Settings, scan_file: Path
+) -> None:
+    submitted = await run_cli(client, settings, "submit", *PATIENT, "--wait", str(scan_file))
+    assert submitted.returncode == 0, submitted.stderr
+    lines = submitted.stdout.splitlines()
+    referral_id = lines[0].strip()
+    assert referral_id.startswith("ref-")
+    assert any("OCR_RUNNING" in line for line in lines) and "OCR_DONE" in lines[-1]
+
+    status = await run_cli(client, settings, "status", referral_id, "--json")
+    body = json.loads(status.stdout)
+    assert body["status"]["stage"] == "OCR_DONE" and body["status"]["ocr"][0]["methods"] == ["tesseract"]
+
+    moved = await run_cli(client, settings, "event", referral_id, "receive", "--side", "receiving", "--actor", "접수")
+    assert moved.returncode == 0 and "DRAFT → RECEIVED" in moved.stdout
+    refused = await run_cli(
+        client, settings, "event", referral_id, "acknowledge", "--side", "referring", "--actor", "x"
+    )
+    assert refused.returncode == 1 and "not allowed in state RECEIVED" in refused.stderr
+
+    listed = await run_cli(client, settings, "list", "--status", "RECEIVED", "--org", "knuh", "--side", "receiving")
+    assert referral_id in listed.stdout
+
+    again = await run_cli(client, settings, "submit", *PATIENT, str(scan_file))
+    assert again.stdout.split()[0] == referral_id and "duplicate" in again.stdout
+
+    text = await run_cli(client, settings, "status", referral_id)
+    assert "RECEIVED" in text.stdout and "#1" in text.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["--receiving-org", "mars-hospital"], "unknown institution"),
+        (["--priority", "someday"], "invalid choice"),
+    ],
+)
+async def test_bad_submissions_exit_with_a_clear_error(
+    client: Client, settings: Settings, scan_file: Path, args: list[str], says: str
+) -> None:
+    result = await run_cli(client, settings, "submit", *PATIENT, *args, str(scan_file))
+    assert result.returncode == 2
+    assert says in result.stderr
+
+
+async def test_bad_file_and_missing_options(client: Client, settings: Settings, tmp_path: Path) -> None:
+    locked = tmp_path / "locked.pdf"
+    locked.write_bytes(badfiles.encrypted_pdf())
+    result = await run_cli(client, settings, "submit", *PATIENT, str(locked))
+    assert result.returncode == 2 and "encrypted" in result.stderr
+    missing = await run_cli(client, settings, "submit", "--patient-name", "누구", str(locked))
+    assert missing.returncode == 2 and "--birth-date" in missing.stderr
+    absent = await run_cli(client, settings, "submit", *PATIENT, str(tmp_path / "nope.pdf"))
+    assert absent.returncode == 2 and "no such file" in absent.stderr
+
+
+async def test_status_of_unknown_referral(client: Client, settings: Settings) -> None:
+    result = await run_cli(client, settings, "status", "ref-ffffffffffffffffffffffff")
+    assert result.returncode == 1 and "no referral" in result.stderr
