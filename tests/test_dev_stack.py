@@ -1,0 +1,67 @@
+"""`referral dev`, the README's main job: the whole stack comes up, the examples reach OCR_DONE, Ctrl-C-style
+shutdown is clean, and a second start on the same data folder finds the referrals again (SQLite durability)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from asyncio.subprocess import PIPE
+from pathlib import Path
+
+import pytest
+
+from referral.devserver import free_port
+
+pytestmark = pytest.mark.slow
+
+
+async def run_dev(cwd: Path, *extra: str, timeout: float = 300) -> tuple[int, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("REFERRAL_")}
+    ports = ["--temporal-port", str(free_port()), "--ui-port", str(free_port()), "--api-port", str(free_port())]
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "referral.cli", "dev", *ports, *extra, cwd=cwd, env=env, stdout=PIPE, stderr=PIPE
+    )
+    out, err = await asyncio.wait_for(process.communicate(), timeout)
+    return process.returncode or 0, out.decode() + err.decode()
+
+
+async def test_dev_runs_the_examples_and_keeps_them_across_restarts(tmp_path: Path) -> None:
+    code, output = await run_dev(tmp_path, "--exit-when-done")
+    assert code == 0, output
+    assert "Temporal UI     http://127.0.0.1:" in output
+    assert output.count("OCR_DONE") == 3
+    assert (tmp_path / "data" / "temporal.db").exists()
+    secrets = tmp_path / "data" / "secrets"
+    assert (secrets / "payload.key").stat().st_mode & 0o077 == 0  # readable by the owner only
+
+    code, output = await run_dev(tmp_path, "--exit-when-done")
+    assert code == 0, output
+    assert output.count("(already submitted)") == 3  # the SQLite file kept the referrals
+
+
+async def test_dev_stops_cleanly_on_interrupt(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("REFERRAL_")}
+    ports = ["--temporal-port", str(free_port()), "--ui-port", str(free_port()), "--api-port", str(free_port())]
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "referral.cli",
+        "dev",
+        "--no-examples",
+        *ports,
+        cwd=tmp_path,
+        env=env,
+        stdout=PIPE,
+        stderr=PIPE,
+    )
+    assert process.stdout is not None
+    while b"Ctrl-C stops everything" not in (line := await asyncio.wait_for(process.stdout.readline(), 120)):
+        assert line, "dev exited before it was ready"
+    process.send_signal(signal.SIGINT)
+    code = await asyncio.wait_for(process.wait(), 60)
+    assert code == 0
+    leftover = await asyncio.create_subprocess_exec("pgrep", "-f", str(tmp_path / "data"), stdout=PIPE)
+    out, _ = await leftover.communicate()
+    assert out.strip() == b""  # no worker, API or server left behind
