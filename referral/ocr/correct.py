@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from functools import cache
+from typing import Literal
 
 from rapidfuzz.distance import Levenshtein
 
@@ -167,6 +168,7 @@ def _fix_names(line: str, number: int, out: list[Correction]) -> str:
 
     def fix(match: re.Match[str]) -> str:
         token = match.group(0)
+        kind: Literal["lab", "drug"]
         lab = resolve_name(token, lexicon.labs, 3 if token.isupper() else 4)
         if lab is not None:
             fixed = lab
@@ -179,7 +181,7 @@ def _fix_names(line: str, number: int, out: list[Correction]) -> str:
             fixed = drug.capitalize() if token[0].isupper() or misread_initial else drug
             kind = "drug"
         if fixed != token:
-            out.append(Correction(kind=kind, before=token, after=fixed, line=number))  # type: ignore[arg-type]
+            out.append(Correction(kind=kind, before=token, after=fixed, line=number))
         return fixed
 
     return _WORD.sub(fix, line)
