@@ -16,21 +16,15 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from temporalio.testing import WorkflowEnvironment
-
 from referral.config import Settings
-from referral.devserver import temporal_binary
 from referral.models import Clinician, Party, Patient, Priority, ReferralRequest, Sex
 from referral.network import default_network
 from referral.ocr.engine import ocr_pages
 from referral.operations import get_status
-from referral.search_attributes import ALL_KEYS
-from referral.storage.local import LocalFolderStore
 from referral.submission import IncomingFile, submit_referral
 from referral.synthetic import clinical_record, render_page, scanned_pdf
-from referral.temporal import data_converter
 from referral.workflow_io import ProcessingStage
-from workers import cpu, gpu
+from workers.embedded import embedded_stack
 
 
 def documents(count: int) -> list[bytes]:
@@ -61,30 +55,20 @@ async def through_system(pdfs: list[bytes], slots: int) -> float:
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(namespace="default", data_dir=Path(tmp),
                             payload_key=base64.b64encode(secrets.token_bytes(32)).decode())  # fmt: skip
-        env = await WorkflowEnvironment.start_local(
-            dev_server_existing_path=temporal_binary(),
-            search_attributes=ALL_KEYS,
-            data_converter=data_converter(settings),
-        )
-        store = LocalFolderStore(settings.local_store_dir)
-        async with (
-            cpu.build_worker(env.client, settings, store),
-            gpu.build_worker(env.client, settings, store, concurrency=slots),
-        ):
+        async with embedded_stack(settings, gpu_slots=slots) as (client, store):
             start = time.perf_counter()
             ids = [
-                (await submit_referral(env.client, store, default_network(), settings, request(i),
+                (await submit_referral(client, store, default_network(), settings, request(i),
                                        [IncomingFile("record.pdf", pdf)])).referral_id
                 for i, pdf in enumerate(pdfs)
             ]  # fmt: skip
             pending = set(ids)
             while pending:
                 for referral_id in list(pending):
-                    if (await get_status(env.client, referral_id)).stage == ProcessingStage.OCR_DONE:
+                    if (await get_status(client, referral_id)).stage == ProcessingStage.OCR_DONE:
                         pending.discard(referral_id)
                 await asyncio.sleep(0.1)
             elapsed = time.perf_counter() - start
-        await env.shutdown()
     return elapsed
 
 

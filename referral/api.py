@@ -3,7 +3,6 @@
 Every call carries `Authorization: Bearer <token>`; the token names the caller's institution, and a caller
 may only submit as its own institution and only see or move referrals it is a party to."""
 
-
 import asyncio
 import hmac
 from typing import Annotated

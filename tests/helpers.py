@@ -92,3 +92,19 @@ async def drive(client: Client, referral_id: str, steps: list[tuple[ReferralEven
 
 def event_request(event: ReferralEvent, side: Side, org: str) -> EventRequest:
     return EventRequest(event=event, side=side, org=org, actor=f"{side}-clinician", reason="test reason")
+
+
+def process_env(client: Client, settings: Settings, **extra: str) -> dict[str, str]:
+    """Environment for a CLI or worker subprocess that joins this test session's server, store and key."""
+    import os
+
+    return {
+        **os.environ,
+        "REFERRAL_TEMPORAL_ADDRESS": client.service_client.config.target_host,
+        "REFERRAL_NAMESPACE": settings.namespace,
+        "REFERRAL_PAYLOAD_KEY": settings.payload_key or "",
+        "REFERRAL_DATA_DIR": str(settings.data_dir),
+        "REFERRAL_CPU_TASK_QUEUE": settings.cpu_task_queue,
+        "REFERRAL_GPU_TASK_QUEUE": settings.gpu_task_queue,
+        **extra,
+    }

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import sys
 from asyncio.subprocess import PIPE
 from dataclasses import dataclass
@@ -16,19 +15,12 @@ from temporalio.client import Client
 from referral.config import Settings
 from referral.synthetic import clinical_record, image_bytes, render_page
 from tests import badfiles
+from tests.helpers import process_env
 
 
 async def run_cli(client: Client, settings: Settings, *args: str, timeout: float = 240) -> Finished:
     """Run the CLI without blocking the event loop: the test's workers run in this process."""
-    env = {
-        **os.environ,
-        "REFERRAL_TEMPORAL_ADDRESS": client.service_client.config.target_host,
-        "REFERRAL_NAMESPACE": settings.namespace,
-        "REFERRAL_PAYLOAD_KEY": settings.payload_key or "",
-        "REFERRAL_DATA_DIR": str(settings.data_dir),
-        "REFERRAL_CPU_TASK_QUEUE": settings.cpu_task_queue,
-        "REFERRAL_GPU_TASK_QUEUE": settings.gpu_task_queue,
-    }
+    env = process_env(client, settings)
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "referral.cli", *args, env=env, stdout=PIPE, stderr=PIPE
     )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import subprocess
 import sys
@@ -26,7 +25,7 @@ from referral.submission import IncomingFile, submit_referral
 from referral.synthetic import clinical_record, render_page, scanned_pdf
 from referral.temporal import connect
 from referral.workflow_io import ProcessingStage, ReferralStatus
-from tests.helpers import drive, make_request, path_to, wait_for_stage
+from tests.helpers import drive, make_request, path_to, process_env, wait_for_stage
 from workers import cpu, gpu
 
 pytestmark = pytest.mark.slow
@@ -37,15 +36,7 @@ def multi_page_pdf(pages: int) -> bytes:
 
 
 def spawn_gpu_worker(settings: Settings, client: Client, log: Path) -> subprocess.Popen[bytes]:
-    env = {
-        **os.environ,
-        "REFERRAL_TEMPORAL_ADDRESS": client.service_client.config.target_host,
-        "REFERRAL_NAMESPACE": settings.namespace,
-        "REFERRAL_PAYLOAD_KEY": settings.payload_key or "",
-        "REFERRAL_DATA_DIR": str(settings.data_dir),
-        "REFERRAL_GPU_TASK_QUEUE": settings.gpu_task_queue,
-        "REFERRAL_GPU_CONCURRENCY": "1",
-    }
+    env = process_env(client, settings, REFERRAL_GPU_CONCURRENCY="1")
     return subprocess.Popen(
         [sys.executable, "-m", "workers.gpu"], env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT
     )

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from minio import Minio
 from minio.error import S3Error
@@ -10,6 +12,16 @@ from minio.error import S3Error
 from referral.storage.base import ObjectNotFound, StoredObject, content_key, key_digest, sha256_hex, verified
 
 _MISSING = {"NoSuchKey", "NoSuchObject", "ResourceNotFound"}
+
+
+@contextmanager
+def _missing_is_not_found(key: str) -> Iterator[None]:
+    try:
+        yield
+    except S3Error as err:
+        if err.code in _MISSING:
+            raise ObjectNotFound(key) from None
+        raise
 
 
 class S3Store:
@@ -30,12 +42,8 @@ class S3Store:
 
     def get(self, key: str) -> bytes:
         key_digest(key)
-        try:
+        with _missing_is_not_found(key):
             response = self.client.get_object(self.bucket, key)
-        except S3Error as err:
-            if err.code in _MISSING:
-                raise ObjectNotFound(key) from None
-            raise
         try:
             return verified(key, response.read())
         finally:
@@ -44,12 +52,8 @@ class S3Store:
 
     def stat(self, key: str) -> StoredObject:
         digest = key_digest(key)
-        try:
+        with _missing_is_not_found(key):
             info = self.client.stat_object(self.bucket, key)
-        except S3Error as err:
-            if err.code in _MISSING:
-                raise ObjectNotFound(key) from None
-            raise
         return StoredObject(
             key=key, sha256=digest, size=info.size or 0, media_type=info.content_type or "application/octet-stream"
         )
