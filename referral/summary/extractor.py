@@ -1,0 +1,277 @@
+"""The default summarisation backend: a deterministic clinical extractor for Korean and English records.
+
+It never invents: every item is a span of the source, found by section headings (주소/Chief complaint,
+진단/Diagnosis, 투약/Medications, 알레르기, 검사/Labs, 영상, 병리, 계획/Plan ...) and by medication, lab,
+date, code and unit patterns."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+
+from referral.lexicon import clinical_lexicon
+from referral.summary.models import (
+    Allergy,
+    ClinicalSummary,
+    Evidence,
+    ImagingResult,
+    Item,
+    LabResult,
+    Medication,
+    PathologyFinding,
+    Problem,
+    Procedure,
+    Statement,
+)
+from referral.summary.sections import Line, last_section, lines_of
+from referral.summary.source import SourcePage
+
+BACKEND = "clinical-extractor-1"
+
+CODE = re.compile(r"\(?\b([A-Z]\d{2}(?:\.\d{1,2})?)\b\)?")
+DATE = re.compile(r"\b((?:19|20)\d{2}[-./](?:0?[1-9]|1[0-2])[-./](?:0?[1-9]|[12]\d|3[01]))\b")
+DOSE = re.compile(
+    r"(?P<dose>\d+(?:[.,]\d+)?\s*(?:mg|mcg|µg|g|mL|ml|L|IU|iu|units?|unt/ml|mg/ml|mg/mL|%|정|캡슐|T|C)\b(?:/[a-zA-Z]+)?)"
+)
+LEADING_VOLUME = re.compile(r"^\s*\d+(?:\.\d+)?\s*(?:ml|mL)\s+(?=[A-Za-z가-힣])")
+ROUTE = re.compile(
+    r"\b(oral|po|iv|sc|im|sl|inhal\w*|injection|injectable|topical|patch|경구|정맥|피하|근육|흡입)\b", re.I
+)
+FREQ = re.compile(
+    r"(1일\s*\d\s*회|\d\s*times?\s*(?:a|per)\s*day|\b(?:qd|bid|tid|qid|qhs|prn|q\d+h|daily|twice daily|once daily"
+    r"|at bedtime)\b|취침\s*전|필요\s*시|아침|저녁)",
+    re.I,
+)
+LAB = re.compile(
+    r"^(?P<name>[A-Za-z][A-Za-z0-9\-/ ]{0,24}?)\s*[:=]?\s*(?P<value>[<>≤≥]?\s?\d+(?:\.\d+)?)\s*"
+    r"(?P<unit>[A-Za-zµ%/^0-9.]+(?:/[A-Za-z0-9.]+)*)?(?:\s*\((?:참고치|ref\.?|정상)?\s*(?P<range>[^)]*\d[^)]*)\))?"
+)
+MODALITY = re.compile(
+    r"(PET-CT|PET/CT|Chest CT|Brain MRI|CT|MRI|MRA|X-ray|CXR|초음파|흉부\s*X선|유방촬영술|ultrasound|US|mammography"
+    r"|echocardiography|심초음파|내시경|endoscopy)",
+    re.I,
+)
+NO_ALLERGY = re.compile(r"^(없음|없다|무|none|nkda|no known (?:drug )?allergies\.?)$", re.I)
+HISTORY_OF = re.compile(
+    r"(?:history of|hx of|presenting with|presents with|diagnosed with|diagnosis of)\s+(?P<list>.+?)(?:\.(?:\s|$)|$)",
+    re.I,
+)
+# SNOMED semantic tags are part of a name, not a reaction: "tree nut (substance)"
+SEMANTIC_TAG = re.compile(r"\((?:substance|organism|disorder|finding|procedure|situation|product|qualifier value)\)$")
+ANTITHROMBOTIC = ("warfarin", "apixaban", "rivaroxaban", "edoxaban", "dabigatran", "heparin", "enoxaparin",
+                  "clopidogrel", "ticagrelor", "prasugrel", "aspirin", "cilostazol", "와파린", "아스피린")  # fmt: skip
+_STATEMENT_SECTIONS = {"chief_complaint": "chief_complaint", "course": "hospital_course", "plan": "plan",
+                       "pending": "pending_results"}  # fmt: skip
+
+
+class _Builder:
+    """Collects items for one summary; an item seen again (same kind and key) gains evidence, not a twin."""
+
+    def __init__(self, summary: ClinicalSummary) -> None:
+        self.summary = summary
+        self._seen: dict[tuple[str, str], Item] = {}
+
+    def add(self, target: list, key: str, item: Item) -> None:  # type: ignore[type-arg]
+        marker = (str(id(target)), key.lower())
+        if marker in self._seen:
+            self._seen[marker].evidence.extend(item.evidence)
+            return
+        self._seen[marker] = item
+        target.append(item)
+
+
+def _evidence(page: SourcePage, start: int, end: int, line: int) -> list[Evidence]:
+    boxes = [w.box for w in page.words if w.line == _word_line(page, line)] if page.words else []
+    box = None
+    if boxes:
+        box = (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
+    quote = page.text[start:end]
+    return [Evidence(document_key=page.document_key, page=page.page, start=start, end=end, quote=quote, box=box)]
+
+
+def _word_line(page: SourcePage, text_line: int) -> int:
+    """OCR text lines are the words' line ids in sorted order."""
+    ids = sorted({w.line for w in page.words})
+    return ids[text_line] if text_line < len(ids) else -1
+
+
+def _span(line: Line, fragment: str) -> tuple[int, int]:
+    offset = line.text.find(fragment)
+    return (line.start + offset, line.start + offset + len(fragment)) if offset >= 0 else (line.start, line.end)
+
+
+def _problem(page: SourcePage, line: Line, text: str) -> tuple[str, Problem] | None:
+    code_match = CODE.search(text)
+    code = code_match.group(1) if code_match else None
+    name = CODE.sub("", text).strip(" ,;:-") if code else text.strip(" ,;:-")
+    if not name and not code:
+        return None
+    start, end = _span(line, text.strip())
+    return (code or name), Problem(
+        name=name or (code or ""), code=code, evidence=_evidence(page, start, end, line.number)
+    )
+
+
+def _medication(page: SourcePage, line: Line, text: str, require_dose: bool) -> tuple[str, Medication] | None:
+    volume = LEADING_VOLUME.match(text)  # "1 ml epoetin alfa 4000 unt/ml injection": the volume is not the name
+    dose = DOSE.search(text, volume.end() if volume else 0)
+    if dose is None and require_dose:
+        return None
+    name = (text[volume.end() if volume else 0 : dose.start()] if dose else text).strip(" ,;:-")
+    if not name or not re.search(r"[A-Za-z가-힣]", name) or len(name) > 80:
+        return None
+    route, freq = ROUTE.search(text), FREQ.search(text)
+    dates = DATE.findall(text)
+    start, end = _span(line, text.strip())
+    return text.strip().lower(), Medication(
+        name=name, dose=dose.group("dose") if dose else None, route=route.group(1) if route else None,
+        frequency=freq.group(1) if freq else None, start=dates[0] if dates else None,
+        stop=dates[1] if len(dates) > 1 else None, evidence=_evidence(page, start, end, line.number),
+    )  # fmt: skip
+
+
+def _lab(page: SourcePage, line: Line) -> tuple[str, LabResult] | None:
+    match = LAB.match(line.text)
+    if match is None or not re.search(r"[A-Za-z]{1,}", match.group("name")):
+        return None
+    dates = DATE.findall(line.text)
+    return match.group("name").strip().lower(), LabResult(
+        name=match.group("name").strip(), value=match.group("value").replace(" ", ""), unit=match.group("unit"),
+        reference_range=match.group("range"), date=dates[0] if dates else None,
+        evidence=_evidence(page, line.start, line.end, line.number),
+    )  # fmt: skip
+
+
+def _imaging(page: SourcePage, line: Line) -> tuple[str, ImagingResult] | None:
+    modality = MODALITY.search(line.text)
+    if modality is None:
+        return None
+    dates = DATE.findall(line.text)
+    _, _, finding = line.text.partition(":")
+    after = line.text[modality.end() :].split(":")[0].strip() or None
+    return line.text.lower(), ImagingResult(
+        modality=modality.group(1), body_part=after, date=dates[0] if dates else None,
+        finding=finding.strip() or None, evidence=_evidence(page, line.start, line.end, line.number),
+    )  # fmt: skip
+
+
+_PATHOLOGY_FIELDS = {
+    "specimen": ("검체", "specimen"), "diagnosis": ("진단", "diagnosis"), "grade": ("등급", "분화도", "grade"),
+    "margins": ("절제연", "margin"), "nodes": ("림프절", "node"), "ihc": ("면역조직화학", "ihc", "immuno"),
+}  # fmt: skip
+
+
+def _pathology(page: SourcePage, line: Line) -> tuple[str, PathologyFinding]:
+    label, _, value = line.text.partition(":")
+    found = {
+        f: value.strip() for f, keys in _PATHOLOGY_FIELDS.items() if value and any(k in label.lower() for k in keys)
+    }
+    item = PathologyFinding(text=line.text, evidence=_evidence(page, line.start, line.end, line.number), **found)
+    return line.text.lower(), item
+
+
+def _split_list(line: Line, separators: str) -> Iterable[str]:
+    return [part for part in re.split(separators, line.text) if part.strip()]
+
+
+def _history_list(builder: _Builder, page: SourcePage, line: Line) -> bool:
+    """ "history of A, B and C." / "presenting with A, B." anywhere: each named condition is a problem."""
+    history = HISTORY_OF.search(line.text)
+    if not history:
+        return False
+    for part in re.split(r",\s*|\s+and\s+", history.group("list")):
+        made = _problem(page, line, part) if part.strip() else None
+        if made:
+            builder.add(builder.summary.problems, *made)
+    return True
+
+
+def _handle(builder: _Builder, page: SourcePage, line: Line) -> None:
+    summary = builder.summary
+    section = line.section
+    if section not in ("problems", "medications", "allergies") and _history_list(builder, page, line):
+        return
+
+    def add_each(target: list, parts: Iterable[str], make: Callable[[str], tuple[str, Item] | None]) -> None:  # type: ignore[type-arg]
+        for part in parts:
+            made = make(part)
+            if made is not None:
+                builder.add(target, *made)
+
+    if section == "problems":
+        add_each(summary.problems, _split_list(line, r";"), lambda p: _problem(page, line, p))
+    elif section == "medications":
+        add_each(summary.medications, _split_list(line, r";"), lambda p: _medication(page, line, p, False))
+    elif section == "allergies":
+        if NO_ALLERGY.match(line.text.strip()):
+            builder.add(
+                summary.no_known_allergies,
+                "none",
+                Statement(text=line.text, evidence=_evidence(page, line.start, line.end, line.number)),
+            )
+        else:
+            for part in _split_list(line, r"[;,]"):
+                substance, _, reaction = (
+                    part.partition("(") if not SEMANTIC_TAG.search(part.strip()) else (part, "", "")
+                )
+                start, end = _span(line, part.strip())
+                builder.add(summary.allergies, substance.strip(), Allergy(
+                    substance=substance.strip(), reaction=reaction.rstrip(")").strip() or None,
+                    evidence=_evidence(page, start, end, line.number)))  # fmt: skip
+    elif section == "labs":
+        add_each(summary.labs, [line.text], lambda _: _lab(page, line))
+    elif section == "imaging":
+        add_each(summary.imaging, [line.text], lambda _: _imaging(page, line))
+    elif section == "pathology":
+        add_each(summary.pathology, [line.text], lambda _: _pathology(page, line))
+    elif section == "procedures":
+        dates = DATE.findall(line.text)
+        evidence = _evidence(page, line.start, line.end, line.number)
+        procedure = Procedure(name=line.text, date=dates[0] if dates else None, evidence=evidence)
+        builder.add(summary.procedures, line.text, procedure)
+    elif section in _STATEMENT_SECTIONS or section in ("airway", "anesthesia"):
+        target = {"airway": summary.anesthesia.airway, "anesthesia": summary.anesthesia.prior_anesthesia}.get(
+            section, getattr(summary, _STATEMENT_SECTIONS.get(section, "plan"))
+        )
+        builder.add(
+            target, line.text, Statement(text=line.text, evidence=_evidence(page, line.start, line.end, line.number))
+        )
+    else:
+        _free_text(builder, page, line)
+
+
+def _free_text(builder: _Builder, page: SourcePage, line: Line) -> None:
+    """Outside the list sections: history-of lists, codes, lexicon drugs with a dose, "procedures" lists."""
+    summary = builder.summary
+    if CODE.search(line.text) and re.search(r"[가-힣A-Za-z]{2}", CODE.sub("", line.text)):
+        made = _problem(page, line, line.text)
+        if made:
+            builder.add(summary.problems, *made)
+        return
+    lowered = line.text.lower()
+    if any(drug in lowered for drug in clinical_lexicon().drugs):
+        made_med = _medication(page, line, line.text, True)
+        if made_med:
+            builder.add(summary.medications, *made_med)
+
+
+def extract(pages: list[SourcePage]) -> ClinicalSummary:
+    summary = ClinicalSummary(backend=BACKEND, source_keys=sorted({p.document_key for p in pages}))
+    builder = _Builder(summary)
+    section: str | None = None
+    previous_key = None
+    for page in pages:
+        if page.document_key != previous_key:
+            section, previous_key = None, page.document_key
+        for line in lines_of(page.text, section):
+            _handle(builder, page, line)
+        section = last_section(page.text, section)
+    lowered = ANTITHROMBOTIC
+    summary.anesthesia.comorbidities = list(summary.problems)
+    summary.anesthesia.anticoagulants = [m for m in summary.medications if any(d in m.name.lower() for d in lowered)]
+    if not summary.items():
+        text_chars = sum(len(p.text.strip()) for p in pages)
+        summary.empty_reason = (
+            "no text in the source" if text_chars == 0 else f"no clinical content recognised in {len(pages)} page(s)"
+        )
+    return summary
