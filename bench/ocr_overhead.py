@@ -26,6 +26,8 @@ from referral.synthetic import clinical_record, render_page, scanned_pdf
 from referral.workflow_io import ProcessingStage
 from workers.embedded import embedded_stack
 
+OCR_FINISHED = {ProcessingStage.OCR_DONE, ProcessingStage.SUMMARY_RUNNING, ProcessingStage.AWAITING_REVIEW}
+
 
 def documents(count: int) -> list[bytes]:
     return [
@@ -65,7 +67,7 @@ async def through_system(pdfs: list[bytes], slots: int) -> float:
             pending = set(ids)
             while pending:
                 for referral_id in list(pending):
-                    if (await get_status(client, referral_id)).stage == ProcessingStage.OCR_DONE:
+                    if (await get_status(client, referral_id)).stage in OCR_FINISHED:
                         pending.discard(referral_id)
                 await asyncio.sleep(0.1)
             elapsed = time.perf_counter() - start

@@ -3,8 +3,8 @@
 Exposes:
 - update `apply_event` (validated against the state machine of referral.states and the caller's side);
 - queries `status`, `history`, `available_actions`.
-Stages run as activities: intake validation (CPU queue) → OCR (GPU queue). Later stages (summary, review,
-delivery, 회송) are added by their own issues.
+Stages run as activities: intake validation (CPU queue) → OCR (GPU queue) → summary and drafts (GPU queue),
+after which the drafts await clinician review. Later stages (review, delivery, 회송) come with their issues.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from temporalio.exceptions import ActivityError, ApplicationError, CancelledErro
 with workflow.unsafe.imports_passed_through():
     from activities.intake import IntakeActivities, VerifyDocumentsInput
     from activities.ocr import OcrActivities, OcrDocumentInput
+    from activities.summarize import SummarizeInput, SummaryActivities
     from referral.models import Side
     from referral.search_attributes import (
         RECEIVING_ORG,
@@ -43,6 +44,7 @@ with workflow.unsafe.imports_passed_through():
         ProcessingStage,
         ReferralStatus,
         ReferralWorkflowInput,
+        SummaryResult,
         TransitionRecord,
     )
 
@@ -62,6 +64,7 @@ class ReferralWorkflow:
         self._stage_error: str | None = None
         self._history: list[TransitionRecord] = []
         self._ocr: list[OcrSummary] = []
+        self._summary: SummaryResult | None = None
         self._due_at: datetime | None = None
 
     @workflow.run
@@ -123,6 +126,29 @@ class ReferralWorkflow:
             self._fail(ProcessingStage.OCR_FAILED, err)
             return
         self._set_stage(ProcessingStage.OCR_DONE)
+
+        if not workflow.patched("summary-stage-v1"):
+            return  # referrals started before the summary stage existed end their pipeline at OCR_DONE
+        self._set_stage(ProcessingStage.SUMMARY_RUNNING)
+        try:
+            self._summary = await workflow.execute_activity_method(
+                SummaryActivities.summarize_records,
+                SummarizeInput(referral=self._referral, ocr=self._ocr),
+                task_queue=self._settings.gpu_task_queue,
+                start_to_close_timeout=timedelta(minutes=15),
+                heartbeat_timeout=timedelta(seconds=self._settings.ocr_heartbeat_timeout_s),
+                retry_policy=RetryPolicy(
+                    initial_interval=timedelta(seconds=2),
+                    maximum_interval=timedelta(minutes=1),
+                    maximum_attempts=10,
+                    non_retryable_error_types=_DOCUMENT_ERRORS,
+                ),
+            )
+        except ActivityError as err:
+            self._fail(ProcessingStage.SUMMARY_FAILED, err)
+            return
+        # The drafts now wait for clinician review (Label Studio, a later stage); their keys are in `status`.
+        self._set_stage(ProcessingStage.AWAITING_REVIEW)
 
     def _fail(self, stage: ProcessingStage, err: ActivityError) -> None:
         cause = err.cause
@@ -211,6 +237,7 @@ class ReferralWorkflow:
             fingerprint=self._referral.fingerprint,
             document_keys=[d.key for d in self._referral.documents],
             ocr=self._ocr,
+            summary=self._summary,
             transitions=len(self._history),
         )
 

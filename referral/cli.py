@@ -19,9 +19,9 @@ from referral.states import ReferralEvent, ReferralState
 from referral.storage import open_store
 from referral.submission import FileRejected, IdempotencyConflict, IncomingFile, submit_referral
 from referral.temporal import connect, hard_exit
-from referral.workflow_io import EventRequest, ProcessingStage
+from referral.workflow_io import PIPELINE_SETTLED, EventRequest, ProcessingStage
 
-_DONE = {ProcessingStage.OCR_DONE, ProcessingStage.OCR_FAILED, ProcessingStage.INTAKE_FAILED}
+_DONE = PIPELINE_SETTLED
 
 
 class UsageError(Exception):
@@ -61,7 +61,7 @@ async def _follow(client: object, referral_id: str) -> int:
         if status.stage in _DONE:
             if status.stage_error:
                 print(f"error: {status.stage_error}", file=sys.stderr)
-            return 0 if status.stage == ProcessingStage.OCR_DONE else 1
+            return 0 if status.stage == ProcessingStage.AWAITING_REVIEW else 1
         await asyncio.sleep(0.5)
 
 

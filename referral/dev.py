@@ -22,9 +22,7 @@ from referral.operations import get_status
 from referral.storage import open_store
 from referral.submission import submit_referral
 from referral.temporal import connect, ensure_search_attributes
-from referral.workflow_io import ProcessingStage
-
-_FINAL_STAGES = {ProcessingStage.OCR_DONE, ProcessingStage.OCR_FAILED, ProcessingStage.INTAKE_FAILED}
+from referral.workflow_io import PIPELINE_SETTLED, ProcessingStage
 
 
 @dataclass
@@ -122,11 +120,11 @@ async def run_dev(settings: Settings, options: DevOptions) -> int:
         if options.exit_when_done:
             finished = True
             for referral_id in referral_ids:
-                while (await get_status(client, referral_id)).stage not in _FINAL_STAGES and not stop.is_set():
+                while (await get_status(client, referral_id)).stage not in PIPELINE_SETTLED and not stop.is_set():
                     await asyncio.sleep(0.5)
                 status = await get_status(client, referral_id)
                 print(f"{referral_id}: {status.state} / {status.stage}", flush=True)
-                finished = finished and status.stage == ProcessingStage.OCR_DONE
+                finished = finished and status.stage == ProcessingStage.AWAITING_REVIEW
             return 0 if finished else 1
         await stop.wait()
         print("stopping…", flush=True)

@@ -10,14 +10,14 @@ from __future__ import annotations
 import io
 import random
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
 from referral.lexicon import clinical_lexicon
+from referral.pdf import FONT_DIR
+from referral.pdf import text_pdf as render_text_pdf
 
-FONT_DIR = Path("/usr/share/fonts/truetype/nanum")
 A4_INCHES = (8.27, 11.69)
 
 _SURNAMES = "김이박최정강조윤장임한오서신권황안송류홍"
@@ -140,23 +140,4 @@ def scanned_pdf(pages: list[Image.Image], dpi: int = 200) -> bytes:
 
 def text_pdf(lines: list[str]) -> bytes:
     """A PDF with a real text layer (as an EMR prints it), in NanumGothic."""
-    from reportlab.lib.pagesizes import A4
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.ttfonts import TTFont
-    from reportlab.pdfgen import canvas
-
-    if "NanumGothic" not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(TTFont("NanumGothic", str(FONT_DIR / "NanumGothic.ttf")))
-    out = io.BytesIO()
-    pdf = canvas.Canvas(out, pagesize=A4, invariant=1)
-    pdf.setFont("NanumGothic", 11)
-    y = A4[1] - 60
-    for line in lines:
-        if y < 60:
-            pdf.showPage()
-            pdf.setFont("NanumGothic", 11)
-            y = A4[1] - 60
-        pdf.drawString(56, y, line)
-        y -= 18
-    pdf.save()
-    return out.getvalue()
+    return render_text_pdf(lines)

@@ -18,8 +18,22 @@ class ProcessingStage(StrEnum):
     INTAKE_VALIDATED = "INTAKE_VALIDATED"
     OCR_RUNNING = "OCR_RUNNING"
     OCR_DONE = "OCR_DONE"
+    SUMMARY_RUNNING = "SUMMARY_RUNNING"
+    AWAITING_REVIEW = "AWAITING_REVIEW"
     INTAKE_FAILED = "INTAKE_FAILED"
     OCR_FAILED = "OCR_FAILED"
+    SUMMARY_FAILED = "SUMMARY_FAILED"
+
+
+# The stages after which the document pipeline has nothing more to do until a clinician acts.
+PIPELINE_SETTLED = frozenset(
+    {
+        ProcessingStage.AWAITING_REVIEW,
+        ProcessingStage.INTAKE_FAILED,
+        ProcessingStage.OCR_FAILED,
+        ProcessingStage.SUMMARY_FAILED,
+    }
+)
 
 
 def _default_sla() -> dict[ReferralState, int]:
@@ -84,6 +98,24 @@ class OcrSummary(BaseModel):
     corrections: int
 
 
+class DraftRef(BaseModel):
+    kind: str
+    text_key: str
+    pdf_key: str
+    facts: int
+    omissions: list[str]
+
+
+class SummaryResult(BaseModel):
+    summary_key: str
+    backend: str
+    items: int
+    empty_reason: str | None
+    duplicate_tests: int
+    avoidable_cost_krw: int
+    drafts: list[DraftRef]
+
+
 class ReferralStatus(BaseModel):
     referral_id: str
     state: ReferralState
@@ -96,4 +128,5 @@ class ReferralStatus(BaseModel):
     fingerprint: str
     document_keys: list[str]
     ocr: list[OcrSummary]
+    summary: SummaryResult | None = None
     transitions: int

@@ -55,11 +55,11 @@ async def test_submit_wait_status_event_and_list(
     lines = submitted.stdout.splitlines()
     referral_id = lines[0].strip()
     assert referral_id.startswith("ref-")
-    assert any("OCR_RUNNING" in line for line in lines) and "OCR_DONE" in lines[-1]
+    assert any("OCR_RUNNING" in line for line in lines) and "AWAITING_REVIEW" in lines[-1]
 
     status = await run_cli(client, settings, "status", referral_id, "--json")
     body = json.loads(status.stdout)
-    assert body["status"]["stage"] == "OCR_DONE" and body["status"]["ocr"][0]["methods"] == ["tesseract"]
+    assert body["status"]["stage"] == "AWAITING_REVIEW" and body["status"]["ocr"][0]["methods"] == ["tesseract"]
 
     moved = await run_cli(client, settings, "event", referral_id, "receive", "--side", "receiving", "--actor", "접수")
     assert moved.returncode == 0 and "DRAFT → RECEIVED" in moved.stdout

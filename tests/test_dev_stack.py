@@ -1,4 +1,4 @@
-"""`referral dev`, the README's main job: the whole stack comes up, the examples reach OCR_DONE, Ctrl-C-style
+"""`referral dev`, the README's main job: the whole stack comes up, the examples reach AWAITING_REVIEW, Ctrl-C-style
 shutdown is clean, and a second start on the same data folder finds the referrals again (SQLite durability)."""
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ async def test_dev_runs_the_examples_and_keeps_them_across_restarts(tmp_path: Pa
     code, output = await run_dev(tmp_path, "--exit-when-done")
     assert code == 0, output
     assert "Temporal UI     http://127.0.0.1:" in output
-    assert output.count("OCR_DONE") == 3
+    assert output.count("AWAITING_REVIEW") == 3
     assert (tmp_path / "data" / "temporal.db").exists()
     secrets = tmp_path / "data" / "secrets"
     assert (secrets / "payload.key").stat().st_mode & 0o077 == 0  # readable by the owner only

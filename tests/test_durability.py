@@ -24,7 +24,7 @@ from referral.storage import DocumentStore
 from referral.submission import IncomingFile, submit_referral
 from referral.synthetic import clinical_record, render_page, scanned_pdf
 from referral.temporal import connect
-from referral.workflow_io import ProcessingStage, ReferralStatus
+from referral.workflow_io import PIPELINE_SETTLED, ProcessingStage, ReferralStatus
 from tests.helpers import drive, make_request, path_to, process_env, wait_for_stage
 from workers import cpu, gpu
 
@@ -67,16 +67,14 @@ async def test_worker_killed_during_ocr_resumes_on_a_new_worker(
         assert (await get_status(client, result.referral_id)).stage == ProcessingStage.OCR_RUNNING
         second = spawn_gpu_worker(kill_settings, client, tmp_path / "worker2.log")
         try:
-            status = await wait_for_stage(
-                client, result.referral_id, {ProcessingStage.OCR_DONE, ProcessingStage.OCR_FAILED}
-            )
+            status = await wait_for_stage(client, result.referral_id, PIPELINE_SETTLED)
         finally:
             second.terminate()
             second.wait(timeout=20)
     finally:
         if first.poll() is None:
             first.kill()
-    assert status.stage == ProcessingStage.OCR_DONE, status.stage_error
+    assert status.stage == ProcessingStage.AWAITING_REVIEW, status.stage_error
     document = OcrDocument.model_validate_json(store.get(status.ocr[0].ocr_key))
     assert [p.page for p in document.pages] == [1, 2, 3, 4, 5]  # nothing lost, nothing twice
     history = await handle.fetch_history()
@@ -109,7 +107,7 @@ async def test_server_restart_on_the_same_database_continues_open_referrals(
         done = await submit_referral(
             client, store, network, own, make_request(), [IncomingFile("a.pdf", multi_page_pdf(1))]
         )
-        await wait_for_stage(client, done.referral_id, {ProcessingStage.OCR_DONE})
+        await wait_for_stage(client, done.referral_id, {ProcessingStage.AWAITING_REVIEW})
         await drive(client, done.referral_id, path_to(ReferralState.ACCEPTED))
         busy = await submit_referral(
             client, store, network, own, make_request(), [IncomingFile("b.pdf", multi_page_pdf(4))]
@@ -121,8 +119,8 @@ async def test_server_restart_on_the_same_database_continues_open_referrals(
         server.start()
         await server.wait_ready()
 
-        status = await wait_for_stage(client, busy.referral_id, {ProcessingStage.OCR_DONE, ProcessingStage.OCR_FAILED})
-        assert status.stage == ProcessingStage.OCR_DONE
+        status = await wait_for_stage(client, busy.referral_id, PIPELINE_SETTLED)
+        assert status.stage == ProcessingStage.AWAITING_REVIEW
         assert (await get_status(client, done.referral_id)).state == ReferralState.ACCEPTED
         steps = [
             (ReferralEvent.SCHEDULE, Side.RECEIVING),

@@ -10,7 +10,7 @@ from referral.ocr.models import OcrDocument
 from referral.storage import DocumentStore
 from referral.submission import IncomingFile, submit_referral
 from referral.synthetic import clinical_record, image_bytes, render_page, scanned_pdf, text_pdf
-from referral.workflow_io import ProcessingStage
+from referral.workflow_io import PIPELINE_SETTLED, ProcessingStage
 from tests.helpers import make_request, wait_for_stage
 
 
@@ -26,8 +26,8 @@ async def test_referral_with_scans_and_pdfs_reaches_ocr_done(
         IncomingFile("emr-print.pdf", text_pdf(record.lines)),
     ]
     result = await submit_referral(client, store, network, settings, make_request(), files)
-    status = await wait_for_stage(client, result.referral_id, {ProcessingStage.OCR_DONE, ProcessingStage.OCR_FAILED})
-    assert status.stage == ProcessingStage.OCR_DONE, status.stage_error
+    status = await wait_for_stage(client, result.referral_id, PIPELINE_SETTLED)
+    assert status.stage == ProcessingStage.AWAITING_REVIEW, status.stage_error
     assert [o.document_key for o in status.ocr] == [d.key for d in result.documents]
     methods = {o.document_key: o.methods for o in status.ocr}
     assert methods[result.documents[3].key] == ["text_layer"]

@@ -1,4 +1,4 @@
-"""GPU worker: model activities (OCR now; ASR and LLM summaries later) on their own task queue.
+"""GPU worker: model activities (OCR, summaries; ASR and LLM backends later) on their own task queue.
 
 On a machine without a GPU the same worker runs on the CPU with the offline defaults (Tesseract)."""
 
@@ -13,7 +13,9 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 
 from activities.ocr import OcrActivities
+from activities.summarize import SummaryActivities
 from referral.config import Settings
+from referral.network import load_network
 from referral.storage import DocumentStore, open_store
 from referral.temporal import connect
 from workers.run import run_main, run_until_signalled
@@ -38,10 +40,11 @@ def build_worker(
     # One OCR page per core: Tesseract is single-threaded here (OMP_THREAD_LIMIT=1).
     slots = concurrency or int(os.environ.get("REFERRAL_GPU_CONCURRENCY", os.cpu_count() or 1))
     ocr = OcrActivities(store)
+    summaries = SummaryActivities(store, load_network(settings.network_file))
     return Worker(
         client,
         task_queue=task_queue or settings.gpu_task_queue,
-        activities=[ocr.ocr_document],
+        activities=[ocr.ocr_document, summaries.summarize_records],
         activity_executor=ThreadPoolExecutor(max_workers=slots),
         max_concurrent_activities=slots,
     )

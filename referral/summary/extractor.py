@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
+from typing import Any
 
 from referral.lexicon import clinical_lexicon
 from referral.summary.models import (
@@ -43,7 +44,7 @@ FREQ = re.compile(
     re.I,
 )
 LAB = re.compile(
-    r"^(?P<name>[A-Za-z][A-Za-z0-9\-/ ]{0,24}?)\s*[:=]?\s*(?P<value>[<>≤≥]?\s?\d+(?:\.\d+)?)\s*"
+    r"^(?P<name>[A-Za-z][A-Za-z0-9\-/ ]{0,24}?)(?:\s*[:=]\s*|\s+)(?P<value>[<>≤≥]?\s?\d+(?:\.\d+)?)\s*"
     r"(?P<unit>[A-Za-zµ%/^0-9.]+(?:/[A-Za-z0-9.]+)*)?(?:\s*\((?:참고치|ref\.?|정상)?\s*(?P<range>[^)]*\d[^)]*)\))?"
 )
 MODALITY = re.compile(
@@ -71,7 +72,7 @@ class _Builder:
         self.summary = summary
         self._seen: dict[tuple[str, str], Item] = {}
 
-    def add(self, target: list, key: str, item: Item) -> None:  # type: ignore[type-arg]
+    def add(self, target: list[Any], key: str, item: Item) -> None:
         marker = (str(id(target)), key.lower())
         if marker in self._seen:
             self._seen[marker].evidence.extend(item.evidence)
@@ -135,9 +136,10 @@ def _lab(page: SourcePage, line: Line) -> tuple[str, LabResult] | None:
     if match is None or not re.search(r"[A-Za-z]{1,}", match.group("name")):
         return None
     dates = DATE.findall(line.text)
+    reference = match.group("range") if match.group("range") and not DATE.search(match.group("range")) else None
     return match.group("name").strip().lower(), LabResult(
         name=match.group("name").strip(), value=match.group("value").replace(" ", ""), unit=match.group("unit"),
-        reference_range=match.group("range"), date=dates[0] if dates else None,
+        reference_range=reference, date=dates[0] if dates else None,
         evidence=_evidence(page, line.start, line.end, line.number),
     )  # fmt: skip
 
@@ -192,7 +194,7 @@ def _handle(builder: _Builder, page: SourcePage, line: Line) -> None:
     if section not in ("problems", "medications", "allergies") and _history_list(builder, page, line):
         return
 
-    def add_each(target: list, parts: Iterable[str], make: Callable[[str], tuple[str, Item] | None]) -> None:  # type: ignore[type-arg]
+    def add_each(target: list[Any], parts: Iterable[str], make: Callable[[str], tuple[str, Any] | None]) -> None:
         for part in parts:
             made = make(part)
             if made is not None:

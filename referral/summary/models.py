@@ -3,6 +3,8 @@ quoted source text (and the OCR box where there is one), so a clinician can chec
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from pydantic import BaseModel, Field
 
 
@@ -100,7 +102,7 @@ class ClinicalSummary(BaseModel):
     empty_reason: str | None = Field(default=None, description="why nothing was extracted, when nothing was")
 
     def items(self) -> list[Item]:
-        lists: list[list[Item]] = [
+        lists: list[Sequence[Item]] = [
             self.problems, self.medications, self.allergies, self.no_known_allergies, self.procedures, self.labs,
             self.imaging, self.pathology, self.chief_complaint, self.hospital_course, self.plan,
             self.pending_results, self.anesthesia.comorbidities, self.anesthesia.anticoagulants,

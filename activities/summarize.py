@@ -1,0 +1,70 @@
+"""The summary stage, on the GPU worker's task queue: structured summary with evidence from the OCR'd pages,
+the duplicate-test guard, and the draft documents (text for review, PDF for delivery), all stored as objects."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from referral.models import Referral
+from referral.network import Network
+from referral.ocr.models import OcrDocument
+from referral.storage import DocumentStore, IntegrityError, ObjectNotFound
+from referral.summary.drafts import DraftKind, draft_pdf, render
+from referral.summary.extractor import extract
+from referral.summary.guard import PlannedOrder, check_orders
+from referral.summary.source import SourcePage, pages_of
+from referral.workflow_io import DraftRef, OcrSummary, SummaryResult
+
+# Drafts made when the outside records arrive; the discharge summary and 회송서 come with the outcome.
+INTAKE_DRAFTS = [DraftKind.REFERRAL_LETTER, DraftKind.OUTSIDE_RECORD_SUMMARY, DraftKind.PRE_ANESTHESIA]
+
+
+class SummarizeInput(BaseModel):
+    referral: Referral
+    ocr: list[OcrSummary]
+    planned_orders: list[PlannedOrder] = Field(default_factory=list)
+    kinds: list[DraftKind] = Field(default_factory=lambda: list(INTAKE_DRAFTS))
+
+
+class SummaryActivities:
+    def __init__(self, store: DocumentStore, network: Network) -> None:
+        self.store = store
+        self.network = network
+
+    def _pages(self, ocr: list[OcrSummary]) -> list[SourcePage]:
+        pages: list[SourcePage] = []
+        for result in ocr:
+            try:
+                document = OcrDocument.model_validate_json(self.store.get(result.ocr_key))
+            except (ObjectNotFound, IntegrityError) as err:
+                raise ApplicationError(
+                    f"OCR output cannot be read: {type(err).__name__}", type=type(err).__name__, non_retryable=True
+                ) from None
+            pages += pages_of(result.document_key, document)
+            activity.heartbeat(len(pages))
+        return pages
+
+    def _put_json(self, model: BaseModel) -> str:
+        return self.store.put(model.model_dump_json().encode(), "application/json").key
+
+    @activity.defn
+    def summarize_records(self, inp: SummarizeInput) -> SummaryResult:
+        summary = extract(self._pages(inp.ocr))
+        guard = check_orders(summary, inp.planned_orders)
+        kinds = list(inp.kinds) + ([DraftKind.PATHOLOGY_REVIEW] if summary.pathology else [])
+        drafts = []
+        for kind in kinds:
+            draft = render(kind, inp.referral, summary, self.network, guard)
+            drafts.append(DraftRef(
+                kind=kind, text_key=self._put_json(draft),
+                pdf_key=self.store.put(draft_pdf(draft), "application/pdf").key,
+                facts=len(draft.evidence), omissions=draft.omissions,
+            ))  # fmt: skip
+            activity.heartbeat(kind.value)
+        return SummaryResult(
+            summary_key=self._put_json(summary), backend=summary.backend, items=len(summary.items()),
+            empty_reason=summary.empty_reason, duplicate_tests=len(guard.repeats),
+            avoidable_cost_krw=guard.total_example_cost_krw, drafts=drafts,
+        )  # fmt: skip

@@ -1,0 +1,232 @@
+"""Draft documents rendered from a structured summary, Korean first (English on request). Every fact carries a
+numbered reference to its evidence, listed at the end. Each draft is marked unsigned: a clinician edits and
+signs it in review before it can leave the hospital."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel
+
+from referral.models import Referral
+from referral.network import Network
+from referral.pdf import text_pdf
+from referral.summary.guard import GuardReport
+from referral.summary.models import ClinicalSummary, Evidence, Item, LabResult, Medication, Problem, Statement
+
+
+class DraftKind(StrEnum):
+    REFERRAL_LETTER = "referral_letter"
+    OUTSIDE_RECORD_SUMMARY = "outside_record_summary"
+    PRE_ANESTHESIA = "pre_anesthesia"
+    PATHOLOGY_REVIEW = "pathology_review"
+    DISCHARGE_SUMMARY = "discharge_summary"
+    RETURN_LETTER = "return_letter"
+
+
+TITLES = {
+    DraftKind.REFERRAL_LETTER: ("진료의뢰서", "Referral letter"),
+    DraftKind.OUTSIDE_RECORD_SUMMARY: ("외부 진료기록 요약", "Outside-record summary"),
+    DraftKind.PRE_ANESTHESIA: ("마취 전 상태평가 초안", "Pre-anesthesia assessment draft"),
+    DraftKind.PATHOLOGY_REVIEW: ("병리 판독 리뷰", "Pathology report review"),
+    DraftKind.DISCHARGE_SUMMARY: ("퇴원요약", "Discharge summary"),
+    DraftKind.RETURN_LETTER: ("회송서", "Return letter"),
+}
+LABELS = {
+    "patient": ("환자", "Patient"),
+    "referring": ("의뢰기관", "Referring"),
+    "receiving": ("수신기관", "Receiving"),
+    "priority": ("우선순위", "Priority"),
+    "reason": ("의뢰사유", "Reason for referral"),
+    "problems": ("진단", "Diagnoses"),
+    "chief_complaint": ("주호소", "Chief complaint"),
+    "medications": ("투약", "Medications"),
+    "allergies": ("알레르기", "Allergies"),
+    "labs": ("검사 결과", "Lab results"),
+    "imaging": ("영상 검사", "Imaging"),
+    "pathology": ("병리", "Pathology"),
+    "procedures": ("수술·시술", "Procedures"),
+    "course": ("경과", "Course"),
+    "plan": ("계획·권고", "Plan and recommendations"),
+    "pending": ("미결 검사", "Pending results"),
+    "duplicates": ("중복 검사 확인", "Duplicate-test check"),
+    "asa": ("ASA 분류", "ASA class"),
+    "airway": ("기도", "Airway"),
+    "anticoagulants": ("항응고·항혈소판제", "Anticoagulants"),
+    "prior_anesthesia": ("마취·수술 과거력", "Prior anesthesia and surgery"),
+    "omissions": ("누락 확인 필요", "Check before signing: missing elements"),
+    "sources": ("근거", "Sources"),
+    "none": ("원문에서 찾지 못함", "not found in the source"),
+    "consent": ("정보 제공 동의", "Consent to share information"),
+    "to_confirm": ("확인 필요", "to be confirmed"),
+    "unsigned": (
+        "서명 전 초안 — 임상의 검토·서명 후 발송",
+        "Unsigned draft — sent only after clinician review and signature",
+    ),
+    "provenance": ("AI 초안 생성", "AI draft by"),
+    "referral_id": ("의뢰 번호", "Referral id"),
+    "follow_up": ("추적 담당", "Follow-up owner"),
+    "med_changes": ("약물 변경", "Medication changes"),
+    "clinician_judgement": ("임상의 판단 필요", "clinician to assign"),
+}
+_FOLLOW_UP_OWNER = re.compile(r"담당|외래|추적|f/u|follow[- ]?up|primary care|referring", re.I)
+_MED_CHANGE = re.compile(r"중단|변경|추가|증량|감량|시작|discontinu|stop|start|increase|decrease|change|hold", re.I)
+
+
+class Draft(BaseModel):
+    kind: DraftKind
+    language: str
+    title: str
+    text: str
+    omissions: list[str]
+    evidence: list[Evidence]
+    backend: str
+
+
+class _Writer:
+    def __init__(self, language: str) -> None:
+        self.index = 0 if language == "ko" else 1
+        self.lines: list[str] = []
+        self.evidence: list[Evidence] = []
+
+    def label(self, key: str) -> str:
+        return LABELS[key][self.index]
+
+    def heading(self, key: str) -> None:
+        self.lines += ["", f"■ {self.label(key)}"]
+
+    def fact(self, text: str, item: Item | None = None) -> None:
+        refs = ""
+        if item is not None:
+            numbers = []
+            for evidence in item.evidence:
+                self.evidence.append(evidence)
+                numbers.append(str(len(self.evidence)))
+            refs = " [" + ",".join(numbers) + "]"
+        self.lines.append(f"- {text}{refs}")
+
+    def items(self, key: str, items: Sequence[Item], describe: Callable[[Any], str]) -> None:
+        self.heading(key)
+        if not items:
+            self.lines.append(f"- ({self.label('none')})")
+        for item in items:
+            self.fact(describe(item), item)
+
+
+def _problem(p: Problem) -> str:
+    return f"{p.name} ({p.code})" if p.code else p.name
+
+
+def _medication(m: Medication) -> str:
+    return " ".join(x for x in (m.name, m.dose, m.route, m.frequency) if x)
+
+
+def _lab(lab: LabResult) -> str:
+    extra = f" (ref {lab.reference_range})" if lab.reference_range else ""
+    when = f", {lab.date}" if lab.date else ""
+    return f"{lab.name} {lab.value}{(' ' + lab.unit) if lab.unit else ''}{extra}{when}"
+
+
+def _statement(s: Statement) -> str:
+    return s.text
+
+
+def omissions(summary: ClinicalSummary, writer: _Writer) -> list[str]:
+    """The elements referrers value most and discharge summaries most often lack."""
+    missing = []
+    if not summary.pending_results:
+        missing.append(writer.label("pending"))
+    if not any(_FOLLOW_UP_OWNER.search(s.text) for s in summary.plan):
+        missing.append(writer.label("follow_up"))
+    texts = [m.evidence[0].quote for m in summary.medications] + [s.text for s in summary.plan]
+    if not any(_MED_CHANGE.search(t) for t in texts) and not any(m.stop for m in summary.medications):
+        missing.append(writer.label("med_changes"))
+    return missing
+
+
+def render(
+    kind: DraftKind,
+    referral: Referral,
+    summary: ClinicalSummary,
+    network: Network,
+    guard: GuardReport | None = None,
+    language: str = "ko",
+) -> Draft:
+    w = _Writer(language)
+    title = TITLES[kind][w.index]
+    referring, receiving = network.institution(referral.referring.org), network.institution(referral.receiving.org)
+    patient = referral.patient
+    w.lines += [title, f"{w.label('referral_id')}: {referral.referral_id}"]
+    w.lines.append(
+        f"{w.label('patient')}: {patient.name} / {patient.birth_date} / {patient.sex} / {patient.identifier}"
+    )
+    clinician = f" {referral.referring.clinician.name}" if referral.referring.clinician else ""
+    w.lines.append(f"{w.label('referring')}: {referring.name} {referral.referring.department}{clinician}")
+    w.lines.append(f"{w.label('receiving')}: {receiving.name} {referral.receiving.department}")
+
+    if kind == DraftKind.REFERRAL_LETTER:
+        w.lines += [f"{w.label('priority')}: {referral.priority}", f"{w.label('reason')}: {referral.reason}"]
+        w.items("chief_complaint", summary.chief_complaint, _statement)
+    w.items("problems", summary.problems, _problem)
+    if kind == DraftKind.PRE_ANESTHESIA:
+        w.heading("asa")
+        w.lines.append(f"- ({w.label('clinician_judgement')})")
+        w.items("airway", summary.anesthesia.airway, _statement)
+        w.items("anticoagulants", summary.anesthesia.anticoagulants, lambda m: "⚠ " + _medication(m))
+        prior: list[Item] = [*summary.anesthesia.prior_anesthesia, *summary.procedures]
+        w.items("prior_anesthesia", prior, _statement_or_name)
+    if kind != DraftKind.PATHOLOGY_REVIEW:
+        w.items("medications", summary.medications, _medication)
+        w.heading("allergies")
+        for allergy in summary.allergies:
+            w.fact(f"{allergy.substance}{f' ({allergy.reaction})' if allergy.reaction else ''}", allergy)
+        for none in summary.no_known_allergies:
+            w.fact(none.text, none)
+        if not summary.allergies and not summary.no_known_allergies:
+            w.lines.append(f"- ({w.label('none')})")
+        w.items("labs", summary.labs, _lab)
+        w.items("imaging", summary.imaging, lambda i: " ".join(x for x in (i.date, i.modality, i.finding) if x))
+    w.items("pathology", summary.pathology, lambda p: p.text)
+    if kind not in (DraftKind.PRE_ANESTHESIA, DraftKind.PATHOLOGY_REVIEW):
+        w.items("procedures", summary.procedures, lambda p: p.name)
+    if kind in (DraftKind.OUTSIDE_RECORD_SUMMARY, DraftKind.DISCHARGE_SUMMARY, DraftKind.RETURN_LETTER):
+        w.items("course", summary.hospital_course, _statement)
+        w.items("plan", summary.plan, _statement)
+        w.items("pending", summary.pending_results, _statement)
+    if guard is not None and kind in (DraftKind.OUTSIDE_RECORD_SUMMARY, DraftKind.PRE_ANESTHESIA):
+        w.heading("duplicates")
+        for repeat in guard.repeats:
+            text = (f"⚠ {repeat.planned}: {repeat.prior_date} {repeat.prior_result} ({repeat.days_since}일 전, "
+                    f"유효 {repeat.window_days}일) — {repeat.example_cost_krw:,}원")  # fmt: skip
+            w.fact(text, _Evidenced(evidence=repeat.evidence))
+        if guard.repeats:
+            w.lines.append(f"- {guard.cost_note}")
+    missing: list[str] = []
+    if kind in (DraftKind.DISCHARGE_SUMMARY, DraftKind.RETURN_LETTER):
+        missing = omissions(summary, w)
+        w.heading("omissions")
+        w.lines += [f"- ⚠ {m}: {w.label('none')}" for m in missing] or ["- -"]
+    if kind == DraftKind.REFERRAL_LETTER:
+        w.lines += ["", f"{w.label('consent')}: ({w.label('to_confirm')})"]
+    w.lines += ["", f"※ {w.label('unsigned')}", f"{w.label('provenance')}: {summary.backend}"]
+    w.heading("sources")
+    for number, evidence in enumerate(w.evidence, start=1):
+        w.lines.append(f"[{number}] {evidence.document_key[:19]}… p.{evidence.page} {evidence.start}-{evidence.end}: "
+                       f"“{evidence.quote}”")  # fmt: skip
+    return Draft(kind=kind, language=language, title=title, text="\n".join(w.lines) + "\n", omissions=missing,
+                 evidence=w.evidence, backend=summary.backend)  # fmt: skip
+
+
+class _Evidenced(Item):
+    pass
+
+
+def _statement_or_name(item: Item) -> str:
+    return str(getattr(item, "text", None) or getattr(item, "name", ""))
+
+
+def draft_pdf(draft: Draft) -> bytes:
+    return text_pdf(draft.text.splitlines(), title=draft.title)

@@ -1,0 +1,137 @@
+"""The duplicate-test guard: a planned order (FHIR ServiceRequest code or name) that repeats a prior test still
+within its validity window is flagged with the prior test's date and result and the cost it would avoid."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from functools import cache
+from importlib import resources
+
+import yaml
+from pydantic import BaseModel, Field
+
+from referral.summary.models import ClinicalSummary, Evidence, ImagingResult, LabResult
+
+
+class TestType(BaseModel):
+    id: str
+    name: str
+    modality: str | None = None
+    body: list[str] = Field(default_factory=list)
+    lab: list[str] = Field(default_factory=list)
+    codes: list[str] = Field(default_factory=list)
+    window_days: int = Field(gt=0)
+    example_cost_krw: int = Field(ge=0)
+
+
+class ValidityTable(BaseModel):
+    cost_note: str
+    tests: list[TestType]
+
+
+class PlannedOrder(BaseModel):
+    """What the receiving side intends to order: a ServiceRequest's code and/or text."""
+
+    code: str | None = None
+    name: str | None = None
+    planned_on: date
+
+
+class AvoidableRepeat(BaseModel):
+    test: str
+    planned: str
+    prior_date: date
+    days_since: int
+    window_days: int
+    prior_result: str
+    example_cost_krw: int
+    evidence: list[Evidence]
+
+
+class GuardReport(BaseModel):
+    repeats: list[AvoidableRepeat]
+    total_example_cost_krw: int
+    cost_note: str
+
+
+@cache
+def default_table() -> ValidityTable:
+    text = resources.files("referral").joinpath("data/test_validity.yaml").read_text("utf-8")
+    return ValidityTable.model_validate(yaml.safe_load(text))
+
+
+def _words(text: str) -> str:
+    return re.sub(r"[^0-9a-z가-힣]+", " ", text.lower())
+
+
+def classify_order(order: PlannedOrder, table: ValidityTable) -> TestType | None:
+    for test in table.tests:
+        if order.code and order.code in test.codes:
+            return test
+    text = _words(f"{order.name or ''} {order.code or ''}")
+    for test in table.tests:
+        names = [_words(n) for n in [test.name, *test.codes, *test.lab]]
+        if any(n.strip() and n.strip() in text for n in names):
+            return test
+        if (
+            test.modality
+            and _words(test.modality).strip() in text.split()
+            and (not test.body or any(b in text for b in test.body))
+        ):
+            return test
+    return None
+
+
+def _prior_matches(test: TestType, summary: ClinicalSummary) -> list[ImagingResult | LabResult]:
+    found: list[ImagingResult | LabResult] = []
+    for study in summary.imaging:
+        described = _words(f"{study.modality} {study.body_part or ''} {study.finding or ''}")
+        if (
+            test.modality
+            and _words(test.modality).strip() in _words(study.modality).split()
+            and (not test.body or any(b in described for b in test.body))
+        ):
+            found.append(study)
+    for lab in summary.labs:
+        if lab.name.lower() in test.lab:
+            found.append(lab)
+    return found
+
+
+def _parse_date(text: str | None) -> date | None:
+    if not text:
+        return None
+    match = re.match(r"(\d{4})[-./](\d{1,2})[-./](\d{1,2})", text)
+    return date(int(match.group(1)), int(match.group(2)), int(match.group(3))) if match else None
+
+
+def check_orders(
+    summary: ClinicalSummary, orders: list[PlannedOrder], table: ValidityTable | None = None
+) -> GuardReport:
+    table = table or default_table()
+    repeats: list[AvoidableRepeat] = []
+    for order in orders:
+        test = classify_order(order, table)
+        if test is None:
+            continue
+        for prior in _prior_matches(test, summary):
+            when = _parse_date(prior.date)
+            if when is None:
+                continue  # an undated prior test cannot prove it is still valid
+            days = (order.planned_on - when).days
+            if 0 <= days <= test.window_days:
+                result = (
+                    f"{prior.modality} {prior.finding or ''}".strip()
+                    if isinstance(prior, ImagingResult)
+                    else f"{prior.name} {prior.value} {prior.unit or ''}".strip()
+                )
+                repeats.append(AvoidableRepeat(
+                    test=test.name, planned=order.name or order.code or test.name, prior_date=when, days_since=days,
+                    window_days=test.window_days, prior_result=result, example_cost_krw=test.example_cost_krw,
+                    evidence=prior.evidence,
+                ))  # fmt: skip
+                break
+    return GuardReport(
+        repeats=repeats, total_example_cost_krw=sum(r.example_cost_krw for r in repeats), cost_note=table.cost_note
+    )
