@@ -67,6 +67,8 @@ def lines_of(text: str, section: str | None = None) -> Iterator[Line]:
         line_start = offset
         offset += len(raw) + 1
         found = heading_of(raw)
+        if found is not None and section == "pathology" and found[1].strip():
+            found = None  # "진단: 선암" inside a pathology report is a field of the report, not a new section
         if found is not None:
             section, rest = found
             if not rest.strip():
@@ -82,8 +84,11 @@ def lines_of(text: str, section: str | None = None) -> Iterator[Line]:
 
 
 def last_section(text: str, section: str | None) -> str | None:
-    for raw in text.split("\n"):
-        found = heading_of(raw)
-        if found is not None:
-            section = found[0]
+    """The section in force at the end of a page, to carry over to the next page of the same document."""
+    for line in lines_of(text, section):
+        section = line.section
+    tail = text.rstrip().split("\n")[-1] if text.strip() else ""
+    found = heading_of(tail)
+    if found is not None and not found[1].strip() and section != "pathology":
+        return found[0]
     return section
