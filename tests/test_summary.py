@@ -241,3 +241,9 @@ def test_a_section_continues_on_the_next_page() -> None:
     assert [m.name for m in summary.medications] == ["Warfarin"]
     assert summary.medications[0].evidence[0].page == 2
     assert [m.name for m in summary.anesthesia.anticoagulants] == ["Warfarin"]
+
+
+def test_stated_absences_are_not_items() -> None:
+    summary = extract([text_page("n", "# Medications\nNo Active Medications.\n# Allergies\nNo Known Allergies.")])
+    assert summary.medications == [] and summary.allergies == []
+    assert [s.text for s in summary.no_known_allergies] == ["No Known Allergies."]

@@ -52,6 +52,7 @@ MODALITY = re.compile(
     r"|echocardiography|심초음파|내시경|endoscopy)",
     re.I,
 )
+NO_MEDICATION = re.compile(r"^(없음|무|none|no active medications?|no current medications?)\.?$", re.I)
 NO_ALLERGY = re.compile(r"^(없음|없다|무|none|nkda|no known (?:drug )?allergies\.?)$", re.I)
 HISTORY_OF = re.compile(
     r"(?:history of|hx of|presenting with|presents with|diagnosed with|diagnosis of)\s+(?P<list>.+?)(?:\.(?:\s|$)|$)",
@@ -203,6 +204,8 @@ def _handle(builder: _Builder, page: SourcePage, line: Line) -> None:
     if section == "problems":
         add_each(summary.problems, _split_list(line, r";"), lambda p: _problem(page, line, p))
     elif section == "medications":
+        if NO_MEDICATION.match(line.text.strip()):
+            return  # "No active medications." states an absence, not a medication
         add_each(summary.medications, _split_list(line, r";"), lambda p: _medication(page, line, p, False))
     elif section == "allergies":
         if NO_ALLERGY.match(line.text.strip()):
