@@ -51,6 +51,13 @@ with workflow.unsafe.imports_passed_through():
 # The accept/decline clock starts at receipt and keeps running through review and information requests.
 _CLOCK_CONTINUES = {ReferralState.UNDER_REVIEW, ReferralState.INFO_REQUESTED}
 _DOCUMENT_ERRORS = ["DocumentRejected", "DocumentMissing", "IntegrityError", "ObjectNotFound"]
+# Model activities (GPU queue): back off up to a minute through worker restarts; a bad document is final.
+_MODEL_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=2),
+    maximum_interval=timedelta(minutes=1),
+    maximum_attempts=10,
+    non_retryable_error_types=_DOCUMENT_ERRORS,
+)
 
 
 @workflow.defn
@@ -111,12 +118,7 @@ class ReferralWorkflow:
                             # ~4 s a page on one core, with room for a busy worker
                             start_to_close_timeout=timedelta(seconds=120 + 60 * document.page_count),
                             heartbeat_timeout=timedelta(seconds=self._settings.ocr_heartbeat_timeout_s),
-                            retry_policy=RetryPolicy(
-                                initial_interval=timedelta(seconds=2),
-                                maximum_interval=timedelta(minutes=1),
-                                maximum_attempts=10,
-                                non_retryable_error_types=_DOCUMENT_ERRORS,
-                            ),
+                            retry_policy=_MODEL_RETRY,
                         )
                         for document in self._referral.documents
                     )
@@ -137,12 +139,7 @@ class ReferralWorkflow:
                 task_queue=self._settings.gpu_task_queue,
                 start_to_close_timeout=timedelta(minutes=15),
                 heartbeat_timeout=timedelta(seconds=self._settings.ocr_heartbeat_timeout_s),
-                retry_policy=RetryPolicy(
-                    initial_interval=timedelta(seconds=2),
-                    maximum_interval=timedelta(minutes=1),
-                    maximum_attempts=10,
-                    non_retryable_error_types=_DOCUMENT_ERRORS,
-                ),
+                retry_policy=_MODEL_RETRY,
             )
         except ActivityError as err:
             self._fail(ProcessingStage.SUMMARY_FAILED, err)
