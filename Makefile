@@ -12,3 +12,4 @@ test:
 bench: setup
 	.venv/bin/python bench/ocr_overhead.py
 	.venv/bin/python bench/ocr_quality.py
+	.venv/bin/python bench/summary_eval.py
