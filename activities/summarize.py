@@ -11,8 +11,8 @@ from referral.models import Referral
 from referral.network import Network
 from referral.ocr.models import OcrDocument
 from referral.storage import DocumentStore, IntegrityError, ObjectNotFound
+from referral.summary.backends import ExtractorBackend, SummaryBackend
 from referral.summary.drafts import DraftKind, draft_pdf, render
-from referral.summary.extractor import extract
 from referral.summary.guard import PlannedOrder, check_orders
 from referral.summary.source import SourcePage, pages_of
 from referral.workflow_io import DraftRef, OcrSummary, SummaryResult
@@ -29,9 +29,10 @@ class SummarizeInput(BaseModel):
 
 
 class SummaryActivities:
-    def __init__(self, store: DocumentStore, network: Network) -> None:
+    def __init__(self, store: DocumentStore, network: Network, backend: SummaryBackend | None = None) -> None:
         self.store = store
         self.network = network
+        self.backend = backend or ExtractorBackend()
 
     def _pages(self, ocr: list[OcrSummary]) -> list[SourcePage]:
         pages: list[SourcePage] = []
@@ -51,7 +52,7 @@ class SummaryActivities:
 
     @activity.defn
     def summarize_records(self, inp: SummarizeInput) -> SummaryResult:
-        summary = extract(self._pages(inp.ocr))
+        summary = self.backend.summarize(self._pages(inp.ocr), progress=activity.heartbeat)
         guard = check_orders(summary, inp.planned_orders)
         kinds = list(inp.kinds) + ([DraftKind.PATHOLOGY_REVIEW] if summary.pathology else [])
         drafts = []

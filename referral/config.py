@@ -45,6 +45,10 @@ class Settings(BaseSettings):
     # YAML mapping institution code -> API token; when unset, data_dir/secrets/api-tokens.yaml
     api_tokens_file: Path | None = None
 
+    summary_backend: Literal["extractor", "transformers"] = "extractor"
+    summary_model_path: Path | None = None
+    summary_max_new_tokens: int = 512
+
     ocr_lang: str = "kor+eng"
     ocr_heartbeat_timeout_s: float = 120.0
     limits: IntakeLimits = Field(default_factory=IntakeLimits)

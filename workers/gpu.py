@@ -17,6 +17,7 @@ from activities.summarize import SummaryActivities
 from referral.config import Settings
 from referral.network import load_network
 from referral.storage import DocumentStore, open_store
+from referral.summary.backends import open_backend
 from referral.temporal import connect
 from workers.run import run_main, run_until_signalled
 
@@ -40,7 +41,7 @@ def build_worker(
     # One OCR page per core: Tesseract is single-threaded here (OMP_THREAD_LIMIT=1).
     slots = concurrency or int(os.environ.get("REFERRAL_GPU_CONCURRENCY", os.cpu_count() or 1))
     ocr = OcrActivities(store)
-    summaries = SummaryActivities(store, load_network(settings.network_file))
+    summaries = SummaryActivities(store, load_network(settings.network_file), open_backend(settings))
     return Worker(
         client,
         task_queue=task_queue or settings.gpu_task_queue,

@@ -100,6 +100,8 @@ class ClinicalSummary(BaseModel):
     pending_results: list[Statement] = Field(default_factory=list)
     anesthesia: AnesthesiaFindings = Field(default_factory=AnesthesiaFindings)
     empty_reason: str | None = Field(default=None, description="why nothing was extracted, when nothing was")
+    dropped_unquoted: int = Field(default=0, description="model items dropped: their quote is not in the source")
+    invalid_outputs: int = Field(default=0, description="model outputs that were not valid JSON of the schema")
 
     def items(self) -> list[Item]:
         lists: list[Sequence[Item]] = [
