@@ -247,3 +247,25 @@ def test_stated_absences_are_not_items() -> None:
     summary = extract([text_page("n", "# Medications\nNo Active Medications.\n# Allergies\nNo Known Allergies.")])
     assert summary.medications == [] and summary.allergies == []
     assert [s.text for s in summary.no_known_allergies] == ["No Known Allergies."]
+
+
+@pytest.mark.parametrize(
+    ("section", "text", "medications", "allergies"),
+    [
+        ("Medications", "The patient takes Tylenol PM for insomnia, Lasix, Coumadin and folic acid.",
+         ["Tylenol PM", "Lasix", "Coumadin", "folic acid"], []),
+        ("Medications", "No medications other than recent amoxicillin.", ["amoxicillin"], []),
+        ("Medications", "Synthroid 50 mcg daily; aspirin 100 mg", ["Synthroid", "aspirin"], []),
+        ("Allergies", "Bactrim, which causes nausea and vomiting, and adhesive tape.", [],
+         ["Bactrim", "adhesive tape"]),
+        ("Allergies", "She has hay fever and hives.  She is on benzoyl peroxide and Daypro.",
+         ["benzoyl peroxide", "Daypro"], []),
+        ("Allergies", "To cephalexin.", [], ["cephalexin"]),
+    ],
+)  # fmt: skip
+def test_prose_lists(section: str, text: str, medications: list[str], allergies: list[str]) -> None:
+    pages = [text_page("p", f"{section}:\n{text}")]
+    summary = extract(pages)
+    assert [m.name for m in summary.medications] == medications
+    assert [a.substance for a in summary.allergies] == allergies
+    all_evidence_is_exact(summary, pages)

@@ -24,6 +24,7 @@ from referral.summary.models import (
     Procedure,
     Statement,
 )
+from referral.summary.prose import MEDICATION_CUE, NO_ALLERGY_SENTENCE, list_parts, sentences
 from referral.summary.sections import Line, last_section, lines_of
 from referral.summary.source import SourcePage
 
@@ -34,6 +35,7 @@ DATE = re.compile(r"\b((?:19|20)\d{2}[-./](?:0?[1-9]|1[0-2])[-./](?:0?[1-9]|[12]
 DOSE = re.compile(
     r"(?P<dose>\d+(?:[.,]\d+)?\s*(?:mg|mcg|µg|g|mL|ml|L|IU|iu|units?|unt/ml|mg/ml|mg/mL|%|정|캡슐|T|C)\b(?:/[a-zA-Z]+)?)"
 )
+TRAILING_CLAUSE = re.compile(r"\s+(?:started|stopped|since|for|daily|a day|every|as needed|prn)\b.*$", re.I)
 LEADING_VOLUME = re.compile(r"^\s*\d+(?:\.\d+)?\s*(?:ml|mL)\s+(?=[A-Za-z가-힣])")
 ROUTE = re.compile(
     r"\b(oral|po|iv|sc|im|sl|inhal\w*|injection|injectable|topical|patch|경구|정맥|피하|근육|흡입)\b", re.I
@@ -120,6 +122,7 @@ def _medication(page: SourcePage, line: Line, text: str, require_dose: bool) -> 
     if dose is None and require_dose:
         return None
     name = (text[volume.end() if volume else 0 : dose.start()] if dose else text).strip(" ,;:-")
+    name = TRAILING_CLAUSE.sub("", name) if not dose else name  # "Aldex started on Monday" names Aldex
     if not name or not re.search(r"[A-Za-z가-힣]", name) or len(name) > 80:
         return None
     route, freq = ROUTE.search(text), FREQ.search(text)
@@ -189,6 +192,32 @@ def _history_list(builder: _Builder, page: SourcePage, line: Line) -> bool:
     return True
 
 
+def _allergies(builder: _Builder, page: SourcePage, line: Line) -> None:
+    if NO_ALLERGY.match(line.text.strip()):
+        evidence = _evidence(page, line.start, line.end, line.number)
+        builder.add(builder.summary.no_known_allergies, "none", Statement(text=line.text, evidence=evidence))
+        return
+    for sentence in sentences(line.text):
+        if MEDICATION_CUE.search(sentence):  # "She is on benzoyl peroxide and Daypro." under Allergies
+            for part in list_parts(sentence):
+                made = _medication(page, line, part, False)
+                if made:
+                    builder.add(builder.summary.medications, *made)
+        if NO_ALLERGY_SENTENCE.search(sentence):
+            start, end = _span(line, sentence)
+            evidence = _evidence(page, start, end, line.number)
+            builder.add(builder.summary.no_known_allergies, "none", Statement(text=sentence, evidence=evidence))
+    for part in list_parts(line.text, skip_statements=True):
+        if NO_ALLERGY_SENTENCE.search(part) or any(part in s for s in sentences(line.text) if MEDICATION_CUE.search(s)):
+            continue
+        tagged = SEMANTIC_TAG.search(part)  # "tree nut (substance)": the tag is part of the name
+        substance, _, reaction = (part, "", "") if tagged else part.partition("(")
+        start, end = _span(line, part)
+        builder.add(builder.summary.allergies, substance.strip(), Allergy(
+            substance=substance.strip(), reaction=reaction.rstrip(")").strip() or None,
+            evidence=_evidence(page, start, end, line.number)))  # fmt: skip
+
+
 def _handle(builder: _Builder, page: SourcePage, line: Line) -> None:
     summary = builder.summary
     section = line.section
@@ -206,23 +235,13 @@ def _handle(builder: _Builder, page: SourcePage, line: Line) -> None:
     elif section == "medications":
         if NO_MEDICATION.match(line.text.strip()):
             return  # "No active medications." states an absence, not a medication
-        add_each(summary.medications, _split_list(line, r";"), lambda p: _medication(page, line, p, False))
+        doses = len(DOSE.findall(line.text))
+        # "a; b; c" lists (EMR exports), one item with its dose, or prose: "takes Lasix, Coumadin and Norvasc."
+        prose = ";" not in line.text and (doses == 0 or (doses > 1 and " and " in line.text))
+        parts = list_parts(line.text, skip_statements=True) if prose else _split_list(line, r";")
+        add_each(summary.medications, parts, lambda p: _medication(page, line, p, False))
     elif section == "allergies":
-        if NO_ALLERGY.match(line.text.strip()):
-            builder.add(
-                summary.no_known_allergies,
-                "none",
-                Statement(text=line.text, evidence=_evidence(page, line.start, line.end, line.number)),
-            )
-        else:
-            for part in _split_list(line, r"[;,]"):
-                substance, _, reaction = (
-                    part.partition("(") if not SEMANTIC_TAG.search(part.strip()) else (part, "", "")
-                )
-                start, end = _span(line, part.strip())
-                builder.add(summary.allergies, substance.strip(), Allergy(
-                    substance=substance.strip(), reaction=reaction.rstrip(")").strip() or None,
-                    evidence=_evidence(page, start, end, line.number)))  # fmt: skip
+        _allergies(builder, page, line)
     elif section == "labs":
         add_each(summary.labs, [line.text], lambda _: _lab(page, line))
     elif section == "imaging":
