@@ -13,3 +13,4 @@ bench: setup
 	.venv/bin/python bench/ocr_overhead.py
 	.venv/bin/python bench/ocr_quality.py
 	.venv/bin/python bench/summary_eval.py
+	.venv/bin/python bench/mts_eval.py
