@@ -2,6 +2,7 @@
 
 Exposes:
 - update `apply_event` (validated against the state machine of referral.states and the caller's side);
+- signal `review_decision` (a clinician's decision on a draft, see flows/review_stage.py);
 - queries `status`, `history`, `available_actions`.
 Stages run as activities: intake validation (CPU queue) → OCR (GPU queue) → summary and drafts (GPU queue),
 after which the drafts await clinician review. Later stages (review, delivery, 회송) come with their issues.
@@ -16,6 +17,8 @@ from datetime import datetime, timedelta
 from temporalio import workflow
 from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError, CancelledError
+
+from flows.review_stage import ReviewStage
 
 with workflow.unsafe.imports_passed_through():
     from activities.intake import IntakeActivities, VerifyDocumentsInput
@@ -47,6 +50,7 @@ with workflow.unsafe.imports_passed_through():
         SummaryResult,
         TransitionRecord,
     )
+    from review.models import ReviewDecision
 
 # The accept/decline clock starts at receipt and keeps running through review and information requests.
 _CLOCK_CONTINUES = {ReferralState.UNDER_REVIEW, ReferralState.INFO_REQUESTED}
@@ -61,7 +65,7 @@ _MODEL_RETRY = RetryPolicy(
 
 
 @workflow.defn
-class ReferralWorkflow:
+class ReferralWorkflow(ReviewStage):
     @workflow.init
     def __init__(self, inp: ReferralWorkflowInput) -> None:
         self._referral = inp.referral
@@ -72,6 +76,7 @@ class ReferralWorkflow:
         self._history: list[TransitionRecord] = []
         self._ocr: list[OcrSummary] = []
         self._summary: SummaryResult | None = None
+        self._init_review()
         self._due_at: datetime | None = None
 
     @workflow.run
@@ -131,6 +136,17 @@ class ReferralWorkflow:
 
         if not workflow.patched("summary-stage-v1"):
             return  # referrals started before the summary stage existed end their pipeline at OCR_DONE
+        if not await self._summarize():
+            return
+        if workflow.patched("review-stage-v1"):
+            try:
+                await self._review_until_decided()
+            except ActivityError as err:
+                if not isinstance(err.cause, CancelledError):
+                    raise
+                # the referral closed while its drafts were under review
+
+    async def _summarize(self) -> bool:
         self._set_stage(ProcessingStage.SUMMARY_RUNNING)
         try:
             self._summary = await workflow.execute_activity_method(
@@ -143,9 +159,15 @@ class ReferralWorkflow:
             )
         except ActivityError as err:
             self._fail(ProcessingStage.SUMMARY_FAILED, err)
-            return
-        # The drafts now wait for clinician review (Label Studio, a later stage); their keys are in `status`.
+            return False
+        # The drafts now wait for clinician review; their keys are in `status`.
         self._set_stage(ProcessingStage.AWAITING_REVIEW)
+        return True
+
+    @workflow.signal
+    def review_decision(self, decision: ReviewDecision) -> None:
+        """From the webhook receiver; deduplicated by annotation id."""
+        self._receive(decision)
 
     def _fail(self, stage: ProcessingStage, err: ActivityError) -> None:
         cause = err.cause
@@ -235,6 +257,9 @@ class ReferralWorkflow:
             document_keys=[d.key for d in self._referral.documents],
             ocr=self._ocr,
             summary=self._summary,
+            reviews=list(self._reviews.values()),
+            review_reminders=self._reminders,
+            review_escalated=self._escalated,
             transitions=len(self._history),
         )
 

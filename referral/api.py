@@ -7,9 +7,10 @@ import asyncio
 import hmac
 from typing import Annotated
 
-from fastapi import Depends, FastAPI, File, Form, Header, HTTPException, Query, Response, UploadFile
+from fastapi import Depends, FastAPI, File, Form, Header, HTTPException, Query, Request, Response, UploadFile
 from pydantic import BaseModel, Field, ValidationError
 from temporalio.client import Client
+from temporalio.service import RPCError, RPCStatusCode
 
 from referral.config import Settings
 from referral.models import DocumentRef, ReferralRequest, Side
@@ -29,6 +30,7 @@ from referral.storage import DocumentStore, open_store
 from referral.submission import FileRejected, IdempotencyConflict, IncomingFile, submit_referral
 from referral.temporal import connect
 from referral.workflow_io import EventRequest, ReferralStatus, TransitionRecord
+from review.board import WEBHOOK_ACTIONS, WEBHOOK_SECRET_HEADER, decision_from
 
 _FILE_STATUS = {"too_large": 413, "unsupported_type": 415}
 
@@ -182,6 +184,36 @@ def create_app(
             raise HTTPException(403 if err.kind == "NotAParty" else 409, str(err)) from None
         except ReferralNotFound:
             raise HTTPException(409, "referral is closed") from None
+
+    @app.post("/review/webhook", include_in_schema=True, summary="Label Studio annotation webhook")
+    async def review_webhook(
+        request: Request,
+        svc: Svc,
+        secret: Annotated[str | None, Header(alias=WEBHOOK_SECRET_HEADER)] = None,
+    ) -> dict[str, str]:
+        """Checks the shared secret, maps the annotation to its referral and signals the decision. Answers at once:
+        Label Studio waits one second and never retries (the reconciler catches what is lost)."""
+        expected = svc.settings.webhook_secret()
+        if not expected or not secret or not hmac.compare_digest(secret.encode(), expected.encode()):
+            raise HTTPException(401, "missing or wrong webhook secret")
+        try:
+            payload = await request.json()
+            annotation, task = payload.get("annotation") or {}, payload.get("task") or {}
+            workflow_id = (task.get("meta") or {}).get("workflow_id")
+            decision = decision_from(
+                int(annotation["id"]), int(task["id"]), annotation.get("result") or [], annotation.get("completed_by")
+            )
+        except (ValueError, KeyError, TypeError, AttributeError):
+            raise HTTPException(422, "not a Label Studio annotation payload") from None
+        if payload.get("action") not in WEBHOOK_ACTIONS or not workflow_id or decision is None:
+            return {"status": "ignored"}
+        try:
+            await svc.client.get_workflow_handle(str(workflow_id)).signal("review_decision", decision)
+        except RPCError as err:
+            if err.status != RPCStatusCode.NOT_FOUND:
+                raise
+            return {"status": "referral closed"}
+        return {"status": "delivered"}
 
     return app
 

@@ -45,6 +45,15 @@ class Settings(BaseSettings):
     # YAML mapping institution code -> API token; when unset, data_dir/secrets/api-tokens.yaml
     api_tokens_file: Path | None = None
 
+    label_studio_url: str = "http://127.0.0.1:8080"
+    # when unset, read from data_dir/secrets/label-studio-token and review-webhook-secret
+    label_studio_token: str | None = None
+    review_webhook_url: str | None = None
+    review_webhook_secret: str | None = None
+    review_reminder_s: float = 24 * 3600
+    review_escalate_after: int = 3
+    review_poll_s: float = 300
+
     summary_backend: Literal["extractor", "transformers"] = "extractor"
     summary_model_path: Path | None = None
     summary_max_new_tokens: int = 512
@@ -76,6 +85,18 @@ class Settings(BaseSettings):
             raise RuntimeError("REFERRAL_PAYLOAD_KEY must decode to 32 bytes (AES-256)")
         return key
 
+    def _secret(self, value: str | None, name: str) -> str | None:
+        if value is not None:
+            return value
+        path = self.secrets_dir / name
+        return path.read_text().strip() if path.exists() else None
+
+    def label_studio_api_token(self) -> str | None:
+        return self._secret(self.label_studio_token, "label-studio-token")
+
+    def webhook_secret(self) -> str | None:
+        return self._secret(self.review_webhook_secret, "review-webhook-secret")
+
     def api_tokens(self) -> dict[str, str]:
         path = self.api_tokens_file or self.secrets_dir / "api-tokens.yaml"
         if not path.exists():
@@ -96,6 +117,14 @@ def ensure_local_secrets(settings: Settings, institution_codes: list[str]) -> No
     key_path = settings.secrets_dir / "payload.key"
     if settings.payload_key is None and not key_path.exists():
         write_secret(key_path, base64.b64encode(secrets.token_bytes(32)).decode() + "\n")
+    generated = {
+        "label-studio-token": secrets.token_hex(20),
+        "review-webhook-secret": secrets.token_urlsafe(32),
+        "label-studio-admin-password": secrets.token_urlsafe(16),
+    }
+    for name, value in generated.items():
+        if not (settings.secrets_dir / name).exists():
+            write_secret(settings.secrets_dir / name, value + "\n")
     tokens_path = settings.api_tokens_file or settings.secrets_dir / "api-tokens.yaml"
     if not tokens_path.exists():
         tokens = {code: secrets.token_urlsafe(32) for code in institution_codes}

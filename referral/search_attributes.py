@@ -10,6 +10,8 @@ REFERRAL_PRIORITY = SearchAttributeKey.for_keyword("ReferralPriority")
 REFERRING_ORG = SearchAttributeKey.for_keyword("ReferringOrg")
 RECEIVING_ORG = SearchAttributeKey.for_keyword("ReceivingOrg")
 REFERRAL_DUE_TIME = SearchAttributeKey.for_datetime("ReferralDueTime")
+REVIEW_REMINDERS = SearchAttributeKey.for_int("ReviewReminders")
+REVIEW_ESCALATED = SearchAttributeKey.for_bool("ReviewEscalated")
 
 ALL_KEYS: list[SearchAttributeKey] = [
     REFERRAL_STATUS,
@@ -18,12 +20,14 @@ ALL_KEYS: list[SearchAttributeKey] = [
     REFERRING_ORG,
     RECEIVING_ORG,
     REFERRAL_DUE_TIME,
+    REVIEW_REMINDERS,
+    REVIEW_ESCALATED,
 ]
 
 
 def cli_flags() -> list[str]:
     """`temporal server start-dev --search-attribute Name=Type` for each key."""
-    kinds = {"KEYWORD": "Keyword", "DATETIME": "Datetime"}
+    kinds = {"KEYWORD": "Keyword", "DATETIME": "Datetime", "INT": "Int", "BOOL": "Bool"}
     flags: list[str] = []
     for key in ALL_KEYS:
         flags += ["--search-attribute", f"{key.name}={kinds[key.indexed_value_type.name]}"]

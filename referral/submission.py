@@ -61,6 +61,9 @@ def workflow_settings(settings: Settings) -> WorkflowSettings:
         gpu_task_queue=settings.gpu_task_queue,
         ocr_lang=settings.ocr_lang,
         ocr_heartbeat_timeout_s=settings.ocr_heartbeat_timeout_s,
+        review_reminder_s=settings.review_reminder_s,
+        review_escalate_after=settings.review_escalate_after,
+        review_poll_s=settings.review_poll_s,
     )
 
 

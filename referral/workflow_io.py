@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 
 from referral.models import Priority, Referral, Side
 from referral.states import ReferralEvent, ReferralState
+from review.models import ReviewState
 
 DAY = 24 * 3600
 
@@ -20,6 +21,8 @@ class ProcessingStage(StrEnum):
     OCR_DONE = "OCR_DONE"
     SUMMARY_RUNNING = "SUMMARY_RUNNING"
     AWAITING_REVIEW = "AWAITING_REVIEW"
+    SIGNED = "SIGNED"
+    REVIEW_REJECTED = "REVIEW_REJECTED"
     INTAKE_FAILED = "INTAKE_FAILED"
     OCR_FAILED = "OCR_FAILED"
     SUMMARY_FAILED = "SUMMARY_FAILED"
@@ -29,6 +32,8 @@ class ProcessingStage(StrEnum):
 PIPELINE_SETTLED = frozenset(
     {
         ProcessingStage.AWAITING_REVIEW,
+        ProcessingStage.SIGNED,
+        ProcessingStage.REVIEW_REJECTED,
         ProcessingStage.INTAKE_FAILED,
         ProcessingStage.OCR_FAILED,
         ProcessingStage.SUMMARY_FAILED,
@@ -60,6 +65,9 @@ class WorkflowSettings(BaseModel):
     ocr_heartbeat_timeout_s: float = 120.0
     sla_seconds: dict[ReferralState, int] = Field(default_factory=_default_sla)
     receipt_sla_seconds: dict[Priority, int] = Field(default_factory=_default_receipt_sla)
+    review_reminder_s: float = 24 * 3600
+    review_escalate_after: int = 3
+    review_poll_s: float = 300
 
 
 class ReferralWorkflowInput(BaseModel):
@@ -129,4 +137,7 @@ class ReferralStatus(BaseModel):
     document_keys: list[str]
     ocr: list[OcrSummary]
     summary: SummaryResult | None = None
+    reviews: list[ReviewState] = Field(default_factory=list)
+    review_reminders: int = 0
+    review_escalated: bool = False
     transitions: int

@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(tesseract-ocr tesseract-ocr-kor tesseract-ocr-eng tesseract-ocr-osd fonts-nanum procps)
+APT_PACKAGES=(tesseract-ocr tesseract-ocr-kor tesseract-ocr-eng tesseract-ocr-osd fonts-nanum procps chromium)
 PY=${PYTHON:-python3.11}
 command -v "$PY" >/dev/null || PY=python3
 command -v "$PY" >/dev/null || APT_PACKAGES+=(python3)
@@ -32,4 +32,14 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   .venv/bin/python -m pip install -q --upgrade pip
   .venv/bin/python -m pip install -q -c requirements.lock -e '.[dev]'
   echo "$want" > "$stamp"
+fi
+
+# Label Studio (the clinicians' review UI) runs from its own virtualenv: it pins packages prefect cannot share.
+LS_VERSION=1.23.2
+if [ "$(cat .venv-labelstudio/.version 2>/dev/null)" != "$LS_VERSION" ]; then
+  echo "setup: installing Label Studio $LS_VERSION into .venv-labelstudio"
+  "$PY" -m venv .venv-labelstudio
+  .venv-labelstudio/bin/python -m pip install -q --upgrade pip
+  .venv-labelstudio/bin/python -m pip install -q "label-studio==$LS_VERSION"
+  echo "$LS_VERSION" > .venv-labelstudio/.version
 fi

@@ -1,4 +1,4 @@
-"""CPU worker: every workflow, and the I/O activities (intake validation)."""
+"""CPU worker: every workflow, and the I/O activities (intake validation, clinician review in Label Studio)."""
 
 from __future__ import annotations
 
@@ -9,20 +9,30 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 
 from activities.intake import IntakeActivities
+from activities.review import ReviewActivities
 from flows.referral import ReferralWorkflow
 from referral.config import Settings
 from referral.storage import DocumentStore, open_store
 from referral.temporal import connect
+from review.board import ReviewBoard
 from workers.run import run_main, run_until_signalled
+
+
+def review_board(settings: Settings) -> ReviewBoard:
+    token = settings.label_studio_api_token()
+    if token is None:
+        raise RuntimeError("no Label Studio token: set REFERRAL_LABEL_STUDIO_TOKEN or run `referral dev` once")
+    return ReviewBoard(settings.label_studio_url, token, settings.review_webhook_url, settings.webhook_secret())
 
 
 def build_worker(client: Client, settings: Settings, store: DocumentStore, task_queue: str | None = None) -> Worker:
     intake = IntakeActivities(store, settings.limits)
+    review = ReviewActivities(store, lambda: review_board(settings))
     return Worker(
         client,
         task_queue=task_queue or settings.cpu_task_queue,
         workflows=[ReferralWorkflow],
-        activities=[intake.verify_documents],
+        activities=[intake.verify_documents, review.create_review_tasks, review.fetch_decisions, review.sign_document],
         activity_executor=ThreadPoolExecutor(max_workers=8),
         max_concurrent_activities=8,
     )

@@ -1,0 +1,80 @@
+"""Clinician review stage (CPU queue: it is I/O): tasks in Label Studio, decisions read back by the
+reconciler, and approved drafts turned into immutable signed documents."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from pydantic import BaseModel
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from referral.ocr.models import OcrDocument
+from referral.pdf import text_pdf
+from referral.storage import DocumentStore
+from referral.summary.drafts import Draft
+from referral.workflow_io import DraftRef, OcrSummary
+from review.board import ReviewBoard
+from review.models import ReviewDecision, ReviewTaskRef, SignedDocumentRef
+from review.signing import sign
+
+
+class CreateReviewTasksInput(BaseModel):
+    referral_id: str
+    drafts: list[DraftRef]
+    ocr: list[OcrSummary]
+
+
+class FetchDecisionsInput(BaseModel):
+    task_ids: list[int]
+
+
+class SignDocumentInput(BaseModel):
+    referral_id: str
+    task: ReviewTaskRef
+    decision: ReviewDecision
+
+
+class ReviewActivities:
+    def __init__(self, store: DocumentStore, board: Callable[[], ReviewBoard]) -> None:
+        self.store = store
+        self.board = board  # built per call: the token and URL are read when Label Studio is needed
+
+    @activity.defn
+    def create_review_tasks(self, inp: CreateReviewTasksInput) -> list[ReviewTaskRef]:
+        pages: list[tuple[str, int, str]] = []
+        for result in inp.ocr:
+            document = OcrDocument.model_validate_json(self.store.get(result.ocr_key))
+            pages += [(result.document_key, p.page, p.text) for p in document.pages]
+        board = self.board()
+        tasks = []
+        for ref in inp.drafts:
+            draft = Draft.model_validate_json(self.store.get(ref.text_key))
+            tasks.append(board.create_task(inp.referral_id, ref.text_key, draft, pages))
+            activity.heartbeat(len(tasks))
+        return tasks
+
+    @activity.defn
+    def fetch_decisions(self, inp: FetchDecisionsInput) -> list[ReviewDecision]:
+        return self.board().decisions(inp.task_ids)
+
+    @activity.defn
+    def sign_document(self, inp: SignDocumentInput) -> SignedDocumentRef:
+        if inp.decision.reviewer_id is None:
+            raise ApplicationError("the decision names no reviewer", type="UnsignedDecision", non_retryable=True)
+        email, name = self.board().reviewer(inp.decision.reviewer_id)
+        draft = Draft.model_validate_json(self.store.get(inp.task.draft_key))
+        signed = sign(
+            inp.referral_id, draft, inp.task.draft_key, inp.decision, email, name, activity.info().started_time
+        )
+        json_key = self.store.put(signed.model_dump_json().encode(), "application/json").key
+        lines = [
+            *signed.text.splitlines(),
+            "",
+            f"서명 (signed): {name} <{email}> {signed.signed_at.isoformat()}",
+            f"sha256: {signed.sha256}",
+            f"AI 초안 (AI draft): {signed.ai_backend}, edit ratio {signed.edit_ratio}",
+        ]
+        pdf_key = self.store.put(text_pdf(lines, title=signed.title), "application/pdf").key
+        return SignedDocumentRef(kind=signed.kind, json_key=json_key, pdf_key=pdf_key, sha256=signed.sha256,
+                                 reviewer=email, signed_at=signed.signed_at, edit_ratio=signed.edit_ratio)  # fmt: skip

@@ -1,0 +1,130 @@
+"""The clinician review stage of ReferralWorkflow (a mixin, so the workflow file stays one screen per concern).
+
+Drafts become Label Studio tasks; the workflow waits on a durable timer for decisions, which arrive as signals
+from the webhook receiver (deduplicated by annotation id) or from the reconciler, which polls Label Studio on
+every timer tick so a lost webhook loses nothing. Reminders follow a configured interval and escalation after N
+reminders. approve → signed document; reject → back to the referring side with the reason; redraft → the
+summary stage runs again."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ActivityError
+
+with workflow.unsafe.imports_passed_through():
+    from activities.review import CreateReviewTasksInput, FetchDecisionsInput, ReviewActivities, SignDocumentInput
+    from referral.models import Referral
+    from referral.search_attributes import REVIEW_ESCALATED, REVIEW_REMINDERS
+    from referral.workflow_io import OcrSummary, ProcessingStage, SummaryResult, WorkflowSettings
+    from review.models import Decision, ReviewDecision, ReviewState
+
+# Label Studio may be down for a while (restart, upgrade): keep trying, backing off to a minute.
+_LABEL_STUDIO_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1))
+
+
+class ReviewStage:
+    _referral: Referral
+    _settings: WorkflowSettings
+    _summary: SummaryResult | None
+    _ocr: list[OcrSummary]
+    _stage_error: str | None
+
+    def _init_review(self) -> None:
+        self._reviews: dict[int, ReviewState] = {}
+        self._inbox: list[ReviewDecision] = []
+        self._seen_annotations: set[int] = set()
+        self._reminders = 0
+        self._escalated = False
+
+    def _set_stage(self, stage: ProcessingStage) -> None:
+        raise NotImplementedError
+
+    async def _summarize(self) -> bool:
+        raise NotImplementedError
+
+    def _receive(self, decision: ReviewDecision) -> None:
+        state = self._reviews.get(decision.task_id)
+        if decision.annotation_id in self._seen_annotations or state is None or state.status != "pending":
+            return  # a repeated webhook, a poll that found a known decision, or a task of an older draft
+        self._seen_annotations.add(decision.annotation_id)
+        self._inbox.append(decision)
+
+    async def _review_until_decided(self) -> None:
+        while self._summary is not None:
+            tasks = await workflow.execute_activity_method(
+                ReviewActivities.create_review_tasks,
+                CreateReviewTasksInput(
+                    referral_id=self._referral.referral_id, drafts=self._summary.drafts, ocr=self._ocr
+                ),
+                start_to_close_timeout=timedelta(minutes=2),
+                retry_policy=_LABEL_STUDIO_RETRY,
+            )
+            self._reviews = {task.task_id: ReviewState(task=task) for task in tasks}
+            if await self._await_decisions() != Decision.REDRAFT or not await self._summarize():
+                return
+
+    async def _await_decisions(self) -> Decision:
+        tick = min(self._settings.review_poll_s, self._settings.review_reminder_s)
+        since_reminder = 0.0
+        while any(state.status == "pending" for state in self._reviews.values()):
+            try:
+                await workflow.wait_condition(lambda: bool(self._inbox), timeout=timedelta(seconds=tick))
+            except TimeoutError:  # a durable timer tick: reconcile, and remind when the interval has passed
+                await self._reconcile()
+                since_reminder += tick
+                if since_reminder >= self._settings.review_reminder_s and not self._inbox:
+                    since_reminder = 0.0
+                    self._remind()
+            while self._inbox:
+                decision = self._inbox.pop(0)
+                outcome = await self._apply(decision)
+                if outcome is not None:
+                    return outcome
+        self._set_stage(ProcessingStage.SIGNED)
+        return Decision.APPROVE
+
+    async def _reconcile(self) -> None:
+        pending = [task_id for task_id, state in self._reviews.items() if state.status == "pending"]
+        try:
+            found = await workflow.execute_activity_method(
+                ReviewActivities.fetch_decisions,
+                FetchDecisionsInput(task_ids=pending),
+                start_to_close_timeout=timedelta(minutes=1),
+                retry_policy=RetryPolicy(maximum_attempts=3),
+            )
+        except ActivityError:
+            workflow.logger.warning("review reconciler could not reach Label Studio; next tick tries again")
+            return
+        for decision in found:
+            self._receive(decision)
+
+    def _remind(self) -> None:
+        self._reminders += 1
+        self._escalated = self._reminders >= self._settings.review_escalate_after
+        workflow.logger.warning("review reminder %d (escalated: %s)", self._reminders, self._escalated)
+        workflow.upsert_search_attributes(
+            [REVIEW_REMINDERS.value_set(self._reminders), REVIEW_ESCALATED.value_set(self._escalated)]
+        )
+
+    async def _apply(self, decision: ReviewDecision) -> Decision | None:
+        state = self._reviews[decision.task_id]
+        state.decision = decision
+        if decision.decision == Decision.APPROVE:
+            state.signed = await workflow.execute_activity_method(
+                ReviewActivities.sign_document,
+                SignDocumentInput(referral_id=self._referral.referral_id, task=state.task, decision=decision),
+                start_to_close_timeout=timedelta(minutes=2),
+                retry_policy=_LABEL_STUDIO_RETRY,
+            )
+            state.status = "approved"
+            return None
+        if decision.decision == Decision.REJECT:
+            state.status = "rejected"
+            self._stage_error = f"반려 (rejected) {state.task.kind}: {decision.reason or '사유 없음 (no reason given)'}"
+            self._set_stage(ProcessingStage.REVIEW_REJECTED)
+            return Decision.REJECT
+        state.status = "redraft"
+        return Decision.REDRAFT

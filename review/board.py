@@ -1,0 +1,116 @@
+"""The review board: Label Studio through `label-studio-sdk` only. Projects per draft kind, one task per draft
+(idempotent), decisions read back for the reconciler, reviewer accounts through the invite link."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import httpx
+from label_studio_sdk import LabelStudio
+
+from referral.summary.drafts import TITLES, Draft, DraftKind
+from review.labelconfig import LABEL_CONFIG, parse_annotation, prediction, source_text
+from review.models import Decision, ReviewDecision, ReviewTaskRef
+
+WEBHOOK_SECRET_HEADER = "X-Referral-Webhook-Secret"
+WEBHOOK_ACTIONS = ["ANNOTATION_CREATED", "ANNOTATION_UPDATED"]
+
+
+def project_title(kind: str) -> str:
+    korean, english = TITLES[DraftKind(kind)]
+    return f"검토: {korean} (Review: {english})"
+
+
+class ReviewBoard:
+    def __init__(self, url: str, token: str, webhook_url: str | None = None, webhook_secret: str | None = None):
+        self.url = url.rstrip("/")
+        self.client = LabelStudio(base_url=self.url, api_key=token, timeout=30)
+        self.webhook_url, self.webhook_secret = webhook_url, webhook_secret
+
+    def project_for(self, kind: str) -> int:
+        title = project_title(kind)
+        projects: Any = self.client.projects.list()
+        for project in projects:
+            if project.title == title and project.id is not None:
+                return project.id
+        created = self.client.projects.create(title=title, label_config=LABEL_CONFIG, maximum_annotations=1,
+                                              show_collab_predictions=True)  # fmt: skip
+        assert created.id is not None
+        if self.webhook_url and self.webhook_secret:
+            self.client.webhooks.create(
+                url=self.webhook_url, project=created.id, send_payload=True, send_for_all_actions=False,
+                actions=WEBHOOK_ACTIONS, headers={WEBHOOK_SECRET_HEADER: self.webhook_secret},
+            )  # fmt: skip
+        return created.id
+
+    def find_task(self, project_id: int, review_key: str) -> int | None:
+        tasks: Any = self.client.tasks.list(project=project_id, fields="all")
+        for task in tasks:
+            if (task.data or {}).get("review_key") == review_key and task.id is not None:
+                return task.id
+        return None
+
+    def create_task(
+        self, referral_id: str, draft_key: str, draft: Draft, pages: list[tuple[str, int, str]]
+    ) -> ReviewTaskRef:
+        """Idempotent: a task for the same draft (same review key) is found, not created again."""
+        project_id = self.project_for(draft.kind)
+        review_key = f"{referral_id}:{draft_key}"
+        task_id = self.find_task(project_id, review_key)
+        if task_id is None:
+            source, offsets = source_text(pages)
+            data = {"source": source, "title": draft.title, "review_key": review_key}
+            meta = {"workflow_id": referral_id, "draft_key": draft_key, "kind": str(draft.kind)}
+            task = self.client.tasks.create(project=project_id, data=data, meta=meta)
+            assert task.id is not None
+            task_id = task.id
+            predicted = prediction(draft, offsets, source)
+            self.client.predictions.create(task=task_id, result=predicted["result"], model_version=draft.backend)
+        return ReviewTaskRef(kind=str(draft.kind), task_id=task_id, project_id=project_id, draft_key=draft_key)
+
+    def decisions(self, task_ids: list[int]) -> list[ReviewDecision]:
+        """Submitted decisions on these tasks, for the reconciler (a webhook may have been lost)."""
+        found = []
+        for task_id in task_ids:
+            for annotation in self.client.annotations.list(id=task_id):
+                if annotation.was_cancelled or annotation.id is None:
+                    continue
+                decision = decision_from(annotation.id, task_id, annotation.result or [], annotation.completed_by)
+                if decision is not None:
+                    found.append(decision)
+        return found
+
+    def reviewer(self, user_id: int) -> tuple[str, str]:
+        user = self.client.users.get(id=user_id)
+        name = " ".join(x for x in (user.last_name, user.first_name) if x) or (user.username or "")
+        return user.email or "", name
+
+    def invite_reviewer(self, email: str, password: str) -> None:
+        """A clinician account through the invite link, so `completed_by` names who signed."""
+        token = self.client._client_wrapper.get_headers()["Authorization"]
+        invite = httpx.get(f"{self.url}/api/invite", headers={"Authorization": token}, timeout=30).json()
+        with httpx.Client(base_url=self.url, follow_redirects=True, timeout=30) as web:
+            web.get(invite["invite_url"])
+            response = web.post(
+                invite["invite_url"],
+                data={"email": email, "password": password, "csrfmiddlewaretoken": web.cookies.get("csrftoken", "")},
+                headers={"Referer": self.url + invite["invite_url"]},
+            )
+            if web.get("/api/current-user/whoami").status_code != 200:
+                raise RuntimeError(f"reviewer sign-up failed ({response.status_code}): {_form_errors(response.text)}")
+
+
+def decision_from(annotation_id: int, task_id: int, result: list[Any], reviewer_id: Any) -> ReviewDecision | None:
+    parsed = parse_annotation(result)
+    if parsed.get("decision") not in {d.value for d in Decision}:
+        return None
+    return ReviewDecision(
+        annotation_id=annotation_id, task_id=task_id, decision=Decision(parsed["decision"]),
+        final_text=parsed.get("final_text", ""), reason=parsed.get("reason"),
+        reviewer_id=reviewer_id if isinstance(reviewer_id, int) else None,
+    )  # fmt: skip
+
+
+def _form_errors(html: str) -> str:
+    return "; ".join(re.findall(r'class="[^"]*error[^"]*"[^>]*>([^<]+)<', html))[:300] or "no detail"

@@ -1,0 +1,68 @@
+"""What review exchanges with the workflow: tasks, decisions, signed documents."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from pydantic import BaseModel, Field
+
+
+class Decision(StrEnum):
+    APPROVE = "approve"  # 승인
+    REJECT = "reject"  # 반려
+    REDRAFT = "redraft"  # 수정 요청
+
+
+class ReviewTaskRef(BaseModel):
+    kind: str
+    task_id: int
+    project_id: int
+    draft_key: str
+
+
+class ReviewDecision(BaseModel):
+    """One submitted annotation: from the webhook or from the reconciler's poll."""
+
+    annotation_id: int
+    task_id: int
+    decision: Decision
+    final_text: str = ""
+    reason: str | None = None
+    reviewer_id: int | None = None
+
+
+class SignedDocumentRef(BaseModel):
+    kind: str
+    json_key: str
+    pdf_key: str
+    sha256: str
+    reviewer: str
+    signed_at: datetime
+    edit_ratio: float
+
+
+class ReviewState(BaseModel):
+    task: ReviewTaskRef
+    status: str = "pending"  # pending | approved | rejected | redraft
+    decision: ReviewDecision | None = None
+    signed: SignedDocumentRef | None = None
+
+
+class SignedDocument(BaseModel):
+    """The immutable signed document: what the clinician approved, who, when, and how it differs from the AI."""
+
+    referral_id: str
+    kind: str
+    title: str
+    text: str
+    sha256: str
+    reviewer_email: str
+    reviewer_name: str
+    reviewer_id: int | None
+    signed_at: datetime
+    ai_backend: str
+    draft_key: str
+    diff: str
+    edit_ratio: float = Field(ge=0, le=1, description="share of the draft the clinician changed (0 = as drafted)")
+    annotation_id: int
