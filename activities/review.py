@@ -21,6 +21,7 @@ from review.signing import sign
 
 class CreateReviewTasksInput(BaseModel):
     referral_id: str
+    round: int = 1
     drafts: list[DraftRef]
     ocr: list[OcrSummary]
 
@@ -50,7 +51,9 @@ class ReviewActivities:
         tasks = []
         for ref in inp.drafts:
             draft = Draft.model_validate_json(self.store.get(ref.text_key))
-            tasks.append(board.create_task(inp.referral_id, ref.text_key, draft, pages))
+            tasks.append(
+                board.create_task(f"{inp.referral_id}:r{inp.round}", inp.referral_id, ref.text_key, draft, pages)
+            )
             activity.heartbeat(len(tasks))
         return tasks
 

@@ -38,6 +38,7 @@ class ReviewStage:
         self._seen_annotations: set[int] = set()
         self._reminders = 0
         self._escalated = False
+        self._review_round = 0
 
     def _set_stage(self, stage: ProcessingStage) -> None:
         raise NotImplementedError
@@ -54,10 +55,14 @@ class ReviewStage:
 
     async def _review_until_decided(self) -> None:
         while self._summary is not None:
+            self._review_round += 1  # a re-draft gets new tasks; the old ones keep their decisions
             tasks = await workflow.execute_activity_method(
                 ReviewActivities.create_review_tasks,
                 CreateReviewTasksInput(
-                    referral_id=self._referral.referral_id, drafts=self._summary.drafts, ocr=self._ocr
+                    referral_id=self._referral.referral_id,
+                    round=self._review_round,
+                    drafts=self._summary.drafts,
+                    ocr=self._ocr,
                 ),
                 start_to_close_timeout=timedelta(minutes=2),
                 retry_policy=_LABEL_STUDIO_RETRY,

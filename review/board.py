@@ -19,7 +19,7 @@ WEBHOOK_ACTIONS = ["ANNOTATION_CREATED", "ANNOTATION_UPDATED"]
 
 def project_title(kind: str) -> str:
     korean, english = TITLES[DraftKind(kind)]
-    return f"검토: {korean} (Review: {english})"
+    return f"{korean} 검토 ({english})"[:50]  # Label Studio allows 50 characters
 
 
 class ReviewBoard:
@@ -52,11 +52,11 @@ class ReviewBoard:
         return None
 
     def create_task(
-        self, referral_id: str, draft_key: str, draft: Draft, pages: list[tuple[str, int, str]]
+        self, review_round: str, referral_id: str, draft_key: str, draft: Draft, pages: list[tuple[str, int, str]]
     ) -> ReviewTaskRef:
-        """Idempotent: a task for the same draft (same review key) is found, not created again."""
+        """Idempotent: a task for the same draft in the same review round is found, not created again."""
         project_id = self.project_for(draft.kind)
-        review_key = f"{referral_id}:{draft_key}"
+        review_key = f"{review_round}:{draft_key}"
         task_id = self.find_task(project_id, review_key)
         if task_id is None:
             source, offsets = source_text(pages)

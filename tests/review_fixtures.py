@@ -1,0 +1,116 @@
+"""A real Label Studio server (started once per test session: its first start takes ~90 s), the HTTP API
+served on a real port for Label Studio's webhooks, a CPU worker configured for review, and reviewer accounts."""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+
+import httpx
+import pytest
+import uvicorn
+from temporalio.client import Client
+
+from referral.api import create_app
+from referral.config import Settings
+from referral.devserver import free_port
+from referral.network import Network
+from referral.storage import DocumentStore
+from review.board import ReviewBoard
+from review.server import LabelStudioServer
+from workers import cpu
+
+REVIEWERS = {"dr.kim@knuh.example": "kim-review-pass-1", "dr.park@knuh.example": "park-review-pass-1"}
+
+
+@pytest.fixture(scope="session")
+def label_studio(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabelStudioServer]:
+    folder = tmp_path_factory.mktemp("labelstudio")
+    server = LabelStudioServer(folder / "data", free_port(), "admin@referral.example", secrets.token_urlsafe(12),
+                               secrets.token_hex(20), log=(folder / "label-studio.log").open("ab"))  # fmt: skip
+    server.start()
+    try:
+        server.wait_ready()
+        board = ReviewBoard(server.url, server.token)
+        for email, password in REVIEWERS.items():
+            board.invite_reviewer(email, password)
+        yield server
+    finally:
+        server.stop()
+
+
+class ApiServer:
+    """The API on a real loopback port, stoppable to play a receiver outage."""
+
+    def __init__(self, app: object, port: int) -> None:
+        self.port = port
+        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+        self.task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        self.server.should_exit = False
+        self.task = asyncio.create_task(self.server.serve())
+        while not self.server.started:
+            await asyncio.sleep(0.05)
+
+    async def stop(self) -> None:
+        self.server.should_exit = True
+        if self.task is not None:
+            await self.task
+        self.server.started = False
+
+
+@dataclass
+class ReviewEnv:
+    settings: Settings
+    api: ApiServer
+    board: ReviewBoard
+    label_studio: LabelStudioServer
+
+
+@pytest.fixture(scope="module")
+async def review_env(
+    client: Client, workers: None, settings: Settings, store: DocumentStore, network: Network,
+    label_studio: LabelStudioServer,
+) -> AsyncIterator[ReviewEnv]:  # fmt: skip
+    port = free_port()
+    review_settings = settings.model_copy(update={
+        "cpu_task_queue": f"cpu-review-{uuid.uuid4().hex[:6]}", "label_studio_url": label_studio.url,
+        "label_studio_token": label_studio.token, "review_webhook_url": f"http://127.0.0.1:{port}/review/webhook",
+        "review_webhook_secret": secrets.token_urlsafe(24), "review_poll_s": 2.0, "review_reminder_s": 3600.0,
+    })  # fmt: skip
+    api = ApiServer(create_app(review_settings, client=client, store=store, network=network), port)
+    await api.start()
+    worker = cpu.build_worker(client, review_settings, store)
+    task = asyncio.create_task(worker.run())
+    board = cpu.review_board(review_settings)
+    yield ReviewEnv(review_settings, api, board, label_studio)
+    await worker.shutdown()
+    task.cancel()
+    await api.stop()
+
+
+def reviewer_token(url: str, email: str) -> str:
+    with httpx.Client(base_url=url, follow_redirects=True, timeout=30) as web:
+        web.get("/user/login/")
+        web.post("/user/login/", data={"email": email, "password": REVIEWERS[email],
+                                       "csrfmiddlewaretoken": web.cookies.get("csrftoken", "")},
+                 headers={"Referer": f"{url}/user/login/"})  # fmt: skip
+        return str(web.get("/api/current-user/token").json()["token"])
+
+
+def annotate(url: str, email: str, task_id: int, decision: str, final_text: str | None = None,
+             reason: str | None = None) -> dict:  # type: ignore[type-arg]  # fmt: skip
+    result = [{"from_name": "decision", "to_name": "source", "type": "choices", "value": {"choices": [decision]}}]
+    if final_text is not None:
+        result.append({"from_name": "final_text", "to_name": "source", "type": "textarea",
+                       "value": {"text": [final_text]}})  # fmt: skip
+    if reason is not None:
+        result.append({"from_name": "reason", "to_name": "source", "type": "textarea", "value": {"text": [reason]}})
+    response = httpx.post(f"{url}/api/tasks/{task_id}/annotations/", json={"result": result, "lead_time": 3.0},
+                          headers={"Authorization": f"Token {reviewer_token(url, email)}"}, timeout=30)  # fmt: skip
+    response.raise_for_status()
+    return response.json()  # type: ignore[no-any-return]

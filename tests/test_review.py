@@ -1,0 +1,202 @@
+"""Clinician review against a real Label Studio server: decisions drive the workflow; signed documents hold the
+clinician's text and identity; outages and duplicate or forged webhooks lose and change nothing."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import httpx
+import pytest
+from temporalio.api.enums.v1 import EventType
+from temporalio.client import Client
+
+from referral.network import Network
+from referral.operations import get_status
+from referral.storage import DocumentStore
+from referral.submission import IncomingFile, submit_referral
+from referral.synthetic import clinical_record, image_bytes, render_page
+from referral.workflow_io import ProcessingStage, ReferralStatus
+from review.board import WEBHOOK_SECRET_HEADER
+from review.models import SignedDocument
+from tests.helpers import make_request
+from tests.review_fixtures import ReviewEnv, annotate
+
+pytestmark = pytest.mark.slow
+KIM, PARK = "dr.kim@knuh.example", "dr.park@knuh.example"
+
+
+async def submit(client: Client, store: DocumentStore, network: Network, env: ReviewEnv, **settings: object) -> str:
+    record = clinical_record(31)
+    scan = image_bytes(render_page(record.lines, damage=0.2, seed=31))
+    result = await submit_referral(client, store, network, env.settings.model_copy(update=settings), make_request(),
+                                   [IncomingFile("scan.png", scan)])  # fmt: skip
+    return result.referral_id
+
+
+async def wait_for(client: Client, referral_id: str, check, timeout_s: float = 180) -> ReferralStatus:  # type: ignore[no-untyped-def]
+    deadline = asyncio.get_running_loop().time() + timeout_s
+    while True:
+        status = await get_status(client, referral_id)
+        if check(status):
+            return status
+        if asyncio.get_running_loop().time() > deadline:
+            raise TimeoutError(f"{referral_id}: stage {status.stage}, reviews {[r.status for r in status.reviews]}")
+        await asyncio.sleep(0.5)
+
+
+def tasks_ready(status: ReferralStatus) -> bool:
+    return len(status.reviews) == 3 and all(r.status == "pending" for r in status.reviews)
+
+
+async def test_approve_with_edits_signs_the_clinicians_text(
+    client: Client, store: DocumentStore, network: Network, review_env: ReviewEnv
+) -> None:
+    referral_id = await submit(client, store, network, review_env)
+    status = await wait_for(client, referral_id, tasks_ready)
+    letter = next(r for r in status.reviews if r.task.kind == "referral_letter")
+    draft_text = json.loads(store.get(letter.task.draft_key))["text"]
+    edited = draft_text.replace("의뢰사유", "의뢰사유 (임상의 수정: 관상동맥 조영술 요청)")
+    url = review_env.label_studio.url
+    await asyncio.to_thread(annotate, url, KIM, letter.task.task_id, "approve", edited)
+    for other in status.reviews:
+        if other.task.kind != "referral_letter":
+            await asyncio.to_thread(annotate, url, PARK, other.task.task_id, "approve")
+    done = await wait_for(client, referral_id, lambda s: s.stage == ProcessingStage.SIGNED)
+    signed_letter = next(r for r in done.reviews if r.task.kind == "referral_letter").signed
+    assert signed_letter is not None and signed_letter.reviewer == KIM
+    document = SignedDocument.model_validate_json(store.get(signed_letter.json_key))
+    assert document.text.strip() == edited.strip() and "임상의 수정" in document.text
+    assert document.reviewer_email == KIM and 0 < document.edit_ratio < 0.1
+    assert "+" in document.diff and "임상의 수정" in document.diff
+    assert document.ai_backend == "clinical-extractor-1"
+    import hashlib
+
+    assert hashlib.sha256(document.text.encode()).hexdigest() == document.sha256 == signed_letter.sha256
+    assert store.get(signed_letter.pdf_key).startswith(b"%PDF-")
+    others = [r.signed for r in done.reviews if r.task.kind != "referral_letter"]
+    assert all(s is not None and s.reviewer == PARK and s.edit_ratio == 0.0 for s in others), others
+
+
+async def test_reject_returns_the_referral_with_the_reason(
+    client: Client, store: DocumentStore, network: Network, review_env: ReviewEnv
+) -> None:
+    referral_id = await submit(client, store, network, review_env)
+    status = await wait_for(client, referral_id, tasks_ready)
+    await asyncio.to_thread(annotate, review_env.label_studio.url, KIM, status.reviews[0].task.task_id, "reject",
+                            None, "검사 결과 누락 (missing lab results)")  # fmt: skip
+    done = await wait_for(client, referral_id, lambda s: s.stage == ProcessingStage.REVIEW_REJECTED)
+    assert done.stage_error is not None and "검사 결과 누락" in done.stage_error
+    assert done.reviews[0].status == "rejected"
+
+
+async def test_redraft_runs_the_summary_again_with_new_tasks(
+    client: Client, store: DocumentStore, network: Network, review_env: ReviewEnv
+) -> None:
+    referral_id = await submit(client, store, network, review_env)
+    first = await wait_for(client, referral_id, tasks_ready)
+    first_ids = {r.task.task_id for r in first.reviews}
+    await asyncio.to_thread(annotate, review_env.label_studio.url, KIM, first.reviews[1].task.task_id, "redraft",
+                            None, "영상 소견 보강 필요")  # fmt: skip
+    second = await wait_for(
+        client, referral_id, lambda s: tasks_ready(s) and {r.task.task_id for r in s.reviews} != first_ids
+    )
+    assert not first_ids & {r.task.task_id for r in second.reviews}
+    history = await client.get_workflow_handle(referral_id).fetch_history()
+    summaries = [e for e in history.events if e.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED
+                 and e.activity_task_scheduled_event_attributes.activity_type.name == "summarize_records"]  # fmt: skip
+    assert len(summaries) == 2
+
+
+async def test_webhook_without_or_with_a_wrong_secret_changes_nothing(
+    client: Client, store: DocumentStore, network: Network, review_env: ReviewEnv
+) -> None:
+    referral_id = await submit(client, store, network, review_env)
+    status = await wait_for(client, referral_id, tasks_ready)
+    task = status.reviews[0].task
+    approve = {"from_name": "decision", "to_name": "source", "type": "choices", "value": {"choices": ["approve"]}}
+    payload = {"action": "ANNOTATION_CREATED", "task": {"id": task.task_id, "meta": {"workflow_id": referral_id}},
+               "annotation": {"id": 999_001, "completed_by": 1, "result": [approve]}}  # fmt: skip
+    url = f"http://127.0.0.1:{review_env.api.port}/review/webhook"
+    async with httpx.AsyncClient() as http:
+        assert (await http.post(url, json=payload)).status_code == 401
+        assert (await http.post(url, json=payload, headers={WEBHOOK_SECRET_HEADER: "forged"})).status_code == 401
+    await asyncio.sleep(3)  # a reconciler tick passes too
+    after = await get_status(client, referral_id)
+    assert [r.status for r in after.reviews] == ["pending"] * 3 and after.stage == ProcessingStage.AWAITING_REVIEW
+
+
+async def test_same_webhook_twice_is_one_decision(
+    client: Client, store: DocumentStore, network: Network, review_env: ReviewEnv
+) -> None:
+    referral_id = await submit(client, store, network, review_env)
+    status = await wait_for(client, referral_id, tasks_ready)
+    created = [await asyncio.to_thread(annotate, review_env.label_studio.url, PARK, r.task.task_id, "approve")
+               for r in status.reviews]  # fmt: skip
+    url = f"http://127.0.0.1:{review_env.api.port}/review/webhook"
+    headers = {WEBHOOK_SECRET_HEADER: review_env.settings.review_webhook_secret or ""}
+    payload = {"action": "ANNOTATION_UPDATED", "annotation": created[0],
+               "task": {"id": status.reviews[0].task.task_id, "meta": {"workflow_id": referral_id}}}  # fmt: skip
+    async with httpx.AsyncClient() as http:
+        for _ in range(2):
+            assert (await http.post(url, json=payload, headers=headers)).json()["status"] == "delivered"
+    await wait_for(client, referral_id, lambda s: s.stage == ProcessingStage.SIGNED)
+    history = await client.get_workflow_handle(referral_id).fetch_history()
+    signs = [e for e in history.events if e.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED
+             and e.activity_task_scheduled_event_attributes.activity_type.name == "sign_document"]  # fmt: skip
+    assert len(signs) == 3  # one per task, though the first decision arrived three times (LS webhook + 2 replays)
+
+
+async def test_receiver_down_the_reconciler_delivers(
+    client: Client, store: DocumentStore, network: Network, review_env: ReviewEnv
+) -> None:
+    referral_id = await submit(client, store, network, review_env)
+    status = await wait_for(client, referral_id, tasks_ready)
+    await review_env.api.stop()
+    try:
+        for review in status.reviews:
+            await asyncio.to_thread(annotate, review_env.label_studio.url, KIM, review.task.task_id, "approve")
+        done = await wait_for(client, referral_id, lambda s: s.stage == ProcessingStage.SIGNED, timeout_s=60)
+    finally:
+        await review_env.api.start()
+    assert all(r.signed is not None and r.signed.reviewer == KIM for r in done.reviews)
+
+
+async def test_reminders_then_escalation(
+    client: Client, store: DocumentStore, network: Network, review_env: ReviewEnv
+) -> None:
+    referral_id = await submit(client, store, network, review_env, review_reminder_s=1.0, review_poll_s=1.0,
+                               review_escalate_after=2)  # fmt: skip
+    status = await wait_for(client, referral_id, lambda s: s.review_escalated, timeout_s=120)
+    assert status.review_reminders >= 2 and status.stage == ProcessingStage.AWAITING_REVIEW
+    query = f"WorkflowId = '{referral_id}' AND ReviewEscalated = true AND ReviewReminders >= 2"
+    for _ in range(20):
+        if (await client.count_workflows(query)).count == 1:
+            break
+        await asyncio.sleep(0.5)
+    assert (await client.count_workflows(query)).count == 1
+
+
+async def test_label_studio_down_while_tasks_are_created(
+    client: Client, store: DocumentStore, network: Network, review_env: ReviewEnv
+) -> None:
+    review_env.label_studio.stop()
+    try:
+        referral_id = await submit(client, store, network, review_env)
+        handle = client.get_workflow_handle(referral_id)
+        for _ in range(240):  # wait until task creation has failed at least once
+            pending = (await handle.describe()).raw_description.pending_activities
+            if any(p.activity_type.name == "create_review_tasks" and p.attempt >= 2 for p in pending):
+                break
+            await asyncio.sleep(0.5)
+        else:
+            pytest.fail("create_review_tasks never retried")
+    finally:
+        review_env.label_studio.start()
+        await asyncio.to_thread(review_env.label_studio.wait_ready)
+    status = await wait_for(client, referral_id, tasks_ready, timeout_s=180)
+    for review in status.reviews:
+        key = f"{referral_id}:r1:{review.task.draft_key}"
+        found = [t for t in review_env.board.client.tasks.list(project=review.task.project_id, fields="all")
+                 if (t.data or {}).get("review_key") == key]  # fmt: skip
+        assert len(found) == 1  # retried, never duplicated
