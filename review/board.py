@@ -60,7 +60,7 @@ class ReviewBoard:
         task_id = self.find_task(project_id, review_key)
         if task_id is None:
             source, offsets = source_text(pages)
-            data = {"source": source, "title": draft.title, "review_key": review_key}
+            data = {"records": source, "title": draft.title, "review_key": review_key}
             meta = {"workflow_id": referral_id, "draft_key": draft_key, "kind": str(draft.kind)}
             task = self.client.tasks.create(project=project_id, data=data, meta=meta)
             assert task.id is not None

@@ -13,7 +13,7 @@ from referral.summary.drafts import Draft
 LABEL_CONFIG = """<View>
   <Style>.source { max-height: 480px; overflow-y: auto; }</Style>
   <Header value="원문 (Source records) — 근거가 강조되어 있습니다 (evidence highlighted)"/>
-  <View className="source"><Text name="source" value="$source" granularity="symbol"/></View>
+  <View className="source"><Text name="source" value="$records" granularity="symbol"/></View>
   <Labels name="evidence" toName="source"><Label value="근거 (evidence)" background="#ffe08a"/></Labels>
   <Header value="$title — AI 초안을 검토·수정하세요 (review and edit the AI draft)"/>
   <TextArea name="final_text" toName="source" editable="true" maxSubmissions="1" rows="24"

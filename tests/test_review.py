@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from pathlib import Path
 
 import httpx
 import pytest
@@ -20,7 +21,7 @@ from referral.workflow_io import ProcessingStage, ReferralStatus
 from review.board import WEBHOOK_SECRET_HEADER
 from review.models import SignedDocument
 from tests.helpers import make_request
-from tests.review_fixtures import ReviewEnv, annotate
+from tests.review_fixtures import REVIEWERS, ReviewEnv, annotate
 
 pytestmark = pytest.mark.slow
 KIM, PARK = "dr.kim@knuh.example", "dr.park@knuh.example"
@@ -200,3 +201,50 @@ async def test_label_studio_down_while_tasks_are_created(
         found = [t for t in review_env.board.client.tasks.list(project=review.task.project_id, fields="all")
                  if (t.data or {}).get("review_key") == key]  # fmt: skip
         assert len(found) == 1  # retried, never duplicated
+
+
+async def test_clinician_edits_and_approves_in_the_browser(
+    client: Client, store: DocumentStore, network: Network, review_env: ReviewEnv, artifacts: Path
+) -> None:
+    """A clinician logs in to Label Studio, opens the task, edits the draft, approves and submits (Playwright,
+    Debian chromium). The workflow signs the edited text under that clinician's identity."""
+    from playwright.async_api import async_playwright
+
+    referral_id = await submit(client, store, network, review_env)
+    status = await wait_for(client, referral_id, tasks_ready)
+    letter = next(r for r in status.reviews if r.task.kind == "referral_letter")
+    url = review_env.label_studio.url
+    addition = "추가 소견 (clinician note): 외래 추적 담당 김의사"
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(
+            executable_path="/usr/bin/chromium",
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                  "--no-first-run"],
+        )  # fmt: skip
+        page = await browser.new_page(viewport={"width": 1400, "height": 1100})
+        await page.goto(f"{url}/user/login/")
+        await page.fill("input[name=email]", KIM)
+        await page.fill("input[name=password]", REVIEWERS[KIM])
+        await page.click("button[type=submit]")
+        await page.wait_for_load_state("networkidle")
+        await page.goto(f"{url}/projects/{letter.task.project_id}/data?task={letter.task.task_id}")
+        await page.get_by_label("Edit Region").first.click()
+        editor = page.locator("textarea").first
+        draft_text = await editor.input_value()
+        assert draft_text.startswith("진료의뢰서")
+        await editor.fill(draft_text.rstrip("\n") + "\n" + addition)
+        await page.get_by_text("approve").first.click()
+        await page.screenshot(path=str(artifacts / "review-approve-in-browser.png"), full_page=True)
+        await page.get_by_label("Submit current annotation").click()
+        await page.wait_for_load_state("networkidle")
+        await browser.close()
+
+    def letter_approved(s: ReferralStatus) -> bool:
+        return any(r.task.kind == "referral_letter" and r.status == "approved" for r in s.reviews)
+
+    done = await wait_for(client, referral_id, letter_approved)
+    signed = next(r for r in done.reviews if r.task.kind == "referral_letter").signed
+    assert signed is not None and signed.reviewer == KIM
+    document = SignedDocument.model_validate_json(store.get(signed.json_key))
+    assert addition in document.text and document.reviewer_email == KIM and document.edit_ratio > 0
+    assert (artifacts / "review-approve-in-browser.png").stat().st_size > 10_000
