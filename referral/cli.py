@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import secrets
 import sys
 from datetime import date
 from pathlib import Path
@@ -138,12 +139,26 @@ async def cmd_event(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+async def cmd_reviewer(args: argparse.Namespace, settings: Settings) -> int:
+    """A clinician account in Label Studio (through the invite link), so each signature names its clinician."""
+    from workers.cpu import review_board
+
+    password = args.password or secrets.token_urlsafe(12)
+    await asyncio.to_thread(review_board(settings).invite_reviewer, args.email, password)
+    print(
+        f"reviewer {args.email} can now log in to {settings.label_studio_url}"
+        + ("" if args.password else f" with password {password}")
+    )
+    return 0
+
+
 async def cmd_dev(args: argparse.Namespace, settings: Settings) -> int:
     from referral.dev import DevOptions, run_dev
 
     options = DevOptions(
         temporal_port=args.temporal_port, ui_port=args.ui_port, api_port=args.api_port,
-        examples=not args.no_examples, exit_when_done=args.exit_when_done,
+        examples=not args.no_examples, exit_when_done=args.exit_when_done, label_studio_port=args.label_studio_port,
+        label_studio=not args.no_label_studio,
     )  # fmt: skip
     return await run_dev(settings, options)
 
@@ -192,10 +207,17 @@ def parser() -> argparse.ArgumentParser:
     event.add_argument("--reason-code")
     event.set_defaults(run=cmd_event)
 
+    reviewer = sub.add_parser("reviewer", help="create a clinician reviewer account in Label Studio")
+    reviewer.add_argument("email")
+    reviewer.add_argument("--password", help="default: a generated one, printed once")
+    reviewer.set_defaults(run=cmd_reviewer)
+
     dev = sub.add_parser("dev", help="run the local stack (Temporal + UI, workers, API) with example referrals")
     dev.add_argument("--temporal-port", type=int, default=7233)
     dev.add_argument("--ui-port", type=int, default=8233)
     dev.add_argument("--api-port", type=int, default=8000)
+    dev.add_argument("--label-studio-port", type=int, default=8080)
+    dev.add_argument("--no-label-studio", action="store_true", help="run without the review UI")
     dev.add_argument("--no-examples", action="store_true")
     dev.add_argument("--exit-when-done", action="store_true", help="stop once the examples finish OCR")
     dev.set_defaults(run=cmd_dev)

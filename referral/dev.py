@@ -23,6 +23,7 @@ from referral.storage import open_store
 from referral.submission import submit_referral
 from referral.temporal import connect, ensure_search_attributes
 from referral.workflow_io import PIPELINE_SETTLED, ProcessingStage
+from review.server import LabelStudioServer
 
 
 @dataclass
@@ -30,6 +31,8 @@ class DevOptions:
     temporal_port: int = 7233
     ui_port: int = 8233
     api_port: int = 8000
+    label_studio_port: int = 8080
+    label_studio: bool = True
     examples: bool = True
     exit_when_done: bool = False
 
@@ -93,7 +96,19 @@ async def run_dev(settings: Settings, options: DevOptions) -> int:
             "REFERRAL_TEMPORAL_ADDRESS": server.address,
             "REFERRAL_NAMESPACE": settings.namespace,
             "REFERRAL_DATA_DIR": str(settings.data_dir.resolve()),
+            "REFERRAL_LABEL_STUDIO_URL": f"http://127.0.0.1:{options.label_studio_port}",
+            "REFERRAL_REVIEW_WEBHOOK_URL": f"http://127.0.0.1:{options.api_port}/review/webhook",
         }
+        if options.label_studio:
+            studio = LabelStudioServer(
+                settings.data_dir / "labelstudio", options.label_studio_port, "admin@referral.local",
+                (settings.secrets_dir / "label-studio-admin-password").read_text().strip(),
+                settings.label_studio_api_token() or "", log=stack.enter_context(open(logs / "label-studio.log", "ab")),
+            )  # fmt: skip
+            studio.start()
+            stack.callback(studio.stop)
+            print("starting Label Studio (the first start migrates its database, about 90 s)…", flush=True)
+            await asyncio.to_thread(studio.wait_ready)
         _spawn("cpu-worker", ["-m", "workers.cpu"], env, logs, stack)
         _spawn("gpu-worker", ["-m", "workers.gpu"], env, logs, stack)
         api_args = ["-m", "uvicorn", "--factory", "referral.api:app_from_env", "--host", "127.0.0.1"]
@@ -112,6 +127,9 @@ async def run_dev(settings: Settings, options: DevOptions) -> int:
         ui = f"http://127.0.0.1:{options.ui_port}/namespaces/{settings.namespace}/workflows"
         print(f"\nTemporal UI     {ui}")
         print(f"HTTP API docs   http://127.0.0.1:{options.api_port}/docs")
+        if options.label_studio:
+            print(f"Label Studio    http://127.0.0.1:{options.label_studio_port}  (admin@referral.local, password in "
+                  f"{settings.secrets_dir / 'label-studio-admin-password'})")  # fmt: skip
         print(f"API tokens      {settings.secrets_dir / 'api-tokens.yaml'}")
         print(f"Logs            {logs}")
         print("CLI             .venv/bin/referral list   |   .venv/bin/referral status <id>")

@@ -17,11 +17,15 @@ from referral.devserver import free_port
 pytestmark = pytest.mark.slow
 
 
+def dev_ports() -> list[str]:
+    return ["--temporal-port", str(free_port()), "--ui-port", str(free_port()), "--api-port", str(free_port()),
+            "--label-studio-port", str(free_port())]  # fmt: skip
+
+
 async def run_dev(cwd: Path, *extra: str, timeout: float = 300) -> tuple[int, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("REFERRAL_")}
-    ports = ["--temporal-port", str(free_port()), "--ui-port", str(free_port()), "--api-port", str(free_port())]
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "referral.cli", "dev", *ports, *extra, cwd=cwd, env=env, stdout=PIPE, stderr=PIPE
+        sys.executable, "-m", "referral.cli", "dev", *dev_ports(), *extra, cwd=cwd, env=env, stdout=PIPE, stderr=PIPE
     )
     out, err = await asyncio.wait_for(process.communicate(), timeout)
     return process.returncode or 0, out.decode() + err.decode()
@@ -30,7 +34,7 @@ async def run_dev(cwd: Path, *extra: str, timeout: float = 300) -> tuple[int, st
 async def test_dev_runs_the_examples_and_keeps_them_across_restarts(tmp_path: Path) -> None:
     code, output = await run_dev(tmp_path, "--exit-when-done")
     assert code == 0, output
-    assert "Temporal UI     http://127.0.0.1:" in output
+    assert "Temporal UI     http://127.0.0.1:" in output and "Label Studio    http://127.0.0.1:" in output
     assert output.count("AWAITING_REVIEW") == 3
     assert (tmp_path / "data" / "temporal.db").exists()
     secrets = tmp_path / "data" / "secrets"
@@ -43,7 +47,7 @@ async def test_dev_runs_the_examples_and_keeps_them_across_restarts(tmp_path: Pa
 
 async def test_dev_stops_cleanly_on_interrupt(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("REFERRAL_")}
-    ports = ["--temporal-port", str(free_port()), "--ui-port", str(free_port()), "--api-port", str(free_port())]
+    ports = [*dev_ports(), "--no-label-studio"]
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",

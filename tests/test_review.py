@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sys
 from pathlib import Path
 
 import httpx
@@ -248,3 +249,21 @@ async def test_clinician_edits_and_approves_in_the_browser(
     document = SignedDocument.model_validate_json(store.get(signed.json_key))
     assert addition in document.text and document.reviewer_email == KIM and document.edit_ratio > 0
     assert (artifacts / "review-approve-in-browser.png").stat().st_size > 10_000
+
+
+async def test_reviewer_accounts_from_the_cli(client: Client, review_env: ReviewEnv) -> None:
+    from asyncio.subprocess import PIPE
+
+    from tests.helpers import process_env
+    from tests.review_fixtures import reviewer_token
+
+    env = process_env(client, review_env.settings, REFERRAL_LABEL_STUDIO_URL=review_env.label_studio.url,
+                      REFERRAL_LABEL_STUDIO_TOKEN=review_env.label_studio.token)  # fmt: skip
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "referral.cli", "reviewer", "dr.choi@cnuh.example", "--password", "choi-review-pass-1",
+        env=env, stdout=PIPE, stderr=PIPE,
+    )  # fmt: skip
+    out, err = await process.communicate()
+    assert process.returncode == 0, err.decode()
+    REVIEWERS["dr.choi@cnuh.example"] = "choi-review-pass-1"
+    assert len(await asyncio.to_thread(reviewer_token, review_env.label_studio.url, "dr.choi@cnuh.example")) == 40
