@@ -1,0 +1,221 @@
+"""The referral as a FHIR message Bundle: MessageHeader, the BSeR referral Task (focus = ServiceRequest,
+requester = referring, owner = receiving), ServiceRequest, Patient, Organizations, Practitioner, a document
+Bundle (Composition) for the signed referral letter, and DocumentReference + Binary for every attachment.
+Validated before it is returned: an invalid message never leaves the hospital."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import html
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from fhir.resources.R4B.bundle import Bundle
+from pydantic import ValidationError
+
+from referral.models import Priority, Referral, Sex
+from referral.network import Institution, Network
+from referral.states import FHIR_TASK_STATUS, ReferralState
+
+KR_CORE = "http://www.hl7korea.or.kr/fhir/krcore/StructureDefinition/"
+BSER_TASK_BUSINESS_STATUS = "http://hl7.org/fhir/us/bser/CodeSystem/TaskBusinessStatusCS"
+V2_0003 = "http://terminology.hl7.org/CodeSystem/v2-0003"
+INSTITUTION_SYSTEM = "urn:referral-ax:institution"
+REFERRAL_SYSTEM = "urn:referral-ax:referral"
+SHA256_SYSTEM = "urn:referral-ax:sha256"
+REFERRAL_CATEGORY = {"system": "http://snomed.info/sct", "code": "3457005", "display": "Patient referral"}
+_PRIORITY = {Priority.ROUTINE: "routine", Priority.URGENT: "urgent", Priority.EMERGENCY: "stat"}
+_GENDER = {Sex.MALE: "male", Sex.FEMALE: "female", Sex.OTHER: "other", Sex.UNKNOWN: "unknown"}
+
+
+class InvalidFhir(ValueError):
+    """A resource that does not validate; the message says where (no PHI values are quoted)."""
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A document that travels with the message: a signed summary or letter PDF, a scan, a PDF record."""
+
+    title: str
+    kind: str
+    media_type: str
+    data: bytes
+
+
+@dataclass(frozen=True)
+class SignedLetter:
+    title: str
+    text: str
+    signed_by: str
+    signed_at: datetime
+    sha256: str
+
+
+def _uid(*parts: str) -> str:
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, "referral-ax:" + ":".join(parts)))
+
+
+def organization(institution: Institution) -> dict[str, Any]:
+    identifiers = [{"system": INSTITUTION_SYSTEM, "value": institution.code}]
+    if institution.hira_code:
+        identifiers.append({"system": "https://www.hira.or.kr/institution", "value": institution.hira_code})
+    return {"resourceType": "Organization", "id": institution.code,
+            "meta": {"profile": [KR_CORE + "krcore-healthcare-organization"]},
+            "identifier": identifiers, "active": True, "name": institution.name,
+            "endpoint": []}  # fmt: skip
+
+
+def patient(referral: Referral) -> dict[str, Any]:
+    p = referral.patient
+    resource: dict[str, Any] = {
+        "resourceType": "Patient", "id": _uid(referral.referral_id, "patient"),
+        "meta": {"profile": [KR_CORE + "krcore-patient"]},
+        "identifier": [{"system": f"urn:referral-ax:{referral.referring.org}:patient", "value": p.identifier}],
+        "name": [{"text": p.name}], "gender": _GENDER[p.sex], "birthDate": p.birth_date.isoformat(),
+    }  # fmt: skip
+    if p.contact:
+        resource["telecom"] = [{"system": "phone", "value": p.contact}]
+    return resource
+
+
+def _entry(base: str, resource: dict[str, Any]) -> dict[str, Any]:
+    return {"fullUrl": f"{base}/{resource['resourceType']}/{resource['id']}", "resource": resource}
+
+
+def _task_status(state: ReferralState) -> tuple[str, dict[str, Any] | None]:
+    status, business = FHIR_TASK_STATUS[state]
+    coding = {"coding": [{"system": BSER_TASK_BUSINESS_STATUS, "code": business}], "text": state.value}
+    return status, (coding if business else {"text": state.value})
+
+
+def composition_bundle(referral: Referral, letter: SignedLetter, base: str, practitioner_id: str | None,
+                       referring: dict[str, Any], the_patient: dict[str, Any]) -> dict[str, Any]:  # fmt: skip
+    author = (
+        {"reference": f"Practitioner/{practitioner_id}"}
+        if practitioner_id
+        else {"reference": f"Organization/{referring['id']}"}
+    )
+    narrative = '<div xmlns="http://www.w3.org/1999/xhtml"><pre>' + html.escape(letter.text) + "</pre></div>"
+    composition = {
+        "resourceType": "Composition", "id": _uid(referral.referral_id, "letter", letter.sha256),
+        "identifier": {"system": SHA256_SYSTEM, "value": letter.sha256}, "status": "final",
+        "type": {"coding": [{"system": "http://loinc.org", "code": "57133-1", "display": "Referral note"}],
+                 "text": "진료의뢰서"},
+        "subject": {"reference": f"Patient/{the_patient['id']}"}, "date": letter.signed_at.isoformat(),
+        "author": [author], "title": letter.title,
+        "attester": [{"mode": "legal", "time": letter.signed_at.isoformat(), "party": author}],
+        "custodian": {"reference": f"Organization/{referring['id']}"},
+        "section": [{"title": letter.title, "text": {"status": "additional", "div": narrative}}],
+    }  # fmt: skip
+    entries = [_entry(base, composition), _entry(base, the_patient), _entry(base, referring)]
+    return {"resourceType": "Bundle", "id": _uid(referral.referral_id, "letter-bundle", letter.sha256),
+            "identifier": {"system": SHA256_SYSTEM, "value": letter.sha256}, "type": "document",
+            "timestamp": letter.signed_at.isoformat(), "entry": entries}  # fmt: skip
+
+
+def referral_message(
+    referral: Referral,
+    network: Network,
+    state: ReferralState,
+    sent_at: datetime,
+    letter: SignedLetter | None = None,
+    attachments: list[Attachment] | None = None,
+    event: str = "referral",
+) -> dict[str, Any]:
+    """The message Bundle as JSON-ready data. Its id is deterministic per referral, event, state and content, so
+    a re-sent message is recognisably the same message."""
+    referring_org, receiving_org = (
+        network.institution(referral.referring.org),
+        network.institution(referral.receiving.org),
+    )
+    base = referring_org.gateway_url.rstrip("/") + "/fhir"
+    referring, receiving, the_patient = organization(referring_org), organization(receiving_org), patient(referral)
+    resources: list[dict[str, Any]] = [the_patient, referring, receiving]
+    practitioner_id = None
+    if referral.referring.clinician:
+        practitioner_id = _uid(referral.referral_id, "practitioner")
+        practitioner: dict[str, Any] = {"resourceType": "Practitioner", "id": practitioner_id,
+                                        "meta": {"profile": [KR_CORE + "krcore-medical-doctor"]},
+                                        "name": [{"text": referral.referring.clinician.name}]}  # fmt: skip
+        if referral.referring.clinician.license_no:
+            practitioner["identifier"] = [
+                {"system": "urn:referral-ax:license", "value": referral.referring.clinician.license_no}
+            ]
+        resources.append(practitioner)
+
+    documents: list[dict[str, Any]] = []
+    for index, attachment in enumerate(attachments or []):
+        digest = hashlib.sha256(attachment.data).hexdigest()
+        binary = {"resourceType": "Binary", "id": _uid(referral.referral_id, "binary", digest),
+                  "contentType": attachment.media_type, "data": base64.b64encode(attachment.data).decode()}  # fmt: skip
+        document = {
+            "resourceType": "DocumentReference", "id": _uid(referral.referral_id, "document", str(index), digest),
+            "identifier": [{"system": SHA256_SYSTEM, "value": digest}], "status": "current",
+            "type": {"text": attachment.kind}, "subject": {"reference": f"Patient/{the_patient['id']}"},
+            "date": sent_at.isoformat(), "description": attachment.title,
+            "content": [{"attachment": {"contentType": attachment.media_type, "url": f"Binary/{binary['id']}",
+                                        "size": len(attachment.data), "title": attachment.title}}],
+        }  # fmt: skip
+        resources += [binary, document]
+        documents.append(document)
+
+    requester = f"Practitioner/{practitioner_id}" if practitioner_id else f"Organization/{referring['id']}"
+    service_request = {
+        "resourceType": "ServiceRequest", "id": _uid(referral.referral_id, "servicerequest"),
+        "identifier": [{"system": REFERRAL_SYSTEM, "value": referral.referral_id}],
+        "status": "active", "intent": "order", "priority": _PRIORITY[referral.priority],
+        "category": [{"coding": [REFERRAL_CATEGORY]}],
+        "code": {"text": f"{referral.referral_type} — {referral.receiving.department}"},
+        "subject": {"reference": f"Patient/{the_patient['id']}"}, "authoredOn": referral.submitted_at.isoformat(),
+        "requester": {"reference": requester},
+        "performer": [{"reference": f"Organization/{receiving['id']}"}],
+        "reasonCode": [{"text": referral.reason}],
+        "supportingInfo": [{"reference": f"DocumentReference/{d['id']}"} for d in documents],
+    }  # fmt: skip
+    status, business = _task_status(state)
+    task: dict[str, Any] = {
+        "resourceType": "Task", "id": _uid(referral.referral_id, "task"),
+        "identifier": [{"system": REFERRAL_SYSTEM, "value": referral.referral_id}],
+        "status": status, "businessStatus": business, "intent": "order",
+        "focus": {"reference": f"ServiceRequest/{service_request['id']}"},
+        "for": {"reference": f"Patient/{the_patient['id']}"}, "authoredOn": referral.submitted_at.isoformat(),
+        "lastModified": sent_at.isoformat(),
+        "requester": {"reference": f"Organization/{referring['id']}"},
+        "owner": {"reference": f"Organization/{receiving['id']}"},
+    }  # fmt: skip
+    resources += [service_request, task]
+    if letter is not None:
+        letter_bundle = composition_bundle(referral, letter, base, practitioner_id, referring, the_patient)
+        resources.append(letter_bundle)
+        task["input"] = [{"type": {"text": "진료의뢰서 (signed referral letter)"},
+                          "valueReference": {"reference": f"Bundle/{letter_bundle['id']}"}}]  # fmt: skip
+
+    content = hashlib.sha256(repr((event, state.value, [r["id"] for r in resources])).encode()).hexdigest()[:16]
+    message_id = _uid(referral.referral_id, "message", event, state.value, content)
+    to_receiving = f"Organization/{receiving['id']}"
+    header = {
+        "resourceType": "MessageHeader", "id": message_id,
+        "eventCoding": {"system": V2_0003, "code": "I12", "display": "REF/RRI - Patient referral"}
+        if event == "referral" else {"system": "urn:referral-ax:event", "code": event},
+        "destination": [{"endpoint": receiving_org.gateway_url, "receiver": {"reference": to_receiving}}],
+        "sender": {"reference": f"Organization/{referring['id']}"},
+        "source": {"name": "Referral AX", "software": "referral-ax", "endpoint": referring_org.gateway_url},
+        "focus": [{"reference": f"Task/{task['id']}"}],
+    }  # fmt: skip
+    bundle = {"resourceType": "Bundle", "id": message_id, "type": "message", "timestamp": sent_at.isoformat(),
+              "entry": [_entry(base, header), *(_entry(base, r) for r in resources)]}  # fmt: skip
+    validate(bundle)
+    return bundle
+
+
+def validate(bundle: dict[str, Any]) -> Bundle:
+    try:
+        return Bundle.model_validate(bundle)
+    except ValidationError as err:
+        places = sorted({".".join(str(p) for p in e["loc"][:6]) for e in err.errors()})[:5]
+        raise InvalidFhir(f"invalid FHIR Bundle at {', '.join(places)}") from None
+    except (KeyError, TypeError, ValueError):
+        raise InvalidFhir("invalid FHIR Bundle: unknown resource type or malformed structure") from None

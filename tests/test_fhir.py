@@ -1,0 +1,112 @@
+"""FHIR R4 referral messages (HL7 BSeR shape, KR Core profiles): built, validated, self-contained."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from referral.fhir.message import Attachment, InvalidFhir, SignedLetter, referral_message, validate
+from referral.models import DocumentRef, Priority, Referral
+from referral.network import Network
+from referral.states import ReferralState
+from tests.helpers import PATIENT_NAME, make_request
+
+SENT = datetime(2026, 11, 28, 9, 30, tzinfo=UTC)
+
+
+def referral(priority: Priority = Priority.URGENT) -> Referral:
+    document = DocumentRef(key="sha256/00/" + "0" * 64, sha256="0" * 64, media_type="image/png", page_count=1,
+                           size_bytes=1, filename="scan.png")  # fmt: skip
+    return Referral(**make_request(priority=priority).model_dump(), referral_id="ref-fhir-test", documents=[document],
+                    submitted_at=SENT, fingerprint="0" * 64)  # fmt: skip
+
+
+LETTER = SignedLetter(
+    "진료의뢰서", "진료의뢰서\n진단: 본태성 고혈압 (I10) <주의>", "dr.kim@knuh.example", SENT, "ab" * 32
+)
+SCAN = Attachment("외부 진료기록 스캔", "outside_record", "image/png", b"\x89PNG fake bytes")
+
+
+def by_type(bundle: dict[str, Any], kind: str) -> list[dict[str, Any]]:
+    return [e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == kind]
+
+
+def references(node: object) -> list[str]:
+    found: list[str] = []
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "reference" and isinstance(value, str):
+                found.append(value)
+            elif key != "resource" or not isinstance(value, dict) or value.get("resourceType") != "Bundle":
+                found += references(value)
+    elif isinstance(node, list):
+        for item in node:
+            found += references(item)
+    return found
+
+
+def test_referral_message_is_valid_and_self_contained(network: Network) -> None:
+    bundle = referral_message(referral(), network, ReferralState.DRAFT, SENT, LETTER, [SCAN])
+    assert bundle["type"] == "message" and bundle["entry"][0]["resource"]["resourceType"] == "MessageHeader"
+    header = bundle["entry"][0]["resource"]
+    assert header["eventCoding"]["code"] == "I12" and header["id"] == bundle["id"]
+    present = {f"{e['resource']['resourceType']}/{e['resource']['id']}" for e in bundle["entry"]}
+    assert set(references(bundle)) <= present  # every reference resolves inside the message
+    [task], [request] = by_type(bundle, "Task"), by_type(bundle, "ServiceRequest")
+    assert task["focus"]["reference"] == f"ServiceRequest/{request['id']}"
+    assert (task["requester"]["reference"], task["owner"]["reference"]) == (
+        "Organization/yeongwol-mc",
+        "Organization/knuh",
+    )
+    assert task["status"] == "draft" and request["priority"] == "urgent"
+    [patient] = by_type(bundle, "Patient")
+    assert patient["name"][0]["text"] == PATIENT_NAME and patient["meta"]["profile"][0].endswith("krcore-patient")
+    assert all(
+        o["meta"]["profile"][0].endswith("krcore-healthcare-organization") for o in by_type(bundle, "Organization")
+    )
+
+
+def test_signed_letter_is_a_document_bundle_and_scans_travel_as_binaries(network: Network) -> None:
+    bundle = referral_message(referral(), network, ReferralState.DRAFT, SENT, LETTER, [SCAN])
+    [document_bundle] = by_type(bundle, "Bundle")
+    composition = document_bundle["entry"][0]["resource"]
+    assert document_bundle["type"] == "document" and composition["status"] == "final"
+    assert composition["attester"][0]["mode"] == "legal" and composition["identifier"]["value"] == LETTER.sha256
+    assert "&lt;주의&gt;" in composition["section"][0]["text"]["div"]  # the letter text is escaped, not markup
+    [binary], [reference] = by_type(bundle, "Binary"), by_type(bundle, "DocumentReference")
+    assert base64.b64decode(binary["data"]) == SCAN.data
+    assert reference["identifier"][0]["value"] == hashlib.sha256(SCAN.data).hexdigest()
+    assert reference["content"][0]["attachment"]["url"] == f"Binary/{binary['id']}"
+
+
+@pytest.mark.parametrize(
+    ("state", "status", "business"),
+    [(ReferralState.RECEIVED, "received", "2.0"), (ReferralState.ACCEPTED, "accepted", "3.0"),
+     (ReferralState.DECLINED, "rejected", "4.0"), (ReferralState.IN_CARE, "in-progress", "5.1.4"),
+     (ReferralState.CANCELLED, "cancelled", "6.0"), (ReferralState.COMPLETED, "completed", "7.0")],
+)  # fmt: skip
+def test_task_states_follow_bser(network: Network, state: ReferralState, status: str, business: str) -> None:
+    [task] = by_type(referral_message(referral(), network, state, SENT), "Task")
+    assert task["status"] == status and task["businessStatus"]["coding"][0]["code"] == business
+
+
+def test_message_ids_are_stable_per_content(network: Network) -> None:
+    first = referral_message(referral(), network, ReferralState.DRAFT, SENT, LETTER, [SCAN])["id"]
+    assert referral_message(referral(), network, ReferralState.DRAFT, SENT, LETTER, [SCAN])["id"] == first
+    assert referral_message(referral(), network, ReferralState.RECEIVED, SENT, LETTER, [SCAN])["id"] != first
+    emergency = referral_message(referral(Priority.EMERGENCY), network, ReferralState.DRAFT, SENT)
+    assert by_type(emergency, "ServiceRequest")[0]["priority"] == "stat"
+
+
+def test_invalid_bundles_are_refused_without_quoting_values(network: Network) -> None:
+    bundle = referral_message(referral(), network, ReferralState.DRAFT, SENT)
+    by_type(bundle, "Patient")[0]["birthDate"] = f"{PATIENT_NAME} is not a date"
+    with pytest.raises(InvalidFhir) as refused:
+        validate(bundle)
+    assert PATIENT_NAME not in str(refused.value) and "Bundle" in str(refused.value)
+    with pytest.raises(InvalidFhir):
+        validate({"resourceType": "Bundle", "type": "message", "entry": [{"resource": {"resourceType": "Nope"}}]})
