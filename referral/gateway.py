@@ -1,0 +1,101 @@
+"""The hospital gateway: the HTTP endpoint each hospital runs to receive FHIR referral messages from its
+peers. It authenticates the sending institution, validates the Bundle, deduplicates by message id (a resent
+message is acknowledged again, never stored twice), stores it, and acknowledges receipt."""
+
+import hmac
+import sqlite3
+import threading
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import FastAPI, Header, HTTPException, Request, Response
+from pydantic import BaseModel
+
+from referral.fhir.message import InvalidFhir, validate
+from referral.storage import DocumentStore
+
+
+class Receipt(BaseModel):
+    message_id: str
+    stored_key: str
+    sender: str
+    received_at: str
+    duplicate: bool
+
+
+class MessageIndex:
+    """message id → stored object, in SQLite: the primary key makes "store once" atomic across requests."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        self._lock = threading.Lock()
+        self._db.execute("CREATE TABLE IF NOT EXISTS messages (message_id TEXT PRIMARY KEY, stored_key TEXT NOT NULL,"
+                         " sender TEXT NOT NULL, received_at TEXT NOT NULL)")  # fmt: skip
+
+    def record(self, message_id: str, stored_key: str, sender: str) -> tuple[Receipt, bool]:
+        with self._lock:
+            now = datetime.now(UTC).isoformat()
+            inserted = self._db.execute(
+                "INSERT OR IGNORE INTO messages VALUES (?, ?, ?, ?)", (message_id, stored_key, sender, now)
+            ).rowcount
+            row = self._db.execute(
+                "SELECT stored_key, sender, received_at FROM messages WHERE message_id = ?", (message_id,)
+            ).fetchone()
+        receipt = Receipt(message_id=message_id, stored_key=row[0], sender=row[1], received_at=row[2],
+                          duplicate=not inserted)  # fmt: skip
+        return receipt, bool(inserted)
+
+    def count(self) -> int:
+        with self._lock:
+            return int(self._db.execute("SELECT COUNT(*) FROM messages").fetchone()[0])
+
+
+def _outcome(status: int, code: str, text: str) -> HTTPException:
+    body = {"resourceType": "OperationOutcome", "issue": [{"severity": "error", "code": code, "diagnostics": text}]}
+    return HTTPException(status, body)
+
+
+def create_gateway(institution: str, tokens: dict[str, str], store: DocumentStore, index: MessageIndex) -> FastAPI:
+    """`tokens`: institution code → the token that institution presents to this gateway."""
+    app = FastAPI(title=f"Referral AX gateway — {institution}", version="0.1.0")
+
+    def sender_of(authorization: str | None) -> str:
+        presented = (authorization or "").removeprefix("Bearer ").strip().encode()
+        for org, token in tokens.items():
+            if presented and hmac.compare_digest(presented, token.encode()):
+                return org
+        raise _outcome(401, "login", "missing or unknown institution credentials")
+
+    @app.get("/health")
+    async def health() -> dict[str, str]:
+        return {"status": "UP", "institution": institution}
+
+    @app.post("/fhir/$process-message", response_model=Receipt, status_code=201)
+    async def process_message(
+        request: Request, response: Response, authorization: Annotated[str | None, Header()] = None
+    ) -> Receipt:
+        sender = sender_of(authorization)
+        try:
+            bundle: dict[str, Any] = await request.json()
+            validate(bundle)
+            header = bundle["entry"][0]["resource"]
+            if bundle.get("type") != "message" or header.get("resourceType") != "MessageHeader":
+                raise InvalidFhir("a message Bundle starts with its MessageHeader")
+        except (InvalidFhir, ValueError, KeyError, IndexError, TypeError) as err:
+            detail = str(err) if isinstance(err, InvalidFhir) else "not a FHIR message Bundle"
+            raise _outcome(400, "invalid", detail) from None
+        if header.get("sender", {}).get("reference") != f"Organization/{sender}":
+            raise _outcome(403, "forbidden", "the message's sender is not the authenticated institution")
+        receivers = {d.get("receiver", {}).get("reference") for d in header.get("destination", [])}
+        if f"Organization/{institution}" not in receivers:
+            raise _outcome(422, "processing", f"the message is not addressed to {institution}")
+        message_id = str(bundle.get("id") or header["id"])
+        stored = store.put(await request.body(), "application/fhir+json")
+        receipt, created = index.record(message_id, stored.key, sender)
+        if not created:
+            response.status_code = 200  # a resent message: acknowledged again, stored once
+        return receipt
+
+    return app

@@ -1,0 +1,108 @@
+"""Two hospital gateways on loopback: a referral message delivered exactly once across an outage, repeated
+POSTs acknowledged idempotently, and bad messages or credentials refused with nothing stored."""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+import pytest
+
+from referral.delivery import DeliveryRejected, deliver
+from referral.devserver import free_port
+from referral.fhir.message import Attachment, referral_message
+from referral.gateway import MessageIndex, create_gateway
+from referral.models import DocumentRef, Referral
+from referral.network import Network
+from referral.states import ReferralState
+from referral.storage.local import LocalFolderStore
+from tests.helpers import make_request
+from tests.review_fixtures import ApiServer
+
+TOKENS = {"yeongwol-mc": secrets.token_urlsafe(24), "knuh": secrets.token_urlsafe(24)}
+
+
+@dataclass
+class Hospital:
+    code: str
+    url: str
+    server: ApiServer
+    index: MessageIndex
+    store: LocalFolderStore
+
+
+@pytest.fixture
+async def hospitals(tmp_path: Path) -> AsyncIterator[dict[str, Hospital]]:
+    running = {}
+    for code in TOKENS:
+        store = LocalFolderStore(tmp_path / code / "store")
+        index = MessageIndex(tmp_path / code / "messages.sqlite")
+        port = free_port()
+        server = ApiServer(create_gateway(code, TOKENS, store, index), port)
+        await server.start()
+        running[code] = Hospital(code, f"http://127.0.0.1:{port}", server, index, store)
+    yield running
+    for hospital in running.values():
+        if hospital.server.server.started:
+            await hospital.server.stop()
+
+
+def message(network: Network) -> dict:  # type: ignore[type-arg]
+    document = DocumentRef(key="sha256/00/" + "0" * 64, sha256="0" * 64, media_type="image/png", page_count=1,
+                           size_bytes=1, filename="scan.png")  # fmt: skip
+    referral = Referral(**make_request().model_dump(), referral_id="ref-gateway-test", documents=[document],
+                        submitted_at=datetime.now(UTC), fingerprint="0" * 64)  # fmt: skip
+    scan = Attachment("외부 진료기록", "outside_record", "image/png", b"\x89PNG scan bytes")
+    return referral_message(referral, network, ReferralState.DRAFT, datetime.now(UTC), attachments=[scan])
+
+
+async def test_delivered_exactly_once_across_an_outage(hospitals: dict[str, Hospital], network: Network) -> None:
+    knuh = hospitals["knuh"]
+    bundle = message(network)
+    await knuh.server.stop()  # the receiving hospital's gateway is down
+    for _ in range(3):  # what the delivery activity's retries do while it is down
+        with pytest.raises(httpx.TransportError):
+            await asyncio.to_thread(deliver, bundle, knuh.url, TOKENS["yeongwol-mc"], 2)
+    await knuh.server.start()
+    first = await asyncio.to_thread(deliver, bundle, knuh.url, TOKENS["yeongwol-mc"])
+    again = await asyncio.to_thread(deliver, bundle, knuh.url, TOKENS["yeongwol-mc"])  # a retry after a lost ack
+    assert (first.duplicate, again.duplicate) == (False, True)
+    assert first.message_id == again.message_id == bundle["id"] and first.stored_key == again.stored_key
+    assert knuh.index.count() == 1
+    assert knuh.store.get(first.stored_key)  # the stored bytes verify against their hash
+
+
+@pytest.mark.parametrize(
+    ("case", "status"),
+    [("wrong-token", 401), ("sent-as-another-institution", 403), ("wrong-destination", 422), ("malformed", 400),
+     ("not-json", 400)],
+)  # fmt: skip
+async def test_bad_messages_are_refused_and_nothing_is_stored(
+    hospitals: dict[str, Hospital], network: Network, case: str, status: int
+) -> None:
+    knuh, yeongwol = hospitals["knuh"], hospitals["yeongwol-mc"]
+    bundle, target, token = message(network), knuh, TOKENS["yeongwol-mc"]
+    if case == "wrong-token":
+        token = "not-a-token"
+    elif case == "sent-as-another-institution":
+        token = TOKENS["knuh"]  # knuh's credentials on yeongwol's message
+    elif case == "wrong-destination":
+        target, token = yeongwol, TOKENS["knuh"]
+        bundle["entry"][0]["resource"]["sender"]["reference"] = "Organization/knuh"
+    elif case == "malformed":
+        bundle["entry"][1]["resource"]["birthDate"] = "not a date"
+    if case == "not-json":
+        async with httpx.AsyncClient() as http:
+            response = await http.post(f"{target.url}/fhir/$process-message", content=b"<xml/>",
+                                       headers={"Authorization": f"Bearer {token}"})  # fmt: skip
+        assert response.status_code == status
+    else:
+        with pytest.raises(DeliveryRejected) as refused:
+            await asyncio.to_thread(deliver, bundle, target.url, token)
+        assert refused.value.status == status
+    assert target.index.count() == 0 and not any(target.store.root.rglob("*.meta.json"))
