@@ -18,6 +18,7 @@ from temporalio import workflow
 from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError, CancelledError
 
+from flows.delivery_stage import DeliveryStage
 from flows.review_stage import ReviewStage
 
 with workflow.unsafe.imports_passed_through():
@@ -42,6 +43,7 @@ with workflow.unsafe.imports_passed_through():
         check_event,
     )
     from referral.workflow_io import (
+        DeliveryReceipt,
         EventRequest,
         OcrSummary,
         ProcessingStage,
@@ -65,7 +67,7 @@ _MODEL_RETRY = RetryPolicy(
 
 
 @workflow.defn
-class ReferralWorkflow(ReviewStage):
+class ReferralWorkflow(ReviewStage, DeliveryStage):
     @workflow.init
     def __init__(self, inp: ReferralWorkflowInput) -> None:
         self._referral = inp.referral
@@ -77,6 +79,7 @@ class ReferralWorkflow(ReviewStage):
         self._ocr: list[OcrSummary] = []
         self._summary: SummaryResult | None = None
         self._init_review()
+        self._delivery: DeliveryReceipt | None = None
         self._due_at: datetime | None = None
 
     @workflow.run
@@ -145,6 +148,8 @@ class ReferralWorkflow(ReviewStage):
                 if not isinstance(err.cause, CancelledError):
                     raise
                 # the referral closed while its drafts were under review
+        if self._stage == ProcessingStage.SIGNED and workflow.patched("delivery-v1"):
+            await self._deliver_referral()
 
     async def _summarize(self) -> bool:
         self._set_stage(ProcessingStage.SUMMARY_RUNNING)
@@ -185,6 +190,9 @@ class ReferralWorkflow(ReviewStage):
     # ---- state machine ------------------------------------------------------------------------------------
     @workflow.update
     def apply_event(self, request: EventRequest) -> TransitionRecord:
+        return self._transition(request)
+
+    def _transition(self, request: EventRequest) -> TransitionRecord:
         transition = check_event(self._state, request.event, request.side, request.reason)
         record = TransitionRecord(
             seq=len(self._history) + 1,
@@ -260,6 +268,7 @@ class ReferralWorkflow(ReviewStage):
             reviews=list(self._reviews.values()),
             review_reminders=self._reminders,
             review_escalated=self._escalated,
+            delivery=self._delivery,
             transitions=len(self._history),
         )
 

@@ -54,6 +54,9 @@ class Settings(BaseSettings):
     review_escalate_after: int = 3
     review_poll_s: float = 300
 
+    delivery_retry_initial_s: float = 2.0
+    delivery_retry_max_s: float = 60.0
+
     summary_backend: Literal["extractor", "transformers"] = "extractor"
     summary_model_path: Path | None = None
     summary_max_new_tokens: int = 512

@@ -64,6 +64,8 @@ def workflow_settings(settings: Settings) -> WorkflowSettings:
         review_reminder_s=settings.review_reminder_s,
         review_escalate_after=settings.review_escalate_after,
         review_poll_s=settings.review_poll_s,
+        delivery_retry_initial_s=settings.delivery_retry_initial_s,
+        delivery_retry_max_s=settings.delivery_retry_max_s,
     )
 
 

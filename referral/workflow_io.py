@@ -22,6 +22,9 @@ class ProcessingStage(StrEnum):
     SUMMARY_RUNNING = "SUMMARY_RUNNING"
     AWAITING_REVIEW = "AWAITING_REVIEW"
     SIGNED = "SIGNED"
+    DELIVERING = "DELIVERING"
+    DELIVERED = "DELIVERED"
+    DELIVERY_FAILED = "DELIVERY_FAILED"
     REVIEW_REJECTED = "REVIEW_REJECTED"
     INTAKE_FAILED = "INTAKE_FAILED"
     OCR_FAILED = "OCR_FAILED"
@@ -32,7 +35,8 @@ class ProcessingStage(StrEnum):
 PIPELINE_SETTLED = frozenset(
     {
         ProcessingStage.AWAITING_REVIEW,
-        ProcessingStage.SIGNED,
+        ProcessingStage.DELIVERED,
+        ProcessingStage.DELIVERY_FAILED,
         ProcessingStage.REVIEW_REJECTED,
         ProcessingStage.INTAKE_FAILED,
         ProcessingStage.OCR_FAILED,
@@ -68,6 +72,8 @@ class WorkflowSettings(BaseModel):
     review_reminder_s: float = 24 * 3600
     review_escalate_after: int = 3
     review_poll_s: float = 300
+    delivery_retry_initial_s: float = 2.0
+    delivery_retry_max_s: float = 60.0
 
 
 class ReferralWorkflowInput(BaseModel):
@@ -124,6 +130,16 @@ class SummaryResult(BaseModel):
     drafts: list[DraftRef]
 
 
+class DeliveryReceipt(BaseModel):
+    """The receiving gateway's acknowledgement of a delivered message."""
+
+    message_id: str
+    stored_key: str
+    received_at: str
+    duplicate: bool
+    target_org: str
+
+
 class ReferralStatus(BaseModel):
     referral_id: str
     state: ReferralState
@@ -140,4 +156,5 @@ class ReferralStatus(BaseModel):
     reviews: list[ReviewState] = Field(default_factory=list)
     review_reminders: int = 0
     review_escalated: bool = False
+    delivery: DeliveryReceipt | None = None
     transitions: int

@@ -3,6 +3,7 @@ or started), status, events and worklists."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import secrets
 from collections.abc import AsyncIterator
@@ -64,7 +65,14 @@ def stored_objects(store: LocalFolderStore) -> int:
 
 
 async def workflow_count(client: Client) -> int:
-    return (await client.count_workflows("WorkflowType = 'ReferralWorkflow'")).count
+    """Visibility is eventually consistent: read until two reads a moment apart agree."""
+    previous = -1
+    while True:
+        count = (await client.count_workflows("WorkflowType = 'ReferralWorkflow'")).count
+        if count == previous:
+            return count
+        previous = count
+        await asyncio.sleep(0.3)
 
 
 async def test_openapi_documents_the_intake(api: httpx.AsyncClient) -> None:

@@ -47,6 +47,11 @@ async def wait_for(client: Client, referral_id: str, check, timeout_s: float = 1
         await asyncio.sleep(0.5)
 
 
+def all_signed(status: ReferralStatus) -> bool:
+    """Every draft approved and signed (the referral then moves on to delivery)."""
+    return bool(status.reviews) and all(r.status == "approved" and r.signed for r in status.reviews)
+
+
 def tasks_ready(status: ReferralStatus) -> bool:
     return len(status.reviews) == 3 and all(r.status == "pending" for r in status.reviews)
 
@@ -64,7 +69,7 @@ async def test_approve_with_edits_signs_the_clinicians_text(
     for other in status.reviews:
         if other.task.kind != "referral_letter":
             await asyncio.to_thread(annotate, url, PARK, other.task.task_id, "approve")
-    done = await wait_for(client, referral_id, lambda s: s.stage == ProcessingStage.SIGNED)
+    done = await wait_for(client, referral_id, all_signed)
     signed_letter = next(r for r in done.reviews if r.task.kind == "referral_letter").signed
     assert signed_letter is not None and signed_letter.reviewer == KIM
     document = SignedDocument.model_validate_json(store.get(signed_letter.json_key))
@@ -142,7 +147,7 @@ async def test_same_webhook_twice_is_one_decision(
     async with httpx.AsyncClient() as http:
         for _ in range(2):
             assert (await http.post(url, json=payload, headers=headers)).json()["status"] == "delivered"
-    await wait_for(client, referral_id, lambda s: s.stage == ProcessingStage.SIGNED)
+    await wait_for(client, referral_id, all_signed)
     history = await client.get_workflow_handle(referral_id).fetch_history()
     signs = [e for e in history.events if e.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED
              and e.activity_task_scheduled_event_attributes.activity_type.name == "sign_document"]  # fmt: skip
@@ -158,7 +163,7 @@ async def test_receiver_down_the_reconciler_delivers(
     try:
         for review in status.reviews:
             await asyncio.to_thread(annotate, review_env.label_studio.url, KIM, review.task.task_id, "approve")
-        done = await wait_for(client, referral_id, lambda s: s.stage == ProcessingStage.SIGNED, timeout_s=60)
+        done = await wait_for(client, referral_id, all_signed, timeout_s=60)
     finally:
         await review_env.api.start()
     assert all(r.signed is not None and r.signed.reviewer == KIM for r in done.reviews)

@@ -8,10 +8,12 @@ from concurrent.futures import ThreadPoolExecutor
 from temporalio.client import Client
 from temporalio.worker import Worker
 
+from activities.deliver import DeliveryActivities
 from activities.intake import IntakeActivities
 from activities.review import ReviewActivities
 from flows.referral import ReferralWorkflow
 from referral.config import Settings
+from referral.network import load_network
 from referral.storage import DocumentStore, open_store
 from referral.temporal import connect
 from review.board import ReviewBoard
@@ -28,11 +30,18 @@ def review_board(settings: Settings) -> ReviewBoard:
 def build_worker(client: Client, settings: Settings, store: DocumentStore, task_queue: str | None = None) -> Worker:
     intake = IntakeActivities(store, settings.limits)
     review = ReviewActivities(store, lambda: review_board(settings))
+    delivery = DeliveryActivities(store, load_network(settings.network_file), settings.api_tokens)
     return Worker(
         client,
         task_queue=task_queue or settings.cpu_task_queue,
         workflows=[ReferralWorkflow],
-        activities=[intake.verify_documents, review.create_review_tasks, review.fetch_decisions, review.sign_document],
+        activities=[
+            intake.verify_documents,
+            review.create_review_tasks,
+            review.fetch_decisions,
+            review.sign_document,
+            delivery.deliver_message,
+        ],
         activity_executor=ThreadPoolExecutor(max_workers=8),
         max_concurrent_activities=8,
     )

@@ -1,0 +1,64 @@
+"""Delivery (CPU queue): the referral as a FHIR message to the receiving hospital's gateway, carrying the
+signed documents and the original records. Refusals (4xx) are final and kept on the referral; outages are
+retried by the workflow's policy; the message id makes a retry after a lost answer harmless."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from pydantic import BaseModel
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from referral.delivery import DeliveryRejected, deliver
+from referral.fhir.message import Attachment, InvalidFhir, SignedLetter, referral_message
+from referral.models import Referral
+from referral.network import Network
+from referral.states import ReferralState
+from referral.storage import DocumentStore
+from referral.workflow_io import DeliveryReceipt
+from review.models import SignedDocument, SignedDocumentRef
+
+
+class DeliverInput(BaseModel):
+    referral: Referral
+    state: ReferralState
+    signed: list[SignedDocumentRef]
+    target_org: str
+    event: str = "referral"
+
+
+class DeliveryActivities:
+    def __init__(self, store: DocumentStore, network: Network, tokens: Callable[[], dict[str, str]]) -> None:
+        self.store, self.network, self.tokens = store, network, tokens
+
+    @activity.defn
+    def deliver_message(self, inp: DeliverInput) -> DeliveryReceipt:
+        referral = inp.referral
+        letter = None
+        attachments = []
+        for ref in inp.signed:
+            signed = SignedDocument.model_validate_json(self.store.get(ref.json_key))
+            if signed.kind == "referral_letter":
+                letter = SignedLetter(signed.title, signed.text, signed.reviewer_email, signed.signed_at, signed.sha256)
+            attachments.append(Attachment(f"{signed.title} (서명본 signed)", signed.kind, "application/pdf",
+                                          self.store.get(ref.pdf_key)))  # fmt: skip
+        for document in referral.documents:
+            attachments.append(Attachment(document.filename, "outside_record", document.media_type,
+                                          self.store.get(document.key)))  # fmt: skip
+        try:
+            bundle = referral_message(referral, self.network, inp.state, activity.info().started_time, letter,
+                                      attachments, inp.event)  # fmt: skip
+        except InvalidFhir as err:
+            raise ApplicationError(str(err), type="InvalidFhir", non_retryable=True) from None
+        sender = referral.referring.org if inp.target_org == referral.receiving.org else referral.receiving.org
+        token = self.tokens().get(sender)
+        if token is None:
+            raise ApplicationError(f"no gateway credentials for {sender}", type="NoCredentials", non_retryable=True)
+        try:
+            receipt = deliver(bundle, self.network.institution(inp.target_org).gateway_url, token)
+        except DeliveryRejected as err:
+            raise ApplicationError(str(err), type="DeliveryRejected", non_retryable=True) from None
+        return DeliveryReceipt(message_id=receipt.message_id, stored_key=receipt.stored_key,
+                               received_at=receipt.received_at, duplicate=receipt.duplicate,
+                               target_org=inp.target_org)  # fmt: skip

@@ -1,0 +1,124 @@
+"""From signature to the receiving hospital: signed drafts travel as one FHIR message to the receiving
+gateway, exactly once even when that gateway is down for several retry intervals, and its receipt moves the
+referral to RECEIVED."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+import yaml
+from temporalio.client import Client
+
+from referral.config import Settings
+from referral.devserver import free_port
+from referral.fhir.message import validate
+from referral.gateway import MessageIndex, create_gateway
+from referral.models import Side
+from referral.network import Network, load_network
+from referral.operations import get_history
+from referral.states import ReferralState
+from referral.storage import DocumentStore
+from referral.storage.local import LocalFolderStore
+from referral.submission import IncomingFile, submit_referral
+from referral.synthetic import clinical_record, image_bytes, render_page
+from referral.workflow_io import ProcessingStage
+from review.server import LabelStudioServer
+from tests.helpers import make_request
+from tests.review_fixtures import ApiServer, annotate
+from tests.test_review import KIM, tasks_ready, wait_for
+from workers import cpu
+
+pytestmark = pytest.mark.slow
+TOKENS = {"yeongwol-mc": "yeongwol-gateway-token-0001", "knuh": "knuh-gateway-token-0001"}
+
+
+class Deployment:
+    def __init__(self, settings: Settings, network: Network, gateway: ApiServer, index: MessageIndex,
+                 inbox: LocalFolderStore) -> None:  # fmt: skip
+        self.settings, self.network, self.gateway, self.index, self.inbox = settings, network, gateway, index, inbox
+
+
+@pytest.fixture(scope="module")
+async def deployment(
+    client: Client, workers: None, settings: Settings, store: DocumentStore, label_studio: LabelStudioServer,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> AsyncIterator[Deployment]:  # fmt: skip
+    folder: Path = tmp_path_factory.mktemp("delivery")
+    port = free_port()
+    raw = yaml.safe_load(Path("referral/data/network.yaml").read_text())
+    for region in raw["regions"]:
+        for institution in region["institutions"]:
+            if institution["code"] == "knuh":
+                institution["gateway_url"] = f"http://127.0.0.1:{port}"
+    (folder / "network.yaml").write_text(yaml.safe_dump(raw, allow_unicode=True))
+    (folder / "tokens.yaml").write_text(yaml.safe_dump(TOKENS))
+    deploy_settings = settings.model_copy(update={
+        "cpu_task_queue": f"cpu-deliver-{uuid.uuid4().hex[:6]}", "network_file": folder / "network.yaml",
+        "api_tokens_file": folder / "tokens.yaml", "label_studio_url": label_studio.url,
+        "label_studio_token": label_studio.token, "review_webhook_url": None, "review_poll_s": 1.0,
+        "delivery_retry_initial_s": 1.0, "delivery_retry_max_s": 2.0,
+    })  # fmt: skip
+    inbox, index = LocalFolderStore(folder / "knuh-inbox"), MessageIndex(folder / "knuh-messages.sqlite")
+    gateway = ApiServer(create_gateway("knuh", TOKENS, inbox, index), port)
+    await gateway.start()
+    worker = cpu.build_worker(client, deploy_settings, store)
+    task = asyncio.create_task(worker.run())
+    yield Deployment(deploy_settings, load_network(folder / "network.yaml"), gateway, index, inbox)
+    await worker.shutdown()
+    task.cancel()
+    if gateway.server.started:
+        await gateway.stop()
+
+
+async def submit_and_sign(client: Client, store: DocumentStore, deployment: Deployment, url: str) -> str:
+    scan = image_bytes(render_page(clinical_record(55).lines, damage=0.2, seed=55))
+    result = await submit_referral(client, store, deployment.network, deployment.settings, make_request(),
+                                   [IncomingFile("outside-record.png", scan)])  # fmt: skip
+    status = await wait_for(client, result.referral_id, tasks_ready)
+    for review in status.reviews:
+        await asyncio.to_thread(annotate, url, KIM, review.task.task_id, "approve")
+    return result.referral_id
+
+
+async def test_signed_referral_is_delivered_and_received(
+    client: Client, store: DocumentStore, deployment: Deployment, label_studio: LabelStudioServer
+) -> None:
+    before = deployment.index.count()
+    referral_id = await submit_and_sign(client, store, deployment, label_studio.url)
+    status = await wait_for(client, referral_id, lambda s: s.stage == ProcessingStage.DELIVERED)
+    assert status.state == ReferralState.RECEIVED and status.delivery is not None
+    [receipt] = [r for r in (await get_history(client, referral_id)) if r.event == "receive"]
+    assert receipt.side == Side.RECEIVING and receipt.actor == "gateway:knuh"
+    assert deployment.index.count() == before + 1
+    bundle = __import__("json").loads(deployment.inbox.get(status.delivery.stored_key))
+    validate(bundle)
+    resources = [e["resource"]["resourceType"] for e in bundle["entry"]]
+    assert resources.count("Binary") == 4  # three signed PDFs and the scan
+    [letter] = [e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "Bundle"]
+    assert letter["entry"][0]["resource"]["attester"][0]["mode"] == "legal"
+
+
+async def test_gateway_down_for_several_retries_then_delivered_once(
+    client: Client, store: DocumentStore, deployment: Deployment, label_studio: LabelStudioServer
+) -> None:
+    await deployment.gateway.stop()
+    try:
+        referral_id = await submit_and_sign(client, store, deployment, label_studio.url)
+        handle = client.get_workflow_handle(referral_id)
+        for _ in range(120):  # several retry intervals pass while the gateway is down
+            pending = (await handle.describe()).raw_description.pending_activities
+            if any(p.activity_type.name == "deliver_message" and p.attempt >= 4 for p in pending):
+                break
+            await asyncio.sleep(0.5)
+        else:
+            pytest.fail("delivery was not retried")
+        before = deployment.index.count()
+    finally:
+        await deployment.gateway.start()
+    status = await wait_for(client, referral_id, lambda s: s.stage == ProcessingStage.DELIVERED, timeout_s=60)
+    assert status.state == ReferralState.RECEIVED
+    assert deployment.index.count() == before + 1  # exactly one stored message
