@@ -23,6 +23,11 @@ with workflow.unsafe.imports_passed_through():
     )
     from review.models import ReviewState
 
+# (is it the 회송 message, state when the receipt arrives) → the event the receipt stands for
+_EVENT_ON_RECEIPT = {
+    (False, ReferralState.DRAFT): ReferralEvent.RECEIVE,
+    (True, ReferralState.IN_CARE): ReferralEvent.COMPLETE,
+}
 _FINAL_DELIVERY_ERRORS = ["DeliveryRejected", "InvalidFhir", "NoCredentials", "DocumentMissing", "IntegrityError"]
 
 
@@ -42,14 +47,16 @@ class DeliveryStage:
     def _transition(self, request: EventRequest) -> TransitionRecord:
         raise NotImplementedError
 
-    async def _deliver_referral(self) -> None:
+    async def _deliver(self, target_org: str, event: str) -> None:
+        """Deliver the signed documents of the current review round to `target_org`'s gateway."""
         self._set_stage(ProcessingStage.DELIVERING)
-        receiving = self._referral.receiving.org
+        returning = event == "return-referral"
+        state = ReferralState.COMPLETED if returning else self._state
         signed = [state.signed for state in self._reviews.values() if state.signed is not None]
         try:
             self._delivery = await workflow.execute_activity_method(
                 DeliveryActivities.deliver_message,
-                DeliverInput(referral=self._referral, state=self._state, signed=signed, target_org=receiving),
+                DeliverInput(referral=self._referral, state=state, signed=signed, target_org=target_org, event=event),
                 start_to_close_timeout=timedelta(minutes=2),
                 retry_policy=RetryPolicy(
                     initial_interval=timedelta(seconds=self._settings.delivery_retry_initial_s),
@@ -62,8 +69,11 @@ class DeliveryStage:
             self._fail(ProcessingStage.DELIVERY_FAILED, err)
             return
         self._set_stage(ProcessingStage.DELIVERED)
-        if self._state == ReferralState.DRAFT:
+        # The receipt is the receiving system's act: the referral was received, or the outcome was sent.
+        receiving = self._referral.receiving.org
+        event_on_receipt = _EVENT_ON_RECEIPT.get((returning, self._state))
+        if event_on_receipt is not None:
             self._transition(EventRequest(
-                event=ReferralEvent.RECEIVE, side=Side.RECEIVING, org=receiving, actor=f"gateway:{receiving}",
+                event=event_on_receipt, side=Side.RECEIVING, org=receiving, actor=f"gateway:{target_org}",
                 reason=f"receipt of message {self._delivery.message_id}",
             ))  # fmt: skip

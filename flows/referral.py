@@ -19,13 +19,14 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError, CancelledError
 
 from flows.delivery_stage import DeliveryStage
+from flows.outcome_stage import OutcomeStage
 from flows.review_stage import ReviewStage
 
 with workflow.unsafe.imports_passed_through():
     from activities.intake import IntakeActivities, VerifyDocumentsInput
     from activities.ocr import OcrActivities, OcrDocumentInput
     from activities.summarize import SummarizeInput, SummaryActivities
-    from referral.models import Side
+    from referral.models import DocumentRef, Side
     from referral.search_attributes import (
         RECEIVING_ORG,
         REFERRAL_DUE_TIME,
@@ -42,6 +43,7 @@ with workflow.unsafe.imports_passed_through():
         available_events,
         check_event,
     )
+    from referral.summary.drafts import DraftKind
     from referral.workflow_io import (
         DeliveryReceipt,
         EventRequest,
@@ -67,7 +69,7 @@ _MODEL_RETRY = RetryPolicy(
 
 
 @workflow.defn
-class ReferralWorkflow(ReviewStage, DeliveryStage):
+class ReferralWorkflow(ReviewStage, DeliveryStage, OutcomeStage):
     @workflow.init
     def __init__(self, inp: ReferralWorkflowInput) -> None:
         self._referral = inp.referral
@@ -80,18 +82,24 @@ class ReferralWorkflow(ReviewStage, DeliveryStage):
         self._summary: SummaryResult | None = None
         self._init_review()
         self._delivery: DeliveryReceipt | None = None
+        self._init_outcome()
         self._due_at: datetime | None = None
 
     @workflow.run
     async def run(self, inp: ReferralWorkflowInput) -> ReferralStatus:
         self._restart_clock()
         self._mirror_search_attributes()
-        documents = asyncio.create_task(self._process_documents())
-        await workflow.wait_condition(lambda: self._state in TERMINAL_STATES)
-        if not documents.done():
-            documents.cancel()  # a closed referral needs no OCR
-        with contextlib.suppress(asyncio.CancelledError):
-            await documents
+        pipelines = [asyncio.create_task(self._process_documents())]
+        while self._state not in TERMINAL_STATES:
+            await workflow.wait_condition(lambda: self._state in TERMINAL_STATES or self._outcome is not None)
+            if self._outcome is not None:  # the receiving side asked for the 회송 documents
+                pipelines.append(asyncio.create_task(self._outcome_pipeline(self._outcome)))
+                self._outcome = None
+        for pipeline in pipelines:
+            if not pipeline.done():
+                pipeline.cancel()  # a closed referral needs no more processing
+            with contextlib.suppress(asyncio.CancelledError):
+                await pipeline
         await workflow.wait_condition(workflow.all_handlers_finished)
         return self.status()
 
@@ -116,22 +124,7 @@ class ReferralWorkflow(ReviewStage, DeliveryStage):
 
         self._set_stage(ProcessingStage.OCR_RUNNING)
         try:
-            self._ocr = list(
-                await asyncio.gather(
-                    *(
-                        workflow.execute_activity_method(
-                            OcrActivities.ocr_document,
-                            OcrDocumentInput(document=document, lang=self._settings.ocr_lang),
-                            task_queue=self._settings.gpu_task_queue,
-                            # ~4 s a page on one core, with room for a busy worker
-                            start_to_close_timeout=timedelta(seconds=120 + 60 * document.page_count),
-                            heartbeat_timeout=timedelta(seconds=self._settings.ocr_heartbeat_timeout_s),
-                            retry_policy=_MODEL_RETRY,
-                        )
-                        for document in self._referral.documents
-                    )
-                )
-            )
+            self._ocr = await self._ocr_documents(self._referral.documents)
         except ActivityError as err:
             self._fail(ProcessingStage.OCR_FAILED, err)
             return
@@ -149,14 +142,35 @@ class ReferralWorkflow(ReviewStage, DeliveryStage):
                     raise
                 # the referral closed while its drafts were under review
         if self._stage == ProcessingStage.SIGNED and workflow.patched("delivery-v1"):
-            await self._deliver_referral()
+            await self._deliver(self._referral.receiving.org, "referral")
 
-    async def _summarize(self) -> bool:
+    async def _ocr_documents(self, documents: list[DocumentRef]) -> list[OcrSummary]:
+        return list(
+            await asyncio.gather(
+                *(
+                    workflow.execute_activity_method(
+                        OcrActivities.ocr_document,
+                        OcrDocumentInput(document=document, lang=self._settings.ocr_lang),
+                        task_queue=self._settings.gpu_task_queue,
+                        # ~4 s a page on one core, with room for a busy worker
+                        start_to_close_timeout=timedelta(seconds=120 + 60 * document.page_count),
+                        heartbeat_timeout=timedelta(seconds=self._settings.ocr_heartbeat_timeout_s),
+                        retry_policy=_MODEL_RETRY,
+                    )
+                    for document in documents
+                )
+            )
+        )
+
+    async def _summarize(self, kinds: list[DraftKind] | None = None) -> bool:
         self._set_stage(ProcessingStage.SUMMARY_RUNNING)
+        request = SummarizeInput(referral=self._referral, ocr=self._ocr)
+        if kinds:
+            request.kinds = kinds
         try:
             self._summary = await workflow.execute_activity_method(
                 SummaryActivities.summarize_records,
-                SummarizeInput(referral=self._referral, ocr=self._ocr),
+                request,
                 task_queue=self._settings.gpu_task_queue,
                 start_to_close_timeout=timedelta(minutes=15),
                 heartbeat_timeout=timedelta(seconds=self._settings.ocr_heartbeat_timeout_s),
@@ -269,6 +283,7 @@ class ReferralWorkflow(ReviewStage, DeliveryStage):
             review_reminders=self._reminders,
             review_escalated=self._escalated,
             delivery=self._delivery,
+            past_reviews=self._past_reviews,
             transitions=len(self._history),
         )
 

@@ -23,13 +23,14 @@ from referral.operations import (
     get_history,
     get_status,
     list_referrals,
+    request_outcome,
     send_event,
 )
 from referral.states import ReferralEvent, ReferralState
 from referral.storage import DocumentStore, open_store
-from referral.submission import FileRejected, IdempotencyConflict, IncomingFile, submit_referral
+from referral.submission import FileRejected, IdempotencyConflict, IncomingFile, check_files, submit_referral
 from referral.temporal import connect
-from referral.workflow_io import EventRequest, ReferralStatus, TransitionRecord
+from referral.workflow_io import EventRequest, OutcomeRequest, ReferralStatus, TransitionRecord
 from review.board import WEBHOOK_ACTIONS, WEBHOOK_SECRET_HEADER, decision_from
 
 _FILE_STATUS = {"too_large": 413, "unsupported_type": 415}
@@ -184,6 +185,34 @@ def create_app(
             raise HTTPException(403 if err.kind == "NotAParty" else 409, str(err)) from None
         except ReferralNotFound:
             raise HTTPException(409, "referral is closed") from None
+
+    @app.post("/referrals/{referral_id}/outcome", status_code=202)
+    async def referral_outcome(
+        svc: Svc,
+        org: Caller,
+        referral_id: str,
+        actor: Annotated[str, Form(min_length=1, max_length=100)],
+        files: Annotated[list[UploadFile] | None, File(description="documents of the stay")] = None,
+    ) -> dict[str, str]:
+        """The receiving side asks for the 회송서 and discharge summary drafts, with the documents of the stay."""
+        _, side = await party_status(svc, referral_id, org)
+        if side != Side.RECEIVING:
+            raise HTTPException(403, "only the receiving side drafts the outcome")
+        incoming = [
+            IncomingFile(f.filename or "", await f.read(svc.settings.limits.max_bytes + 1)) for f in files or []
+        ]
+        try:
+            checked = check_files(incoming, svc.settings) if incoming else []
+        except FileRejected as err:
+            raise HTTPException(_FILE_STATUS.get(err.code, 422), {"code": err.code, "message": str(err)}) from None
+        for item in checked:
+            await asyncio.to_thread(svc.store.put, item.data, item.ref.media_type)
+        request = OutcomeRequest(org=org, actor=actor, documents=[c.ref for c in checked])
+        try:
+            await request_outcome(svc.client, referral_id, request)
+        except EventRefused as err:
+            raise HTTPException(403 if err.kind == "NotAParty" else 409, str(err)) from None
+        return {"status": "drafting"}
 
     @app.post("/review/webhook", include_in_schema=True, summary="Label Studio annotation webhook")
     async def review_webhook(

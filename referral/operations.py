@@ -23,7 +23,7 @@ from referral.search_attributes import (
 )
 from referral.states import ReferralEvent, ReferralState
 from referral.submission import WORKFLOW_NAME
-from referral.workflow_io import EventRequest, ReferralStatus, TransitionRecord
+from referral.workflow_io import EventRequest, OutcomeRequest, ReferralStatus, TransitionRecord
 
 _ORG = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
 
@@ -77,11 +77,23 @@ async def get_available_actions(client: Client, referral_id: str, side: Side) ->
         raise _not_found(err, referral_id) from None
 
 
-async def send_event(client: Client, referral_id: str, request: EventRequest, attempts: int = 5) -> TransitionRecord:
+async def send_event(client: Client, referral_id: str, request: EventRequest) -> TransitionRecord:
+    record = await _update(client, referral_id, "apply_event", request, TransitionRecord)
+    assert isinstance(record, TransitionRecord)
+    return record
+
+
+async def request_outcome(client: Client, referral_id: str, request: OutcomeRequest) -> None:
+    await _update(client, referral_id, "request_outcome", request, type(None))
+
+
+async def _update(
+    client: Client, referral_id: str, name: str, arg: object, result_type: type, attempts: int = 5
+) -> object:
     handle = client.get_workflow_handle(referral_id)
     for attempt in range(attempts):
         try:
-            return await handle.execute_update("apply_event", request, result_type=TransitionRecord)
+            return await handle.execute_update(name, arg, result_type=result_type)
         except WorkflowUpdateFailedError as err:
             cause = err.cause
             if isinstance(cause, ApplicationError):

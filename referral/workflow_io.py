@@ -7,7 +7,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
-from referral.models import Priority, Referral, Side
+from referral.models import DocumentRef, Priority, Referral, Side
 from referral.states import ReferralEvent, ReferralState
 from review.models import ReviewState
 
@@ -22,6 +22,7 @@ class ProcessingStage(StrEnum):
     SUMMARY_RUNNING = "SUMMARY_RUNNING"
     AWAITING_REVIEW = "AWAITING_REVIEW"
     SIGNED = "SIGNED"
+    OUTCOME_RUNNING = "OUTCOME_RUNNING"
     DELIVERING = "DELIVERING"
     DELIVERED = "DELIVERED"
     DELIVERY_FAILED = "DELIVERY_FAILED"
@@ -79,6 +80,14 @@ class WorkflowSettings(BaseModel):
 class ReferralWorkflowInput(BaseModel):
     referral: Referral
     settings: WorkflowSettings = Field(default_factory=WorkflowSettings)
+
+
+class OutcomeRequest(BaseModel):
+    """The receiving side asks for the 회송서 and discharge summary, with the documents of the stay."""
+
+    org: str
+    actor: str = Field(min_length=1, max_length=100)
+    documents: list[DocumentRef] = Field(default_factory=list)
 
 
 class EventRequest(BaseModel):
@@ -157,4 +166,5 @@ class ReferralStatus(BaseModel):
     review_reminders: int = 0
     review_escalated: bool = False
     delivery: DeliveryReceipt | None = None
+    past_reviews: list[ReviewState] = Field(default_factory=list)
     transitions: int

@@ -40,6 +40,8 @@ class Deployment:
     def __init__(self, settings: Settings, network: Network, gateway: ApiServer, index: MessageIndex,
                  inbox: LocalFolderStore) -> None:  # fmt: skip
         self.settings, self.network, self.gateway, self.index, self.inbox = settings, network, gateway, index, inbox
+        self.home_index: MessageIndex | None = None
+        self.home_inbox: LocalFolderStore | None = None
 
 
 @pytest.fixture(scope="module")
@@ -48,12 +50,14 @@ async def deployment(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> AsyncIterator[Deployment]:  # fmt: skip
     folder: Path = tmp_path_factory.mktemp("delivery")
-    port = free_port()
+    port, home_port = free_port(), free_port()
     raw = yaml.safe_load(Path("referral/data/network.yaml").read_text())
     for region in raw["regions"]:
         for institution in region["institutions"]:
             if institution["code"] == "knuh":
                 institution["gateway_url"] = f"http://127.0.0.1:{port}"
+            if institution["code"] == "yeongwol-mc":
+                institution["gateway_url"] = f"http://127.0.0.1:{home_port}"
     (folder / "network.yaml").write_text(yaml.safe_dump(raw, allow_unicode=True))
     (folder / "tokens.yaml").write_text(yaml.safe_dump(TOKENS))
     deploy_settings = settings.model_copy(update={
@@ -65,9 +69,15 @@ async def deployment(
     inbox, index = LocalFolderStore(folder / "knuh-inbox"), MessageIndex(folder / "knuh-messages.sqlite")
     gateway = ApiServer(create_gateway("knuh", TOKENS, inbox, index), port)
     await gateway.start()
+    home_inbox, home_index = LocalFolderStore(folder / "yeongwol-inbox"), MessageIndex(folder / "yeongwol.sqlite")
+    home = ApiServer(create_gateway("yeongwol-mc", TOKENS, home_inbox, home_index), home_port)
+    await home.start()
     worker = cpu.build_worker(client, deploy_settings, store)
     task = asyncio.create_task(worker.run())
-    yield Deployment(deploy_settings, load_network(folder / "network.yaml"), gateway, index, inbox)
+    deployed = Deployment(deploy_settings, load_network(folder / "network.yaml"), gateway, index, inbox)
+    deployed.home_index, deployed.home_inbox = home_index, home_inbox
+    yield deployed
+    await home.stop()
     await worker.shutdown()
     task.cancel()
     if gateway.server.started:
@@ -122,3 +132,59 @@ async def test_gateway_down_for_several_retries_then_delivered_once(
     status = await wait_for(client, referral_id, lambda s: s.stage == ProcessingStage.DELIVERED, timeout_s=60)
     assert status.state == ReferralState.RECEIVED
     assert deployment.index.count() == before + 1  # exactly one stored message
+
+
+async def test_full_loop_from_yeongwol_to_knuh_and_back(
+    client: Client, store: DocumentStore, deployment: Deployment, label_studio: LabelStudioServer
+) -> None:
+    """영월의료원 → 강원대병원: delivered, accepted, scheduled, in care with a pathology report, outcome, 회송서
+    approved, delivered back, acknowledged → LOOP_CLOSED; every bundle on both gateways validates."""
+    import httpx
+
+    from referral.api import create_app
+    from referral.models import Side
+    from referral.operations import send_event
+    from referral.states import ReferralEvent
+    from referral.synthetic import text_pdf
+    from referral.workflow_io import EventRequest, ReferralStatus
+    from tests.test_summary import KOREAN_DISCHARGE
+
+    referral_id = await submit_and_sign(client, store, deployment, label_studio.url)
+    await wait_for(client, referral_id, lambda s: s.state == ReferralState.RECEIVED)
+    for event in (ReferralEvent.ACCEPT, ReferralEvent.SCHEDULE, ReferralEvent.START_CARE):
+        await send_event(
+            client, referral_id, EventRequest(event=event, side=Side.RECEIVING, org="knuh", actor="dr-lee")
+        )
+    app = create_app(deployment.settings, client=client, store=store, network=deployment.network)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://api") as api:
+        pathology = text_pdf(KOREAN_DISCHARGE.splitlines())
+        knuh = {"Authorization": f"Bearer {TOKENS['knuh']}"}
+        report = [("files", ("pathology.pdf", pathology, "application/pdf"))]
+        asked = await api.post(
+            f"/referrals/{referral_id}/outcome", headers=knuh, data={"actor": "dr-lee"}, files=report
+        )
+        assert asked.status_code == 202, asked.text
+        again = await api.post(f"/referrals/{referral_id}/outcome", headers=knuh, data={"actor": "dr-lee"})
+        assert again.status_code == 409
+    outcome = await wait_for(client, referral_id, lambda s: len(s.past_reviews) == 3 and tasks_ready(s))
+    assert {r.task.kind for r in outcome.reviews} == {"discharge_summary", "return_letter", "pathology_review"}
+    for review in outcome.reviews:
+        await asyncio.to_thread(annotate, label_studio.url, KIM, review.task.task_id, "approve")
+    completed = await wait_for(client, referral_id, lambda s: s.state == ReferralState.COMPLETED)
+    assert completed.delivery is not None and completed.delivery.target_org == "yeongwol-mc"
+    await send_event(client, referral_id, EventRequest(event=ReferralEvent.ACKNOWLEDGE, side=Side.REFERRING,
+                                                        org="yeongwol-mc", actor="dr-kim"))  # fmt: skip
+    final = await client.get_workflow_handle(referral_id, result_type=ReferralStatus).result()
+    assert final.state == ReferralState.LOOP_CLOSED
+    events = [r.event for r in await get_history(client, referral_id)]
+    assert events == ["receive", "accept", "schedule", "start_care", "complete", "acknowledge"]
+    assert deployment.home_index is not None and deployment.home_inbox is not None
+    returned = __import__("json").loads(deployment.home_inbox.get(completed.delivery.stored_key))
+    validate(returned)
+    kinds = [
+        e["resource"]["type"]["text"] for e in returned["entry"] if e["resource"]["resourceType"] == "DocumentReference"
+    ]
+    assert {"discharge_summary", "return_letter", "pathology_review"} <= set(kinds)
+    for stored in deployment.inbox.root.rglob("*.meta.json"):
+        key = str(stored.relative_to(deployment.inbox.root)).removesuffix(".meta.json")
+        validate(__import__("json").loads(deployment.inbox.get(key)))

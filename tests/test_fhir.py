@@ -110,3 +110,17 @@ def test_invalid_bundles_are_refused_without_quoting_values(network: Network) ->
     assert PATIENT_NAME not in str(refused.value) and "Bundle" in str(refused.value)
     with pytest.raises(InvalidFhir):
         validate({"resourceType": "Bundle", "type": "message", "entry": [{"resource": {"resourceType": "Nope"}}]})
+
+
+def test_return_referral_goes_back_as_its_own_task(network: Network) -> None:
+    discharge = Attachment("퇴원요약 (서명본)", "discharge_summary", "application/pdf", b"%PDF-1.4 signed")
+    bundle = referral_message(referral(), network, ReferralState.COMPLETED, SENT, None, [discharge], "return-referral")
+    header = bundle["entry"][0]["resource"]
+    assert header["sender"]["reference"] == "Organization/knuh"
+    assert header["destination"][0]["receiver"]["reference"] == "Organization/yeongwol-mc"
+    tasks = {t["id"]: t for t in by_type(bundle, "Task")}
+    returned = tasks[header["focus"][0]["reference"].split("/")[1]]
+    assert returned["status"] == "completed" and returned["partOf"][0]["reference"].split("/")[1] in tasks
+    assert returned["output"][0]["type"]["text"] == "discharge_summary"
+    present = {f"{e['resource']['resourceType']}/{e['resource']['id']}" for e in bundle["entry"]}
+    assert set(references(bundle)) <= present

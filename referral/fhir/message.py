@@ -81,6 +81,10 @@ def patient(referral: Referral) -> dict[str, Any]:
     return resource
 
 
+def _ref(resource: dict[str, Any]) -> dict[str, str]:
+    return {"reference": f"{resource['resourceType']}/{resource['id']}"}
+
+
 def _entry(base: str, resource: dict[str, Any]) -> dict[str, Any]:
     return {"fullUrl": f"{base}/{resource['resourceType']}/{resource['id']}", "resource": resource}
 
@@ -127,11 +131,13 @@ def referral_message(
 ) -> dict[str, Any]:
     """The message Bundle as JSON-ready data. Its id is deterministic per referral, event, state and content, so
     a re-sent message is recognisably the same message."""
+    returning = event == "return-referral"  # 회송: from the receiving hospital back to the referring one
     referring_org, receiving_org = (
         network.institution(referral.referring.org),
         network.institution(referral.receiving.org),
     )
-    base = referring_org.gateway_url.rstrip("/") + "/fhir"
+    sender_org, destination_org = (receiving_org, referring_org) if returning else (referring_org, receiving_org)
+    base = sender_org.gateway_url.rstrip("/") + "/fhir"
     referring, receiving, the_patient = organization(referring_org), organization(receiving_org), patient(referral)
     resources: list[dict[str, Any]] = [the_patient, referring, receiving]
     practitioner_id = None
@@ -187,6 +193,19 @@ def referral_message(
         "owner": {"reference": f"Organization/{receiving['id']}"},
     }  # fmt: skip
     resources += [service_request, task]
+    focus = task
+    if returning:
+        focus = {
+            "resourceType": "Task", "id": _uid(referral.referral_id, "return-task"),
+            "identifier": [{"system": REFERRAL_SYSTEM + ":return", "value": referral.referral_id}],
+            "status": "completed", "intent": "order", "partOf": [{"reference": f"Task/{task['id']}"}],
+            "for": {"reference": f"Patient/{the_patient['id']}"}, "authoredOn": sent_at.isoformat(),
+            "requester": {"reference": f"Organization/{receiving['id']}"},
+            "owner": {"reference": f"Organization/{referring['id']}"},
+            "output": [{"type": {"text": d["type"]["text"]}, "valueReference": _ref(d)}
+                       for d in documents],
+        }  # fmt: skip
+        resources.append(focus)
     if letter is not None:
         letter_bundle = composition_bundle(referral, letter, base, practitioner_id, referring, the_patient)
         resources.append(letter_bundle)
@@ -195,15 +214,15 @@ def referral_message(
 
     content = hashlib.sha256(repr((event, state.value, [r["id"] for r in resources])).encode()).hexdigest()[:16]
     message_id = _uid(referral.referral_id, "message", event, state.value, content)
-    to_receiving = f"Organization/{receiving['id']}"
+    to_receiving = f"Organization/{destination_org.code}"
     header = {
         "resourceType": "MessageHeader", "id": message_id,
         "eventCoding": {"system": V2_0003, "code": "I12", "display": "REF/RRI - Patient referral"}
         if event == "referral" else {"system": "urn:referral-ax:event", "code": event},
-        "destination": [{"endpoint": receiving_org.gateway_url, "receiver": {"reference": to_receiving}}],
-        "sender": {"reference": f"Organization/{referring['id']}"},
-        "source": {"name": "Referral AX", "software": "referral-ax", "endpoint": referring_org.gateway_url},
-        "focus": [{"reference": f"Task/{task['id']}"}],
+        "destination": [{"endpoint": destination_org.gateway_url, "receiver": {"reference": to_receiving}}],
+        "sender": {"reference": f"Organization/{sender_org.code}"},
+        "source": {"name": "Referral AX", "software": "referral-ax", "endpoint": sender_org.gateway_url},
+        "focus": [{"reference": f"Task/{focus['id']}"}],
     }  # fmt: skip
     bundle = {"resourceType": "Bundle", "id": message_id, "type": "message", "timestamp": sent_at.isoformat(),
               "entry": [_entry(base, header), *(_entry(base, r) for r in resources)]}  # fmt: skip
