@@ -123,6 +123,9 @@ async def test_duplicate_submission_returns_the_existing_referral(
     request = make_request().model_dump_json()
     files = [("scan.png", tiny_scan())]
     first = await api.post("/referrals", headers=auth(tokens, "yeongwol-mc"), **form(request, files))
+    visible = f"WorkflowId = '{first.json()['referral_id']}'"
+    while (await client.count_workflows(visible)).count != 1:  # visibility is eventually consistent
+        await asyncio.sleep(0.2)
     count = await workflow_count(client)
     again = await api.post("/referrals", headers=auth(tokens, "yeongwol-mc"), **form(request, files))
     assert (first.status_code, again.status_code) == (201, 200)
