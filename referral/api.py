@@ -5,6 +5,7 @@ may only submit as its own institution and only see or move referrals it is a pa
 
 import asyncio
 import hmac
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import Depends, FastAPI, File, Form, Header, HTTPException, Query, Request, Response, UploadFile
@@ -156,9 +157,14 @@ def create_app(
 
     @app.get("/referrals", response_model=list[ListedReferral])
     async def worklist(
-        svc: Svc, org: Caller, status: ReferralState | None = None, side: Annotated[Side | None, Query()] = None
+        svc: Svc,
+        org: Caller,
+        status: ReferralState | None = None,
+        side: Annotated[Side | None, Query()] = None,
+        overdue: Annotated[bool, Query(description="only open referrals past the due time of their wait")] = False,
     ) -> list[ListedReferral]:
-        return await list_referrals(svc.client, status=status, org=org, side=side)
+        overdue_at = datetime.now(UTC) if overdue else None
+        return await list_referrals(svc.client, status=status, org=org, side=side, overdue_at=overdue_at)
 
     @app.get("/referrals/{referral_id}", response_model=ReferralStatus)
     async def referral_status(svc: Svc, org: Caller, referral_id: str) -> ReferralStatus:

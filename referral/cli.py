@@ -7,7 +7,7 @@ import asyncio
 import json
 import secrets
 import sys
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -101,6 +101,9 @@ async def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
     print(f"due        {status.due_at.isoformat() if status.due_at else '-'}")
     if status.stage_error:
         print(f"error      {status.stage_error}")
+    if status.delivery:
+        d = status.delivery
+        print(f"delivered  to {d.target_org} at {d.received_at} (message {d.message_id})")
     for ocr in status.ocr:
         print(
             f"ocr        {ocr.document_key[:19]}… {ocr.pages} pages {'/'.join(ocr.methods)} conf {ocr.mean_confidence}"
@@ -114,7 +117,8 @@ async def cmd_list(args: argparse.Namespace, settings: Settings) -> int:
     client = await connect(settings)
     status = ReferralState(args.status) if args.status else None
     side = Side(args.side) if args.side else None
-    rows = await list_referrals(client, status=status, org=args.org, side=side)
+    overdue_at = datetime.now(UTC) if args.overdue else None
+    rows = await list_referrals(client, status=status, org=args.org, side=side, overdue_at=overdue_at)
     for row in rows:
         due = row.due_at.strftime("%Y-%m-%d %H:%M") if row.due_at else "-"
         print(f"{row.referral_id}  {row.status or '-':<14} {row.stage or '-':<16} {row.priority or '-':<9} "
@@ -195,6 +199,7 @@ def parser() -> argparse.ArgumentParser:
     listing.add_argument("--status", choices=[s.value for s in ReferralState])
     listing.add_argument("--org", help="institution code")
     listing.add_argument("--side", choices=[s.value for s in Side], help="with --org: only as this side")
+    listing.add_argument("--overdue", action="store_true", help="only open referrals past the due time of their wait")
     listing.set_defaults(run=cmd_list)
 
     event = sub.add_parser("event", help="drive the state machine as one side")

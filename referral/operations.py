@@ -116,9 +116,16 @@ async def _update(
     raise EventRefused("the referral did not accept the event; try again", "Unavailable")
 
 
-def worklist_query(status: ReferralState | None = None, org: str | None = None, side: Side | None = None) -> str:
+def worklist_query(
+    status: ReferralState | None = None,
+    org: str | None = None,
+    side: Side | None = None,
+    overdue_at: datetime | None = None,
+) -> str:
     """A visibility query; every value is validated first, so nothing can be injected into it."""
     clauses = [f"WorkflowType = '{WORKFLOW_NAME}'"]
+    if overdue_at is not None:  # open referrals whose current wait is past its due time
+        clauses += ["ExecutionStatus = 'Running'", f"{REFERRAL_DUE_TIME.name} < '{overdue_at.isoformat()}'"]
     if status is not None:
         clauses.append(f"{REFERRAL_STATUS.name} = '{ReferralState(status).value}'")
     if org is not None:
@@ -139,9 +146,10 @@ async def list_referrals(
     org: str | None = None,
     side: Side | None = None,
     limit: int = 200,
+    overdue_at: datetime | None = None,
 ) -> list[ListedReferral]:
     found: list[ListedReferral] = []
-    async for execution in client.list_workflows(worklist_query(status, org, side), limit=limit):
+    async for execution in client.list_workflows(worklist_query(status, org, side, overdue_at), limit=limit):
         attrs = execution.typed_search_attributes
         found.append(
             ListedReferral(

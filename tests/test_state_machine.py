@@ -3,6 +3,8 @@ every disallowed (state, event, side) is refused by the update validator and cha
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from temporalio.client import Client
 
@@ -131,3 +133,24 @@ async def test_unknown_referral(client: Client, workers: None) -> None:
         await send_event(
             client, "ref-000000000000000000000000", event_request(ReferralEvent.RECEIVE, Side.RECEIVING, "knuh")
         )
+
+
+async def test_overdue_worklist(
+    client: Client, workers: None, store: DocumentStore, network: Network, settings: Settings
+) -> None:
+    """An open referral whose wait is past due is listed as overdue for its institution; one not yet due is not."""
+    from datetime import UTC, datetime, timedelta
+
+    from referral.operations import list_referrals
+
+    referral_id = await start_referral(client, store, network, settings)
+    due = (await get_status(client, referral_id)).due_at
+    assert due is not None
+    for _ in range(40):  # visibility is eventually consistent
+        late = await list_referrals(client, org="knuh", overdue_at=due + timedelta(seconds=1))
+        if referral_id in [r.referral_id for r in late]:
+            break
+        await asyncio.sleep(0.25)
+    assert referral_id in [r.referral_id for r in late]
+    early = await list_referrals(client, org="knuh", overdue_at=datetime.now(UTC))
+    assert referral_id not in [r.referral_id for r in early]
