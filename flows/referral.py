@@ -21,6 +21,7 @@ from temporalio.exceptions import ActivityError, ApplicationError, CancelledErro
 from flows.delivery_stage import DeliveryStage
 from flows.outcome_stage import OutcomeStage
 from flows.review_stage import ReviewStage
+from flows.sla import SlaTimers
 
 with workflow.unsafe.imports_passed_through():
     from activities.intake import IntakeActivities, VerifyDocumentsInput
@@ -69,7 +70,7 @@ _MODEL_RETRY = RetryPolicy(
 
 
 @workflow.defn
-class ReferralWorkflow(ReviewStage, DeliveryStage, OutcomeStage):
+class ReferralWorkflow(ReviewStage, DeliveryStage, OutcomeStage, SlaTimers):
     @workflow.init
     def __init__(self, inp: ReferralWorkflowInput) -> None:
         self._referral = inp.referral
@@ -83,6 +84,7 @@ class ReferralWorkflow(ReviewStage, DeliveryStage, OutcomeStage):
         self._init_review()
         self._delivery: DeliveryReceipt | None = None
         self._init_outcome()
+        self._init_sla()
         self._due_at: datetime | None = None
 
     @workflow.run
@@ -91,7 +93,20 @@ class ReferralWorkflow(ReviewStage, DeliveryStage, OutcomeStage):
         self._mirror_search_attributes()
         pipelines = [asyncio.create_task(self._process_documents())]
         while self._state not in TERMINAL_STATES:
-            await workflow.wait_condition(lambda: self._state in TERMINAL_STATES or self._outcome is not None)
+            seen = len(self._history)
+            timeout = self._sla_timeout() if workflow.patched("sla-timers-v1") else None
+            try:
+                await workflow.wait_condition(
+                    lambda seen=seen: (
+                        self._state in TERMINAL_STATES  # type: ignore[misc]
+                        or self._outcome is not None
+                        or len(self._history) != seen
+                    ),
+                    timeout=timeout,
+                )
+            except TimeoutError:  # the current wait is past due: remind, and escalate after N reminders
+                self._sla_remind()
+                continue
             if self._outcome is not None:  # the receiving side asked for the 회송 documents
                 pipelines.append(asyncio.create_task(self._outcome_pipeline(self._outcome)))
                 self._outcome = None
@@ -249,6 +264,7 @@ class ReferralWorkflow(ReviewStage, DeliveryStage, OutcomeStage):
         else:
             seconds = self._settings.sla_seconds.get(self._state)
         self._due_at = workflow.now() + timedelta(seconds=seconds) if seconds else None
+        self._sla_reset()
 
     def _mirror_search_attributes(self) -> None:
         due = REFERRAL_DUE_TIME.value_set(self._due_at) if self._due_at else REFERRAL_DUE_TIME.value_unset()
@@ -284,6 +300,8 @@ class ReferralWorkflow(ReviewStage, DeliveryStage, OutcomeStage):
             review_escalated=self._escalated,
             delivery=self._delivery,
             past_reviews=self._past_reviews,
+            sla_reminders=self._sla_reminders,
+            sla_escalated=self._sla_escalated,
             transitions=len(self._history),
         )
 

@@ -56,6 +56,10 @@ class Settings(BaseSettings):
 
     delivery_retry_initial_s: float = 2.0
     delivery_retry_max_s: float = 60.0
+    sla_reminder_every_s: float = 24 * 3600
+    sla_escalate_after: int = 2
+    # every wait's SLA in seconds, replacing the per-state defaults (demonstrations and tests)
+    sla_override_s: float | None = None
 
     summary_backend: Literal["extractor", "transformers"] = "extractor"
     summary_model_path: Path | None = None

@@ -12,6 +12,8 @@ RECEIVING_ORG = SearchAttributeKey.for_keyword("ReceivingOrg")
 REFERRAL_DUE_TIME = SearchAttributeKey.for_datetime("ReferralDueTime")
 REVIEW_REMINDERS = SearchAttributeKey.for_int("ReviewReminders")
 REVIEW_ESCALATED = SearchAttributeKey.for_bool("ReviewEscalated")
+SLA_REMINDERS = SearchAttributeKey.for_int("SlaReminders")
+SLA_ESCALATED = SearchAttributeKey.for_bool("SlaEscalated")
 
 ALL_KEYS: list[SearchAttributeKey] = [
     REFERRAL_STATUS,
@@ -22,6 +24,8 @@ ALL_KEYS: list[SearchAttributeKey] = [
     REFERRAL_DUE_TIME,
     REVIEW_REMINDERS,
     REVIEW_ESCALATED,
+    SLA_REMINDERS,
+    SLA_ESCALATED,
 ]
 
 

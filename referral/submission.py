@@ -21,9 +21,10 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from referral.config import Settings
 from referral.documents import DocumentRejected, inspect_document, sanitize_filename
-from referral.models import DocumentRef, Referral, ReferralRequest
+from referral.models import DocumentRef, Priority, Referral, ReferralRequest
 from referral.network import Network
 from referral.search_attributes import RECEIVING_ORG, REFERRAL_PRIORITY, REFERRAL_STAGE, REFERRAL_STATUS, REFERRING_ORG
+from referral.states import TERMINAL_STATES, ReferralState
 from referral.storage import DocumentStore, sha256_hex
 from referral.workflow_io import ReferralWorkflowInput, WorkflowSettings
 
@@ -57,7 +58,13 @@ class SubmissionResult:
 
 
 def workflow_settings(settings: Settings) -> WorkflowSettings:
+    overrides: dict[str, object] = {}
+    if settings.sla_override_s is not None:
+        seconds = max(1, int(settings.sla_override_s))
+        overrides["sla_seconds"] = {state: seconds for state in ReferralState if state not in TERMINAL_STATES}
+        overrides["receipt_sla_seconds"] = dict.fromkeys(Priority, seconds)
     return WorkflowSettings(
+        **overrides,
         gpu_task_queue=settings.gpu_task_queue,
         ocr_lang=settings.ocr_lang,
         ocr_heartbeat_timeout_s=settings.ocr_heartbeat_timeout_s,
@@ -66,6 +73,8 @@ def workflow_settings(settings: Settings) -> WorkflowSettings:
         review_poll_s=settings.review_poll_s,
         delivery_retry_initial_s=settings.delivery_retry_initial_s,
         delivery_retry_max_s=settings.delivery_retry_max_s,
+        sla_reminder_every_s=settings.sla_reminder_every_s,
+        sla_escalate_after=settings.sla_escalate_after,
     )
 
 

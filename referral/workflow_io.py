@@ -75,6 +75,8 @@ class WorkflowSettings(BaseModel):
     review_poll_s: float = 300
     delivery_retry_initial_s: float = 2.0
     delivery_retry_max_s: float = 60.0
+    sla_reminder_every_s: float = DAY
+    sla_escalate_after: int = 2
 
 
 class ReferralWorkflowInput(BaseModel):
@@ -167,4 +169,6 @@ class ReferralStatus(BaseModel):
     review_escalated: bool = False
     delivery: DeliveryReceipt | None = None
     past_reviews: list[ReviewState] = Field(default_factory=list)
+    sla_reminders: int = 0
+    sla_escalated: bool = False
     transitions: int

@@ -154,3 +154,27 @@ async def test_overdue_worklist(
     assert referral_id in [r.referral_id for r in late]
     early = await list_referrals(client, org="knuh", overdue_at=datetime.now(UTC))
     assert referral_id not in [r.referral_id for r in early]
+
+
+async def test_sla_timers_remind_then_escalate_and_reset_on_the_next_state(
+    client: Client, workers: None, store: DocumentStore, network: Network, settings: Settings
+) -> None:
+    """Every wait's SLA set to 2 s, reminders every second, escalation after 2: the DRAFT wait (receipt) runs
+    late, is reminded and escalated; a transition starts a fresh wait with no reminders."""
+    fast = settings.model_copy(update={"sla_override_s": 2, "sla_reminder_every_s": 1.0, "sla_escalate_after": 2})
+    referral_id = await start_referral(client, store, network, fast)
+    for _ in range(60):
+        status = await get_status(client, referral_id)
+        if status.sla_escalated:
+            break
+        await asyncio.sleep(0.25)
+    assert status.sla_escalated and status.sla_reminders >= 2 and status.state == ReferralState.DRAFT
+    query = f"WorkflowId = '{referral_id}' AND SlaEscalated = true"
+    for _ in range(20):
+        if (await client.count_workflows(query)).count == 1:
+            break
+        await asyncio.sleep(0.25)
+    assert (await client.count_workflows(query)).count == 1
+    await drive(client, referral_id, [(ReferralEvent.RECEIVE, Side.RECEIVING)])
+    fresh = await get_status(client, referral_id)
+    assert (fresh.sla_reminders, fresh.sla_escalated) == (0, False)
