@@ -301,6 +301,7 @@ class ReferralWorkflow(ReviewStage, DeliveryStage, OutcomeStage, SlaTimers):
             delivery=self._delivery,
             past_reviews=self._past_reviews,
             sla_reminders=self._sla_reminders,
+            previous_referral_id=self._referral.previous_referral_id,
             sla_escalated=self._sla_escalated,
             transitions=len(self._history),
         )

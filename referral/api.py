@@ -29,7 +29,14 @@ from referral.operations import (
 )
 from referral.states import ReferralEvent, ReferralState
 from referral.storage import DocumentStore, open_store
-from referral.submission import FileRejected, IdempotencyConflict, IncomingFile, check_files, submit_referral
+from referral.submission import (
+    FileRejected,
+    IdempotencyConflict,
+    IncomingFile,
+    ReReferralRefused,
+    check_files,
+    submit_referral,
+)
 from referral.temporal import connect
 from referral.workflow_io import EventRequest, OutcomeRequest, ReferralStatus, TransitionRecord
 from review.board import WEBHOOK_ACTIONS, WEBHOOK_SECRET_HEADER, decision_from
@@ -144,7 +151,7 @@ def create_app(
             raise HTTPException(422, str(err)) from None
         except FileRejected as err:
             raise HTTPException(_FILE_STATUS.get(err.code, 422), {"code": err.code, "message": str(err)}) from None
-        except IdempotencyConflict as err:
+        except (IdempotencyConflict, ReReferralRefused) as err:
             raise HTTPException(409, str(err)) from None
         body = SubmissionResponse(
             referral_id=result.referral_id, duplicate=result.duplicate, documents=result.documents

@@ -44,7 +44,7 @@ def _request_from_args(args: argparse.Namespace) -> ReferralRequest:
         receiving=Party(org=args.receiving_org, department=args.receiving_dept),
         priority=Priority(args.priority),
         reason=args.reason,
-        referral_type=ReferralType(args.type),
+        referral_type=ReferralType(args.type), previous_referral_id=args.replaces,
     )  # fmt: skip
 
 
@@ -187,6 +187,7 @@ def parser() -> argparse.ArgumentParser:
     submit.add_argument("--type", default="consult", choices=[t.value for t in ReferralType])
     submit.add_argument("--reason", help="의뢰사유 / clinical question")
     submit.add_argument("--idempotency-key")
+    submit.add_argument("--replaces", help="a declined or cancelled referral this one re-refers elsewhere")
     submit.add_argument("--wait", action="store_true", help="follow the referral through its stages")
     submit.set_defaults(run=cmd_submit)
 

@@ -86,6 +86,9 @@ class ReferralRequest(Strict):
     priority: Priority
     reason: str = Field(min_length=1, max_length=4000, description="의뢰사유 / clinical question")
     referral_type: ReferralType = ReferralType.CONSULT
+    previous_referral_id: str | None = Field(
+        default=None, pattern=r"^ref-[0-9a-f]{24}$", description="a declined or cancelled referral this one replaces"
+    )
 
 
 class Referral(ReferralRequest):

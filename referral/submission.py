@@ -46,6 +46,11 @@ class FileRejected(ValueError):
         self.code = rejected.code
 
 
+class ReReferralRefused(ValueError):
+    """A re-referral must replace a closed (declined or cancelled) referral of the same referring institution,
+    and go elsewhere."""
+
+
 class IdempotencyConflict(ValueError):
     """The idempotency key was used before for a different submission."""
 
@@ -122,6 +127,24 @@ def check_files(files: list[IncomingFile], settings: Settings) -> list[_Checked]
     return checked
 
 
+async def check_re_referral(client: Client, request: ReferralRequest) -> None:
+    from referral.operations import ReferralNotFound, get_status
+
+    assert request.previous_referral_id is not None
+    try:
+        previous = await get_status(client, request.previous_referral_id)
+    except ReferralNotFound:
+        raise ReReferralRefused("the referral to replace does not exist") from None
+    if previous.referring_org != request.referring.org:
+        raise ReReferralRefused("only the referring institution of a referral can re-refer it")
+    if previous.state not in (ReferralState.DECLINED, ReferralState.CANCELLED):
+        raise ReReferralRefused(
+            f"only a declined or cancelled referral can be re-referred, not one in {previous.state}"
+        )
+    if previous.receiving_org == request.receiving.org:
+        raise ReReferralRefused("a re-referral goes to another institution than the one that declined")
+
+
 async def existing_fingerprint(client: Client, referral_id: str) -> str | None:
     try:
         description = await client.get_workflow_handle(referral_id).describe()
@@ -146,6 +169,8 @@ async def submit_referral(
     idempotency_key: str | None = None,
 ) -> SubmissionResult:
     network.check_request(request)
+    if request.previous_referral_id:
+        await check_re_referral(client, request)
     checked = check_files(files, settings)
     documents = [c.ref for c in checked]
     fingerprint = submission_fingerprint(request, [d.sha256 for d in documents])

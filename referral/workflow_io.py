@@ -170,5 +170,6 @@ class ReferralStatus(BaseModel):
     delivery: DeliveryReceipt | None = None
     past_reviews: list[ReviewState] = Field(default_factory=list)
     sla_reminders: int = 0
+    previous_referral_id: str | None = None
     sla_escalated: bool = False
     transitions: int

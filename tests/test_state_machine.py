@@ -178,3 +178,40 @@ async def test_sla_timers_remind_then_escalate_and_reset_on_the_next_state(
     await drive(client, referral_id, [(ReferralEvent.RECEIVE, Side.RECEIVING)])
     fresh = await get_status(client, referral_id)
     assert (fresh.sla_reminders, fresh.sla_escalated) == (0, False)
+
+
+async def test_a_declined_referral_is_re_referred_elsewhere_with_a_link(
+    client: Client, workers: None, store: DocumentStore, network: Network, settings: Settings
+) -> None:
+    from referral.fhir.message import referral_message
+    from referral.submission import IncomingFile, ReReferralRefused, submit_referral
+    from tests.helpers import make_request, tiny_scan
+
+    declined = await start_referral(client, store, network, settings)
+    open_one = await start_referral(client, store, network, settings)
+    await drive(client, declined, path_to(ReferralState.DECLINED))
+
+    def again(previous: str, receiving: str):  # type: ignore[no-untyped-def]
+        request = make_request(receiving=receiving).model_copy(update={"previous_referral_id": previous})
+        return submit_referral(client, store, network, settings, request, [IncomingFile("s.png", tiny_scan())])
+
+    with pytest.raises(ReReferralRefused, match="declined or cancelled"):
+        await again(open_one, "snuh")
+    with pytest.raises(ReReferralRefused, match="another institution"):
+        await again(declined, "knuh")
+    with pytest.raises(ReReferralRefused, match="does not exist"):
+        await again("ref-" + "0" * 24, "snuh")
+    result = await again(declined, "snuh")
+    assert result.referral_id != declined
+    status = await get_status(client, result.referral_id)
+    assert status.receiving_org == "snuh" and status.previous_referral_id == declined
+    from datetime import UTC, datetime
+
+    from referral.models import Referral
+
+    referral = Referral(**make_request(receiving="snuh").model_dump(exclude={"previous_referral_id"}),
+                        previous_referral_id=declined, referral_id=result.referral_id, documents=result.documents,
+                        submitted_at=datetime.now(UTC), fingerprint="0" * 64)  # fmt: skip
+    bundle = referral_message(referral, network, ReferralState.DRAFT, datetime.now(UTC))
+    [request] = [e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "ServiceRequest"]
+    assert request["replaces"][0]["identifier"]["value"] == declined

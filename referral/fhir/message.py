@@ -181,6 +181,10 @@ def referral_message(
         "reasonCode": [{"text": referral.reason}],
         "supportingInfo": [{"reference": f"DocumentReference/{d['id']}"} for d in documents],
     }  # fmt: skip
+    if referral.previous_referral_id:  # a re-referral names the declined referral it replaces
+        service_request["replaces"] = [
+            {"identifier": {"system": REFERRAL_SYSTEM, "value": referral.previous_referral_id}}
+        ]
     status, business = _task_status(state)
     task: dict[str, Any] = {
         "resourceType": "Task", "id": _uid(referral.referral_id, "task"),
