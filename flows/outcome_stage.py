@@ -27,9 +27,32 @@ class OutcomeStage:
     _reviews: dict[int, ReviewState]
 
     def _init_outcome(self) -> None:
+        self._interim: list[DocumentRef] = []
+        self._interim_documents = 0
         self._outcome: OutcomeRequest | None = None
         self._outcome_requested = False
         self._past_reviews: list[ReviewState] = []
+
+    @workflow.update
+    def add_interim_documents(self, request: OutcomeRequest) -> None:
+        """Documents of the stay (pre-anesthesia, pathology, admission notes): OCR'd now, summarised at outcome."""
+        self._interim += request.documents
+
+    @add_interim_documents.validator
+    def validate_interim(self, request: OutcomeRequest) -> None:
+        if request.org != self._referral.receiving.org:
+            raise ApplicationError("only the receiving side adds documents of the stay", type="NotAParty",
+                                   non_retryable=True)  # fmt: skip
+        if self._state != ReferralState.IN_CARE or not request.documents:
+            raise ApplicationError(f"documents of the stay are added while in care, not in {self._state}",
+                                   type="TransitionRefused", non_retryable=True)  # fmt: skip
+
+    async def _interim_pipeline(self, documents: list[DocumentRef]) -> None:
+        try:
+            self._ocr = self._ocr + await self._ocr_documents(documents)
+            self._interim_documents += len(documents)
+        except ActivityError as err:
+            self._fail(ProcessingStage.OCR_FAILED, err)
 
     @workflow.update
     def request_outcome(self, request: OutcomeRequest) -> None:

@@ -100,6 +100,7 @@ class ReferralWorkflow(ReviewStage, DeliveryStage, OutcomeStage, SlaTimers):
                     lambda seen=seen: (
                         self._state in TERMINAL_STATES  # type: ignore[misc]
                         or self._outcome is not None
+                        or bool(self._interim)
                         or len(self._history) != seen
                     ),
                     timeout=timeout,
@@ -107,6 +108,9 @@ class ReferralWorkflow(ReviewStage, DeliveryStage, OutcomeStage, SlaTimers):
             except TimeoutError:  # the current wait is past due: remind, and escalate after N reminders
                 self._sla_remind()
                 continue
+            if self._interim:  # documents of the stay: OCR them now, for the outcome drafts
+                pipelines.append(asyncio.create_task(self._interim_pipeline(self._interim)))
+                self._interim = []
             if self._outcome is not None:  # the receiving side asked for the 회송 documents
                 pipelines.append(asyncio.create_task(self._outcome_pipeline(self._outcome)))
                 self._outcome = None
@@ -302,6 +306,7 @@ class ReferralWorkflow(ReviewStage, DeliveryStage, OutcomeStage, SlaTimers):
             past_reviews=self._past_reviews,
             sla_reminders=self._sla_reminders,
             previous_referral_id=self._referral.previous_referral_id,
+            interim_documents=self._interim_documents,
             sla_escalated=self._sla_escalated,
             transitions=len(self._history),
         )

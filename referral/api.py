@@ -20,6 +20,7 @@ from referral.operations import (
     EventRefused,
     ListedReferral,
     ReferralNotFound,
+    add_interim_documents,
     get_available_actions,
     get_history,
     get_status,
@@ -199,6 +200,39 @@ def create_app(
         except ReferralNotFound:
             raise HTTPException(409, "referral is closed") from None
 
+    async def stay_documents(
+        svc: Services, org: str, referral_id: str, actor: str, files: list[UploadFile] | None, interim: bool
+    ) -> dict[str, str]:
+        _, side = await party_status(svc, referral_id, org)
+        if side != Side.RECEIVING:
+            raise HTTPException(403, "only the receiving side adds documents of the stay or drafts the outcome")
+        incoming = [
+            IncomingFile(f.filename or "", await f.read(svc.settings.limits.max_bytes + 1)) for f in files or []
+        ]
+        try:
+            checked = check_files(incoming, svc.settings) if incoming or interim else []
+        except FileRejected as err:
+            raise HTTPException(_FILE_STATUS.get(err.code, 422), {"code": err.code, "message": str(err)}) from None
+        for item in checked:
+            await asyncio.to_thread(svc.store.put, item.data, item.ref.media_type)
+        request = OutcomeRequest(org=org, actor=actor, documents=[c.ref for c in checked])
+        try:
+            await (add_interim_documents if interim else request_outcome)(svc.client, referral_id, request)
+        except EventRefused as err:
+            raise HTTPException(403 if err.kind == "NotAParty" else 409, str(err)) from None
+        return {"status": "added" if interim else "drafting"}
+
+    @app.post("/referrals/{referral_id}/documents", status_code=202)
+    async def referral_documents(
+        svc: Svc,
+        org: Caller,
+        referral_id: str,
+        actor: Annotated[str, Form(min_length=1, max_length=100)],
+        files: Annotated[list[UploadFile], File(description="pre-anesthesia, pathology, admission documents")],
+    ) -> dict[str, str]:
+        """The receiving side adds documents of the stay while the patient is in care."""
+        return await stay_documents(svc, org, referral_id, actor, files, interim=True)
+
     @app.post("/referrals/{referral_id}/outcome", status_code=202)
     async def referral_outcome(
         svc: Svc,
@@ -208,24 +242,7 @@ def create_app(
         files: Annotated[list[UploadFile] | None, File(description="documents of the stay")] = None,
     ) -> dict[str, str]:
         """The receiving side asks for the 회송서 and discharge summary drafts, with the documents of the stay."""
-        _, side = await party_status(svc, referral_id, org)
-        if side != Side.RECEIVING:
-            raise HTTPException(403, "only the receiving side drafts the outcome")
-        incoming = [
-            IncomingFile(f.filename or "", await f.read(svc.settings.limits.max_bytes + 1)) for f in files or []
-        ]
-        try:
-            checked = check_files(incoming, svc.settings) if incoming else []
-        except FileRejected as err:
-            raise HTTPException(_FILE_STATUS.get(err.code, 422), {"code": err.code, "message": str(err)}) from None
-        for item in checked:
-            await asyncio.to_thread(svc.store.put, item.data, item.ref.media_type)
-        request = OutcomeRequest(org=org, actor=actor, documents=[c.ref for c in checked])
-        try:
-            await request_outcome(svc.client, referral_id, request)
-        except EventRefused as err:
-            raise HTTPException(403 if err.kind == "NotAParty" else 409, str(err)) from None
-        return {"status": "drafting"}
+        return await stay_documents(svc, org, referral_id, actor, files, interim=False)
 
     @app.post("/review/webhook", include_in_schema=True, summary="Label Studio annotation webhook")
     async def review_webhook(

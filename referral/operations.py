@@ -87,6 +87,10 @@ async def request_outcome(client: Client, referral_id: str, request: OutcomeRequ
     await _update(client, referral_id, "request_outcome", request, type(None))
 
 
+async def add_interim_documents(client: Client, referral_id: str, request: OutcomeRequest) -> None:
+    await _update(client, referral_id, "add_interim_documents", request, type(None))
+
+
 async def _update(
     client: Client, referral_id: str, name: str, arg: object, result_type: type, attempts: int = 5
 ) -> object:

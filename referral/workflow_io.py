@@ -171,5 +171,6 @@ class ReferralStatus(BaseModel):
     past_reviews: list[ReviewState] = Field(default_factory=list)
     sla_reminders: int = 0
     previous_referral_id: str | None = None
+    interim_documents: int = 0
     sla_escalated: bool = False
     transitions: int

@@ -160,9 +160,11 @@ async def test_full_loop_from_yeongwol_to_knuh_and_back(
         pathology = text_pdf(KOREAN_DISCHARGE.splitlines())
         knuh = {"Authorization": f"Bearer {TOKENS['knuh']}"}
         report = [("files", ("pathology.pdf", pathology, "application/pdf"))]
-        asked = await api.post(
-            f"/referrals/{referral_id}/outcome", headers=knuh, data={"actor": "dr-lee"}, files=report
-        )
+        added = await api.post(f"/referrals/{referral_id}/documents", headers=knuh, data={"actor": "dr-lee"},
+                               files=report)  # fmt: skip
+        assert added.status_code == 202, added.text
+        await wait_for(client, referral_id, lambda s: s.interim_documents == 1)
+        asked = await api.post(f"/referrals/{referral_id}/outcome", headers=knuh, data={"actor": "dr-lee"})
         assert asked.status_code == 202, asked.text
         again = await api.post(f"/referrals/{referral_id}/outcome", headers=knuh, data={"actor": "dr-lee"})
         assert again.status_code == 409
@@ -174,6 +176,10 @@ async def test_full_loop_from_yeongwol_to_knuh_and_back(
     assert completed.delivery is not None and completed.delivery.target_org == "yeongwol-mc"
     await send_event(client, referral_id, EventRequest(event=ReferralEvent.ACKNOWLEDGE, side=Side.REFERRING,
                                                         org="yeongwol-mc", actor="dr-kim"))  # fmt: skip
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://api") as api:
+        late = await api.post(f"/referrals/{referral_id}/documents", headers=knuh, data={"actor": "dr-lee"},
+                              files=report)  # fmt: skip
+        assert late.status_code == 409  # documents of the stay only while in care
     final = await client.get_workflow_handle(referral_id, result_type=ReferralStatus).result()
     assert final.state == ReferralState.LOOP_CLOSED
     events = [r.event for r in await get_history(client, referral_id)]
