@@ -111,6 +111,7 @@ async def run_dev(settings: Settings, options: DevOptions) -> int:
             await asyncio.to_thread(studio.wait_ready)
         _spawn("cpu-worker", ["-m", "workers.cpu"], env, logs, stack)
         _spawn("gpu-worker", ["-m", "workers.gpu"], env, logs, stack)
+        _spawn("gateways", ["-m", "referral.gateways"], env, logs, stack)
         api_args = ["-m", "uvicorn", "--factory", "referral.api:app_from_env", "--host", "127.0.0.1"]
         _spawn("api", [*api_args, "--port", str(options.api_port)], env, logs, stack)
         await _wait_http(f"http://127.0.0.1:{options.api_port}/health")
@@ -127,6 +128,9 @@ async def run_dev(settings: Settings, options: DevOptions) -> int:
         ui = f"http://127.0.0.1:{options.ui_port}/namespaces/{settings.namespace}/workflows"
         print(f"\nTemporal UI     {ui}")
         print(f"HTTP API docs   http://127.0.0.1:{options.api_port}/docs")
+        print(
+            f"Gateways        one per institution, ports from {settings.network_file or 'referral/data/network.yaml'}"
+        )
         if options.label_studio:
             print(f"Label Studio    http://127.0.0.1:{options.label_studio_port}  (admin@referral.local, password in "
                   f"{settings.secrets_dir / 'label-studio-admin-password'})")  # fmt: skip

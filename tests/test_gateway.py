@@ -106,3 +106,34 @@ async def test_bad_messages_are_refused_and_nothing_is_stored(
             await asyncio.to_thread(deliver, bundle, target.url, token)
         assert refused.value.status == status
     assert target.index.count() == 0 and not any(target.store.root.rglob("*.meta.json"))
+
+
+async def test_gateways_process_serves_each_institution_on_its_port(tmp_path: Path) -> None:
+    """`python -m referral.gateways`, as `referral dev` runs it: each institution's gateway on its own port."""
+    import os
+    import sys
+
+    import yaml
+
+    ports = {"knuh": free_port(), "yeongwol-mc": free_port()}
+    raw = {"regions": [{"code": "gangwon", "name": "강원", "institutions": [
+        {"code": code, "name": code, "tier": "secondary", "gateway_url": f"http://127.0.0.1:{port}"}
+        for code, port in ports.items()]}]}  # fmt: skip
+    (tmp_path / "network.yaml").write_text(yaml.safe_dump(raw, allow_unicode=True))
+    (tmp_path / "tokens.yaml").write_text(yaml.safe_dump(TOKENS))
+    env = {**os.environ, "REFERRAL_NETWORK_FILE": str(tmp_path / "network.yaml"), "REFERRAL_DATA_DIR": str(tmp_path),
+           "REFERRAL_API_TOKENS_FILE": str(tmp_path / "tokens.yaml")}  # fmt: skip
+    process = await asyncio.create_subprocess_exec(sys.executable, "-m", "referral.gateways", env=env)
+    try:
+        async with httpx.AsyncClient() as http:
+            for code, port in ports.items():
+                for _ in range(100):
+                    try:
+                        health = (await http.get(f"http://127.0.0.1:{port}/health")).json()
+                        break
+                    except httpx.TransportError:
+                        await asyncio.sleep(0.1)
+                assert health == {"status": "UP", "institution": code}
+    finally:
+        process.terminate()
+        await process.wait()
