@@ -108,3 +108,19 @@ def process_env(client: Client, settings: Settings, **extra: str) -> dict[str, s
         "REFERRAL_GPU_TASK_QUEUE": settings.gpu_task_queue,
         **extra,
     }
+
+
+async def wait_for_attempts(
+    client: Client, referral_id: str, activity: str, attempts: int, timeout_s: float = 120
+) -> None:
+    """Until the named activity of the referral is on its `attempts`-th try (it failed and was retried)."""
+    import pytest
+
+    handle = client.get_workflow_handle(referral_id)
+    deadline = asyncio.get_running_loop().time() + timeout_s
+    while asyncio.get_running_loop().time() < deadline:
+        pending = (await handle.describe()).raw_description.pending_activities
+        if any(p.activity_type.name == activity and p.attempt >= attempts for p in pending):
+            return
+        await asyncio.sleep(0.5)
+    pytest.fail(f"{activity} did not reach attempt {attempts}")

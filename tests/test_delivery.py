@@ -27,7 +27,7 @@ from referral.submission import IncomingFile, submit_referral
 from referral.synthetic import clinical_record, image_bytes, render_page
 from referral.workflow_io import ProcessingStage
 from review.server import LabelStudioServer
-from tests.helpers import make_request
+from tests.helpers import make_request, wait_for_attempts
 from tests.review_fixtures import ApiServer, annotate
 from tests.test_review import KIM, tasks_ready, wait_for
 from workers import cpu
@@ -118,14 +118,7 @@ async def test_gateway_down_for_several_retries_then_delivered_once(
     await deployment.gateway.stop()
     try:
         referral_id = await submit_and_sign(client, store, deployment, label_studio.url)
-        handle = client.get_workflow_handle(referral_id)
-        for _ in range(120):  # several retry intervals pass while the gateway is down
-            pending = (await handle.describe()).raw_description.pending_activities
-            if any(p.activity_type.name == "deliver_message" and p.attempt >= 4 for p in pending):
-                break
-            await asyncio.sleep(0.5)
-        else:
-            pytest.fail("delivery was not retried")
+        await wait_for_attempts(client, referral_id, "deliver_message", 4)  # several retry intervals pass
         before = deployment.index.count()
     finally:
         await deployment.gateway.start()

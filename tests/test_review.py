@@ -21,7 +21,7 @@ from referral.synthetic import clinical_record, image_bytes, render_page
 from referral.workflow_io import ProcessingStage, ReferralStatus
 from review.board import WEBHOOK_SECRET_HEADER
 from review.models import SignedDocument
-from tests.helpers import make_request
+from tests.helpers import make_request, wait_for_attempts
 from tests.review_fixtures import REVIEWERS, ReviewEnv, annotate
 
 pytestmark = pytest.mark.slow
@@ -190,14 +190,7 @@ async def test_label_studio_down_while_tasks_are_created(
     review_env.label_studio.stop()
     try:
         referral_id = await submit(client, store, network, review_env)
-        handle = client.get_workflow_handle(referral_id)
-        for _ in range(240):  # wait until task creation has failed at least once
-            pending = (await handle.describe()).raw_description.pending_activities
-            if any(p.activity_type.name == "create_review_tasks" and p.attempt >= 2 for p in pending):
-                break
-            await asyncio.sleep(0.5)
-        else:
-            pytest.fail("create_review_tasks never retried")
+        await wait_for_attempts(client, referral_id, "create_review_tasks", 2)  # task creation failed, retried
     finally:
         review_env.label_studio.start()
         await asyncio.to_thread(review_env.label_studio.wait_ready)
