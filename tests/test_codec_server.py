@@ -1,0 +1,52 @@
+"""The codec server decrypts a payload from a real history for an authorised operator and refuses others."""
+
+from __future__ import annotations
+
+import base64
+import secrets
+
+import httpx
+from google.protobuf import json_format
+from temporalio.api.common.v1 import Payloads
+from temporalio.client import Client
+
+from referral.codec import EncryptionCodec
+from referral.codec_server import create_codec_server
+from referral.config import Settings
+from referral.network import Network
+from referral.storage import DocumentStore
+from tests.helpers import PATIENT_NAME, start_referral
+
+OPERATOR = secrets.token_urlsafe(24)
+
+
+async def test_operator_sees_decrypted_payloads_others_are_refused(
+    client: Client, workers: None, settings: Settings, store: DocumentStore, network: Network
+) -> None:
+    referral_id = await start_referral(client, store, network, settings)
+    raw = await Client.connect(client.service_client.config.target_host, namespace=client.namespace)
+    history = await raw.get_workflow_handle(referral_id).fetch_history()
+    started = history.events[0].workflow_execution_started_event_attributes.input
+    body = json_format.MessageToDict(started)
+    assert PATIENT_NAME.encode() not in base64.b64decode(body["payloads"][0]["data"])  # encrypted as stored
+
+    codec = EncryptionCodec(settings.payload_key_id, {settings.payload_key_id: settings.payload_key_bytes()})
+    app = create_codec_server(codec, [OPERATOR], ["http://127.0.0.1:8233"])
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://codec") as http:
+        decoded = await http.post("/decode", json=body, headers={"Authorization": f"Bearer {OPERATOR}"})
+        assert decoded.status_code == 200
+        plain = json_format.ParseDict(decoded.json(), Payloads()).payloads[0]
+        assert PATIENT_NAME in plain.data.decode() and plain.metadata["encoding"] == b"json/plain"
+        for headers in ({}, {"Authorization": "Bearer someone-else"}):
+            assert (await http.post("/decode", json=body, headers=headers)).status_code == 401
+        encoded = await http.post("/encode", json=decoded.json(), headers={"Authorization": f"Bearer {OPERATOR}"})
+        assert json_format.ParseDict(encoded.json(), Payloads()).payloads[0].metadata["encoding"] == b"binary/encrypted"
+        assert (
+            await http.post("/decode", json={"nope": 1}, headers={"Authorization": f"Bearer {OPERATOR}"})
+        ).status_code == 400
+
+    other_key = EncryptionCodec("k1", {"k1": secrets.token_bytes(32)})
+    wrong = create_codec_server(other_key, [OPERATOR], [])
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=wrong), base_url="http://codec") as http:
+        refused = await http.post("/decode", json=body, headers={"Authorization": f"Bearer {OPERATOR}"})
+        assert refused.status_code == 422 and PATIENT_NAME not in refused.text
