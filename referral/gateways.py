@@ -8,6 +8,7 @@ import argparse
 import asyncio
 from urllib.parse import urlparse
 
+import httpx
 import uvicorn
 
 from referral.config import Settings
@@ -36,9 +37,21 @@ async def serve(settings: Settings, only: str | None = None) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description="hospital gateways of the network")
     parser.add_argument("--only", help="run only this institution's gateway")
+    parser.add_argument("--check", action="store_true", help="health check: exit 0 when the gateways answer")
     args = parser.parse_args()
+    if args.check:
+        hard_exit(0 if check(Settings(), args.only) else 1)
     asyncio.run(serve(Settings(), args.only))
     hard_exit(0)
+
+
+def check(settings: Settings, only: str | None = None) -> bool:
+    network = load_network(settings.network_file)
+    urls = [i.gateway_url for code, i in network.institutions().items() if not only or code == only]
+    try:
+        return bool(urls) and all(httpx.get(f"{url}/health", timeout=5).status_code == 200 for url in urls)
+    except httpx.HTTPError:
+        return False
 
 
 if __name__ == "__main__":
