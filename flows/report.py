@@ -8,19 +8,22 @@ from __future__ import annotations
 import html
 import statistics
 from collections import Counter, defaultdict
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 from pydantic import BaseModel
+from temporalio.service import RPCError
 
 from referral.config import Settings
-from referral.operations import get_history, get_status, list_referrals
+from referral.operations import ReferralNotFound, get_history, get_status, list_referrals
 from referral.states import TERMINAL_STATES, ReferralState
 from referral.storage import open_store
 from referral.temporal import connect
 from review.models import SignedDocument
+
+QUERY_TIMEOUT = timedelta(seconds=5)
 
 
 class ReferralFacts(BaseModel):
@@ -47,8 +50,17 @@ async def collect() -> list[ReferralFacts]:
     now = datetime.now(UTC)
     facts = []
     for row in await list_referrals(client, limit=10_000):
-        status = await get_status(client, row.referral_id)
-        history: dict[str, datetime] = {str(r.event): r.at for r in await get_history(client, row.referral_id)}
+        try:
+            status = await get_status(client, row.referral_id, timeout=QUERY_TIMEOUT)
+            records = await get_history(client, row.referral_id, timeout=QUERY_TIMEOUT)
+        except (RPCError, ReferralNotFound):
+            # no worker answers for it right now: report what visibility knows, never stall the report
+            overdue = row.due_at is not None and row.due_at < now and row.status not in TERMINAL_STATES
+            facts.append(ReferralFacts(referral_id=row.referral_id, state=row.status or "UNKNOWN",
+                                       referring_org=row.referring_org or "", receiving_org=row.receiving_org or "",
+                                       overdue=overdue))  # fmt: skip
+            continue
+        history: dict[str, datetime] = {str(r.event): r.at for r in records}
         signed = [r.signed for r in [*status.past_reviews, *status.reviews] if r.signed is not None]
         edits = []
         for ref in signed:

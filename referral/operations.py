@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from pydantic import BaseModel
 from temporalio.client import Client, WorkflowExecutionStatus, WorkflowUpdateFailedError
@@ -55,16 +55,18 @@ def _not_found(err: RPCError, referral_id: str) -> Exception:
     return err
 
 
-async def get_status(client: Client, referral_id: str) -> ReferralStatus:
+async def get_status(client: Client, referral_id: str, timeout: timedelta | None = None) -> ReferralStatus:
     try:
-        return await client.get_workflow_handle(referral_id).query("status", result_type=ReferralStatus)
+        handle = client.get_workflow_handle(referral_id)
+        return await handle.query("status", result_type=ReferralStatus, rpc_timeout=timeout)
     except RPCError as err:
         raise _not_found(err, referral_id) from None
 
 
-async def get_history(client: Client, referral_id: str) -> list[TransitionRecord]:
+async def get_history(client: Client, referral_id: str, timeout: timedelta | None = None) -> list[TransitionRecord]:
     try:
-        return await client.get_workflow_handle(referral_id).query("history", result_type=list[TransitionRecord])
+        handle = client.get_workflow_handle(referral_id)
+        return await handle.query("history", result_type=list[TransitionRecord], rpc_timeout=timeout)
     except RPCError as err:
         raise _not_found(err, referral_id) from None
 

@@ -32,14 +32,23 @@ async def test_report_renders_with_plots_from_real_workflows(
         (ReferralEvent.ACKNOWLEDGE, Side.REFERRING)])  # fmt: skip
     overdue = await start_referral(client, store, network, settings.model_copy(update={"sla_override_s": 1}))
     import asyncio
+    import uuid
 
-    await asyncio.sleep(2)  # its receipt wait is now past due
+    from referral.submission import IncomingFile, submit_referral
+    from tests.helpers import make_request, tiny_scan
+
+    # a referral no worker serves (its queries cannot be answered): the report must not stall on it
+    orphan_settings = settings.model_copy(update={"cpu_task_queue": f"nobody-{uuid.uuid4().hex[:6]}"})
+    orphan = await submit_referral(client, store, network, orphan_settings, make_request(),
+                                   [IncomingFile("s.png", tiny_scan())])  # fmt: skip
+    await asyncio.sleep(2)  # the second referral's receipt wait is now past due
 
     from flows.report import daily_operations_report
 
     page = Path(await daily_operations_report(str(tmp_path / "report")))
     text = page.read_text(encoding="utf-8")
     assert "운영 보고서" in text and "loop-closure rate" in text
+    assert orphan.referral_id  # reported from visibility, without stalling
     assert overdue in text  # listed under overdue waits
     assert "median time to decision 0.0 h" in text  # the closed referral was accepted within the hour
     for plot in ("open-by-state.png", "edit-ratio.png"):
