@@ -51,6 +51,14 @@ class SubmissionResponse(BaseModel):
     documents: list[DocumentRef]
 
 
+def file_refused(err: FileRejected) -> HTTPException:
+    return HTTPException(_FILE_STATUS.get(err.code, 422), {"code": err.code, "message": str(err)})
+
+
+def event_refused(err: EventRefused) -> HTTPException:
+    return HTTPException(403 if err.kind == "NotAParty" else 409, str(err))
+
+
 class EventBody(BaseModel):
     event: ReferralEvent
     actor: str = Field(min_length=1, max_length=100)
@@ -151,7 +159,7 @@ def create_app(
         except UnknownInstitution as err:
             raise HTTPException(422, str(err)) from None
         except FileRejected as err:
-            raise HTTPException(_FILE_STATUS.get(err.code, 422), {"code": err.code, "message": str(err)}) from None
+            raise file_refused(err) from None
         except (IdempotencyConflict, ReReferralRefused) as err:
             raise HTTPException(409, str(err)) from None
         body = SubmissionResponse(
@@ -196,7 +204,7 @@ def create_app(
         try:
             return await send_event(svc.client, referral_id, request)
         except EventRefused as err:
-            raise HTTPException(403 if err.kind == "NotAParty" else 409, str(err)) from None
+            raise event_refused(err) from None
         except ReferralNotFound:
             raise HTTPException(409, "referral is closed") from None
 
@@ -212,14 +220,14 @@ def create_app(
         try:
             checked = check_files(incoming, svc.settings) if incoming or interim else []
         except FileRejected as err:
-            raise HTTPException(_FILE_STATUS.get(err.code, 422), {"code": err.code, "message": str(err)}) from None
+            raise file_refused(err) from None
         for item in checked:
             await asyncio.to_thread(svc.store.put, item.data, item.ref.media_type)
         request = OutcomeRequest(org=org, actor=actor, documents=[c.ref for c in checked])
         try:
             await (add_interim_documents if interim else request_outcome)(svc.client, referral_id, request)
         except EventRefused as err:
-            raise HTTPException(403 if err.kind == "NotAParty" else 409, str(err)) from None
+            raise event_refused(err) from None
         return {"status": "added" if interim else "drafting"}
 
     @app.post("/referrals/{referral_id}/documents", status_code=202)

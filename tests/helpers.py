@@ -124,3 +124,9 @@ async def wait_for_attempts(
             return
         await asyncio.sleep(0.5)
     pytest.fail(f"{activity} did not reach attempt {attempts}")
+
+
+async def raw_history(client: Client, referral_id: str):  # type: ignore[no-untyped-def]
+    """The history as the server stores it: fetched by a client without the payload codec."""
+    raw = await Client.connect(client.service_client.config.target_host, namespace=client.namespace)
+    return await raw.get_workflow_handle(referral_id).fetch_history()

@@ -15,7 +15,7 @@ from referral.codec_server import create_codec_server
 from referral.config import Settings
 from referral.network import Network
 from referral.storage import DocumentStore
-from tests.helpers import PATIENT_NAME, start_referral
+from tests.helpers import PATIENT_NAME, raw_history, start_referral
 
 OPERATOR = secrets.token_urlsafe(24)
 
@@ -24,8 +24,7 @@ async def test_operator_sees_decrypted_payloads_others_are_refused(
     client: Client, workers: None, settings: Settings, store: DocumentStore, network: Network
 ) -> None:
     referral_id = await start_referral(client, store, network, settings)
-    raw = await Client.connect(client.service_client.config.target_host, namespace=client.namespace)
-    history = await raw.get_workflow_handle(referral_id).fetch_history()
+    history = await raw_history(client, referral_id)
     started = history.events[0].workflow_execution_started_event_attributes.input
     body = json_format.MessageToDict(started)
     assert PATIENT_NAME.encode() not in base64.b64decode(body["payloads"][0]["data"])  # encrypted as stored

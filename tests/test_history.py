@@ -21,7 +21,7 @@ from referral.storage.local import LocalFolderStore
 from referral.submission import IncomingFile, submit_referral
 from referral.temporal import data_converter
 from referral.workflow_io import ProcessingStage, ReferralStatus
-from tests.helpers import PATIENT_NAME, drive, make_request, path_to, tiny_scan, wait_for_stage
+from tests.helpers import PATIENT_NAME, drive, make_request, path_to, raw_history, tiny_scan, wait_for_stage
 
 HISTORIES = Path(__file__).parent / "histories"
 FULL_LOOP = path_to(ReferralState.ACCEPTED) + [
@@ -82,8 +82,7 @@ async def test_raw_history_holds_no_plaintext_phi(
     client: Client, workers: None, store: DocumentStore, network: Network, settings: Settings
 ) -> None:
     referral_id = await closed_referral(client, store, network, settings)
-    raw_client = await Client.connect(client.service_client.config.target_host, namespace=client.namespace)
-    history = await raw_client.get_workflow_handle(referral_id).fetch_history()
+    history = await raw_history(client, referral_id)
     text = json.dumps(history.to_json_dict(), ensure_ascii=False)
     status = await get_status(client, referral_id)
     payloads = _payloads(history.to_json_dict())
@@ -124,7 +123,6 @@ async def test_failures_are_recorded_encrypted(
         store.put = original_put  # type: ignore[method-assign]
     status = await wait_for_stage(client, result.referral_id, {ProcessingStage.INTAKE_FAILED})
     assert status.stage_error == "DocumentMissing: document 1 is not in the store"
-    raw_client = await Client.connect(client.service_client.config.target_host, namespace=client.namespace)
-    raw = json.dumps((await raw_client.get_workflow_handle(result.referral_id).fetch_history()).to_json_dict())
+    raw = json.dumps((await raw_history(client, result.referral_id)).to_json_dict())
     assert "not in the store" not in raw
     assert "Encoded failure" in raw
