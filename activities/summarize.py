@@ -7,15 +7,18 @@ from pydantic import BaseModel, Field
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from referral.asr.models import Transcript
 from referral.models import Referral
 from referral.network import Network
 from referral.ocr.models import OcrDocument
+from referral.pacs.models import StudyRef
 from referral.storage import DocumentStore, IntegrityError, ObjectNotFound
 from referral.summary.backends import ExtractorBackend, SummaryBackend
 from referral.summary.drafts import DraftKind, draft_pdf, render
 from referral.summary.guard import PlannedOrder, check_orders
+from referral.summary.media import stamp_times, study_items, transcript_page
 from referral.summary.source import SourcePage, pages_of
-from referral.workflow_io import DraftRef, OcrSummary, SummaryResult
+from referral.workflow_io import DraftRef, OcrSummary, SummaryResult, TranscriptSummary
 
 # Drafts made when the outside records arrive; the discharge summary and 회송서 come with the outcome.
 INTAKE_DRAFTS = [DraftKind.REFERRAL_LETTER, DraftKind.OUTSIDE_RECORD_SUMMARY, DraftKind.PRE_ANESTHESIA]
@@ -24,6 +27,8 @@ INTAKE_DRAFTS = [DraftKind.REFERRAL_LETTER, DraftKind.OUTSIDE_RECORD_SUMMARY, Dr
 class SummarizeInput(BaseModel):
     referral: Referral
     ocr: list[OcrSummary]
+    transcripts: list[TranscriptSummary] = Field(default_factory=list)
+    studies: list[StudyRef] = Field(default_factory=list)
     planned_orders: list[PlannedOrder] = Field(default_factory=list)
     kinds: list[DraftKind] = Field(default_factory=lambda: list(INTAKE_DRAFTS))
 
@@ -34,25 +39,39 @@ class SummaryActivities:
         self.network = network
         self.backend = backend or ExtractorBackend()
 
+    def _read(self, key: str, what: str) -> bytes:
+        try:
+            return self.store.get(key)
+        except (ObjectNotFound, IntegrityError) as err:
+            raise ApplicationError(
+                f"{what} cannot be read: {type(err).__name__}", type=type(err).__name__, non_retryable=True
+            ) from None
+
     def _pages(self, ocr: list[OcrSummary]) -> list[SourcePage]:
         pages: list[SourcePage] = []
         for result in ocr:
-            try:
-                document = OcrDocument.model_validate_json(self.store.get(result.ocr_key))
-            except (ObjectNotFound, IntegrityError) as err:
-                raise ApplicationError(
-                    f"OCR output cannot be read: {type(err).__name__}", type=type(err).__name__, non_retryable=True
-                ) from None
-            pages += pages_of(result.document_key, document)
+            pages += pages_of(
+                result.document_key, OcrDocument.model_validate_json(self._read(result.ocr_key, "OCR output"))
+            )
             activity.heartbeat(len(pages))
         return pages
+
+    def _transcripts(self, summaries: list[TranscriptSummary]) -> dict[str, Transcript]:
+        return {
+            t.transcript_key: Transcript.model_validate_json(self._read(t.transcript_key, "transcript"))
+            for t in summaries
+        }
 
     def _put_json(self, model: BaseModel) -> str:
         return self.store.put(model.model_dump_json().encode(), "application/json").key
 
     @activity.defn
     def summarize_records(self, inp: SummarizeInput) -> SummaryResult:
-        summary = self.backend.summarize(self._pages(inp.ocr), progress=activity.heartbeat)
+        transcripts = self._transcripts(inp.transcripts)
+        pages = [transcript_page(key, t) for key, t in transcripts.items()] + self._pages(inp.ocr)
+        summary = self.backend.summarize(pages, progress=activity.heartbeat)
+        stamp_times(summary, transcripts)
+        summary.imaging += study_items(inp.studies)
         guard = check_orders(summary, inp.planned_orders)
         kinds = list(inp.kinds) + ([DraftKind.PATHOLOGY_REVIEW] if summary.pathology else [])
         drafts = []

@@ -4,8 +4,9 @@ Exposes:
 - update `apply_event` (validated against the state machine of referral.states and the caller's side);
 - signal `review_decision` (a clinician's decision on a draft, see flows/review_stage.py);
 - queries `status`, `history`, `available_actions`.
-Stages run as activities: intake validation (CPU queue) → OCR (GPU queue) → summary and drafts (GPU queue),
-after which the drafts await clinician review. Later stages (review, delivery, 회송) come with their issues.
+Stages run as activities: intake validation (CPU queue) → OCR and dictation ASR (GPU queue) with the prior-imaging
+search (CPU queue) → summary and drafts (GPU queue) → clinician review → delivery, then the studies are copied
+to the receiving PACS → the 회송 loop (flows/outcome_stage.py).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError, CancelledError
 
 from flows.delivery_stage import DeliveryStage
+from flows.media_stage import MediaStage
 from flows.outcome_stage import OutcomeStage
 from flows.review_stage import ReviewStage
 from flows.sla import SlaTimers
@@ -70,7 +72,7 @@ _MODEL_RETRY = RetryPolicy(
 
 
 @workflow.defn
-class ReferralWorkflow(ReviewStage, DeliveryStage, OutcomeStage, SlaTimers):
+class ReferralWorkflow(ReviewStage, DeliveryStage, OutcomeStage, SlaTimers, MediaStage):
     @workflow.init
     def __init__(self, inp: ReferralWorkflowInput) -> None:
         self._referral = inp.referral
@@ -85,6 +87,7 @@ class ReferralWorkflow(ReviewStage, DeliveryStage, OutcomeStage, SlaTimers):
         self._delivery: DeliveryReceipt | None = None
         self._init_outcome()
         self._init_sla()
+        self._init_media()
         self._due_at: datetime | None = None
 
     @workflow.run
@@ -142,12 +145,25 @@ class ReferralWorkflow(ReviewStage, DeliveryStage, OutcomeStage, SlaTimers):
         self._set_stage(ProcessingStage.INTAKE_VALIDATED)
 
         self._set_stage(ProcessingStage.OCR_RUNNING)
+        # dictations (ASR) and prior imaging (PACS search) are read beside the documents
+        media = workflow.patched("dictation-imaging-v1")
+        imaging = asyncio.create_task(self._find_studies()) if media else None
         try:
-            self._ocr = await self._ocr_documents(self._referral.documents)
+            if media:
+                self._ocr, self._transcripts = await asyncio.gather(
+                    self._ocr_documents(self._referral.documents), self._transcribe_dictations()
+                )
+            else:
+                self._ocr = await self._ocr_documents(self._referral.documents)
         except ActivityError as err:
-            self._fail(ProcessingStage.OCR_FAILED, err)
+            if imaging is not None:
+                imaging.cancel()
+            heard = err.activity_type == "transcribe_dictation"
+            self._fail(ProcessingStage.TRANSCRIPTION_FAILED if heard else ProcessingStage.OCR_FAILED, err)
             return
         self._set_stage(ProcessingStage.OCR_DONE)
+        if imaging is not None:
+            await imaging
 
         if not workflow.patched("summary-stage-v1"):
             return  # referrals started before the summary stage existed end their pipeline at OCR_DONE
@@ -162,6 +178,8 @@ class ReferralWorkflow(ReviewStage, DeliveryStage, OutcomeStage, SlaTimers):
                 # the referral closed while its drafts were under review
         if self._stage == ProcessingStage.SIGNED and workflow.patched("delivery-v1"):
             await self._deliver(self._referral.receiving.org, "referral")
+            if media and self._stage == ProcessingStage.DELIVERED:
+                await self._transfer_studies(self._referral.receiving.org)
 
     async def _ocr_documents(self, documents: list[DocumentRef]) -> list[OcrSummary]:
         return list(
@@ -183,7 +201,8 @@ class ReferralWorkflow(ReviewStage, DeliveryStage, OutcomeStage, SlaTimers):
 
     async def _summarize(self, kinds: list[DraftKind] | None = None) -> bool:
         self._set_stage(ProcessingStage.SUMMARY_RUNNING)
-        request = SummarizeInput(referral=self._referral, ocr=self._ocr)
+        request = SummarizeInput(referral=self._referral, ocr=self._ocr, transcripts=self._transcripts,
+                                 studies=self._imaging.studies if self._imaging else [])  # fmt: skip
         if kinds:
             request.kinds = kinds
         try:
@@ -309,6 +328,8 @@ class ReferralWorkflow(ReviewStage, DeliveryStage, OutcomeStage, SlaTimers):
             interim_documents=self._interim_documents,
             sla_escalated=self._sla_escalated,
             transitions=len(self._history),
+            dictations=self._transcripts,
+            imaging=self._imaging,
         )
 
     @workflow.query

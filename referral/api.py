@@ -14,7 +14,7 @@ from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
 from referral.config import Settings
-from referral.models import DocumentRef, ReferralRequest, Side
+from referral.models import DictationLanguage, DocumentRef, ReferralRequest, Side
 from referral.network import Network, UnknownInstitution, load_network
 from referral.operations import (
     EventRefused,
@@ -33,6 +33,7 @@ from referral.storage import DocumentStore, open_store
 from referral.submission import (
     FileRejected,
     IdempotencyConflict,
+    IncomingDictation,
     IncomingFile,
     ReReferralRefused,
     check_files,
@@ -139,7 +140,11 @@ def create_app(
         org: Caller,
         response: Response,
         referral: Annotated[str, Form(description="ReferralRequest as JSON")],
-        files: Annotated[list[UploadFile], File(description="PDF, PNG, JPEG or TIFF documents")],
+        files: Annotated[list[UploadFile] | None, File(description="PDF, PNG, JPEG or TIFF documents")] = None,
+        dictations: Annotated[
+            list[UploadFile] | None, File(description="voice dictations: WAV, FLAC, MP3, OGG, M4A or WebM")
+        ] = None,
+        dictation_language: Annotated[DictationLanguage, Form()] = "ko",
         idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
     ) -> SubmissionResponse:
         try:
@@ -148,13 +153,15 @@ def create_app(
             raise HTTPException(422, err.errors(include_url=False, include_input=False)) from None
         if request.referring.org != org:
             raise HTTPException(403, "a caller may only submit referrals as its own institution")
-        incoming = []
-        for upload in files:
-            data = await upload.read(svc.settings.limits.max_bytes + 1)
-            incoming.append(IncomingFile(upload.filename or "", data))
+        limits = svc.settings.limits
+        incoming = [IncomingFile(f.filename or "", await f.read(limits.max_bytes + 1)) for f in files or []]
+        heard = [
+            IncomingDictation(f.filename or "", await f.read(limits.max_audio_bytes + 1), dictation_language)
+            for f in dictations or []
+        ]
         try:
             result = await submit_referral(
-                svc.client, svc.store, svc.network, svc.settings, request, incoming, idempotency_key
+                svc.client, svc.store, svc.network, svc.settings, request, incoming, idempotency_key, heard
             )
         except UnknownInstitution as err:
             raise HTTPException(422, str(err)) from None

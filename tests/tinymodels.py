@@ -45,3 +45,44 @@ def build_seq2seq(folder: Path) -> Path:
     T5ForConditionalGeneration(config).save_pretrained(folder)
     tokenizer.save_pretrained(folder)
     return folder
+
+
+WHISPER_SPECIALS = ["<|startoftranscript|>", "<|en|>", "<|ko|>", "<|translate|>", "<|transcribe|>", "<|startoflm|>",
+                    "<|startofprev|>", "<|nospeech|>", "<|notimestamps|>"]  # fmt: skip
+
+
+def build_whisper(folder: Path) -> Path:
+    """A random Whisper (1 layer, d_model 32) with Whisper's special and timestamp tokens, for the ASR plumbing."""
+    from transformers import GenerationConfig, WhisperConfig, WhisperFeatureExtractor, WhisperForConditionalGeneration
+
+    corpus = ["\n".join(clinical_record(seed).lines) for seed in range(10)]
+    tokenizer = Tokenizer(models.BPE())
+    tokenizer.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    tokenizer.train_from_iterator(corpus, trainers.BpeTrainer(
+        vocab_size=400, special_tokens=["<|endoftext|>"], initial_alphabet=pre_tokenizers.ByteLevel.alphabet()))  # fmt: skip
+    from tokenizers import decoders
+
+    tokenizer.decoder = decoders.ByteLevel()
+    fast = PreTrainedTokenizerFast(tokenizer_object=tokenizer, eos_token="<|endoftext|>", pad_token="<|endoftext|>",
+                                   bos_token="<|endoftext|>")  # fmt: skip
+    fast.add_special_tokens({"additional_special_tokens": WHISPER_SPECIALS})
+    fast.add_tokens([f"<|{i * 0.02:.2f}|>" for i in range(1501)])
+    ids = {token: fast.convert_tokens_to_ids(token) for token in ["<|endoftext|>", *WHISPER_SPECIALS]}
+    end = ids["<|endoftext|>"]
+    config = WhisperConfig(vocab_size=len(fast), num_mel_bins=80, encoder_layers=1, decoder_layers=1,
+                           encoder_attention_heads=2, decoder_attention_heads=2, d_model=32, encoder_ffn_dim=64,
+                           decoder_ffn_dim=64, max_source_positions=1500, max_target_positions=448, pad_token_id=end,
+                           bos_token_id=end, eos_token_id=end, decoder_start_token_id=ids["<|startoftranscript|>"],
+                           begin_suppress_tokens=None, suppress_tokens=None)  # fmt: skip
+    model = WhisperForConditionalGeneration(config)
+    model.generation_config = GenerationConfig(
+        decoder_start_token_id=ids["<|startoftranscript|>"], eos_token_id=end, pad_token_id=end, bos_token_id=end,
+        is_multilingual=True, lang_to_id={"<|en|>": ids["<|en|>"], "<|ko|>": ids["<|ko|>"]},
+        task_to_id={"transcribe": ids["<|transcribe|>"], "translate": ids["<|translate|>"]},
+        no_timestamps_token_id=ids["<|notimestamps|>"], max_initial_timestamp_index=50, max_length=448,
+        prev_sot_token_id=ids["<|startofprev|>"],
+    )  # fmt: skip
+    model.save_pretrained(folder)
+    fast.save_pretrained(folder)
+    WhisperFeatureExtractor(feature_size=80).save_pretrained(folder)
+    return folder

@@ -1,4 +1,5 @@
-"""CPU worker: every workflow, and the I/O activities (intake validation, clinician review in Label Studio)."""
+"""CPU worker: every workflow, and the I/O activities (intake validation, clinician review in Label Studio,
+delivery, PACS search and study transfer)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 
 from activities.deliver import DeliveryActivities
+from activities.imaging import ImagingActivities
 from activities.intake import IntakeActivities
 from activities.review import ReviewActivities
 from flows.referral import ReferralWorkflow
@@ -30,7 +32,9 @@ def review_board(settings: Settings) -> ReviewBoard:
 def build_worker(client: Client, settings: Settings, store: DocumentStore, task_queue: str | None = None) -> Worker:
     intake = IntakeActivities(store, settings.limits)
     review = ReviewActivities(store, lambda: review_board(settings))
-    delivery = DeliveryActivities(store, load_network(settings.network_file), settings.api_tokens)
+    network = load_network(settings.network_file)
+    delivery = DeliveryActivities(store, network, settings.api_tokens)
+    imaging = ImagingActivities(network, settings.pacs_timeout_s)
     return Worker(
         client,
         task_queue=task_queue or settings.cpu_task_queue,
@@ -41,6 +45,8 @@ def build_worker(client: Client, settings: Settings, store: DocumentStore, task_
             review.fetch_decisions,
             review.sign_document,
             delivery.deliver_message,
+            imaging.find_prior_studies,
+            imaging.transfer_studies,
         ],
         activity_executor=ThreadPoolExecutor(max_workers=8),
         max_concurrent_activities=8,

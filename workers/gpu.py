@@ -1,6 +1,7 @@
-"""GPU worker: model activities (OCR, summaries; ASR and LLM backends later) on their own task queue.
+"""GPU worker: model activities (OCR, summaries with the extractor or an LLM, dictation ASR) on their own task queue.
 
-On a machine without a GPU the same worker runs on the CPU with the offline defaults (Tesseract)."""
+On a machine without a GPU the same worker runs on the CPU with the offline defaults
+(Tesseract, the extractor, Vosk)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ from temporalio.worker import Worker
 
 from activities.ocr import OcrActivities
 from activities.summarize import SummaryActivities
+from activities.transcribe import TranscribeActivities
+from referral.asr.backends import open_asr_backend
 from referral.config import Settings
 from referral.network import load_network
 from referral.storage import DocumentStore, open_store
@@ -42,10 +45,11 @@ def build_worker(
     slots = concurrency or int(os.environ.get("REFERRAL_GPU_CONCURRENCY", os.cpu_count() or 1))
     ocr = OcrActivities(store)
     summaries = SummaryActivities(store, load_network(settings.network_file), open_backend(settings))
+    dictations = TranscribeActivities(store, lambda: open_asr_backend(settings))
     return Worker(
         client,
         task_queue=task_queue or settings.gpu_task_queue,
-        activities=[ocr.ocr_document, summaries.summarize_records],
+        activities=[ocr.ocr_document, summaries.summarize_records, dictations.transcribe_dictation],
         activity_executor=ThreadPoolExecutor(max_workers=slots),
         max_concurrent_activities=slots,
     )

@@ -214,10 +214,16 @@ def render(
     w.lines += ["", f"※ {w.label('unsigned')}", f"{w.label('provenance')}: {summary.backend}"]
     w.heading("sources")
     for number, evidence in enumerate(w.evidence, start=1):
-        w.lines.append(f"[{number}] {evidence.document_key[:19]}… p.{evidence.page} {evidence.start}-{evidence.end}: "
-                       f"“{evidence.quote}”")  # fmt: skip
+        w.lines.append(f"[{number}] {evidence.document_key[:19]}… {_where(evidence)}: “{evidence.quote}”")
     return Draft(kind=kind, language=language, title=title, text="\n".join(w.lines) + "\n", omissions=missing,
                  evidence=w.evidence, backend=summary.backend)  # fmt: skip
+
+
+def _where(evidence: Evidence) -> str:
+    if evidence.seconds is not None:  # said in a dictation, at this time of the recording
+        minutes, seconds = divmod(int(evidence.seconds), 60)
+        return f"음성 {minutes:02d}:{seconds:02d}"
+    return f"p.{evidence.page} {evidence.start}-{evidence.end}"
 
 
 class _Evidenced(Item):

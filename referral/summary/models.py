@@ -15,6 +15,7 @@ class Evidence(BaseModel):
     end: int
     quote: str = Field(min_length=1)
     box: tuple[int, int, int, int] | None = None
+    seconds: float | None = Field(default=None, description="time in the recording, for a dictation's transcript")
 
 
 class Item(BaseModel):

@@ -1,0 +1,1 @@
+"""Speech recognition for dictations: one interface, an offline Vosk default and a transformers Whisper backend."""
