@@ -74,7 +74,7 @@ class MediaStage:
         try:
             found = await workflow.execute_activity_method(
                 ImagingActivities.find_prior_studies,
-                FindStudiesInput(referral=self._referral),
+                FindStudiesInput(referral=self._referral, lookback_days=self._settings.pacs_lookback_days),
                 start_to_close_timeout=timedelta(minutes=2),
                 retry_policy=self._pacs_retry(),
             )

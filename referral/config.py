@@ -78,6 +78,7 @@ class Settings(BaseSettings):
     pacs_timeout_s: float = 30.0
     pacs_retry_initial_s: float = 2.0
     pacs_attempts: int = 8
+    pacs_lookback_days: int = 730
 
     ocr_lang: str = "kor+eng"
     ocr_heartbeat_timeout_s: float = 120.0

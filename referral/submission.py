@@ -91,6 +91,7 @@ def workflow_settings(settings: Settings) -> WorkflowSettings:
         asr_chunk_s=settings.asr_chunk_s,
         pacs_retry_initial_s=settings.pacs_retry_initial_s,
         pacs_attempts=settings.pacs_attempts,
+        pacs_lookback_days=settings.pacs_lookback_days,
     )
 
 

@@ -83,6 +83,7 @@ class WorkflowSettings(BaseModel):
     asr_chunk_s: float = 30.0
     pacs_retry_initial_s: float = 2.0
     pacs_attempts: int = 8
+    pacs_lookback_days: int = 730
 
 
 class ReferralWorkflowInput(BaseModel):

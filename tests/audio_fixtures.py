@@ -37,8 +37,11 @@ def encode(blocks: Iterable[np.ndarray], media_type: str) -> bytes:
         rate = 48_000 if codec == "libopus" else RATE
         stream = container.add_stream(codec, rate=rate)
         stream.layout = "mono"  # type: ignore[union-attr]
-        resampler = av.AudioResampler(format=stream.codec_context.codec.audio_formats[0].name,  # type: ignore[union-attr]
-                                      layout="mono", rate=rate)  # fmt: skip
+        resampler = av.AudioResampler(
+            format=stream.codec_context.codec.audio_formats[0].name,  # type: ignore[union-attr]
+            layout="mono",
+            rate=rate,
+        )
         for block in blocks:
             frame = av.AudioFrame.from_ndarray(block.reshape(1, -1), format="s16", layout="mono")
             frame.sample_rate = RATE
@@ -56,6 +59,7 @@ def silence(seconds: float) -> np.ndarray:
 
 def long_recording(speech: np.ndarray, hours: float, media_type: str = "audio/flac") -> bytes:
     """The speech, then silence up to `hours`, encoded block by block (never the whole PCM in memory)."""
+
     def blocks() -> Iterable[np.ndarray]:
         yield speech
         remaining = int(hours * 3600 * RATE) - speech.size

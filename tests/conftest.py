@@ -22,6 +22,7 @@ from referral.search_attributes import ALL_KEYS
 from referral.storage import DocumentStore
 from referral.storage.local import LocalFolderStore
 from referral.temporal import data_converter
+from tests.api_fixtures import api, api_store, tokens  # noqa: F401  (fixtures for the API and dictation tests)
 from tests.review_fixtures import label_studio, review_env  # noqa: F401  (fixtures for the review tests)
 from workers import cpu, gpu
 

@@ -36,12 +36,23 @@ def tiny_whisper(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def dictate(store: LocalFolderStore, data: bytes, language: str = "ko", media_type: str = "audio/flac") -> DictationRef:
     stored = store.put(data, media_type)
-    return DictationRef(key=stored.key, sha256=stored.sha256, media_type=media_type, duration_s=1.0,  # type: ignore[arg-type]
-                        size_bytes=len(data), filename="dictation", language=language)  # type: ignore[arg-type]  # fmt: skip
+    return DictationRef(
+        key=stored.key,
+        sha256=stored.sha256,
+        media_type=media_type,
+        duration_s=1.0,  # type: ignore[arg-type]
+        size_bytes=len(data),
+        filename="dictation",
+        language=language,
+    )  # type: ignore[arg-type]
 
 
-def run(activities: TranscribeActivities, dictation: DictationRef, chunk_s: float = 30.0,
-        heartbeat: list[object] | None = None) -> tuple[object, list[object]]:  # fmt: skip
+def run(
+    activities: TranscribeActivities,
+    dictation: DictationRef,
+    chunk_s: float = 30.0,
+    heartbeat: list[object] | None = None,
+) -> tuple[object, list[object]]:
     env = ActivityEnvironment()
     beats: list[object] = []
     env.on_heartbeat = lambda *details: beats.append(details[0])
@@ -72,7 +83,9 @@ def test_english_needs_a_configured_model_and_says_so(shared_data: Path, asr_sto
     assert "REFERRAL_ASR_VOSK_MODELS" in str(err.value)
 
 
-def test_whisper_backend_from_a_local_folder(shared_data: Path, asr_store: LocalFolderStore, tiny_whisper: Path) -> None:
+def test_whisper_backend_from_a_local_folder(
+    shared_data: Path, asr_store: LocalFolderStore, tiny_whisper: Path
+) -> None:
     speech = read_wav(shared_data / TTS / "en_dictation_mtsdialog_test1_0.wav")
     duration = speech.size / 16_000
     dictation = dictate(asr_store, encode([speech, speech], "audio/ogg"), language="en", media_type="audio/ogg")

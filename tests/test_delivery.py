@@ -5,43 +5,27 @@ referral to RECEIVED."""
 from __future__ import annotations
 
 import asyncio
-import uuid
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
-import yaml
 from temporalio.client import Client
 
 from referral.config import Settings
-from referral.devserver import free_port
 from referral.fhir.message import validate
-from referral.gateway import MessageIndex, create_gateway
 from referral.models import Side
-from referral.network import Network, load_network
 from referral.operations import get_history
 from referral.states import ReferralState
 from referral.storage import DocumentStore
-from referral.storage.local import LocalFolderStore
 from referral.submission import IncomingFile, submit_referral
 from referral.synthetic import clinical_record, image_bytes, render_page
 from referral.workflow_io import ProcessingStage
 from review.server import LabelStudioServer
+from tests.deployment import TOKENS, Deployment, deploy
 from tests.helpers import make_request, wait_for_attempts
-from tests.review_fixtures import ApiServer, annotate
+from tests.review_fixtures import annotate
 from tests.test_review import KIM, tasks_ready, wait_for
-from workers import cpu
 
 pytestmark = pytest.mark.slow
-TOKENS = {"yeongwol-mc": "yeongwol-gateway-token-0001", "knuh": "knuh-gateway-token-0001"}
-
-
-class Deployment:
-    def __init__(self, settings: Settings, network: Network, gateway: ApiServer, index: MessageIndex,
-                 inbox: LocalFolderStore) -> None:  # fmt: skip
-        self.settings, self.network, self.gateway, self.index, self.inbox = settings, network, gateway, index, inbox
-        self.home_index: MessageIndex | None = None
-        self.home_inbox: LocalFolderStore | None = None
 
 
 @pytest.fixture(scope="module")
@@ -49,39 +33,8 @@ async def deployment(
     client: Client, workers: None, settings: Settings, store: DocumentStore, label_studio: LabelStudioServer,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> AsyncIterator[Deployment]:  # fmt: skip
-    folder: Path = tmp_path_factory.mktemp("delivery")
-    port, home_port = free_port(), free_port()
-    raw = yaml.safe_load(Path("referral/data/network.yaml").read_text())
-    for region in raw["regions"]:
-        for institution in region["institutions"]:
-            if institution["code"] == "knuh":
-                institution["gateway_url"] = f"http://127.0.0.1:{port}"
-            if institution["code"] == "yeongwol-mc":
-                institution["gateway_url"] = f"http://127.0.0.1:{home_port}"
-    (folder / "network.yaml").write_text(yaml.safe_dump(raw, allow_unicode=True))
-    (folder / "tokens.yaml").write_text(yaml.safe_dump(TOKENS))
-    deploy_settings = settings.model_copy(update={
-        "cpu_task_queue": f"cpu-deliver-{uuid.uuid4().hex[:6]}", "network_file": folder / "network.yaml",
-        "api_tokens_file": folder / "tokens.yaml", "label_studio_url": label_studio.url,
-        "label_studio_token": label_studio.token, "review_webhook_url": None, "review_poll_s": 1.0,
-        "delivery_retry_initial_s": 1.0, "delivery_retry_max_s": 2.0,
-    })  # fmt: skip
-    inbox, index = LocalFolderStore(folder / "knuh-inbox"), MessageIndex(folder / "knuh-messages.sqlite")
-    gateway = ApiServer(create_gateway("knuh", TOKENS, inbox, index), port)
-    await gateway.start()
-    home_inbox, home_index = LocalFolderStore(folder / "yeongwol-inbox"), MessageIndex(folder / "yeongwol.sqlite")
-    home = ApiServer(create_gateway("yeongwol-mc", TOKENS, home_inbox, home_index), home_port)
-    await home.start()
-    worker = cpu.build_worker(client, deploy_settings, store)
-    task = asyncio.create_task(worker.run())
-    deployed = Deployment(deploy_settings, load_network(folder / "network.yaml"), gateway, index, inbox)
-    deployed.home_index, deployed.home_inbox = home_index, home_inbox
-    yield deployed
-    await home.stop()
-    await worker.shutdown()
-    task.cancel()
-    if gateway.server.started:
-        await gateway.stop()
+    async with deploy(client, settings, store, label_studio, tmp_path_factory.mktemp("delivery")) as deployed:
+        yield deployed
 
 
 async def submit_and_sign(client: Client, store: DocumentStore, deployment: Deployment, url: str) -> str:

@@ -27,6 +27,7 @@ from referral.summary.models import (
 from referral.summary.prose import MEDICATION_CUE, NO_ALLERGY_SENTENCE, list_parts, sentences
 from referral.summary.sections import Line, last_section, lines_of
 from referral.summary.source import SourcePage
+from referral.summary.spoken import spoken_medications
 
 BACKEND = "clinical-extractor-1"
 
@@ -289,6 +290,10 @@ def extract(pages: list[SourcePage]) -> ClinicalSummary:
             section, previous_key = None, page.document_key
         for line in lines_of(page.text, section):
             _handle(builder, page, line)
+        if page.spoken:
+            for drug in spoken_medications(page.text):
+                evidence = _evidence(page, drug.sentence_start, drug.sentence_end, -1)
+                builder.add(summary.medications, drug.name, Medication(name=drug.name, evidence=evidence))
         section = last_section(page.text, section)
     lowered = ANTITHROMBOTIC
     summary.anesthesia.comorbidities = list(summary.problems)

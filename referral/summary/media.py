@@ -15,7 +15,7 @@ _MODALITY_WORDS = {"MR": "MRI", "CR": "X-ray", "DX": "X-ray", "US": "ultrasound"
 
 
 def transcript_page(transcript_key: str, transcript: Transcript) -> SourcePage:
-    return text_page(transcript_key, transcript.text())
+    return text_page(transcript_key, transcript.text(), spoken=True)
 
 
 def stamp_times(summary: ClinicalSummary, transcripts: dict[str, Transcript]) -> None:

@@ -1,0 +1,93 @@
+"""A real PACS for the tests: Debian's Orthanc with the DICOMweb plugin, on loopback ports of its own, storing in
+a temporary folder. DefaultEncoding Utf8 makes its QIDO-RS answers carry Korean names (the Latin-1 default drops
+them), as a hospital's PACS serving Korean patients must be configured."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+import httpx
+
+from referral.devserver import free_port
+
+DICOMWEB_PLUGIN = Path("/usr/share/orthanc/plugins/libOrthancDicomWeb.so")
+
+
+class OrthancServer:
+    def __init__(self, folder: Path, name: str) -> None:
+        self.folder, self.name = folder, name
+        self.port, self.dicom_port = free_port(), free_port()
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def dicomweb(self) -> str:
+        return f"{self.url}/dicom-web"
+
+    def start(self) -> OrthancServer:
+        binary = shutil.which("Orthanc")
+        if binary is None or not DICOMWEB_PLUGIN.exists():
+            raise RuntimeError("Orthanc or its DICOMweb plugin is missing: run scripts/setup.sh")
+        storage = self.folder / "storage"
+        storage.mkdir(parents=True, exist_ok=True)
+        config = {
+            "Name": self.name,
+            "HttpPort": self.port,
+            "DicomPort": self.dicom_port,
+            "DicomAet": self.name.upper()[:16],
+            "RemoteAccessAllowed": False,
+            "AuthenticationEnabled": False,
+            "HttpBindAddress": "127.0.0.1",
+            "StorageDirectory": str(storage),
+            "IndexDirectory": str(storage),
+            "DefaultEncoding": "Utf8",
+            "Plugins": [str(DICOMWEB_PLUGIN)],
+            "DicomWeb": {"Enable": True, "Root": "/dicom-web/"},
+        }
+        path = self.folder / "orthanc.json"
+        path.write_text(json.dumps(config))
+        log = (self.folder / "orthanc.log").open("ab")
+        self.process = subprocess.Popen([binary, str(path)], stdout=log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{self.url}/system", timeout=1).status_code == 200:
+                    return self
+            except httpx.HTTPError:
+                pass
+            if self.process.poll() is not None:
+                break
+            time.sleep(0.1)
+        raise RuntimeError(f"Orthanc {self.name} did not start; see {self.folder / 'orthanc.log'}")
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.process = None
+
+    def upload(self, data: bytes) -> str:
+        response = httpx.post(f"{self.url}/instances", content=data, timeout=30)
+        response.raise_for_status()
+        return str(response.json()["ID"])
+
+    def study_uids(self) -> set[str]:
+        studies = httpx.get(f"{self.url}/studies?expand", timeout=10).json()
+        return {s["MainDicomTags"]["StudyInstanceUID"] for s in studies}
+
+    def instance_count(self, study_uid: str) -> int:
+        found = httpx.post(
+            f"{self.url}/tools/find", json={"Level": "Instance", "Query": {"StudyInstanceUID": study_uid}}, timeout=10
+        ).json()
+        return len(found)
