@@ -73,7 +73,7 @@ class Settings(BaseSettings):
     asr_model_path: Path | None = None
     asr_vosk_models: dict[str, Path] = Field(default_factory=dict)
     asr_max_new_tokens: int = 440
-    asr_chunk_s: float = 30.0
+    asr_chunk_s: float = Field(default=30.0, gt=1, le=30)  # Whisper's window is 30 s
 
     pacs_timeout_s: float = 30.0
     pacs_retry_initial_s: float = 2.0

@@ -80,7 +80,7 @@ class WorkflowSettings(BaseModel):
     delivery_retry_max_s: float = 60.0
     sla_reminder_every_s: float = DAY
     sla_escalate_after: int = 2
-    asr_chunk_s: float = 30.0
+    asr_chunk_s: float = Field(default=30.0, gt=1, le=30)  # Whisper's window is 30 s
     pacs_retry_initial_s: float = 2.0
     pacs_attempts: int = 8
     pacs_lookback_days: int = 730
