@@ -12,9 +12,9 @@ from pathlib import Path
 
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
-from prefect.states import State
 from pydantic import BaseModel, ValidationError
 
+from flows.retries import retry_unless
 from referral.config import Settings
 from referral.models import ReferralRequest
 from referral.network import UnknownInstitution, load_network
@@ -41,12 +41,8 @@ def _file(folder: Path, destination: str, reason: str | None = None) -> None:
         (target / "error.txt").write_text(reason + "\n", encoding="utf-8")
 
 
-def _retry_only_outages(_task: object, _run: object, state: State) -> bool:
-    """Bad input is final; a Temporal or storage outage is worth another try."""
-    return not isinstance(state.result(raise_on_failure=False), ValueError | FileNotFoundError | LookupError)
-
-
-@task(retries=3, retry_delay_seconds=2, retry_condition_fn=_retry_only_outages, cache_policy=NO_CACHE)
+@task(retries=3, retry_delay_seconds=2, retry_condition_fn=retry_unless(ValueError, FileNotFoundError, LookupError),
+      cache_policy=NO_CACHE)  # fmt: skip
 async def submit_folder(folder: Path) -> tuple[str, bool]:
     """One referral folder. Settings (and so secrets) come from the environment, never as task parameters."""
     settings = Settings()

@@ -54,6 +54,8 @@ with workflow.unsafe.imports_passed_through():
         ProcessingStage,
         ReferralStatus,
         ReferralWorkflowInput,
+        ReprocessRecord,
+        ReprocessRequest,
         SummaryResult,
         TransitionRecord,
     )
@@ -88,6 +90,8 @@ class ReferralWorkflow(ReviewStage, DeliveryStage, OutcomeStage, SlaTimers, Medi
         self._init_outcome()
         self._init_sla()
         self._init_media()
+        self._reprocessed: list[ReprocessRecord] = []
+        self._draft_kinds: list[DraftKind] | None = None
         self._due_at: datetime | None = None
 
     @workflow.run
@@ -203,8 +207,10 @@ class ReferralWorkflow(ReviewStage, DeliveryStage, OutcomeStage, SlaTimers, Medi
         self._set_stage(ProcessingStage.SUMMARY_RUNNING)
         request = SummarizeInput(referral=self._referral, ocr=self._ocr, transcripts=self._transcripts,
                                  studies=self._imaging.studies if self._imaging else [])  # fmt: skip
-        if kinds:
-            request.kinds = kinds
+        # a re-draft or re-processing makes again the drafts of the round it replaces (intake or outcome drafts)
+        self._draft_kinds = kinds or self._draft_kinds
+        if self._draft_kinds:
+            request.kinds = self._draft_kinds
         try:
             self._summary = await workflow.execute_activity_method(
                 SummaryActivities.summarize_records,
@@ -302,6 +308,25 @@ class ReferralWorkflow(ReviewStage, DeliveryStage, OutcomeStage, SlaTimers, Medi
             ]
         )
 
+    # ---- re-processing (operators, e.g. a new model version) ---------------------------------------------------
+    @workflow.update
+    def reprocess_summary(self, request: ReprocessRequest) -> ReprocessRecord:
+        if request.gpu_task_queue:  # later model activities of this referral go to the new model's workers
+            self._settings = self._settings.model_copy(update={"gpu_task_queue": request.gpu_task_queue})
+        record = ReprocessRecord(**request.model_dump(), at=workflow.now(), review_round=self._review_round + 1)
+        self._reprocessed.append(record)
+        self._reprocess = request
+        return record
+
+    @reprocess_summary.validator
+    def validate_reprocess(self, request: ReprocessRequest) -> None:
+        undecided = bool(self._reviews) and all(s.status == "pending" for s in self._reviews.values())
+        if self._stage != ProcessingStage.AWAITING_REVIEW or not undecided or self._reprocess is not None:
+            raise ApplicationError(
+                f"only drafts still awaiting their first decision can be re-processed (stage {self._stage})",
+                type="NotReprocessable", non_retryable=True,
+            )  # fmt: skip
+
     # ---- queries ------------------------------------------------------------------------------------------
     @workflow.query
     def status(self) -> ReferralStatus:
@@ -322,7 +347,7 @@ class ReferralWorkflow(ReviewStage, DeliveryStage, OutcomeStage, SlaTimers, Medi
             review_reminders=self._reminders,
             review_escalated=self._escalated,
             delivery=self._delivery,
-            past_reviews=self._past_reviews,
+            past_reviews=[*self._past_reviews, *self._superseded],
             sla_reminders=self._sla_reminders,
             previous_referral_id=self._referral.previous_referral_id,
             interim_documents=self._interim_documents,
@@ -330,6 +355,7 @@ class ReferralWorkflow(ReviewStage, DeliveryStage, OutcomeStage, SlaTimers, Medi
             transitions=len(self._history),
             dictations=self._transcripts,
             imaging=self._imaging,
+            reprocessed=self._reprocessed,
         )
 
     @workflow.query

@@ -4,7 +4,8 @@ Drafts become Label Studio tasks; the workflow waits on a durable timer for deci
 from the webhook receiver (deduplicated by annotation id) or from the reconciler, which polls Label Studio on
 every timer tick so a lost webhook loses nothing. Reminders follow a configured interval and escalation after N
 reminders. approve → signed document; reject → back to the referring side with the reason; redraft → the
-summary stage runs again."""
+summary stage runs again. An operator's re-processing request (a new model version) supersedes an undecided
+round the same way: the summary runs again and the new drafts get new tasks."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.review import CreateReviewTasksInput, FetchDecisionsInput, ReviewActivities, SignDocumentInput
     from referral.models import Referral
     from referral.search_attributes import REVIEW_ESCALATED, REVIEW_REMINDERS
-    from referral.workflow_io import OcrSummary, ProcessingStage, SummaryResult, WorkflowSettings
+    from referral.workflow_io import OcrSummary, ProcessingStage, ReprocessRequest, SummaryResult, WorkflowSettings
     from review.models import Decision, ReviewDecision, ReviewState
 
 # Label Studio may be down for a while (restart, upgrade): keep trying, backing off to a minute.
@@ -39,6 +40,8 @@ class ReviewStage:
         self._reminders = 0
         self._escalated = False
         self._review_round = 0
+        self._reprocess: ReprocessRequest | None = None
+        self._superseded: list[ReviewState] = []
 
     def _set_stage(self, stage: ProcessingStage) -> None:
         raise NotImplementedError
@@ -76,13 +79,21 @@ class ReviewStage:
         since_reminder = 0.0
         while any(state.status == "pending" for state in self._reviews.values()):
             try:
-                await workflow.wait_condition(lambda: bool(self._inbox), timeout=timedelta(seconds=tick))
+                await workflow.wait_condition(
+                    lambda: bool(self._inbox) or self._reprocess is not None, timeout=timedelta(seconds=tick)
+                )
             except TimeoutError:  # a durable timer tick: reconcile, and remind when the interval has passed
                 await self._reconcile()
                 since_reminder += tick
                 if since_reminder >= self._settings.review_reminder_s and not self._inbox:
                     since_reminder = 0.0
                     self._remind()
+            if self._reprocess is not None:  # new drafts replace these: a new round with new tasks
+                self._reprocess = None
+                for state in self._reviews.values():
+                    state.status = "superseded"
+                self._superseded += list(self._reviews.values())
+                return Decision.REDRAFT
             while self._inbox:
                 decision = self._inbox.pop(0)
                 outcome = await self._apply(decision)

@@ -23,7 +23,14 @@ from referral.search_attributes import (
 )
 from referral.states import ReferralEvent, ReferralState
 from referral.submission import WORKFLOW_NAME
-from referral.workflow_io import EventRequest, OutcomeRequest, ReferralStatus, TransitionRecord
+from referral.workflow_io import (
+    EventRequest,
+    OutcomeRequest,
+    ReferralStatus,
+    ReprocessRecord,
+    ReprocessRequest,
+    TransitionRecord,
+)
 
 _ORG = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
 
@@ -91,6 +98,12 @@ async def request_outcome(client: Client, referral_id: str, request: OutcomeRequ
 
 async def add_interim_documents(client: Client, referral_id: str, request: OutcomeRequest) -> None:
     await _update(client, referral_id, "add_interim_documents", request, type(None))
+
+
+async def request_reprocess(client: Client, referral_id: str, request: ReprocessRequest) -> ReprocessRecord:
+    record = await _update(client, referral_id, "reprocess_summary", request, ReprocessRecord)
+    assert isinstance(record, ReprocessRecord)
+    return record
 
 
 async def _update(

@@ -130,6 +130,20 @@ class OcrSummary(BaseModel):
     corrections: int
 
 
+class ReprocessRequest(BaseModel):
+    """Re-run the summary stage (e.g. with a new model version served on another GPU task queue) and open a new
+    review round for the new drafts."""
+
+    actor: str = Field(min_length=1, max_length=100)
+    reason: str = Field(min_length=1, max_length=500)
+    gpu_task_queue: str | None = Field(default=None, description="the queue of workers serving the new model")
+
+
+class ReprocessRecord(ReprocessRequest):
+    at: datetime
+    review_round: int
+
+
 class TranscriptSummary(BaseModel):
     dictation_key: str
     transcript_key: str
@@ -194,3 +208,4 @@ class ReferralStatus(BaseModel):
     transitions: int
     dictations: list[TranscriptSummary] = Field(default_factory=list)
     imaging: ImagingStatus | None = None
+    reprocessed: list[ReprocessRecord] = Field(default_factory=list)

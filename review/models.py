@@ -44,7 +44,7 @@ class SignedDocumentRef(BaseModel):
 
 class ReviewState(BaseModel):
     task: ReviewTaskRef
-    status: str = "pending"  # pending | approved | rejected | redraft
+    status: str = "pending"  # pending | approved | rejected | redraft | superseded
     decision: ReviewDecision | None = None
     signed: SignedDocumentRef | None = None
 
