@@ -1,7 +1,7 @@
 """Prefect flow: the daily operations report, from Temporal visibility and the referrals' own status (Prefect
 holds no referral state): open referrals by state and institution, overdue waits, loop-closure rate, time to
-decision and to 회송, AI edit ratio per document type and model version, duplicate tests avoided — an HTML page
-with its plots (matplotlib)."""
+review (submission to first signature), to decision and to 회송, AI edit ratio per document type and model
+version, duplicate tests avoided — an HTML page with its plots (matplotlib)."""
 
 from __future__ import annotations
 
@@ -32,6 +32,7 @@ class ReferralFacts(BaseModel):
     referring_org: str
     receiving_org: str
     overdue: bool
+    hours_to_review: float | None = None  # submission → the first draft signed by a clinician
     hours_to_decision: float | None = None
     hours_to_return: float | None = None
     edits: list[tuple[str, str, float]] = []  # (document kind, AI backend, edit ratio)
@@ -66,11 +67,13 @@ async def collect() -> list[ReferralFacts]:
         for ref in signed:
             document = SignedDocument.model_validate_json(store.get(ref.json_key))
             edits.append((document.kind, document.ai_backend, document.edit_ratio))
+        first_signed = min((ref.signed_at for ref in signed), default=None)
         decided = history.get("accept") or history.get("decline") or history.get("return_with_advice")
         facts.append(ReferralFacts(
             referral_id=row.referral_id, state=status.state, referring_org=status.referring_org,
             receiving_org=status.receiving_org,
             overdue=status.state not in TERMINAL_STATES and status.due_at is not None and status.due_at < now,
+            hours_to_review=_hours(row.started_at, first_signed),
             hours_to_decision=_hours(history.get("receive"), decided),
             hours_to_return=_hours(history.get("start_care"), history.get("complete")), edits=edits,
             duplicate_tests=status.summary.duplicate_tests if status.summary else 0,
@@ -127,7 +130,8 @@ def render(facts: list[ReferralFacts], out_dir: str) -> str:
     page = f"""<!doctype html><html lang="ko"><meta charset="utf-8"><title>운영 보고서 (Operations report)</title>
 <h1>운영 보고서 (Operations report) — {datetime.now(UTC):%Y-%m-%d %H:%M} UTC</h1>
 <p>Referrals: {len(facts)} (open {len(open_facts)}, closed {len(closed)}); loop-closure rate {loop_closure:.0%};
-median time to decision {median([f.hours_to_decision for f in facts])}; median time to 회송
+median time to review {median([f.hours_to_review for f in facts])}; median time to decision
+{median([f.hours_to_decision for f in facts])}; median time to 회송
 {median([f.hours_to_return for f in facts])}; duplicate tests avoided {sum(f.duplicate_tests for f in facts)}
 (example cost {sum(f.avoided_cost_krw for f in facts):,} KRW).</p>
 <h2>Open referrals by receiving institution</h2><table>{rows}</table>

@@ -80,6 +80,10 @@ class Settings(BaseSettings):
     pacs_attempts: int = 8
     pacs_lookback_days: int = 730
 
+    # fleet flows served by `python -m flows.serve` (cron in Asia/Seoul)
+    bulk_intake_cron: str = "0 2 * * *"
+    report_cron: str = "0 7 * * *"
+
     ocr_lang: str = "kor+eng"
     ocr_heartbeat_timeout_s: float = 120.0
     limits: IntakeLimits = Field(default_factory=IntakeLimits)

@@ -1,5 +1,6 @@
 """`referral dev`: the whole local stack on the embedded defaults — Temporal dev server with its Web UI (SQLite
-under the data folder), CPU and GPU workers, the HTTP API — then the example referrals. Ctrl-C stops it all."""
+under the data folder), Label Studio, a Prefect server with the fleet flows served on their schedules, CPU and GPU
+workers, the HTTP API, the gateways — then the example referrals. Ctrl-C stops it all."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from pathlib import Path
 
 import httpx
 
+from flows.server import PrefectServer
 from referral.config import Settings, ensure_local_secrets
 from referral.devserver import TemporalDevServer
 from referral.examples import example_referrals
@@ -33,6 +35,8 @@ class DevOptions:
     api_port: int = 8000
     label_studio_port: int = 8080
     label_studio: bool = True
+    prefect_port: int = 4200
+    prefect: bool = True
     examples: bool = True
     exit_when_done: bool = False
 
@@ -109,6 +113,13 @@ async def run_dev(settings: Settings, options: DevOptions) -> int:
             stack.callback(studio.stop)
             print("starting Label Studio (the first start migrates its database, about 90 s)…", flush=True)
             await asyncio.to_thread(studio.wait_ready)
+        if options.prefect:  # fleet flows (bulk intake, report, re-processing) served with their schedules
+            prefect = PrefectServer(settings.data_dir.resolve() / "prefect", options.prefect_port,
+                                    log=stack.enter_context(open(logs / "prefect-server.log", "ab")))  # fmt: skip
+            prefect.start()
+            stack.callback(prefect.stop)
+            await asyncio.to_thread(prefect.wait_ready)
+            _spawn("flows", ["-m", "flows.serve"], {**env, **prefect.env()}, logs, stack)
         _spawn("cpu-worker", ["-m", "workers.cpu"], env, logs, stack)
         _spawn("gpu-worker", ["-m", "workers.gpu"], env, logs, stack)
         _spawn("gateways", ["-m", "referral.gateways"], env, logs, stack)
@@ -134,6 +145,9 @@ async def run_dev(settings: Settings, options: DevOptions) -> int:
         if options.label_studio:
             print(f"Label Studio    http://127.0.0.1:{options.label_studio_port}  (admin@referral.local, password in "
                   f"{settings.secrets_dir / 'label-studio-admin-password'})")  # fmt: skip
+        if options.prefect:
+            print(f"Prefect UI      http://127.0.0.1:{options.prefect_port}  (bulk intake 02:00, report 07:00 KST; "
+                  f"drop folder {settings.data_dir.resolve() / 'drop'})")  # fmt: skip
         print(f"API tokens      {settings.secrets_dir / 'api-tokens.yaml'}")
         print(f"Logs            {logs}")
         print("CLI             .venv/bin/referral list   |   .venv/bin/referral status <id>")

@@ -19,7 +19,7 @@ pytestmark = pytest.mark.slow
 
 def dev_ports() -> list[str]:
     return ["--temporal-port", str(free_port()), "--ui-port", str(free_port()), "--api-port", str(free_port()),
-            "--label-studio-port", str(free_port())]  # fmt: skip
+            "--label-studio-port", str(free_port()), "--prefect-port", str(free_port())]  # fmt: skip
 
 
 async def run_dev(cwd: Path, *extra: str, timeout: float = 300) -> tuple[int, str]:
@@ -35,6 +35,7 @@ async def test_dev_runs_the_examples_and_keeps_them_across_restarts(tmp_path: Pa
     code, output = await run_dev(tmp_path, "--exit-when-done")
     assert code == 0, output
     assert "Temporal UI     http://127.0.0.1:" in output and "Label Studio    http://127.0.0.1:" in output
+    assert "Prefect UI      http://127.0.0.1:" in output and (tmp_path / "data" / "drop").is_dir()  # flows served
     assert output.count("AWAITING_REVIEW") == 3
     assert (tmp_path / "data" / "temporal.db").exists()
     secrets = tmp_path / "data" / "secrets"
@@ -66,6 +67,8 @@ async def test_dev_stops_cleanly_on_interrupt(tmp_path: Path) -> None:
     process.send_signal(signal.SIGINT)
     code = await asyncio.wait_for(process.wait(), 60)
     assert code == 0
-    leftover = await asyncio.create_subprocess_exec("pgrep", "-f", str(tmp_path / "data"), stdout=PIPE)
-    out, _ = await leftover.communicate()
-    assert out.strip() == b""  # no worker, API or server left behind
+    prefect_port = ports[ports.index("--prefect-port") + 1]
+    for pattern in (str(tmp_path / "data"), f"--port {prefect_port}"):
+        leftover = await asyncio.create_subprocess_exec("pgrep", "-f", pattern, stdout=PIPE)
+        out, _ = await leftover.communicate()
+        assert out.strip() == b"", pattern  # no worker, API, flow server or Prefect server left behind

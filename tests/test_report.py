@@ -54,3 +54,13 @@ async def test_report_renders_with_plots_from_real_workflows(
     for plot in ("open-by-state.png", "edit-ratio.png"):
         image = tmp_path / "report" / plot
         assert image.read_bytes().startswith(b"\x89PNG") and image.stat().st_size > 5_000
+
+
+def test_report_gives_median_time_to_review(tmp_path: Path) -> None:
+    from flows.report import ReferralFacts, render
+
+    facts = [ReferralFacts(referral_id=f"ref-{i:024d}", state="DRAFT", referring_org="yeongwol-mc",
+                           receiving_org="knuh", overdue=False, hours_to_review=hours)
+             for i, hours in enumerate([1.0, 3.0, None])]  # fmt: skip
+    text = Path(render(facts, str(tmp_path))).read_text(encoding="utf-8")
+    assert "median time to review 2.0 h" in text  # the referral not yet signed does not count

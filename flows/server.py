@@ -1,0 +1,59 @@
+"""A local Prefect server (`prefect server start`) for `referral dev` and the tests, with its database under the
+data folder. Production uses the compose file's Prefect service; the flows only need PREFECT_API_URL."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import IO
+
+import httpx
+
+
+class PrefectServer:
+    def __init__(self, home: Path, port: int, log: IO[bytes] | None = None) -> None:
+        self.home, self.port, self.log = home, port, log
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def api_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/api"
+
+    def env(self) -> dict[str, str]:
+        return {"PREFECT_HOME": str(self.home), "PREFECT_API_URL": self.api_url,
+                "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}  # fmt: skip
+
+    def start(self) -> None:
+        self.home.mkdir(parents=True, exist_ok=True)
+        # the server itself runs without PREFECT_API_URL: it is the API
+        env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
+        env |= {"PREFECT_HOME": str(self.home), "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
+        command = [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(self.port)]
+        self.process = subprocess.Popen(command, env=env, stdout=self.log or subprocess.DEVNULL,
+                                        stderr=subprocess.STDOUT, start_new_session=True)  # fmt: skip
+
+    def wait_ready(self, timeout_s: float = 120) -> None:
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if self.process is not None and self.process.poll() is not None:
+                raise RuntimeError(f"the Prefect server exited with {self.process.returncode}")
+            try:
+                if httpx.get(f"{self.api_url}/health", timeout=2).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.5)
+        raise RuntimeError(f"the Prefect server did not answer on {self.api_url}")
+
+    def stop(self) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        os.killpg(self.process.pid, 15)  # the server and the uvicorn it starts
+        try:
+            self.process.wait(30)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, 9)
+            self.process.wait()
