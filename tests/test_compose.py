@@ -13,7 +13,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 ONE_SHOT = {"minio-init", "temporal-search-attributes"}
 NEEDED = {"temporal", "temporal-db", "temporal-ui", "minio", "minio-init", "label-studio", "label-studio-db",
-          "prefect", "api", "gateways", "cpu-worker", "gpu-worker"}  # fmt: skip
+          "prefect", "flows", "api", "gateways", "cpu-worker", "gpu-worker"}  # fmt: skip
 
 
 def test_compose_config_validates(tmp_path: Path) -> None:
@@ -35,6 +35,7 @@ def test_every_needed_service_is_there_with_a_health_check() -> None:
             assert "healthcheck" in service, f"{name} has no health check"
     assert services["cpu-worker"]["command"] == "python -m workers.cpu"
     assert services["gpu-worker"]["command"] == "python -m workers.gpu"
+    assert services["flows"]["command"] == "python -m flows.serve"
     sa = " ".join(services["temporal-search-attributes"]["command"])
     from referral.search_attributes import ALL_KEYS
 
