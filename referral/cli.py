@@ -182,6 +182,7 @@ async def cmd_dev(args: argparse.Namespace, settings: Settings) -> int:
         examples=not args.no_examples, exit_when_done=args.exit_when_done, label_studio_port=args.label_studio_port,
         label_studio=not args.no_label_studio,
         prefect_port=args.prefect_port,
+        codec_port=args.codec_port,
         prefect=not args.no_prefect,
     )  # fmt: skip
     return await run_dev(settings, options)
@@ -247,6 +248,7 @@ def parser() -> argparse.ArgumentParser:
     dev.add_argument("--label-studio-port", type=int, default=8080)
     dev.add_argument("--no-label-studio", action="store_true", help="run without the review UI")
     dev.add_argument("--prefect-port", type=int, default=4200)
+    dev.add_argument("--codec-port", type=int, default=8099)
     dev.add_argument("--no-prefect", action="store_true", help="run without the Prefect server and served flows")
     dev.add_argument("--no-examples", action="store_true")
     dev.add_argument("--exit-when-done", action="store_true", help="stop once the examples finish OCR")

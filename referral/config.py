@@ -57,6 +57,12 @@ class Settings(BaseSettings):
     review_escalate_after: int = 3
     review_poll_s: float = 300
 
+    # codec server for the Temporal UI: browser origins allowed (CORS), operator tokens (file, one per line;
+    # default data_dir/secrets/operator-tokens), and origins trusted from loopback without a token (dev stack only)
+    codec_ui_origins: list[str] = Field(default_factory=lambda: ["http://127.0.0.1:8233"])
+    operator_tokens_file: Path | None = None
+    codec_trusted_origins: list[str] = Field(default_factory=list)
+
     delivery_retry_initial_s: float = 2.0
     delivery_retry_max_s: float = 60.0
     sla_reminder_every_s: float = 24 * 3600
@@ -123,6 +129,12 @@ class Settings(BaseSettings):
     def webhook_secret(self) -> str | None:
         return self._secret(self.review_webhook_secret, "review-webhook-secret")
 
+    def operator_tokens(self) -> list[str]:
+        path = self.operator_tokens_file or self.secrets_dir / "operator-tokens"
+        if not path.exists():
+            return []
+        return [line.strip() for line in path.read_text().splitlines() if line.strip() and not line.startswith("#")]
+
     def api_tokens(self) -> dict[str, str]:
         path = self.api_tokens_file or self.secrets_dir / "api-tokens.yaml"
         if not path.exists():
@@ -147,6 +159,7 @@ def ensure_local_secrets(settings: Settings, institution_codes: list[str]) -> No
         "label-studio-token": secrets.token_hex(20),
         "review-webhook-secret": secrets.token_urlsafe(32),
         "label-studio-admin-password": secrets.token_urlsafe(16),
+        "operator-tokens": secrets.token_urlsafe(32),
     }
     for name, value in generated.items():
         if not (settings.secrets_dir / name).exists():

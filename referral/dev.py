@@ -5,6 +5,7 @@ workers, the HTTP API, the gateways — then the example referrals. Ctrl-C stops
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import subprocess
@@ -36,6 +37,7 @@ class DevOptions:
     label_studio_port: int = 8080
     label_studio: bool = True
     prefect_port: int = 4200
+    codec_port: int = 8099
     prefect: bool = True
     examples: bool = True
     exit_when_done: bool = False
@@ -85,9 +87,9 @@ async def run_dev(settings: Settings, options: DevOptions) -> int:
 
     with ExitStack() as stack:
         server_log = stack.enter_context(open(logs / "temporal.log", "ab"))
-        server = TemporalDevServer(
-            settings.data_dir / "temporal.db", options.temporal_port, options.ui_port, settings.namespace, server_log
-        )
+        codec_url = f"http://127.0.0.1:{options.codec_port}"
+        server = TemporalDevServer(settings.data_dir / "temporal.db", options.temporal_port, options.ui_port,
+                                   settings.namespace, server_log, codec_endpoint=codec_url)  # fmt: skip
         server.start()
         stack.callback(server.stop)
         await server.wait_ready()
@@ -120,12 +122,19 @@ async def run_dev(settings: Settings, options: DevOptions) -> int:
             stack.callback(prefect.stop)
             await asyncio.to_thread(prefect.wait_ready)
             _spawn("flows", ["-m", "flows.serve"], {**env, **prefect.env()}, logs, stack)
+        ui_origin = f"http://127.0.0.1:{options.ui_port}"
+        codec_env = {**env, "REFERRAL_CODEC_UI_ORIGINS": json.dumps([ui_origin]),
+                     "REFERRAL_CODEC_TRUSTED_ORIGINS": json.dumps([ui_origin])}  # fmt: skip
+        _spawn(
+            "codec-server", ["-m", "referral.codec_server", "--port", str(options.codec_port)], codec_env, logs, stack
+        )
         _spawn("cpu-worker", ["-m", "workers.cpu"], env, logs, stack)
         _spawn("gpu-worker", ["-m", "workers.gpu"], env, logs, stack)
         _spawn("gateways", ["-m", "referral.gateways"], env, logs, stack)
         api_args = ["-m", "uvicorn", "--factory", "referral.api:app_from_env", "--host", "127.0.0.1"]
         _spawn("api", [*api_args, "--port", str(options.api_port)], env, logs, stack)
         await _wait_http(f"http://127.0.0.1:{options.api_port}/health")
+        await _wait_http(f"{codec_url}/health")
 
         referral_ids = []
         if options.examples:
@@ -139,6 +148,8 @@ async def run_dev(settings: Settings, options: DevOptions) -> int:
         ui = f"http://127.0.0.1:{options.ui_port}/namespaces/{settings.namespace}/workflows"
         print(f"\nTemporal UI     {ui}")
         print(f"HTTP API docs   http://127.0.0.1:{options.api_port}/docs")
+        print(f"Codec server    {codec_url}  (the UI shows decrypted payloads; operator tokens in "
+              f"{settings.secrets_dir / 'operator-tokens'})")  # fmt: skip
         print(
             f"Gateways        one per institution, ports from {settings.network_file or 'referral/data/network.yaml'}"
         )

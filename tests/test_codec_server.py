@@ -49,3 +49,25 @@ async def test_operator_sees_decrypted_payloads_others_are_refused(
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=wrong), base_url="http://codec") as http:
         refused = await http.post("/decode", json=body, headers={"Authorization": f"Bearer {OPERATOR}"})
         assert refused.status_code == 422 and PATIENT_NAME not in refused.text
+
+
+async def test_dev_ui_origin_is_trusted_only_from_loopback(settings: Settings) -> None:
+    """The dev stack's UI sends no token: its own origin, from this machine, is enough there — nothing else is."""
+    codec = EncryptionCodec(settings.payload_key_id, {settings.payload_key_id: settings.payload_key_bytes()})
+    ui = "http://127.0.0.1:8233"
+    app = create_codec_server(codec, [OPERATOR], [ui], trusted_origins=[ui])
+    plain = {"payloads": [{"metadata": {"encoding": base64.b64encode(b"json/plain").decode()},
+                           "data": base64.b64encode(f'"{PATIENT_NAME}"'.encode()).decode()}]}  # fmt: skip
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://codec") as local:
+        preflight = await local.options("/decode", headers={"Origin": ui, "Access-Control-Request-Method": "POST"})
+        assert preflight.headers["access-control-allow-origin"] == ui
+        encoded = await local.post("/encode", json=plain, headers={"Origin": ui})
+        assert encoded.status_code == 200 and PATIENT_NAME.encode() not in encoded.content
+        decoded = await local.post("/decode", json=encoded.json(), headers={"Origin": ui})
+        assert decoded.status_code == 200 and decoded.json() == plain
+        for origin in ("http://evil.example", "http://127.0.0.1:9999", None):
+            headers = {"Origin": origin} if origin else {}
+            assert (await local.post("/decode", json=encoded.json(), headers=headers)).status_code == 401
+    remote = httpx.ASGITransport(app=app, client=("10.1.2.3", 40000))
+    async with httpx.AsyncClient(transport=remote, base_url="http://codec") as far:
+        assert (await far.post("/decode", json=encoded.json(), headers={"Origin": ui})).status_code == 401

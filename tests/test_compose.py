@@ -13,7 +13,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 ONE_SHOT = {"minio-init", "temporal-search-attributes"}
 NEEDED = {"temporal", "temporal-db", "temporal-ui", "minio", "minio-init", "label-studio", "label-studio-db",
-          "prefect", "flows", "api", "gateways", "cpu-worker", "gpu-worker"}  # fmt: skip
+          "prefect", "flows", "codec", "api", "gateways", "cpu-worker", "gpu-worker"}  # fmt: skip
 
 
 def test_compose_config_validates(tmp_path: Path) -> None:

@@ -19,7 +19,8 @@ pytestmark = pytest.mark.slow
 
 def dev_ports() -> list[str]:
     return ["--temporal-port", str(free_port()), "--ui-port", str(free_port()), "--api-port", str(free_port()),
-            "--label-studio-port", str(free_port()), "--prefect-port", str(free_port())]  # fmt: skip
+            "--label-studio-port", str(free_port()), "--prefect-port", str(free_port()),
+            "--codec-port", str(free_port())]  # fmt: skip
 
 
 async def run_dev(cwd: Path, *extra: str, timeout: float = 300) -> tuple[int, str]:
@@ -46,6 +47,26 @@ async def test_dev_runs_the_examples_and_keeps_them_across_restarts(tmp_path: Pa
     assert output.count("(already submitted)") == 3  # the SQLite file kept the referrals
 
 
+async def check_ui_decrypts_through_the_codec_server(ports: list[str]) -> None:
+    """The dev Temporal UI is configured with the codec endpoint, and the codec server answers the UI's origin."""
+    import base64
+
+    import httpx
+
+    ui = f"http://127.0.0.1:{ports[ports.index('--ui-port') + 1]}"
+    codec = f"http://127.0.0.1:{ports[ports.index('--codec-port') + 1]}"
+    async with httpx.AsyncClient(timeout=10) as http:
+        settings = (await http.get(f"{ui}/api/v1/settings")).json()
+        assert settings["Codec"]["Endpoint"] == codec
+        plain = {"payloads": [{"metadata": {"encoding": base64.b64encode(b"json/plain").decode()},
+                               "data": base64.b64encode('"홍길동"'.encode()).decode()}]}  # fmt: skip
+        encoded = await http.post(f"{codec}/encode", json=plain, headers={"Origin": ui})
+        assert encoded.status_code == 200
+        decoded = await http.post(f"{codec}/decode", json=encoded.json(), headers={"Origin": ui})
+        assert decoded.json() == plain
+        assert (await http.post(f"{codec}/decode", json=encoded.json())).status_code == 401  # no origin, no token
+
+
 async def test_dev_stops_cleanly_on_interrupt(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("REFERRAL_")}
     ports = [*dev_ports(), "--no-label-studio"]
@@ -64,6 +85,7 @@ async def test_dev_stops_cleanly_on_interrupt(tmp_path: Path) -> None:
     assert process.stdout is not None
     while b"Ctrl-C stops everything" not in (line := await asyncio.wait_for(process.stdout.readline(), 120)):
         assert line, "dev exited before it was ready"
+    await check_ui_decrypts_through_the_codec_server(ports)
     process.send_signal(signal.SIGINT)
     code = await asyncio.wait_for(process.wait(), 60)
     assert code == 0
