@@ -95,6 +95,20 @@ def workflow_settings(settings: Settings) -> WorkflowSettings:
     )
 
 
+def operator_memo(network: Network, referral: Referral) -> dict[str, object]:
+    """Labels for the operator's Temporal UI: institutions, priority, counts. Never patient data."""
+    referring, receiving = network.institution(referral.referring.org), network.institution(referral.receiving.org)
+    return {
+        "fingerprint": referral.fingerprint,
+        "referring": f"{referring.name} ({referring.code})",
+        "receiving": f"{receiving.name} ({receiving.code})",
+        "priority": referral.priority.value,
+        "type": referral.referral_type.value,
+        "documents": len(referral.documents),
+        "dictations": len(referral.dictations),
+    }
+
+
 def submission_fingerprint(request: ReferralRequest, digests: list[str]) -> str:
     canonical = request.model_dump_json() + "\n" + "\n".join(digests)
     return hashlib.sha256(canonical.encode()).hexdigest()
@@ -248,7 +262,7 @@ async def submit_referral(
             task_queue=settings.cpu_task_queue,
             id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
             id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
-            memo={"fingerprint": fingerprint},
+            memo=operator_memo(network, referral),
             search_attributes=TypedSearchAttributes(
                 [
                     SearchAttributePair(REFERRAL_STATUS, "DRAFT"),

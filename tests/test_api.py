@@ -16,7 +16,7 @@ from referral.api import create_app
 from referral.config import Settings
 from tests import badfiles
 from tests.api_fixtures import auth, form, stored_objects, workflow_count
-from tests.helpers import make_request, tiny_scan
+from tests.helpers import PATIENT_NAME, make_request, tiny_scan
 
 
 async def test_openapi_documents_the_intake(api: httpx.AsyncClient) -> None:
@@ -175,3 +175,18 @@ async def test_no_tokens_configured_means_no_access(tmp_path: Path, settings: Se
     app = create_app(settings.model_copy(update={"api_tokens_file": tmp_path / "none.yaml"}), client=client)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://api") as http:
         assert (await http.get("/referrals", headers={"Authorization": "Bearer anything"})).status_code == 401
+
+
+async def test_operator_memo_labels_without_patient_data(
+    api: httpx.AsyncClient, tokens: dict[str, str], client: Client
+) -> None:
+    created = await api.post(
+        "/referrals",
+        headers=auth(tokens, "yeongwol-mc"),
+        **form(make_request().model_dump_json(), [("a.png", tiny_scan())]),
+    )
+    description = await client.get_workflow_handle(created.json()["referral_id"]).describe()
+    memo = await description.memo()
+    assert memo["referring"] == "영월의료원 (yeongwol-mc)" and memo["receiving"] == "강원대학교병원 (knuh)"
+    assert (memo["priority"], memo["documents"], memo["dictations"]) == ("urgent", 1, 0)
+    assert PATIENT_NAME not in str(memo) and "MRN-" not in str(memo)
