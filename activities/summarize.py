@@ -15,7 +15,7 @@ from referral.pacs.models import StudyRef
 from referral.storage import DocumentStore, IntegrityError, ObjectNotFound
 from referral.summary.backends import ExtractorBackend, SummaryBackend
 from referral.summary.drafts import DraftKind, draft_pdf, render
-from referral.summary.guard import PlannedOrder, check_orders
+from referral.summary.guard import PlannedOrder, check_orders, still_valid_priors
 from referral.summary.media import stamp_times, study_items, transcript_page
 from referral.summary.source import SourcePage, pages_of
 from referral.workflow_io import DraftRef, OcrSummary, SummaryResult, TranscriptSummary
@@ -73,10 +73,16 @@ class SummaryActivities:
         stamp_times(summary, transcripts)
         summary.imaging += study_items(inp.studies)
         guard = check_orders(summary, inp.planned_orders)
+        # the drafts list every prior test still valid, planned or not; the count stays that of planned repeats
+        priors = still_valid_priors(summary, inp.referral.submitted_at.date())
+        listed = {r.test for r in guard.repeats}
+        shown = guard.model_copy(
+            update={"repeats": guard.repeats + [r for r in priors.repeats if r.test not in listed]}
+        )
         kinds = list(inp.kinds) + ([DraftKind.PATHOLOGY_REVIEW] if summary.pathology else [])
         drafts = []
         for kind in kinds:
-            draft = render(kind, inp.referral, summary, self.network, guard)
+            draft = render(kind, inp.referral, summary, self.network, shown)
             drafts.append(DraftRef(
                 kind=kind, text_key=self._put_json(draft),
                 pdf_key=self.store.put(draft_pdf(draft), "application/pdf").key,

@@ -219,6 +219,8 @@ async def test_referral_carries_its_studies_into_the_summary(
     [outside] = [d for d in status.summary.drafts if d.kind == "outside_record_summary"]
     text = json.loads(store.get(outside.text_key))["text"]
     assert "CHEST CT 흉부" in text and "2008-05-04 X-ray" in text
+    # the chest CT of 20 days ago is still valid (90 days): the draft says not to repeat it
+    assert "⚠ 흉부 CT (Chest CT):" in text and "(20일 전, 유효 90일)" in text
 
 
 async def test_referring_pacs_down_is_reported_and_the_referral_goes_on(

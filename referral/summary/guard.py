@@ -135,3 +135,10 @@ def check_orders(
     return GuardReport(
         repeats=repeats, total_example_cost_krw=sum(r.example_cost_krw for r in repeats), cost_note=table.cost_note
     )
+
+
+def still_valid_priors(summary: ClinicalSummary, on: date, table: ValidityTable | None = None) -> GuardReport:
+    """Every prior test in the records (or from the PACS) still inside its validity window on `on`: what the
+    receiving side should not order again, whatever it plans."""
+    table = table or default_table()
+    return check_orders(summary, [PlannedOrder(name=test.name, planned_on=on) for test in table.tests], table)
