@@ -130,8 +130,8 @@ def render(facts: list[ReferralFacts], out_dir: str) -> str:
     page = f"""<!doctype html><html lang="ko"><meta charset="utf-8"><title>운영 보고서 (Operations report)</title>
 <h1>운영 보고서 (Operations report) — {datetime.now(UTC):%Y-%m-%d %H:%M} UTC</h1>
 <p>Referrals: {len(facts)} (open {len(open_facts)}, closed {len(closed)}); loop-closure rate {loop_closure:.0%};
-median time to review {median([f.hours_to_review for f in facts])}; median time to decision
-{median([f.hours_to_decision for f in facts])}; median time to 회송
+median time to review {median([f.hours_to_review for f in facts])};
+median time to decision {median([f.hours_to_decision for f in facts])}; median time to 회송
 {median([f.hours_to_return for f in facts])}; duplicate tests avoided {sum(f.duplicate_tests for f in facts)}
 (example cost {sum(f.avoided_cost_krw for f in facts):,} KRW).</p>
 <h2>Open referrals by receiving institution</h2><table>{rows}</table>

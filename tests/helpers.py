@@ -130,3 +130,14 @@ async def raw_history(client: Client, referral_id: str):  # type: ignore[no-unty
     """The history as the server stores it: fetched by a client without the payload codec."""
     raw = await Client.connect(client.service_client.config.target_host, namespace=client.namespace)
     return await raw.get_workflow_handle(referral_id).fetch_history()
+
+
+async def replays(client: Client, settings: Settings, referral_id: str) -> None:
+    """The referral's history so far replays on the current workflow code without non-determinism."""
+    from temporalio.worker import Replayer
+
+    from flows.referral import ReferralWorkflow
+    from referral.temporal import data_converter
+
+    history = await client.get_workflow_handle(referral_id).fetch_history()
+    await Replayer(workflows=[ReferralWorkflow], data_converter=data_converter(settings)).replay_workflow(history)

@@ -26,7 +26,7 @@ from referral.storage.local import LocalFolderStore
 from referral.workflow_io import ProcessingStage, TranscriptSummary
 from tests.api_fixtures import auth, workflow_count
 from tests.audio_fixtures import encode, long_recording, read_wav, silence
-from tests.helpers import make_request, wait_for_stage
+from tests.helpers import make_request, replays, wait_for_stage
 from tests.test_cli import run_cli
 from tests.tinymodels import build_whisper
 from workers import gpu
@@ -88,7 +88,7 @@ async def test_spoken_referral_over_http_becomes_a_letter_draft(
 
 
 async def test_two_hour_dictation_is_transcribed_chunk_by_chunk(
-    api: httpx.AsyncClient, tokens: dict[str, str], client: Client, korean_speech: np.ndarray
+    api: httpx.AsyncClient, tokens: dict[str, str], client: Client, settings: Settings, korean_speech: np.ndarray
 ) -> None:
     created = await submit(api, tokens, [("long.flac", long_recording(korean_speech, hours=2))])
     assert created.status_code == 201, created.text
@@ -96,6 +96,7 @@ async def test_two_hour_dictation_is_transcribed_chunk_by_chunk(
     [heard] = status.dictations
     assert heard.duration_s == pytest.approx(7200, abs=1) and heard.chunks >= 240
     assert heard.silent_chunks == heard.chunks - 1 and heard.segments >= 1  # only the first chunk holds speech
+    await replays(client, settings, status.referral_id)
 
 
 async def test_bad_recordings_store_and_start_nothing(

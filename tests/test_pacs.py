@@ -32,7 +32,7 @@ from referral.workflow_io import ProcessingStage
 from review.server import LabelStudioServer
 from tests.deployment import deploy
 from tests.dicom_fixtures import Study, referring_pacs_studies
-from tests.helpers import tiny_scan, wait_for_stage
+from tests.helpers import replays, tiny_scan, wait_for_stage
 from tests.orthanc import OrthancServer
 from tests.review_fixtures import annotate
 from tests.test_review import KIM as REVIEWER
@@ -281,3 +281,4 @@ async def test_delivered_referral_brings_its_studies_to_the_receiving_pacs(
     assert status.stage == ProcessingStage.DELIVERED and status.imaging.transferred is not None
     assert status.imaging.transferred.target_org == "knuh" and status.imaging.transferred.instances == 1
     assert hong_study in pacs.receiving.study_uids()
+    await replays(client, settings, result.referral_id)

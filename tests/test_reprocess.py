@@ -15,7 +15,7 @@ from referral.config import Settings
 from referral.network import Network
 from referral.storage import DocumentStore
 from referral.workflow_io import ProcessingStage, ReferralStatus
-from tests.helpers import process_env
+from tests.helpers import process_env, replays
 from tests.review_fixtures import ReviewEnv, annotate
 from tests.test_bulk_intake import prefect_harness  # noqa: F401
 from tests.test_review import KIM, submit, tasks_ready, wait_for
@@ -85,6 +85,7 @@ async def test_new_model_version_redrafts_undecided_referrals(
     assert {r.task.task_id for r in after.past_reviews if r.status == "superseded"} == old_tasks
     [record] = after.reprocessed
     assert (record.actor, record.gpu_task_queue, record.review_round) == ("ops:박운영", new_model_queue, 2)
+    await replays(client, settings, undecided)  # the update and the superseded round replay deterministically
 
 
 def test_reprocess_selects_by_visibility_by_default() -> None:
