@@ -5,15 +5,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from referral.asr.models import Transcript
 from referral.ocr.models import OcrDocument
 from referral.pdf import text_pdf
 from referral.storage import DocumentStore
 from referral.summary.drafts import Draft
-from referral.workflow_io import DraftRef, OcrSummary
+from referral.workflow_io import DraftRef, OcrSummary, TranscriptSummary
 from review.board import ReviewBoard
 from review.models import ReviewDecision, ReviewTaskRef, SignedDocumentRef
 from review.signing import sign
@@ -24,6 +25,11 @@ class CreateReviewTasksInput(BaseModel):
     round: int = 1
     drafts: list[DraftRef]
     ocr: list[OcrSummary]
+    transcripts: list[TranscriptSummary] = Field(default_factory=list)  # dictations: shown as sources too
+
+
+class RetireReviewTasksInput(BaseModel):
+    task_ids: list[int]
 
 
 class FetchDecisionsInput(BaseModel):
@@ -44,6 +50,9 @@ class ReviewActivities:
     @activity.defn
     def create_review_tasks(self, inp: CreateReviewTasksInput) -> list[ReviewTaskRef]:
         pages: list[tuple[str, int, str]] = []
+        for heard in inp.transcripts:  # the reviewer checks what was said, as the summary quoted it
+            transcript = Transcript.model_validate_json(self.store.get(heard.transcript_key))
+            pages.append((heard.transcript_key, 1, transcript.text()))
         for result in inp.ocr:
             document = OcrDocument.model_validate_json(self.store.get(result.ocr_key))
             pages += [(result.document_key, p.page, p.text) for p in document.pages]
@@ -56,6 +65,11 @@ class ReviewActivities:
             )
             activity.heartbeat(len(tasks))
         return tasks
+
+    @activity.defn
+    def retire_review_tasks(self, inp: RetireReviewTasksInput) -> int:
+        """Remove superseded tasks nobody has decided, so no clinician reviews a draft that no longer counts."""
+        return self.board().retire(inp.task_ids)
 
     @activity.defn
     def fetch_decisions(self, inp: FetchDecisionsInput) -> list[ReviewDecision]:

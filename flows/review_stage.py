@@ -16,10 +16,23 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
-    from activities.review import CreateReviewTasksInput, FetchDecisionsInput, ReviewActivities, SignDocumentInput
+    from activities.review import (
+        CreateReviewTasksInput,
+        FetchDecisionsInput,
+        RetireReviewTasksInput,
+        ReviewActivities,
+        SignDocumentInput,
+    )
     from referral.models import Referral
     from referral.search_attributes import REVIEW_ESCALATED, REVIEW_REMINDERS
-    from referral.workflow_io import OcrSummary, ProcessingStage, ReprocessRequest, SummaryResult, WorkflowSettings
+    from referral.workflow_io import (
+        OcrSummary,
+        ProcessingStage,
+        ReprocessRequest,
+        SummaryResult,
+        TranscriptSummary,
+        WorkflowSettings,
+    )
     from review.models import Decision, ReviewDecision, ReviewState
 
 # Label Studio may be down for a while (restart, upgrade): keep trying, backing off to a minute.
@@ -31,6 +44,7 @@ class ReviewStage:
     _settings: WorkflowSettings
     _summary: SummaryResult | None
     _ocr: list[OcrSummary]
+    _transcripts: list[TranscriptSummary]
     _stage_error: str | None
 
     def _init_review(self) -> None:
@@ -66,6 +80,7 @@ class ReviewStage:
                     round=self._review_round,
                     drafts=self._summary.drafts,
                     ocr=self._ocr,
+                    transcripts=self._transcripts,
                 ),
                 start_to_close_timeout=timedelta(minutes=2),
                 retry_policy=_LABEL_STUDIO_RETRY,
@@ -93,6 +108,13 @@ class ReviewStage:
                 for state in self._reviews.values():
                     state.status = "superseded"
                 self._superseded += list(self._reviews.values())
+                if workflow.patched("retire-superseded-v1"):
+                    await workflow.execute_activity_method(
+                        ReviewActivities.retire_review_tasks,
+                        RetireReviewTasksInput(task_ids=list(self._reviews)),
+                        start_to_close_timeout=timedelta(minutes=2),
+                        retry_policy=_LABEL_STUDIO_RETRY,
+                    )
                 return Decision.REDRAFT
             while self._inbox:
                 decision = self._inbox.pop(0)

@@ -81,6 +81,22 @@ class ReviewBoard:
                     found.append(decision)
         return found
 
+    def retire(self, task_ids: list[int]) -> int:
+        """Delete the tasks that have no annotation (a decided task stays, with its decision). Idempotent."""
+        from label_studio_sdk.core.api_error import ApiError
+
+        retired = 0
+        for task_id in task_ids:
+            try:
+                if any(True for _ in self.client.annotations.list(id=task_id)):
+                    continue
+                self.client.tasks.delete(id=str(task_id))
+                retired += 1
+            except ApiError as err:
+                if err.status_code != 404:  # already gone: nothing to retire
+                    raise
+        return retired
+
     def reviewer(self, user_id: int) -> tuple[str, str]:
         user = self.client.users.get(id=user_id)
         name = " ".join(x for x in (user.last_name, user.first_name) if x) or (user.username or "")

@@ -27,7 +27,9 @@ from referral.workflow_io import ProcessingStage, TranscriptSummary
 from tests.api_fixtures import auth, workflow_count
 from tests.audio_fixtures import encode, long_recording, read_wav, silence
 from tests.helpers import make_request, replays, wait_for_stage
+from tests.review_fixtures import ReviewEnv
 from tests.test_cli import run_cli
+from tests.test_review import tasks_ready, wait_for
 from tests.tinymodels import build_whisper
 from workers import gpu
 
@@ -263,3 +265,19 @@ def test_consultation_transcript_to_referral_letter(shared_data: Path, tmp_path:
     summary = json.loads(store.get(result.summary_key))
     said = [e for m in summary["medications"] for e in m["evidence"]]
     assert all(e["seconds"] is not None and e["quote"] in transcript.text() for e in said)
+
+
+async def test_reviewer_sees_the_transcript_beside_the_letter(
+    client: Client, store: DocumentStore, network: Network, review_env: ReviewEnv, korean_speech: np.ndarray
+) -> None:
+    from referral.submission import IncomingDictation, submit_referral
+
+    heard = [IncomingDictation("의뢰.wav", encode([korean_speech, silence(0.5)], "audio/wav"))]
+    result = await submit_referral(client, store, network, review_env.settings, make_request(), [], dictations=heard)
+    status = await wait_for(client, result.referral_id, tasks_ready)
+    letter = next(r for r in status.reviews if r.task.kind == "referral_letter")
+    headers = {"Authorization": f"Token {review_env.label_studio.token}"}
+    async with httpx.AsyncClient(headers=headers, timeout=30) as http:
+        task = (await http.get(f"{review_env.label_studio.url}/api/tasks/{letter.task.task_id}/")).json()
+    transcript = Transcript.model_validate_json(store.get(status.dictations[0].transcript_key))
+    assert transcript.segments[0].text in task["data"]["records"]  # what was said, as the source of the draft

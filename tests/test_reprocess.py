@@ -8,6 +8,7 @@ import asyncio
 import uuid
 from collections.abc import AsyncIterator
 
+import httpx
 import pytest
 from temporalio.client import Client
 
@@ -85,6 +86,13 @@ async def test_new_model_version_redrafts_undecided_referrals(
     assert {r.task.task_id for r in after.past_reviews if r.status == "superseded"} == old_tasks
     [record] = after.reprocessed
     assert (record.actor, record.gpu_task_queue, record.review_round) == ("ops:박운영", new_model_queue, 2)
+    label_studio = f"{review_env.label_studio.url}/api/tasks"
+    headers = {"Authorization": f"Token {review_env.label_studio.token}"}
+    async with httpx.AsyncClient(headers=headers, timeout=30) as http:
+        for task_id in old_tasks:  # superseded and undecided: taken off the clinicians' queue
+            assert (await http.get(f"{label_studio}/{task_id}/")).status_code == 404
+        decided_task = started.reviews[0].task.task_id  # the decided referral's tasks are untouched
+        assert (await http.get(f"{label_studio}/{decided_task}/")).status_code == 200
     await replays(client, settings, undecided)  # the update and the superseded round replay deterministically
 
 

@@ -43,6 +43,7 @@ def build_worker(client: Client, settings: Settings, store: DocumentStore, task_
             intake.verify_documents,
             review.create_review_tasks,
             review.fetch_decisions,
+            review.retire_review_tasks,
             review.sign_document,
             delivery.deliver_message,
             imaging.find_prior_studies,
