@@ -44,13 +44,16 @@ def _pacs_error(err: PacsUnavailable | PacsRefused) -> ApplicationError:
 
 
 class ImagingActivities:
-    def __init__(self, network: Network, timeout_s: float = 30.0) -> None:
+    def __init__(
+        self, network: Network, timeout_s: float = 30.0, credentials: dict[str, tuple[str, str]] | None = None
+    ) -> None:
         self.network = network
         self.timeout_s = timeout_s
+        self.credentials = credentials or {}  # institution → PACS user and password (HTTP basic)
 
     def _client(self, org: str) -> DicomWebClient | None:
         url = self.network.institution(org).pacs_url
-        return DicomWebClient(url, self.timeout_s) if url else None
+        return DicomWebClient(url, self.timeout_s, self.credentials.get(org)) if url else None
 
     @activity.defn
     def find_prior_studies(self, inp: FindStudiesInput) -> FindStudiesResult:

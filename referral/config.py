@@ -85,6 +85,8 @@ class Settings(BaseSettings):
     pacs_retry_initial_s: float = 2.0
     pacs_attempts: int = 8
     pacs_lookback_days: int = 730
+    # YAML: institution code -> {username, password} for its PACS; default data_dir/secrets/pacs-credentials.yaml
+    pacs_credentials_file: Path | None = None
 
     # fleet flows served by `python -m flows.serve` (cron in Asia/Seoul)
     bulk_intake_cron: str = "0 2 * * *"
@@ -134,6 +136,13 @@ class Settings(BaseSettings):
         if not path.exists():
             return []
         return [line.strip() for line in path.read_text().splitlines() if line.strip() and not line.startswith("#")]
+
+    def pacs_credentials(self) -> dict[str, tuple[str, str]]:
+        path = self.pacs_credentials_file or self.secrets_dir / "pacs-credentials.yaml"
+        if not path.exists():
+            return {}
+        loaded = yaml.safe_load(path.read_text()) or {}
+        return {str(org): (str(c["username"]), str(c["password"])) for org, c in loaded.items()}
 
     def api_tokens(self) -> dict[str, str]:
         path = self.api_tokens_file or self.secrets_dir / "api-tokens.yaml"

@@ -18,8 +18,9 @@ DICOMWEB_PLUGIN = Path("/usr/share/orthanc/plugins/libOrthancDicomWeb.so")
 
 
 class OrthancServer:
-    def __init__(self, folder: Path, name: str) -> None:
-        self.folder, self.name = folder, name
+    def __init__(self, folder: Path, name: str, users: dict[str, str] | None = None) -> None:
+        self.folder, self.name, self.users = folder, name, users or {}
+        self.auth = next(iter(self.users.items()), None)  # for the fixture's own REST calls
         self.port, self.dicom_port = free_port(), free_port()
         self.process: subprocess.Popen[bytes] | None = None
 
@@ -43,7 +44,8 @@ class OrthancServer:
             "DicomPort": self.dicom_port,
             "DicomAet": self.name.upper()[:16],
             "RemoteAccessAllowed": False,
-            "AuthenticationEnabled": False,
+            "AuthenticationEnabled": bool(self.users),
+            "RegisteredUsers": self.users,
             "HttpBindAddress": "127.0.0.1",
             "StorageDirectory": str(storage),
             "IndexDirectory": str(storage),
@@ -58,7 +60,7 @@ class OrthancServer:
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
             try:
-                if httpx.get(f"{self.url}/system", timeout=1).status_code == 200:
+                if httpx.get(f"{self.url}/system", auth=self.auth, timeout=1).status_code == 200:
                     return self
             except httpx.HTTPError:
                 pass
@@ -78,16 +80,19 @@ class OrthancServer:
         self.process = None
 
     def upload(self, data: bytes) -> str:
-        response = httpx.post(f"{self.url}/instances", content=data, timeout=30)
+        response = httpx.post(f"{self.url}/instances", content=data, auth=self.auth, timeout=30)
         response.raise_for_status()
         return str(response.json()["ID"])
 
     def study_uids(self) -> set[str]:
-        studies = httpx.get(f"{self.url}/studies?expand", timeout=10).json()
+        studies = httpx.get(f"{self.url}/studies?expand", auth=self.auth, timeout=10).json()
         return {s["MainDicomTags"]["StudyInstanceUID"] for s in studies}
 
     def instance_count(self, study_uid: str) -> int:
         found = httpx.post(
-            f"{self.url}/tools/find", json={"Level": "Instance", "Query": {"StudyInstanceUID": study_uid}}, timeout=10
+            f"{self.url}/tools/find",
+            json={"Level": "Instance", "Query": {"StudyInstanceUID": study_uid}},
+            auth=self.auth,
+            timeout=10,
         ).json()
         return len(found)

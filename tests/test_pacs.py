@@ -43,6 +43,8 @@ pytestmark = pytest.mark.slow
 KIM = Patient(name="김희중", birth_date=date(1800, 1, 1), sex=Sex.MALE, identifier="2008-3")
 HONG = Patient(name="홍길동", birth_date=date(1970, 1, 1), sex=Sex.MALE, identifier="I2EXAMPLE")
 LONG_LOOKBACK = 365 * 30  # chrKoreanMulti.dcm is a 2008 study
+RECEIVING_PASSWORD = "knuh-pacs-test-only"  # 강원대병원's PACS asks for credentials; 영월의료원's does not
+CREDENTIALS = {"knuh": ("referral-ax", RECEIVING_PASSWORD)}
 
 
 class Pacs:
@@ -60,7 +62,7 @@ class Pacs:
 def pacs(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pacs]:
     folder = tmp_path_factory.mktemp("pacs")
     referring = OrthancServer(folder / "yeongwol", "yeongwol").start()
-    receiving = OrthancServer(folder / "knuh", "knuh").start()
+    receiving = OrthancServer(folder / "knuh", "knuh", users={"referral-ax": RECEIVING_PASSWORD}).start()
     studies = referring_pacs_studies(shared_data, date.today())
     for study in studies.values():
         referring.upload(study.data)
@@ -110,7 +112,7 @@ def find(pacs: Pacs, patient: Patient, lookback: int = LONG_LOOKBACK, referring:
         fingerprint="0" * 64,
     )
     return ActivityEnvironment().run(
-        ImagingActivities(pacs.network, timeout_s=5).find_prior_studies,
+        ImagingActivities(pacs.network, timeout_s=5, credentials=CREDENTIALS).find_prior_studies,
         FindStudiesInput(referral=referral, lookback_days=lookback),
     )
 
@@ -150,7 +152,7 @@ def test_pacs_down_is_a_retryable_error(pacs: Pacs) -> None:
 
 def test_studies_reach_the_receiving_pacs_once(pacs: Pacs) -> None:
     studies = find(pacs, KIM).search.studies
-    activities = ImagingActivities(pacs.network, timeout_s=10)
+    activities = ImagingActivities(pacs.network, timeout_s=10, credentials=CREDENTIALS)
     beats: list[object] = []
     env = ActivityEnvironment()
     env.on_heartbeat = lambda *details: beats.append(details[0])
@@ -168,6 +170,10 @@ def test_studies_reach_the_receiving_pacs_once(pacs: Pacs) -> None:
         activities.transfer_studies, TransferStudiesInput(studies=studies, target_org="snuh")
     )
     assert unconfigured.configured is False
+    wrong = ImagingActivities(pacs.network, timeout_s=10, credentials={"knuh": ("referral-ax", "wrong")})
+    with pytest.raises(ApplicationError) as err:
+        ActivityEnvironment().run(wrong.transfer_studies, TransferStudiesInput(studies=studies, target_org="knuh"))
+    assert err.value.type == "PacsRefused" and err.value.non_retryable and "credentials" in str(err.value)
 
 
 def test_prior_ct_from_the_pacs_is_a_prior_test_for_the_guard(pacs: Pacs) -> None:
@@ -253,6 +259,8 @@ async def test_delivered_referral_brings_its_studies_to_the_receiving_pacs(
     hong_study = pacs.studies["hong-ot"].study_uid
     assert hong_study not in pacs.receiving.study_uids()
     urls = {"yeongwol-mc": pacs.referring.dicomweb, "knuh": pacs.receiving.dicomweb}
+    credentials = tmp_path / "pacs-credentials.yaml"
+    credentials.write_text(yaml.safe_dump({"knuh": {"username": "referral-ax", "password": RECEIVING_PASSWORD}}))
     async with deploy(
         client,
         settings,
@@ -260,6 +268,7 @@ async def test_delivered_referral_brings_its_studies_to_the_receiving_pacs(
         label_studio,
         tmp_path,
         pacs_urls=urls,
+        pacs_credentials_file=credentials,
         pacs_lookback_days=LONG_LOOKBACK,
         pacs_retry_initial_s=0.5,
     ) as deployment:

@@ -34,7 +34,7 @@ def build_worker(client: Client, settings: Settings, store: DocumentStore, task_
     review = ReviewActivities(store, lambda: review_board(settings))
     network = load_network(settings.network_file)
     delivery = DeliveryActivities(store, network, settings.api_tokens)
-    imaging = ImagingActivities(network, settings.pacs_timeout_s)
+    imaging = ImagingActivities(network, settings.pacs_timeout_s, settings.pacs_credentials())
     return Worker(
         client,
         task_queue=task_queue or settings.cpu_task_queue,

@@ -42,6 +42,8 @@ class DicomWebClient:
             raise PacsUnavailable(f"PACS at {self.base_url} unreachable ({type(err).__name__})") from None
         if response.status_code >= 500:
             raise PacsUnavailable(f"PACS at {self.base_url} answered {response.status_code}")
+        if response.status_code in (401, 403):
+            raise PacsRefused(f"PACS at {self.base_url} refused our credentials ({response.status_code})")
         if response.status_code >= 400:
             raise PacsRefused(f"PACS at {self.base_url} refused {method} {path.split('?')[0]}: {response.status_code}")
         return response
