@@ -183,6 +183,8 @@ async def cmd_dev(args: argparse.Namespace, settings: Settings) -> int:
         label_studio=not args.no_label_studio,
         prefect_port=args.prefect_port,
         codec_port=args.codec_port,
+        pacs_port=args.pacs_port,
+        pacs=not args.no_pacs,
         prefect=not args.no_prefect,
     )  # fmt: skip
     return await run_dev(settings, options)
@@ -249,6 +251,10 @@ def parser() -> argparse.ArgumentParser:
     dev.add_argument("--no-label-studio", action="store_true", help="run without the review UI")
     dev.add_argument("--prefect-port", type=int, default=4200)
     dev.add_argument("--codec-port", type=int, default=8099)
+    dev.add_argument(
+        "--pacs-port", type=int, default=8042, help="demo PACS of 영월의료원 (강원대학교병원: the next port)"
+    )
+    dev.add_argument("--no-pacs", action="store_true", help="run without the demo PACS")
     dev.add_argument("--no-prefect", action="store_true", help="run without the Prefect server and served flows")
     dev.add_argument("--no-examples", action="store_true")
     dev.add_argument("--exit-when-done", action="store_true", help="stop once the examples finish OCR")

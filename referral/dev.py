@@ -7,26 +7,33 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
 from contextlib import ExitStack
 from dataclasses import dataclass
+from datetime import date
+from importlib import resources
 from pathlib import Path
 
 import httpx
+import yaml
 
 from flows.server import PrefectServer
 from referral.config import Settings, ensure_local_secrets
 from referral.devserver import TemporalDevServer
-from referral.examples import example_referrals
+from referral.examples import example_referrals, example_studies
 from referral.network import load_network
 from referral.operations import get_status
+from referral.pacs.orthanc import OrthancServer
 from referral.storage import open_store
 from referral.submission import submit_referral
 from referral.temporal import connect, ensure_search_attributes
 from referral.workflow_io import PIPELINE_SETTLED, ProcessingStage
 from review.server import LabelStudioServer
+
+DEMO_PACS = ["yeongwol-mc", "knuh"]
 
 
 @dataclass
@@ -38,6 +45,8 @@ class DevOptions:
     label_studio: bool = True
     prefect_port: int = 4200
     codec_port: int = 8099
+    pacs_port: int = 8042
+    pacs: bool = True
     prefect: bool = True
     examples: bool = True
     exit_when_done: bool = False
@@ -74,6 +83,32 @@ async def _wait_http(url: str, timeout_s: float = 60) -> None:
             await asyncio.sleep(0.3)
 
 
+async def _start_demo_pacs(settings: Settings, options: DevOptions, stack: ExitStack, logs: Path) -> Settings:
+    """Two Orthanc PACS on loopback with the first example patient's prior studies in the referring one; the
+    network file the stack runs on gets their DICOMweb roots. Without Orthanc, imaging stays not configured."""
+    if shutil.which("Orthanc") is None:
+        print("Orthanc is not installed (scripts/setup.sh installs it): running without a demo PACS", flush=True)
+        return settings
+    servers = {}
+    for offset, org in enumerate(DEMO_PACS):
+        server = OrthancServer(settings.data_dir.resolve() / "pacs" / org, org, port=options.pacs_port + offset)
+        await asyncio.to_thread(server.start)
+        stack.callback(server.stop)
+        servers[org] = server
+    if options.examples:
+        for org, instance in example_studies(date.today()):
+            await asyncio.to_thread(servers[org].upload, instance)
+    source = settings.network_file or Path(str(resources.files("referral").joinpath("data/network.yaml")))
+    raw = yaml.safe_load(source.read_text(encoding="utf-8"))
+    for region in raw["regions"]:
+        for institution in region["institutions"]:
+            if institution["code"] in servers:
+                institution["pacs_url"] = servers[institution["code"]].dicomweb
+    network_file = settings.data_dir.resolve() / "network.dev.yaml"
+    network_file.write_text(yaml.safe_dump(raw, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return settings.model_copy(update={"network_file": network_file})
+
+
 async def run_dev(settings: Settings, options: DevOptions) -> int:
     network = load_network(settings.network_file)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
@@ -97,6 +132,9 @@ async def run_dev(settings: Settings, options: DevOptions) -> int:
         client = await connect(settings)
         await ensure_search_attributes(client)
 
+        if options.pacs:  # a demo PACS for 영월의료원 and for 강원대학교병원, on the network the stack uses
+            settings = await _start_demo_pacs(settings, options, stack, logs)
+            network = load_network(settings.network_file)
         env = {
             **os.environ,
             "REFERRAL_TEMPORAL_ADDRESS": server.address,
@@ -105,6 +143,8 @@ async def run_dev(settings: Settings, options: DevOptions) -> int:
             "REFERRAL_LABEL_STUDIO_URL": f"http://127.0.0.1:{options.label_studio_port}",
             "REFERRAL_REVIEW_WEBHOOK_URL": f"http://127.0.0.1:{options.api_port}/review/webhook",
         }
+        if settings.network_file is not None:
+            env["REFERRAL_NETWORK_FILE"] = str(settings.network_file.resolve())
         if options.label_studio:
             studio = LabelStudioServer(
                 settings.data_dir / "labelstudio", options.label_studio_port, "admin@referral.local",
@@ -156,6 +196,9 @@ async def run_dev(settings: Settings, options: DevOptions) -> int:
         if options.label_studio:
             print(f"Label Studio    http://127.0.0.1:{options.label_studio_port}  (admin@referral.local, password in "
                   f"{settings.secrets_dir / 'label-studio-admin-password'})")  # fmt: skip
+        if options.pacs and shutil.which("Orthanc"):
+            print(f"Demo PACS       http://127.0.0.1:{options.pacs_port} (영월의료원), "
+                  f"http://127.0.0.1:{options.pacs_port + 1} (강원대학교병원) — Orthanc with DICOMweb")  # fmt: skip
         if options.prefect:
             print(f"Prefect UI      http://127.0.0.1:{options.prefect_port}  (bulk intake 02:00, report 07:00 KST; "
                   f"drop folder {settings.data_dir.resolve() / 'drop'})")  # fmt: skip
@@ -170,7 +213,9 @@ async def run_dev(settings: Settings, options: DevOptions) -> int:
                 while (await get_status(client, referral_id)).stage not in PIPELINE_SETTLED and not stop.is_set():
                     await asyncio.sleep(0.5)
                 status = await get_status(client, referral_id)
-                print(f"{referral_id}: {status.state} / {status.stage}", flush=True)
+                imaging = status.imaging
+                found = f" / imaging {imaging.search} {len(imaging.studies)} studies" if imaging else ""
+                print(f"{referral_id}: {status.state} / {status.stage}{found}", flush=True)
                 finished = finished and status.stage == ProcessingStage.AWAITING_REVIEW
             return 0 if finished else 1
         await stop.wait()

@@ -3,9 +3,10 @@ on the fly (a damaged scan and an EMR print with a text layer)."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from referral.models import Clinician, Party, Patient, Priority, ReferralRequest, Sex
+from referral.pacs.demo import demo_study
 from referral.submission import IncomingFile
 from referral.synthetic import clinical_record, image_bytes, render_page, text_pdf
 
@@ -14,6 +15,15 @@ _EXAMPLES = [
     ("seongnam-mc", "snuh", "내분비내과", Priority.ROUTINE, "조절되지 않는 당뇨병 및 신기능 저하 평가"),
     ("kwangju-christian", "cnuh", "외과", Priority.EMERGENCY, "폐결절 조직검사 및 수술 전 평가"),
 ]
+
+
+def example_studies(today: date) -> list[tuple[str, bytes]]:
+    """(institution, DICOM instance) for the referring PACS of the first example: a chest CT 20 days ago (still
+    valid: the drafts say not to repeat it) and a chest X-ray of last year."""
+    _, request, _ = example_referrals()[0]
+    patient, org = request.patient, request.referring.org
+    return [(org, demo_study(patient, today - timedelta(days=20), "CT", "CHEST CT 흉부 조영증강")),
+            (org, demo_study(patient, today - timedelta(days=400), "DX", "CHEST PA 흉부 X선"))]  # fmt: skip
 
 
 def example_referrals() -> list[tuple[str, ReferralRequest, list[IncomingFile]]]:

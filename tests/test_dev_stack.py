@@ -20,7 +20,7 @@ pytestmark = pytest.mark.slow
 def dev_ports() -> list[str]:
     return ["--temporal-port", str(free_port()), "--ui-port", str(free_port()), "--api-port", str(free_port()),
             "--label-studio-port", str(free_port()), "--prefect-port", str(free_port()),
-            "--codec-port", str(free_port())]  # fmt: skip
+            "--codec-port", str(free_port()), "--pacs-port", str(free_port())]  # fmt: skip
 
 
 async def run_dev(cwd: Path, *extra: str, timeout: float = 300) -> tuple[int, str]:
@@ -38,6 +38,7 @@ async def test_dev_runs_the_examples_and_keeps_them_across_restarts(tmp_path: Pa
     assert "Temporal UI     http://127.0.0.1:" in output and "Label Studio    http://127.0.0.1:" in output
     assert "Prefect UI      http://127.0.0.1:" in output and (tmp_path / "data" / "drop").is_dir()  # flows served
     assert output.count("AWAITING_REVIEW") == 3
+    assert output.count("imaging done 2 studies") == 1  # the demo PACS of 영월의료원 had the first patient's studies
     assert (tmp_path / "data" / "temporal.db").exists()
     secrets = tmp_path / "data" / "secrets"
     assert (secrets / "payload.key").stat().st_mode & 0o077 == 0  # readable by the owner only

@@ -24,6 +24,7 @@ from referral.devserver import free_port
 from referral.models import Clinician, Party, Patient, Priority, ReferralRequest, Sex
 from referral.network import Network, load_network
 from referral.pacs.models import ImagingStep
+from referral.pacs.orthanc import OrthancServer
 from referral.storage import DocumentStore
 from referral.submission import IncomingFile, submit_referral
 from referral.summary.guard import PlannedOrder, check_orders
@@ -33,7 +34,6 @@ from review.server import LabelStudioServer
 from tests.deployment import deploy
 from tests.dicom_fixtures import Study, referring_pacs_studies
 from tests.helpers import replays, tiny_scan, wait_for_stage
-from tests.orthanc import OrthancServer
 from tests.review_fixtures import annotate
 from tests.test_review import KIM as REVIEWER
 from tests.test_review import tasks_ready, wait_for

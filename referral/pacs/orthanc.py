@@ -1,6 +1,6 @@
-"""A real PACS for the tests: Debian's Orthanc with the DICOMweb plugin, on loopback ports of its own, storing in
-a temporary folder. DefaultEncoding Utf8 makes its QIDO-RS answers carry Korean names (the Latin-1 default drops
-them), as a hospital's PACS serving Korean patients must be configured."""
+"""A local PACS for `referral dev` and the tests: Debian's Orthanc with the DICOMweb plugin, on loopback ports of
+its own, storing under a folder. DefaultEncoding Utf8 makes its QIDO-RS answers carry Korean names (the Latin-1
+default drops them), as a hospital's PACS serving Korean patients must be configured."""
 
 from __future__ import annotations
 
@@ -18,10 +18,10 @@ DICOMWEB_PLUGIN = Path("/usr/share/orthanc/plugins/libOrthancDicomWeb.so")
 
 
 class OrthancServer:
-    def __init__(self, folder: Path, name: str, users: dict[str, str] | None = None) -> None:
+    def __init__(self, folder: Path, name: str, users: dict[str, str] | None = None, port: int | None = None) -> None:
         self.folder, self.name, self.users = folder, name, users or {}
-        self.auth = next(iter(self.users.items()), None)  # for the fixture's own REST calls
-        self.port, self.dicom_port = free_port(), free_port()
+        self.auth = next(iter(self.users.items()), None)  # for our own REST calls
+        self.port, self.dicom_port = port or free_port(), free_port()
         self.process: subprocess.Popen[bytes] | None = None
 
     @property
