@@ -281,3 +281,23 @@ async def test_reviewer_sees_the_transcript_beside_the_letter(
         task = (await http.get(f"{review_env.label_studio.url}/api/tasks/{letter.task.task_id}/")).json()
     transcript = Transcript.model_validate_json(store.get(status.dictations[0].transcript_key))
     assert transcript.segments[0].text in task["data"]["records"]  # what was said, as the source of the draft
+
+
+def test_allergies_said_in_a_consultation(shared_data: Path) -> None:
+    """PriMock57: "allergic to, Clindamycin" is an allergy, "no, no allergies" a statement, a question neither."""
+    from referral.summary.backends import ExtractorBackend
+    from referral.summary.media import transcript_page
+    from tests.transcripts import primock_transcript
+
+    folder = shared_data / "speech" / "primock57" / "transcripts"
+
+    def summary(consultation: str):  # type: ignore[no-untyped-def]
+        transcript = primock_transcript(folder, consultation, "sha256/00/" + "0" * 64)
+        return ExtractorBackend().summarize([transcript_page("sha256/00/" + "0" * 64, transcript)])
+
+    allergic = summary("day1_consultation09")
+    assert [a.substance for a in allergic.allergies] == ["Clindamycin"] and not allergic.no_known_allergies
+    none = summary("day1_consultation06")
+    assert none.allergies == [] and [s.text for s in none.no_known_allergies] == ["Patient: Uh , no, no allergies"]
+    asked_only = summary("day1_consultation04")  # "any allergies?" asked, the answer not a sentence of its own
+    assert asked_only.allergies == [] and asked_only.no_known_allergies == []

@@ -27,7 +27,7 @@ from referral.summary.models import (
 from referral.summary.prose import MEDICATION_CUE, NO_ALLERGY_SENTENCE, list_parts, sentences
 from referral.summary.sections import Line, last_section, lines_of
 from referral.summary.source import SourcePage
-from referral.summary.spoken import spoken_medications
+from referral.summary.spoken import spoken_allergies, spoken_medications, spoken_no_allergies
 
 BACKEND = "clinical-extractor-1"
 
@@ -280,6 +280,20 @@ def _free_text(builder: _Builder, page: SourcePage, line: Line) -> None:
             builder.add(summary.medications, *made_med)
 
 
+def _spoken(builder: _Builder, page: SourcePage) -> None:
+    """What a dictation or consultation says without sections: medications taken, allergies, no allergies."""
+    summary = builder.summary
+    for drug in spoken_medications(page.text):
+        evidence = _evidence(page, drug.sentence_start, drug.sentence_end, -1)
+        builder.add(summary.medications, drug.name, Medication(name=drug.name, evidence=evidence))
+    for allergy in spoken_allergies(page.text):
+        evidence = _evidence(page, allergy.start, allergy.end, -1)
+        builder.add(summary.allergies, allergy.text, Allergy(substance=allergy.text, evidence=evidence))
+    for statement in spoken_no_allergies(page.text):
+        evidence = _evidence(page, statement.start, statement.end, -1)
+        builder.add(summary.no_known_allergies, statement.text, Statement(text=statement.text, evidence=evidence))
+
+
 def extract(pages: list[SourcePage]) -> ClinicalSummary:
     summary = ClinicalSummary(backend=BACKEND, source_keys=sorted({p.document_key for p in pages}))
     builder = _Builder(summary)
@@ -291,9 +305,7 @@ def extract(pages: list[SourcePage]) -> ClinicalSummary:
         for line in lines_of(page.text, section):
             _handle(builder, page, line)
         if page.spoken:
-            for drug in spoken_medications(page.text):
-                evidence = _evidence(page, drug.sentence_start, drug.sentence_end, -1)
-                builder.add(summary.medications, drug.name, Medication(name=drug.name, evidence=evidence))
+            _spoken(builder, page)
         section = last_section(page.text, section)
     lowered = ANTITHROMBOTIC
     summary.anesthesia.comorbidities = list(summary.problems)
