@@ -6,11 +6,12 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import IO
 
 import httpx
+
+from referral.processes import stop_process, wait_until_up
 
 
 class PrefectServer:
@@ -36,24 +37,8 @@ class PrefectServer:
                                         stderr=subprocess.STDOUT, start_new_session=True)  # fmt: skip
 
     def wait_ready(self, timeout_s: float = 120) -> None:
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            if self.process is not None and self.process.poll() is not None:
-                raise RuntimeError(f"the Prefect server exited with {self.process.returncode}")
-            try:
-                if httpx.get(f"{self.api_url}/health", timeout=2).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.5)
-        raise RuntimeError(f"the Prefect server did not answer on {self.api_url}")
+        wait_until_up(lambda: httpx.get(f"{self.api_url}/health", timeout=2).status_code == 200, self.process,
+                      f"the Prefect server on {self.api_url}", timeout_s)  # fmt: skip
 
     def stop(self) -> None:
-        if self.process is None or self.process.poll() is not None:
-            return
-        os.killpg(self.process.pid, 15)  # the server and the uvicorn it starts
-        try:
-            self.process.wait(30)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, 9)
-            self.process.wait()
+        stop_process(self.process, timeout_s=30, group=True)  # the server and the uvicorn it starts

@@ -27,6 +27,7 @@ from referral.examples import example_referrals, example_studies
 from referral.network import load_network
 from referral.operations import get_status
 from referral.pacs.orthanc import OrthancServer
+from referral.processes import stop_process
 from referral.storage import open_store
 from referral.submission import submit_referral
 from referral.temporal import connect, ensure_search_attributes
@@ -55,18 +56,8 @@ class DevOptions:
 def _spawn(name: str, args: list[str], env: dict[str, str], logs: Path, stack: ExitStack) -> subprocess.Popen[bytes]:
     log = stack.enter_context(open(logs / f"{name}.log", "ab"))  # noqa: SIM115 (closed by the ExitStack)
     process = subprocess.Popen([sys.executable, *args], env=env, stdout=log, stderr=subprocess.STDOUT)
-    stack.callback(_stop, process)
+    stack.callback(stop_process, process)
     return process
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 async def _wait_http(url: str, timeout_s: float = 60) -> None:

@@ -4,14 +4,14 @@
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
 import httpx
+
+from referral.processes import stop_process, wait_until_up
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -60,24 +60,8 @@ class LabelStudioServer:
 
     def wait_ready(self, timeout_s: float = 300) -> None:
         """First start runs migrations (~90 s); a restart takes a few seconds."""
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            if self.process is not None and self.process.poll() is not None:
-                raise RuntimeError(f"label-studio exited with {self.process.returncode}")
-            try:
-                if httpx.get(f"{self.url}/health", timeout=2).json().get("status") == "UP":
-                    return
-            except (httpx.HTTPError, ValueError):
-                pass
-            time.sleep(1)
-        raise RuntimeError("label-studio did not become healthy")
+        wait_until_up(lambda: httpx.get(f"{self.url}/health", timeout=2).json().get("status") == "UP", self.process,
+                      "label-studio", timeout_s, interval_s=1)  # fmt: skip
 
     def stop(self) -> None:
-        if self.process is None or self.process.poll() is not None:
-            return
-        os.killpg(self.process.pid, signal.SIGTERM)
-        try:
-            self.process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait()
+        stop_process(self.process, timeout_s=20, group=True)

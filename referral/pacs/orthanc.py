@@ -7,12 +7,12 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-import time
 from pathlib import Path
 
 import httpx
 
 from referral.devserver import free_port
+from referral.processes import stop_process, wait_until_up
 
 DICOMWEB_PLUGIN = Path("/usr/share/orthanc/plugins/libOrthancDicomWeb.so")
 
@@ -55,28 +55,16 @@ class OrthancServer:
         }
         path = self.folder / "orthanc.json"
         path.write_text(json.dumps(config))
-        log = (self.folder / "orthanc.log").open("ab")
-        self.process = subprocess.Popen([binary, str(path)], stdout=log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{self.url}/system", auth=self.auth, timeout=1).status_code == 200:
-                    return self
-            except httpx.HTTPError:
-                pass
-            if self.process.poll() is not None:
-                break
-            time.sleep(0.1)
-        raise RuntimeError(f"Orthanc {self.name} did not start; see {self.folder / 'orthanc.log'}")
+        with (self.folder / "orthanc.log").open("ab") as log:
+            self.process = subprocess.Popen([binary, str(path)], stdout=log, stderr=subprocess.STDOUT)
+        wait_until_up(
+            lambda: httpx.get(f"{self.url}/system", auth=self.auth, timeout=1).status_code == 200,
+            self.process, f"Orthanc {self.name} (log: {self.folder / 'orthanc.log'})", timeout_s=20, interval_s=0.1,
+        )  # fmt: skip
+        return self
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        stop_process(self.process, timeout_s=10)
         self.process = None
 
     def upload(self, data: bytes) -> str:
