@@ -11,7 +11,9 @@ from datetime import timedelta
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
-from temporalio.exceptions import ActivityError, ApplicationError, CancelledError
+from temporalio.exceptions import ActivityError, CancelledError
+
+from flows.failures import failure_detail
 
 with workflow.unsafe.imports_passed_through():
     from activities.imaging import FindStudiesInput, ImagingActivities, TransferStudiesInput
@@ -26,11 +28,6 @@ _ASR_RETRY = RetryPolicy(
     maximum_attempts=10,
     non_retryable_error_types=["AudioUndecodable", "NoSpeechRecognised", "AsrUnavailable", "ObjectNotFound"],
 )
-
-
-def _reason(err: ActivityError) -> str:
-    cause = err.cause
-    return f"{cause.type}: {cause.message}" if isinstance(cause, ApplicationError) else str(cause)
 
 
 class MediaStage:
@@ -81,7 +78,7 @@ class MediaStage:
         except ActivityError as err:
             if isinstance(err.cause, CancelledError):
                 return  # the referral closed meanwhile
-            self._imaging.search, self._imaging.error = ImagingStep.FAILED, f"PACS search failed: {_reason(err)}"
+            self._imaging.search, self._imaging.error = ImagingStep.FAILED, f"PACS search failed: {failure_detail(err)}"
             return
         if not found.configured:
             self._imaging.search = ImagingStep.NOT_CONFIGURED
@@ -105,7 +102,10 @@ class MediaStage:
         except ActivityError as err:
             if isinstance(err.cause, CancelledError):
                 return  # the referral closed meanwhile
-            self._imaging.transfer, self._imaging.error = ImagingStep.FAILED, f"study transfer failed: {_reason(err)}"
+            self._imaging.transfer, self._imaging.error = (
+                ImagingStep.FAILED,
+                f"study transfer failed: {failure_detail(err)}",
+            )
             return
         self._imaging.transfer = ImagingStep.DONE if result.configured else ImagingStep.NOT_CONFIGURED
         self._imaging.transferred = result.transfer

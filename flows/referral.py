@@ -20,6 +20,7 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError, CancelledError
 
 from flows.delivery_stage import DeliveryStage
+from flows.failures import failure_detail
 from flows.media_stage import MediaStage
 from flows.outcome_stage import OutcomeStage
 from flows.review_stage import ReviewStage
@@ -236,7 +237,7 @@ class ReferralWorkflow(ReviewStage, DeliveryStage, OutcomeStage, SlaTimers, Medi
         cause = err.cause
         if isinstance(cause, CancelledError):
             return  # the referral closed while the stage ran; nothing failed
-        detail = f"{cause.type}: {cause.message}" if isinstance(cause, ApplicationError) else str(cause)
+        detail = failure_detail(err)
         self._stage_error = detail
         workflow.logger.warning("stage %s failed: %s", stage, detail)
         self._set_stage(stage)
