@@ -14,17 +14,15 @@ import sys
 from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import date
-from importlib import resources
 from pathlib import Path
 
 import httpx
-import yaml
 
 from flows.server import PrefectServer
 from referral.config import Settings, ensure_local_secrets
 from referral.devserver import TemporalDevServer
 from referral.examples import example_referrals, example_studies
-from referral.network import load_network
+from referral.network import load_network, write_network
 from referral.operations import get_status
 from referral.pacs.orthanc import OrthancServer
 from referral.processes import stop_process
@@ -89,14 +87,8 @@ async def _start_demo_pacs(settings: Settings, options: DevOptions, stack: ExitS
     if options.examples:
         for org, instance in example_studies(date.today()):
             await asyncio.to_thread(servers[org].upload, instance)
-    source = settings.network_file or Path(str(resources.files("referral").joinpath("data/network.yaml")))
-    raw = yaml.safe_load(source.read_text(encoding="utf-8"))
-    for region in raw["regions"]:
-        for institution in region["institutions"]:
-            if institution["code"] in servers:
-                institution["pacs_url"] = servers[institution["code"]].dicomweb
-    network_file = settings.data_dir.resolve() / "network.dev.yaml"
-    network_file.write_text(yaml.safe_dump(raw, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    endpoints = {org: {"pacs_url": server.dicomweb} for org, server in servers.items()}
+    network_file = write_network(settings.data_dir.resolve() / "network.dev.yaml", endpoints, settings.network_file)
     return settings.model_copy(update={"network_file": network_file})
 
 

@@ -71,9 +71,25 @@ def load_network(path: Path | None = None) -> Network:
     return _parse(path.read_text(encoding="utf-8"))
 
 
+def _packaged_text() -> str:
+    return resources.files("referral").joinpath("data/network.yaml").read_text(encoding="utf-8")
+
+
 @cache
 def default_network() -> Network:
-    return _parse(resources.files("referral").joinpath("data/network.yaml").read_text(encoding="utf-8"))
+    return _parse(_packaged_text())
+
+
+def write_network(target: Path, endpoints: dict[str, dict[str, str]], source: Path | None = None) -> Path:
+    """A copy of the network file (`source`, or the packaged one) with some institutions' endpoints replaced,
+    e.g. {"knuh": {"pacs_url": ...}}: the network a local stack or a test deployment runs on."""
+    raw = yaml.safe_load(source.read_text(encoding="utf-8") if source else _packaged_text())
+    for region in raw["regions"]:
+        for institution in region["institutions"]:
+            institution.update(endpoints.get(institution["code"], {}))
+    target.write_text(yaml.safe_dump(raw, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    _parse(target.read_text(encoding="utf-8"))  # what it writes must load
+    return target
 
 
 def _parse(text: str) -> Network:

@@ -15,7 +15,7 @@ from temporalio.client import Client
 from referral.config import Settings
 from referral.devserver import free_port
 from referral.gateway import MessageIndex, create_gateway
-from referral.network import Network, load_network
+from referral.network import Network, load_network, write_network
 from referral.storage import DocumentStore
 from referral.storage.local import LocalFolderStore
 from review.server import LabelStudioServer
@@ -46,13 +46,10 @@ async def deploy(
 ) -> AsyncIterator[Deployment]:
     port, home_port = free_port(), free_port()
     gateways = {"knuh": f"http://127.0.0.1:{port}", "yeongwol-mc": f"http://127.0.0.1:{home_port}"}
-    raw = yaml.safe_load(Path("referral/data/network.yaml").read_text())
-    for region in raw["regions"]:
-        for institution in region["institutions"]:
-            institution["gateway_url"] = gateways.get(institution["code"], institution["gateway_url"])
-            if pacs_urls and institution["code"] in pacs_urls:
-                institution["pacs_url"] = pacs_urls[institution["code"]]
-    (folder / "network.yaml").write_text(yaml.safe_dump(raw, allow_unicode=True))
+    endpoints = {org: {"gateway_url": url} for org, url in gateways.items()}
+    for org, url in (pacs_urls or {}).items():
+        endpoints.setdefault(org, {})["pacs_url"] = url
+    write_network(folder / "network.yaml", endpoints)
     (folder / "tokens.yaml").write_text(yaml.safe_dump(TOKENS))
     deploy_settings = settings.model_copy(
         update={

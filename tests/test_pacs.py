@@ -22,7 +22,7 @@ from activities.imaging import FindStudiesInput, ImagingActivities, TransferStud
 from referral.config import Settings
 from referral.devserver import free_port
 from referral.models import Clinician, Party, Patient, Priority, ReferralRequest, Sex
-from referral.network import Network, load_network
+from referral.network import Network, load_network, write_network
 from referral.pacs.models import ImagingStep
 from referral.pacs.orthanc import OrthancServer
 from referral.storage import DocumentStore
@@ -66,16 +66,12 @@ def pacs(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterato
     studies = referring_pacs_studies(shared_data, date.today())
     for study in studies.values():
         referring.upload(study.data)
-    raw = yaml.safe_load(Path("referral/data/network.yaml").read_text())
     pacs_urls = {
         "yeongwol-mc": referring.dicomweb,
         "knuh": receiving.dicomweb,
-        "gangneung-mc": f"http://127.0.0.1:{free_port()}/dicom-web",
-    }  # nothing listens there
-    for region in raw["regions"]:
-        for institution in region["institutions"]:
-            institution["pacs_url"] = pacs_urls.get(institution["code"])
-    (folder / "network.yaml").write_text(yaml.safe_dump(raw, allow_unicode=True))
+        "gangneung-mc": f"http://127.0.0.1:{free_port()}/dicom-web",  # nothing listens there
+    }
+    write_network(folder / "network.yaml", {org: {"pacs_url": url} for org, url in pacs_urls.items()})
     yield Pacs(referring, receiving, studies, folder / "network.yaml")
     referring.stop()
     receiving.stop()
