@@ -3,7 +3,6 @@ store, and an encrypted data converter with a key made for this run."""
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import os
 import secrets
@@ -23,6 +22,7 @@ from referral.storage import DocumentStore
 from referral.storage.local import LocalFolderStore
 from referral.temporal import data_converter
 from tests.api_fixtures import api, api_store, tokens  # noqa: F401  (fixtures for the API and dictation tests)
+from tests.helpers import running
 from tests.review_fixtures import label_studio, review_env  # noqa: F401  (fixtures for the review tests)
 from workers import cpu, gpu
 
@@ -91,11 +91,8 @@ async def workers(client: Client, settings: Settings, store: DocumentStore) -> A
     """The CPU and GPU workers, as the entry points build them, running for the whole session."""
     cpu_worker = cpu.build_worker(client, settings, store)
     gpu_worker = gpu.build_worker(client, settings, store, concurrency=2)
-    tasks = [asyncio.create_task(cpu_worker.run()), asyncio.create_task(gpu_worker.run())]
-    yield
-    await asyncio.gather(cpu_worker.shutdown(), gpu_worker.shutdown())
-    for task in tasks:
-        task.cancel()
+    async with running(cpu_worker, gpu_worker):
+        yield
 
 
 @pytest.fixture(scope="session")

@@ -3,7 +3,6 @@ given, at their PACS), and a CPU worker on its own task queue that delivers with
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -19,6 +18,7 @@ from referral.network import Network, load_network, write_network
 from referral.storage import DocumentStore
 from referral.storage.local import LocalFolderStore
 from review.server import LabelStudioServer
+from tests.helpers import running
 from tests.review_fixtures import ApiServer
 from workers import cpu
 
@@ -71,15 +71,12 @@ async def deploy(
     home_inbox, home_index = LocalFolderStore(folder / "yeongwol-inbox"), MessageIndex(folder / "yeongwol.sqlite")
     home = ApiServer(create_gateway("yeongwol-mc", TOKENS, home_inbox, home_index), home_port)
     await home.start()
-    worker = cpu.build_worker(client, deploy_settings, store)
-    task = asyncio.create_task(worker.run())
     deployed = Deployment(deploy_settings, load_network(folder / "network.yaml"), gateway, index, inbox)
     deployed.home_index, deployed.home_inbox = home_index, home_inbox
     try:
-        yield deployed
+        async with running(cpu.build_worker(client, deploy_settings, store)):
+            yield deployed
     finally:
         await home.stop()
-        await worker.shutdown()
-        task.cancel()
         if gateway.server.started:
             await gateway.stop()

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import date
 
 from temporalio.client import Client
+from temporalio.worker import Worker
 
 from referral.config import Settings
 from referral.models import Clinician, Party, Patient, Priority, ReferralRequest, Sex, Side
@@ -141,3 +144,15 @@ async def replays(client: Client, settings: Settings, referral_id: str) -> None:
 
     history = await client.get_workflow_handle(referral_id).fetch_history()
     await Replayer(workflows=[ReferralWorkflow], data_converter=data_converter(settings)).replay_workflow(history)
+
+
+@asynccontextmanager
+async def running(*workers: Worker) -> AsyncIterator[None]:
+    """These workers poll their task queues for the body of the `with`, and are shut down after it."""
+    tasks = [asyncio.create_task(worker.run()) for worker in workers]
+    try:
+        yield
+    finally:
+        await asyncio.gather(*(worker.shutdown() for worker in workers))
+        for task in tasks:
+            task.cancel()

@@ -21,6 +21,7 @@ from referral.network import Network
 from referral.storage import DocumentStore
 from review.board import ReviewBoard
 from review.server import LabelStudioServer
+from tests.helpers import running
 from workers import cpu
 
 REVIEWERS = {"dr.kim@knuh.example": "kim-review-pass-1", "dr.park@knuh.example": "park-review-pass-1"}
@@ -84,12 +85,9 @@ async def review_env(
     })  # fmt: skip
     api = ApiServer(create_app(review_settings, client=client, store=store, network=network), port)
     await api.start()
-    worker = cpu.build_worker(client, review_settings, store)
-    task = asyncio.create_task(worker.run())
     board = cpu.review_board(review_settings)
-    yield ReviewEnv(review_settings, api, board, label_studio)
-    await worker.shutdown()
-    task.cancel()
+    async with running(cpu.build_worker(client, review_settings, store)):
+        yield ReviewEnv(review_settings, api, board, label_studio)
     await api.stop()
 
 

@@ -4,7 +4,6 @@ draft is made from the transcript, with the time each fact was said; bad recordi
 
 from __future__ import annotations
 
-import asyncio
 import json
 import uuid
 from collections.abc import AsyncIterator
@@ -26,7 +25,7 @@ from referral.storage.local import LocalFolderStore
 from referral.workflow_io import ProcessingStage, TranscriptSummary
 from tests.api_fixtures import auth, workflow_count
 from tests.audio_fixtures import encode, long_recording, read_wav, silence
-from tests.helpers import make_request, replays, wait_for_stage
+from tests.helpers import make_request, replays, running, wait_for_stage
 from tests.review_fixtures import ReviewEnv
 from tests.test_cli import run_cli
 from tests.test_review import tasks_ready, wait_for
@@ -184,11 +183,8 @@ async def whisper_settings(
             "asr_model_path": folder,
         }
     )
-    worker = gpu.build_worker(client, configured, store, concurrency=1)
-    task = asyncio.create_task(worker.run())
-    yield configured
-    await worker.shutdown()
-    task.cancel()
+    async with running(gpu.build_worker(client, configured, store, concurrency=1)):
+        yield configured
 
 
 async def test_whisper_worker_transcribes_on_its_own_queue(

@@ -4,7 +4,6 @@ on the GPU worker's task queue."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import threading
 import uuid
@@ -24,7 +23,7 @@ from referral.summary.models import ClinicalSummary
 from referral.summary.source import text_page
 from referral.synthetic import clinical_record
 from referral.workflow_io import PIPELINE_SETTLED, ProcessingStage
-from tests.helpers import make_request, tiny_scan, wait_for_stage
+from tests.helpers import make_request, running, tiny_scan, wait_for_stage
 from tests.tinymodels import build_causal, build_seq2seq
 from workers import gpu
 
@@ -119,16 +118,11 @@ async def test_summary_stage_runs_the_model_on_the_gpu_queue(
         "gpu_task_queue": f"gpu-llm-{uuid.uuid4().hex[:6]}", "summary_backend": "transformers",
         "summary_model_path": models["causal"], "summary_max_new_tokens": 16,
     })  # fmt: skip
-    worker = gpu.build_worker(client, llm_settings, store, concurrency=2)
-    task = asyncio.create_task(worker.run())
-    try:
+    async with running(gpu.build_worker(client, llm_settings, store, concurrency=2)):
         result = await submit_referral(
             client, store, network, llm_settings, make_request(), [IncomingFile("s.png", tiny_scan())]
         )
         status = await wait_for_stage(client, result.referral_id, PIPELINE_SETTLED)
-    finally:
-        await worker.shutdown()
-        task.cancel()
     assert status.stage == ProcessingStage.AWAITING_REVIEW, status.stage_error
     assert status.summary is not None and status.summary.backend.startswith("transformers:gpt2:")
     assert status.summary.items == 0 and "invalid outputs" in (status.summary.empty_reason or "")

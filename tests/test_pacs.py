@@ -33,7 +33,7 @@ from referral.workflow_io import ProcessingStage
 from review.server import LabelStudioServer
 from tests.deployment import deploy
 from tests.dicom_fixtures import Study, referring_pacs_studies
-from tests.helpers import replays, tiny_scan, wait_for_stage
+from tests.helpers import replays, running, tiny_scan, wait_for_stage
 from tests.review_fixtures import annotate
 from tests.test_review import KIM as REVIEWER
 from tests.test_review import tasks_ready, wait_for
@@ -196,11 +196,8 @@ async def pacs_settings(
             "pacs_timeout_s": 5,
         }
     )
-    worker = cpu.build_worker(client, deployed, store)
-    task = asyncio.create_task(worker.run())
-    yield deployed
-    await worker.shutdown()
-    task.cancel()
+    async with running(cpu.build_worker(client, deployed, store)):
+        yield deployed
 
 
 async def test_referral_carries_its_studies_into_the_summary(

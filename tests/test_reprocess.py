@@ -16,7 +16,7 @@ from referral.config import Settings
 from referral.network import Network
 from referral.storage import DocumentStore
 from referral.workflow_io import ProcessingStage, ReferralStatus
-from tests.helpers import process_env, replays
+from tests.helpers import process_env, replays, running
 from tests.review_fixtures import ReviewEnv, annotate
 from tests.test_bulk_intake import prefect_harness  # noqa: F401
 from tests.test_review import KIM, submit, tasks_ready, wait_for
@@ -35,11 +35,8 @@ async def new_model_queue(
     serving = settings.model_copy(update={"gpu_task_queue": f"gpu-v2-{uuid.uuid4().hex[:6]}",
                                           "summary_backend": "transformers", "summary_model_path": model,
                                           "summary_max_new_tokens": 16})  # fmt: skip
-    worker = gpu.build_worker(client, serving, store, concurrency=1)
-    task = asyncio.create_task(worker.run())
-    yield serving.gpu_task_queue
-    await worker.shutdown()
-    task.cancel()
+    async with running(gpu.build_worker(client, serving, store, concurrency=1)):
+        yield serving.gpu_task_queue
 
 
 async def test_new_model_version_redrafts_undecided_referrals(
