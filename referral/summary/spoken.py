@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cache
 
 from referral.lexicon import clinical_lexicon
 from referral.summary.prose import NO_ALLERGY_SENTENCE
@@ -28,25 +29,30 @@ _HEDGE = re.compile(r"\s+(?:only|as well|too|and|or|but)$", re.I)
 
 @dataclass(frozen=True)
 class SpokenDrug:
+    """A drug said as taken, and the span of the sentence that says so (the evidence)."""
+
     name: str
-    start: int
-    end: int
     sentence_start: int
     sentence_end: int
 
 
+@cache
+def _drug_names() -> re.Pattern[str]:
+    """The lexicon's drugs as one pattern, longest first; built once, not per page."""
+    drugs = sorted(clinical_lexicon().drugs, key=len, reverse=True)
+    return re.compile(r"\b(" + "|".join(re.escape(d) for d in drugs) + r")\b", re.I)
+
+
 def spoken_medications(text: str) -> Iterator[SpokenDrug]:
-    drugs = clinical_lexicon().drugs
-    pattern = re.compile(r"\b(" + "|".join(re.escape(d) for d in sorted(drugs, key=len, reverse=True)) + r")\b", re.I)
     for sentence in _SENTENCE.finditer(text):
         said = sentence.group(0)
         if not _TAKEN.search(said):
             continue
-        for drug in pattern.finditer(said):
+        for drug in _drug_names().finditer(said):
             if _DENIED.search(said[: drug.start()]):
                 continue  # "not taking aspirin", "stopped the warfarin"
-            yield SpokenDrug(drug.group(0), sentence.start() + drug.start(), sentence.start() + drug.end(),
-                             sentence.start() + len(said) - len(said.lstrip()), sentence.end())  # fmt: skip
+            lead = len(said) - len(said.lstrip())
+            yield SpokenDrug(drug.group(0), sentence.start() + lead, sentence.end())
 
 
 @dataclass(frozen=True)
