@@ -7,7 +7,7 @@ import base64
 import os
 import secrets
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, Field
@@ -137,19 +137,20 @@ class Settings(BaseSettings):
             return []
         return [line.strip() for line in path.read_text().splitlines() if line.strip() and not line.startswith("#")]
 
+    def _per_institution(self, override: Path | None, name: str) -> dict[str, Any]:
+        """A YAML mapping institution code → value, from `override` or the secrets folder; empty when absent."""
+        path = override or self.secrets_dir / name
+        loaded = (yaml.safe_load(path.read_text()) or {}) if path.exists() else {}
+        return {str(org): value for org, value in loaded.items()}
+
     def pacs_credentials(self) -> dict[str, tuple[str, str]]:
-        path = self.pacs_credentials_file or self.secrets_dir / "pacs-credentials.yaml"
-        if not path.exists():
-            return {}
-        loaded = yaml.safe_load(path.read_text()) or {}
-        return {str(org): (str(c["username"]), str(c["password"])) for org, c in loaded.items()}
+        loaded = self._per_institution(self.pacs_credentials_file, "pacs-credentials.yaml")
+        return {org: (str(c["username"]), str(c["password"])) for org, c in loaded.items()}
 
     def api_tokens(self) -> dict[str, str]:
-        path = self.api_tokens_file or self.secrets_dir / "api-tokens.yaml"
-        if not path.exists():
-            return {}
-        loaded = yaml.safe_load(path.read_text()) or {}
-        return {str(org): str(token) for org, token in loaded.items()}
+        return {
+            org: str(token) for org, token in self._per_institution(self.api_tokens_file, "api-tokens.yaml").items()
+        }
 
 
 def write_secret(path: Path, content: str) -> None:
