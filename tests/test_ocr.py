@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from referral.ocr.correct import correct_line
+from referral.ocr.correct import correct_line, keeps_numbers
 from referral.ocr.engine import ocr_image, ocr_pages
 from referral.ocr.metrics import character_error_rate, fact_survival
 from referral.ocr.tesseract import _run
@@ -60,7 +60,9 @@ def test_korean_clinical_facts_survive_better_than_plain_tesseract() -> None:
         ours_cer += character_error_rate(truth, ours) / len(cases)
         plain_cer += character_error_rate(truth, plain) / len(cases)
     print(f"fact survival ours {ours_facts:.3f} plain {plain_facts:.3f}; CER ours {ours_cer:.3f} plain {plain_cer:.3f}")
-    assert ours_facts >= 0.97  # measured 0.98-0.99 over seeds 0-34; the goal is 0.99
+    # a regression test on our own generator, not the quality claim (bench/records_eval.py is): 0.962 measured
+    # since corrections may no longer change a digit (110 → I10 now needs the glyph's shape on the page)
+    assert ours_facts >= 0.95
     assert plain_facts <= 0.85  # the baseline really loses facts: the measure is not trivially passed
     assert ours_cer < plain_cer
 
@@ -85,25 +87,42 @@ def test_resume_skips_finished_pages() -> None:
 @pytest.mark.parametrize(
     ("garbled", "fixed"),
     [
-        ("- 본태성 고혈압 (110)", "- 본태성 고혈압 (I10)"),
-        ("- 유방암 (650. 9)", "- 유방암 (C50.9)"),
-        ("- 빈혈 (050.9)", "- 빈혈 (D50.9)"),
-        ("당뇨병 (E119)", "당뇨병 (E11.9)"),
-        ("만성 폐쇄성 폐질환 (/444.9)", "만성 폐쇄성 폐질환 (J44.9)"),
-        ("- 심부전 150.9)", "- 심부전(I50.9)"),
-        ("- Amiodarone 1000, mg", "- Amiodarone 1000 mg"),
         ("Metformin 500 ing", "Metformin 500 mg"),
         ("Creatinine 1.5 mg/dl", "Creatinine 1.5 mg/dL"),
-        ("AST 107.2 UA", "AST 107.2 U/L"),
-        ("HbAlc 8. 2 %", "HbA1c 8.2 %"),
+        ("TSH 6.82 ulU/mL", "TSH 6.82 uIU/mL"),
         ("Febuxostt 80 mg", "Febuxostat 80 mg"),
         ("lbuprofen 400 mg", "Ibuprofen 400 mg"),
-        ("Sertraline SO mg", "Sertraline 50 mg"),
-        ("-KS.2 mEq/L", "-K 5.2 mEq/L"),
+        ("천식 (!45.9)", "천식 (I45.9)"),
+        ("상병: Q50.9 빈혈", "상병: D50.9 빈혈"),
     ],
 )
 def test_post_correction_fixes(garbled: str, fixed: str) -> None:
-    assert correct_line(garbled, 0)[0] == fixed
+    line, corrections = correct_line(garbled, 0, (1, 2, 3, 4))
+    assert line == fixed
+    assert corrections and all(c.box == (1, 2, 3, 4) for c in corrections)
+
+
+@pytest.mark.parametrize(
+    "garbled",
+    [
+        "Creatinine2.1 mg/dL",  # a name joined to its number: the value must not be eaten
+        "Ceftriaxone2g IV q24h",  # the dose stays
+        "Ki-67. 15%",  # a split decimal is not joined: 67 and 15 may be two numbers
+        "- 본태성 고혈압 (110)",  # I10 read as 110: a digit would be removed; the image re-read decides
+        "- 유방암 (650. 9)",
+        "당뇨병 (E119)",
+        "만성 폐쇄성 폐질환 (/444.9)",
+        "Sertraline SO mg",  # a letter is never turned into a digit
+        "HbAlc 8. 2 %",
+        "Albumin 3.5 ng/mL",  # a real unit is never changed into another (magnitude)
+    ],
+)
+def test_post_correction_never_changes_a_number(garbled: str) -> None:
+    line, _ = correct_line(garbled, 0)
+    assert keeps_numbers(garbled, line)
+    assert [t for t in line.split() if any(c.isdigit() for c in t)] == [
+        t for t in garbled.split() if any(c.isdigit() for c in t)
+    ]
 
 
 @pytest.mark.parametrize(

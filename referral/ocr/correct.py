@@ -1,149 +1,94 @@
-"""Clinical post-correction of the tokens Tesseract garbles and clinicians cannot afford to lose:
-KCD/ICD-10 codes (I10 read as 110, E11.9 as E119), units after numbers (mg read as ing), lab and drug names.
+"""Clinical post-correction of the tokens Tesseract garbles: a code's first letter (J44.9 read as /44.9), units
+after numbers (mg read as ing), lab and drug names.
 
-Every rule is conservative: a token changes only to a form the lexicon or the code grammar confirms, and each
-change is recorded so a reviewer can see it.
+Safety first: a correction never changes, adds or removes a digit, a decimal point or a sign, never changes a
+unit into another unit, and never touches a word joined to a number ("Creatinine2.1" stays as read). Every rule
+goes through one guard that refuses anything else, and every change keeps its before/after and line box so a
+reviewer can see it. Digits misread as letters (or letters as digits) are left alone: the reviewer checks them.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import cache
 from typing import Literal
 
 from rapidfuzz.distance import Levenshtein
 
+from referral.codes import is_diagnosis_code
 from referral.lexicon import clinical_lexicon
 from referral.ocr.models import Correction
 
-_DIGITISH = "0-9OolISBZ|"
-_DIGIT_FIX = str.maketrans({"O": "0", "o": "0", "l": "1", "I": "1", "|": "1", "S": "5", "B": "8", "Z": "2"})
-# What Tesseract reads instead of a code's first letter, and the letters it may have been.
+Box = tuple[int, int, int, int]
+NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+SIGNS = re.compile(r"[+\-−–<>≤≥=%±~]")
+# What Tesseract reads instead of a code's first letter (never a digit: that would change a number).
 _FIRST_LETTER = {
-    "1": "IL", "|": "IL", "l": "IL", "!": "I", "]": "I", "[": "I", "0": "DOCQG", "6": "GC", "5": "S",
-    "8": "B", "2": "Z", "7": "T", "4": "A", "G": "C", "C": "G", "O": "D", "Q": "D", "F": "E", "<": "CK",
-    "《": "CK", "『": "F", "ㄷ": "E",
+    "!": "I", "]": "I", "[": "I", "G": "C", "C": "G", "O": "D", "Q": "D", "F": "E", "<": "CK", "《": "CK",
+    "『": "F", "ㄷ": "E", "/": "J", "(": "C",
 }  # fmt: skip
-_CODE_IN_PARENS = re.compile(
-    rf"\(\s*([A-Za-z0-9|!\]\[]?)\s*([{_DIGITISH}])\s*([{_DIGITISH}])\s*(?:([.,·])?\s*([{_DIGITISH}]{{1,2}}))?\s*[)}}\]]"
-)
-# A code whose first letter became junk ("(/444.9)" for J44.9, "(<18.7)" for C18.7), or whose "(" was lost
-# after a Korean diagnosis name ("뇌경색증163.9)" for I63.9). Accepted only when one lexicon code fits.
-_JUNK_CODE = re.compile(r"\(\s*(?P<junk>[^\s()A-Za-z]{1,2})\s*(?P<body>\d{2}(?:\.\d{1,2})?)\s*[)}\]]")
-_LOST_PAREN_CODE = re.compile(r"(?<=[가-힣])\s?(?P<junk>[^\s()가-힣]{0,2}?)(?P<body>\d{2}\.\d{1,2})\)")
+_CODE_IN_PARENS = re.compile(r"\(\s*(?P<first>[^\s\d()])\s*(?P<body>\d{2}(?:\.\d{1,2})?)\s*(?=[)}\]])")
 _CODE_KEYWORDS = re.compile(r"KCD|ICD|상병|진단|Dx|Diagnosis", re.IGNORECASE)
-_BARE_CODE = re.compile(rf"(?<![\w.])([A-Za-z0-9|!])([{_DIGITISH}]{{2}})(?:([.,·])\s?([{_DIGITISH}]{{1,2}}))?(?![\w.])")
-_UNIT_AFTER_NUMBER = re.compile(
-    r"(?P<num>\d(?:[\d.,]*\d)?)(?P<sep>[,.]?\s*)(?P<unit>[A-Za-zµ%](?:[A-Za-z0-9/%^.]*[A-Za-z0-9%])?)"
-)
+_BARE_CODE = re.compile(r"(?<![\w.])(?P<first>[A-Z!\]\[《『ㄷ<])(?P<body>\d{2}(?:\.\d{1,2})?)(?![\w.])")
+_UNIT_AFTER_NUMBER = re.compile(r"(?<=\d)(?P<sep>\s?)(?P<unit>[A-Za-zµ](?:[A-Za-z/^.]*[A-Za-z])?)(?![\w/])")
+# Misreadings of a unit that keep its magnitude (never mg ↔ g ↔ mcg, mL ↔ L).
 _UNIT_CONFUSIONS = {
     "ing": "mg", "rng": "mg", "mq": "mg", "rnq": "mg", "rnL": "mL", "ml": "mL", "mgidL": "mg/dL", "mg/dl": "mg/dL",
-    "rng/dL": "mg/dL", "mg/di": "mg/dL", "mg/dI": "mg/dL", "g/dl": "g/dL", "g/di": "g/dL", "UA": "U/L", "U/l": "U/L",
+    "rng/dL": "mg/dL", "mg/di": "mg/dL", "mg/dI": "mg/dL", "g/dl": "g/dL", "g/di": "g/dL", "U/l": "U/L",
     "ulU/mL": "uIU/mL", "uIU/ml": "uIU/mL", "ulU/ml": "uIU/mL", "meq/L": "mEq/L", "mEq/l": "mEq/L",
-    "mmol/l": "mmol/L", "ng/ml": "ng/mL", "pg/ml": "pg/mL", "mmHq": "mmHg",
+    "mmol/l": "mmol/L", "ng/ml": "ng/mL", "pg/ml": "pg/mL", "mmHq": "mmHg", "mmhg": "mmHg",
 }  # fmt: skip
-_EXTRA_UNITS = ("uIU/mL", "x10^3/uL")
-_WORD = re.compile(r"[A-Za-z][A-Za-z0-9¢©®°-]{2,}")
-_SPLIT_DECIMAL = re.compile(r"(?<=\d)(?:\.\s+|\s+\.)(?=\d)")
+_WORD = re.compile(r"(?<![\w.])[A-Za-z][A-Za-z-]{2,}(?![\w.])")
 
 
-@cache
-def _categories() -> frozenset[str]:
-    return frozenset(code[:3] for code in clinical_lexicon().codes)
+def keeps_numbers(before: str, after: str) -> bool:
+    """The guard every correction passes: same numbers (digits, decimal points, grouping), same signs."""
+    return NUMBER.findall(before) == NUMBER.findall(after) and SIGNS.findall(before) == SIGNS.findall(after)
 
 
-def resolve_code(first: str, body: str, sub: str | None) -> str | None:
-    """The code a garbled token most likely is, or None when nothing confirms a reading."""
-    codes = clinical_lexicon().codes
-    body = body.translate(_DIGIT_FIX)
-    sub = sub.translate(_DIGIT_FIX) if sub else None
-    letter = first if first.isupper() else None  # a lower-case letter is a misread, never a code letter
-    candidates = ([letter] if letter else []) + list(_FIRST_LETTER.get(first, ""))
+class _Fixer:
+    def __init__(self, line: int, box: Box | None) -> None:
+        self.line, self.box = line, box
+        self.corrections: list[Correction] = []
 
-    def form(initial: str) -> str:
-        return f"{initial}{body}.{sub}" if sub else f"{initial}{body}"
+    def apply(self, kind: Literal["code", "unit", "drug", "lab"], before: str, after: str | None) -> str:
+        if after is None or after == before or not keeps_numbers(before, after):
+            return before
+        self.corrections.append(Correction(kind=kind, before=before, after=after, line=self.line, box=self.box))
+        return after
 
-    for initial in candidates:
-        if form(initial) in codes:
-            return form(initial)
-    if letter and letter + body in _categories():
-        return form(letter)
-    for initial in candidates:
-        if initial + body in _categories():
-            return form(initial)
-    if letter:
-        return form(letter)
-    # A dropped or unreadable first letter: accept it only when exactly one lexicon code fits.
-    fits = [code for code in codes if code[1:] == form("")]
+
+def resolve_code(first: str, body: str) -> str | None:
+    """The one real code a garbled first letter can be, or None (the read form stands when it is a code)."""
+    if is_diagnosis_code(first + body):
+        return first + body
+    fits = [c + body for c in _FIRST_LETTER.get(first, "") if is_diagnosis_code(c + body)]
+    known = [code for code in fits if code in clinical_lexicon().codes]
+    fits = known or fits
     return fits[0] if len(fits) == 1 else None
 
 
-def _fix_codes(line: str, number: int, out: list[Correction]) -> str:
-    def in_parens(match: re.Match[str]) -> str:
-        first, body = match.group(1), match.group(2) + match.group(3)
-        if not first:  # "(10)": the letter was dropped; only two digits were read
-            first, body = "", body
-        code = resolve_code(first, body, match.group(5))
-        fixed = f"({code})" if code else match.group(0)
-        if fixed != match.group(0):
-            out.append(Correction(kind="code", before=match.group(0), after=fixed, line=number))
-        return fixed
+def _fix_codes(line: str, fixer: _Fixer) -> str:
+    def fix(match: re.Match[str]) -> str:
+        code = resolve_code(match.group("first"), match.group("body"))
+        before = match.group(0)
+        return fixer.apply("code", before, before.replace(match.group("first"), code[0], 1) if code else None)
 
-    line = _CODE_IN_PARENS.sub(in_parens, line)
-
-    def by_body(match: re.Match[str]) -> str:
-        fits = [code for code in clinical_lexicon().codes if code[1:] == match.group("body")]
-        junk = match.group("junk")
-        if len(fits) > 1 and junk:  # the junk's last character says which letter it was ("150.9)" is I50.9)
-            fits = [code for code in fits if code[0] in _FIRST_LETTER.get(junk[-1], "")]
-        if len(fits) != 1:
-            return match.group(0)
-        out.append(Correction(kind="code", before=match.group(0), after=f"({fits[0]})", line=number))
-        return f"({fits[0]})"
-
-    line = _LOST_PAREN_CODE.sub(by_body, _JUNK_CODE.sub(by_body, line))
-    if not _CODE_KEYWORDS.search(line):
-        return line
-
-    def bare(match: re.Match[str]) -> str:
-        if match.group(1).isdigit() and not match.group(3):
-            return match.group(0)  # a bare three-digit number is a number unless a code confirms it
-        code = resolve_code(match.group(1), match.group(2), match.group(4))
-        if code and code in clinical_lexicon().codes and code != match.group(0):
-            out.append(Correction(kind="code", before=match.group(0), after=code, line=number))
-            return code
-        return match.group(0)
-
-    return _BARE_CODE.sub(bare, line)
-
-
-@cache
-def _units() -> tuple[str, ...]:
-    return clinical_lexicon().units + _EXTRA_UNITS
+    line = _CODE_IN_PARENS.sub(fix, line)
+    return _BARE_CODE.sub(fix, line) if _CODE_KEYWORDS.search(line) else line
 
 
 def resolve_unit(token: str) -> str | None:
-    if token in _units():
+    if token in clinical_lexicon().units:
         return token
-    if token in _UNIT_CONFUSIONS:
-        return _UNIT_CONFUSIONS[token]
-    if len(token) >= 4:
-        close = [u for u in _units() if len(u) >= 4 and Levenshtein.distance(token, u) <= 1]
-        if len(close) == 1:
-            return close[0]
-    return None
+    return _UNIT_CONFUSIONS.get(token)
 
 
-def _fix_units(line: str, number: int, out: list[Correction]) -> str:
+def _fix_units(line: str, fixer: _Fixer) -> str:
     def fix(match: re.Match[str]) -> str:
         unit = resolve_unit(match.group("unit"))
-        if unit is None:
-            return match.group(0)
-        sep = match.group("sep").replace(",", "").replace(".", "")
-        fixed = f"{match.group('num')}{sep}{unit}"
-        if fixed != match.group(0):
-            out.append(Correction(kind="unit", before=match.group(0), after=fixed, line=number))
-        return fixed
+        return fixer.apply("unit", match.group(0), match.group("sep") + unit if unit else None)
 
     return _UNIT_AFTER_NUMBER.sub(fix, line)
 
@@ -163,72 +108,47 @@ def resolve_name(token: str, names: tuple[str, ...], min_length: int) -> str | N
     return winners[0] if len(winners) == 1 else None
 
 
-def _fix_names(line: str, number: int, out: list[Correction]) -> str:
+@cache
+def _lowered_names() -> frozenset[str]:
+    lexicon = clinical_lexicon()
+    return frozenset(n.lower() for n in lexicon.labs + lexicon.drugs)
+
+
+def _fix_names(line: str, fixer: _Fixer) -> str:
     lexicon = clinical_lexicon()
 
     def fix(match: re.Match[str]) -> str:
         token = match.group(0)
-        kind: Literal["lab", "drug"]
+        if token.lower() in _lowered_names():
+            return token
         lab = resolve_name(token, lexicon.labs, 3 if token.isupper() else 4)
         if lab is not None:
-            fixed = lab
-            kind = "lab"
-        else:
-            drug = resolve_name(token, lexicon.drugs, 5)
-            if drug is None:
-                return token
-            misread_initial = token[0].lower() != drug[0]
-            fixed = drug.capitalize() if token[0].isupper() or misread_initial else drug
-            kind = "drug"
-        if fixed != token:
-            out.append(Correction(kind=kind, before=token, after=fixed, line=number))
-        return fixed
+            return fixer.apply("lab", token, lab)
+        drug = resolve_name(token, lexicon.drugs, 5)
+        if drug is None:
+            return token
+        misread_initial = token[0].lower() != drug[0]
+        return fixer.apply("drug", token, drug.capitalize() if token[0].isupper() or misread_initial else drug)
 
     return _WORD.sub(fix, line)
 
 
-@cache
-def _lab_value() -> re.Pattern[str]:
-    names = "|".join(re.escape(n) for n in sorted(clinical_lexicon().labs, key=len, reverse=True))
-    value = r"(?P<value>[0-9SOol|]{1,4}[.,][0-9SOol|]{1,2})"
-    return re.compile(rf"(?<![A-Za-z(])(?P<lab>{names})(?P<sep>\s*){value}(?![0-9.])")
+_STEPS: tuple[Callable[[str, _Fixer], str], ...] = (_fix_codes, _fix_names, _fix_units)
 
 
-@cache
-def _dose() -> re.Pattern[str]:
-    names = "|".join(re.escape(n) for n in sorted(clinical_lexicon().drugs, key=len, reverse=True))
-    return re.compile(rf"(?P<drug>{names}) (?P<dose>[0-9SOol|]{{1,4}}) ?(?P<unit>mg|mcg|g|mL)\b", re.IGNORECASE)
+def correct_line(line: str, number: int, box: Box | None = None) -> tuple[str, list[Correction]]:
+    fixer = _Fixer(number, box)
+    for step in _STEPS:
+        line = step(line, fixer)
+    return line, fixer.corrections
 
 
-def _fix_numbers(line: str, number: int, out: list[Correction]) -> str:
-    def lab_value(match: re.Match[str]) -> str:
-        if match.group("value").replace(".", "").isdigit():
-            return match.group(0)
-        value = match.group("value").translate(_DIGIT_FIX).replace(",", ".")
-        return f"{match.group('lab')} {value}"
-
-    def dose(match: re.Match[str]) -> str:
-        value = match.group("dose").translate(_DIGIT_FIX)
-        return match.group(0).replace(match.group("dose"), value, 1)
-
-    fixed = _dose().sub(dose, _lab_value().sub(lab_value, _SPLIT_DECIMAL.sub(".", line)))
-    if fixed != line:
-        out.append(Correction(kind="number", before=line, after=fixed, line=number))
-    return fixed
-
-
-def correct_line(line: str, number: int) -> tuple[str, list[Correction]]:
-    corrections: list[Correction] = []
-    for step in (_fix_numbers, _fix_codes, _fix_names, _fix_units):
-        line = step(line, number, corrections)
-    return line, corrections
-
-
-def correct_text(text: str) -> tuple[str, list[Correction]]:
+def correct_text(text: str, line_boxes: list[Box] | None = None) -> tuple[str, list[Correction]]:
     lines: list[str] = []
     corrections: list[Correction] = []
     for number, line in enumerate(text.split("\n")):
-        fixed, found = correct_line(line, number)
+        box = line_boxes[number] if line_boxes and number < len(line_boxes) else None
+        fixed, found = correct_line(line, number, box)
         lines.append(fixed)
         corrections += found
     return "\n".join(lines), corrections

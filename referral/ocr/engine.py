@@ -13,10 +13,12 @@ from PIL import Image
 from referral.ocr.correct import correct_text
 from referral.ocr.models import OcrPage, OcrWord
 from referral.ocr.preprocess import TARGET_DPI, deskew, normalise
+from referral.ocr.reread import low_confidence_numbers, read_code_letters, read_latin_again
+from referral.ocr.tables import table_rows
 from referral.ocr.tesseract import detect_rotation, recognise
 
 MIN_TEXT_LAYER_CHARS = 20
-ENGINE = "tesseract-5+clinical-correction-1"
+ENGINE = "tesseract-5+latin-reread+safe-correction-2"
 
 
 @dataclass(frozen=True)
@@ -26,13 +28,17 @@ class PageSource:
     text_layer: OcrPage | None = None
 
 
-def _words_text(words: list[OcrWord]) -> str:
-    """Join words into lines, with a space only where the page has a gap (Tesseract splits Korean syllables)."""
+def _lines(words: list[OcrWord]) -> list[list[OcrWord]]:
     lines: dict[int, list[OcrWord]] = {}
     for word in words:
         lines.setdefault(word.line, []).append(word)
+    return [line for _, line in sorted(lines.items())]
+
+
+def _words_text(words: list[OcrWord]) -> str:
+    """Join words into lines, with a space only where the page has a gap (Tesseract splits Korean syllables)."""
     out = []
-    for _, line in sorted(lines.items()):
+    for line in _lines(words):
         height = max(w.box[3] - w.box[1] for w in line)
         parts = [line[0].text]
         for before, word in zip(line, line[1:], strict=False):
@@ -40,6 +46,11 @@ def _words_text(words: list[OcrWord]) -> str:
             parts.append((" " if gap > 0.25 * height else "") + word.text)
         out.append("".join(parts))
     return "\n".join(out)
+
+
+def _line_boxes(words: list[OcrWord]) -> list[tuple[int, int, int, int]]:
+    return [(min(w.box[0] for w in line), min(w.box[1] for w in line),
+             max(w.box[2] for w in line), max(w.box[3] for w in line)) for line in _lines(words)]  # fmt: skip
 
 
 def _text_layer(page: pdfium.PdfPage, number: int) -> OcrPage | None:
@@ -80,6 +91,7 @@ def _text_layer(page: pdfium.PdfPage, number: int) -> OcrPage | None:
         text=clean,
         raw_text=clean,
         words=words,
+        rows=table_rows(words),
         mean_confidence=100.0,
         width=int(width * scale),
         height=int(height * scale),
@@ -113,14 +125,16 @@ def iter_pages(data: bytes, media_type: str) -> Iterator[PageSource]:
 
 
 def ocr_image(image: Image.Image, page: int, lang: str) -> OcrPage:
-    binary, dpi = normalise(image)
+    binary, dpi, noise = normalise(image)
     rotation = detect_rotation(binary)
     if rotation:
         binary = binary.rotate(-rotation, expand=True, fillcolor=255)
     binary, skew = deskew(binary)
-    words = recognise(binary, lang)
+    first = recognise(binary, lang)
+    words, rereads, checks = read_latin_again(binary, first)
+    words, letters = read_code_letters(binary, words)
     raw = _words_text(words)
-    text, corrections = correct_text(raw)
+    text, corrections = correct_text(raw, _line_boxes(words))
     confidences = [w.confidence for w in words]
     return OcrPage(
         page=page,
@@ -135,6 +149,10 @@ def ocr_image(image: Image.Image, page: int, lang: str) -> OcrPage:
         rotation=rotation,
         skew_degrees=skew,
         corrections=corrections,
+        rereads=rereads + letters,
+        checks=checks + low_confidence_numbers(words),
+        noise=noise,
+        rows=table_rows(words),
     )
 
 

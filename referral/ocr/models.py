@@ -14,11 +14,45 @@ class OcrWord(BaseModel):
     line: int
 
 
+class TableCell(BaseModel):
+    text: str
+    box: tuple[int, int, int, int]
+
+
+class TableRow(BaseModel):
+    """One printed row whose words fall into columns: the cells a table's reader keeps together."""
+
+    line: int
+    cells: list[TableCell]
+
+
 class Correction(BaseModel):
-    kind: Literal["code", "unit", "drug", "lab", "number"]
+    kind: Literal["code", "unit", "drug", "lab"]
     before: str
     after: str
     line: int
+    box: tuple[int, int, int, int] | None = None
+
+
+class Reread(BaseModel):
+    """A word read a second time from its image: by the Latin model, or a code's first letter by its shape."""
+
+    reason: Literal["latin_model", "code_letter"]
+    before: str
+    after: str
+    box: tuple[int, int, int, int]
+    confidence_before: float
+    confidence_after: float
+
+
+class Check(BaseModel):
+    """A number or code the reviewer must compare with the page image: low confidence, or two readings differ."""
+
+    text: str
+    box: tuple[int, int, int, int]
+    line: int
+    confidence: float
+    why: Literal["low_confidence", "readings_differ"]
 
 
 class OcrPage(BaseModel):
@@ -34,6 +68,10 @@ class OcrPage(BaseModel):
     rotation: int = 0
     skew_degrees: float = 0.0
     corrections: list[Correction] = Field(default_factory=list)
+    rereads: list[Reread] = Field(default_factory=list)
+    checks: list[Check] = Field(default_factory=list)
+    noise: float = Field(default=0.0, description="share of isolated specks among dark pixels; decides clean-up")
+    rows: list[TableRow] = Field(default_factory=list)
 
 
 class OcrDocument(BaseModel):

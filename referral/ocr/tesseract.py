@@ -21,13 +21,20 @@ class TesseractError(RuntimeError):
     pass
 
 
-def _run(image: Image.Image, args: list[str]) -> str:
+def _run(image: Image.Image | list[Image.Image], args: list[str]) -> str:
+    """Tesseract on one image, or on several in one process (a list file: the model loads once)."""
     with tempfile.TemporaryDirectory(prefix="ocr-") as tmp:
-        path = Path(tmp) / "page.png"
-        image.save(path, dpi=(300, 300))
+        images = image if isinstance(image, list) else [image]
+        paths = [Path(tmp) / f"{i:05d}.png" for i in range(len(images))]
+        for each, path in zip(images, paths, strict=True):
+            each.save(path, dpi=(300, 300))
+        source = paths[0]
+        if isinstance(image, list):
+            source = Path(tmp) / "images.txt"
+            source.write_text("".join(f"{p}\n" for p in paths))
         try:
             done = subprocess.run(
-                ["tesseract", str(path), "stdout", *args],
+                ["tesseract", str(source), "stdout", *args],
                 capture_output=True,
                 env=_ENV,
                 timeout=_TIMEOUT_S,
@@ -53,18 +60,17 @@ def detect_rotation(image: Image.Image) -> int:
     return int(rotate.group(1)) % 360
 
 
-def recognise(image: Image.Image, lang: str, psm: int = 4) -> list[OcrWord]:
-    """Words in reading order, each with its line number."""
-    tsv = _run(image, ["-l", lang, "--psm", str(psm), "--dpi", "300", "tsv"])
-    words: list[OcrWord] = []
-    line_ids: dict[tuple[str, str, str], int] = {}
-    for row in tsv.splitlines()[1:]:
+def _words(tsv: str) -> dict[int, list[OcrWord]]:
+    """Words of each image (1-based) in reading order, each with its line number."""
+    pages: dict[int, list[OcrWord]] = {}
+    line_ids: dict[tuple[str, str, str, str], int] = {}
+    for row in tsv.splitlines():
         cols = row.split("\t")
         if len(cols) < 12 or cols[0] != "5" or not cols[11].strip():
             continue
         left, top, width, height = (int(c) for c in cols[6:10])
-        line = line_ids.setdefault((cols[2], cols[3], cols[4]), len(line_ids))
-        words.append(
+        line = line_ids.setdefault((cols[1], cols[2], cols[3], cols[4]), len(line_ids))
+        pages.setdefault(int(cols[1]), []).append(
             OcrWord(
                 text=cols[11],
                 box=(left, top, left + width, top + height),
@@ -72,4 +78,17 @@ def recognise(image: Image.Image, lang: str, psm: int = 4) -> list[OcrWord]:
                 line=line,
             )
         )
-    return words
+    return pages
+
+
+def recognise(image: Image.Image, lang: str, psm: int = 4) -> list[OcrWord]:
+    """Words in reading order, each with its line number."""
+    return _words(_run(image, ["-l", lang, "--psm", str(psm), "--dpi", "300", "tsv"])).get(1, [])
+
+
+def recognise_lines(images: list[Image.Image], lang: str) -> list[list[OcrWord]]:
+    """Each image read as one line of text (crops of a page), in one Tesseract process."""
+    if not images:
+        return []
+    found = _words(_run(images, ["-l", lang, "--psm", "7", "--dpi", "300", "tsv"]))
+    return [found.get(i + 1, []) for i in range(len(images))]

@@ -1,0 +1,109 @@
+"""A second reading of the words Tesseract's Korean model reads worst: Latin letters, digits and codes.
+
+The Korean model reads "100mg" as "10000" and "1T" as "17"; the English model, shown only that word's box,
+reads it right. Both readings are kept: the one with the higher confidence wins, and where they disagree on a
+number the word becomes a check for the reviewer. A code whose first letter the models read as a digit
+("110" for I10) is read again by the shape of that glyph: a plain bar is I, a 1 has a flag."""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+
+import numpy as np
+from PIL import Image
+
+from referral.codes import is_diagnosis_code
+from referral.lexicon import clinical_lexicon
+from referral.ocr.models import Check, OcrWord, Reread
+from referral.ocr.tesseract import recognise_lines
+
+LATIN = re.compile(r"[0-9A-Za-z]")
+HANGUL = re.compile(r"[가-힣ㄱ-ㅎㅏ-ㅣ]")
+NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+# a code whose letter I was read as 1, l or |: "110", "(125.1)", "120.8,"
+_BAR_CODE = re.compile(r"^(?P<lead>[(\[]?)(?P<bar>[1l|])(?P<body>\d{2}(?:\.\d{1,2})?)(?P<tail>[)\],.]*)$")
+LOW_CONFIDENCE = 80.0
+
+
+def _crop(page: Image.Image, box: tuple[int, int, int, int]) -> Image.Image:
+    left, top, right, bottom = box
+    pad = max(4, (bottom - top) // 3)
+    return page.crop((max(0, left - pad), max(0, top - pad), right + pad, bottom + pad))
+
+
+def _clinical_shape(token: str) -> bool:
+    """A token the clinical vocabulary knows: a lab or drug name, a unit (alone or after a number), a code."""
+    core = token.strip("()[],.:;")
+    lexicon = clinical_lexicon()
+    if core.lower() in _known_words() or is_diagnosis_code(core):
+        return True
+    unit = re.fullmatch(r"[<>≤≥]?\d+(?:\.\d+)?(?P<unit>[A-Za-zµμ%/^]+(?:/[A-Za-z0-9.]+)?)", core)
+    return bool(unit and unit.group("unit") in lexicon.units)
+
+
+@cache
+def _known_words() -> frozenset[str]:
+    lexicon = clinical_lexicon()
+    return frozenset(w.lower() for w in lexicon.labs + lexicon.drugs + lexicon.units)
+
+
+def read_latin_again(page: Image.Image, words: list[OcrWord]) -> tuple[list[OcrWord], list[Reread], list[Check]]:
+    """Words with the English model's reading where it is surer; rereads made; numbers whose readings differ."""
+    chosen = [i for i, w in enumerate(words) if LATIN.search(w.text) and not HANGUL.search(w.text)]
+    second = recognise_lines([_crop(page, words[i].box) for i in chosen], "eng")
+    out, rereads, checks = list(words), [], []
+    for index, alternative in zip(chosen, second, strict=True):
+        word = words[index]
+        if not alternative:
+            continue
+        text = "".join(a.text for a in alternative)
+        confidence = min(a.confidence for a in alternative)
+        if text == word.text:
+            continue
+        if NUMBER.findall(text) != NUMBER.findall(word.text):
+            checks.append(Check(text=word.text, box=word.box, line=word.line,
+                                confidence=min(confidence, word.confidence), why="readings_differ"))  # fmt: skip
+        if (_clinical_shape(text), confidence) > (_clinical_shape(word.text), word.confidence):
+            out[index] = word.model_copy(update={"text": text, "confidence": confidence})
+            rereads.append(Reread(reason="latin_model", before=word.text, after=text, box=word.box,
+                                  confidence_before=word.confidence, confidence_after=confidence))  # fmt: skip
+    return out, rereads, checks
+
+
+def _glyph_is_bar(page: Image.Image, box: tuple[int, int, int, int], position: int) -> bool:
+    """The word's glyph at `position` is a plain vertical bar (I in a sans-serif face), not a 1 with its flag."""
+    ink = np.asarray(page.crop(box).convert("L"), dtype=np.uint8) < 128
+    columns = np.concatenate([[False], ink.any(axis=0), [False]]).astype(np.int8)
+    edges = np.flatnonzero(np.diff(columns))
+    runs = list(zip(edges[::2], edges[1::2], strict=True))
+    if len(runs) <= position:
+        return False
+    start, end = runs[position]
+    glyph = ink[:, start:end]
+    rows = np.flatnonzero(glyph.any(axis=1))
+    if len(rows) < 8:
+        return False
+    glyph = glyph[rows[0] : rows[-1] + 1]
+    height, width = glyph.shape
+    return height >= 0.7 * (box[3] - box[1]) and height >= 3 * width and glyph.mean() >= 0.85
+
+
+def read_code_letters(page: Image.Image, words: list[OcrWord]) -> tuple[list[OcrWord], list[Reread]]:
+    out, rereads = list(words), []
+    for index, word in enumerate(words):
+        match = _BAR_CODE.match(word.text)
+        if not match or not is_diagnosis_code("I" + match.group("body")):
+            continue
+        if not _glyph_is_bar(page, word.box, len(match.group("lead"))):
+            continue
+        text = f"{match.group('lead')}I{match.group('body')}{match.group('tail')}"
+        out[index] = word.model_copy(update={"text": text})
+        rereads.append(Reread(reason="code_letter", before=word.text, after=text, box=word.box,
+                              confidence_before=word.confidence, confidence_after=word.confidence))  # fmt: skip
+    return out, rereads
+
+
+def low_confidence_numbers(words: list[OcrWord]) -> list[Check]:
+    return [Check(text=w.text, box=w.box, line=w.line, confidence=w.confidence, why="low_confidence")
+            for w in words if w.confidence < LOW_CONFIDENCE and re.search(r"\d", w.text)]  # fmt: skip

@@ -1,0 +1,65 @@
+"""OCR that is safe first: image re-reads of codes and Latin words, per-page clean-up, table rows, checks."""
+
+from __future__ import annotations
+
+import random
+
+from PIL import Image, ImageDraw, ImageFont
+
+from referral.ocr.engine import ocr_image
+from referral.ocr.models import OcrWord
+from referral.ocr.preprocess import NOISY, speck_noise
+from referral.ocr.reread import read_code_letters
+from referral.ocr.tables import table_rows
+from referral.pdf import FONT_DIR
+
+
+def _word_image(text: str) -> tuple[Image.Image, OcrWord]:
+    font = ImageFont.truetype(str(FONT_DIR / "NanumGothic.ttf"), 42)
+    image = Image.new("L", (400, 100), 255)
+    ImageDraw.Draw(image).text((20, 20), text, font=font, fill=0)
+    left, top, right, bottom = ImageDraw.Draw(image).textbbox((20, 20), text, font=font)
+    return image, OcrWord(text=text.replace("I", "1"), box=(left, top, right, bottom), confidence=90, line=0)
+
+
+def test_code_letter_is_read_from_the_glyph_shape() -> None:
+    """I10 misread as 110: the first glyph is a plain bar, so the code is I10; a real 110 keeps its 1."""
+    for printed, expected in (("I10", "I10"), ("(I25.1)", "(I25.1)"), ("110", "110"), ("(125.1)", "(125.1)")):
+        image, word = _word_image(printed)
+        words, rereads = read_code_letters(image, [word])
+        assert words[0].text == expected, printed
+        assert bool(rereads) == (expected != word.text)
+        assert all(r.reason == "code_letter" and r.box == word.box for r in rereads)
+
+
+def test_code_letter_needs_a_real_code() -> None:
+    image, word = _word_image("I99.9")  # I99.9 is no ICD-10 code: the reading stays as it was
+    assert read_code_letters(image, [word.model_copy(update={"text": "199.9"})])[0][0].text == "199.9"
+
+
+def test_clean_page_keeps_thin_strokes_and_noisy_page_is_measured() -> None:
+    font = ImageFont.truetype(str(FONT_DIR / "NanumGothic.ttf"), 28)
+    clean = Image.new("L", (1240, 400), 255)
+    ImageDraw.Draw(clean).text((40, 40), "Creatinine 2.1 mg/dL   2026-06-03   Ki-67 15%", font=font, fill=0)
+    clean.info["dpi"] = (150, 150)
+    noisy = clean.copy()
+    rng = random.Random(1)
+    for _ in range(4000):
+        noisy.putpixel((rng.randrange(1240), rng.randrange(400)), 0)
+    assert speck_noise(clean.point(lambda v: 0 if v < 128 else 255)) < NOISY
+    assert speck_noise(noisy.point(lambda v: 0 if v < 128 else 255)) > NOISY
+    page = ocr_image(clean, 1, "kor+eng")
+    assert page.noise < NOISY
+    assert "2.1" in page.text and "2026-06-03" in page.text
+
+
+def test_table_rows_keep_cells_together() -> None:
+    def w(text: str, left: int, line: int = 0) -> OcrWord:
+        box = (left, 100 * line, left + 20 * len(text), 100 * line + 30)
+        return OcrWord(text=text, box=box, confidence=95, line=line)
+
+    words = [w("Total", 0), w("cholesterol", 110), w("176", 600), w("mg/dL", 900), w("<200", 1300),
+             w("주", 0, 1), w("메모", 60, 1)]  # fmt: skip
+    rows = table_rows(words)
+    assert [[c.text for c in r.cells] for r in rows] == [["Total cholesterol", "176", "mg/dL", "<200"]]
+    assert rows[0].line == 0 and rows[0].cells[1].box == (600, 0, 660, 30)
