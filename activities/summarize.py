@@ -14,9 +14,10 @@ from referral.ocr.models import OcrDocument
 from referral.pacs.models import StudyRef
 from referral.storage import DocumentStore, IntegrityError, ObjectNotFound
 from referral.summary.backends import ExtractorBackend, SummaryBackend
-from referral.summary.drafts import DraftKind, draft_pdf, render
-from referral.summary.guard import PlannedOrder, check_orders, still_valid_priors
-from referral.summary.media import stamp_times, study_items, transcript_page
+from referral.summary.drafts import DraftKind, draft_pdf
+from referral.summary.guard import PlannedOrder
+from referral.summary.media import study_items, transcript_page
+from referral.summary.pipeline import summarize_pages
 from referral.summary.source import SourcePage, pages_of
 from referral.workflow_io import DraftRef, OcrSummary, SummaryResult, TranscriptSummary
 
@@ -69,20 +70,15 @@ class SummaryActivities:
     def summarize_records(self, inp: SummarizeInput) -> SummaryResult:
         transcripts = self._transcripts(inp.transcripts)
         pages = [transcript_page(key, t) for key, t in transcripts.items()] + self._pages(inp.ocr)
-        summary = self.backend.summarize(pages, progress=activity.heartbeat)
-        stamp_times(summary, transcripts)
-        summary.imaging += study_items(inp.studies)
-        guard = check_orders(summary, inp.planned_orders)
         # the drafts list every prior test still valid, planned or not; the count stays that of planned repeats
-        priors = still_valid_priors(summary, inp.referral.submitted_at.date())
-        listed = {r.test for r in guard.repeats}
-        shown = guard.model_copy(
-            update={"repeats": guard.repeats + [r for r in priors.repeats if r.test not in listed]}
-        )
-        kinds = list(inp.kinds) + ([DraftKind.PATHOLOGY_REVIEW] if summary.pathology else [])
+        outcome = summarize_pages(
+            pages, inp.referral, self.network, self.backend, kinds=inp.kinds, planned_orders=inp.planned_orders,
+            studies=study_items(inp.studies), transcripts=transcripts, progress=activity.heartbeat,
+        )  # fmt: skip
+        summary, guard = outcome.summary, outcome.guard
         drafts = []
-        for kind in kinds:
-            draft = render(kind, inp.referral, summary, self.network, shown)
+        for draft in outcome.drafts:
+            kind = draft.kind
             drafts.append(DraftRef(
                 kind=kind, text_key=self._put_json(draft),
                 pdf_key=self.store.put(draft_pdf(draft), "application/pdf").key,
@@ -92,5 +88,5 @@ class SummaryActivities:
         return SummaryResult(
             summary_key=self._put_json(summary), backend=summary.backend, items=len(summary.items()),
             empty_reason=summary.empty_reason, duplicate_tests=len(guard.repeats),
-            avoidable_cost_krw=guard.total_example_cost_krw, drafts=drafts,
+            avoidable_cost_krw=guard.total_example_cost_krw, drafts=drafts, identity=outcome.identity,
         )  # fmt: skip

@@ -13,12 +13,14 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from referral.config import Settings
+from referral.documents import DocumentRejected
 from referral.models import Clinician, Party, Patient, Priority, ReferralRequest, ReferralType, Sex, Side
 from referral.network import UnknownInstitution, load_network
 from referral.operations import EventRefused, ReferralNotFound, get_history, get_status, list_referrals, send_event
 from referral.states import ReferralEvent, ReferralState
 from referral.storage import open_store
 from referral.submission import FileRejected, IdempotencyConflict, IncomingDictation, IncomingFile, submit_referral
+from referral.summary.drafts import DraftKind
 from referral.temporal import connect, hard_exit
 from referral.workflow_io import PIPELINE_SETTLED, EventRequest, ProcessingStage
 
@@ -190,6 +192,37 @@ async def cmd_dev(args: argparse.Namespace, settings: Settings) -> int:
     return await run_dev(settings, options)
 
 
+async def cmd_extract(args: argparse.Namespace, settings: Settings) -> int:
+    from referral.extract import PatientClaim, extract
+    from referral.extract_report import render_report
+
+    def progress(message: str) -> None:
+        print(message, file=sys.stderr, flush=True)
+
+    claim = PatientClaim(
+        name=args.patient_name, birth_date=_date(args.birth_date), registration_no=args.registration_no
+    )
+    network = load_network(settings.network_file)
+    try:
+        result = extract(
+            [Path(f) for f in args.files], claim, network, referring_org=args.referring_org,
+            receiving_org=args.receiving_org, planned=args.planned, on=_date(args.on),
+            kinds=[DraftKind(k) for k in args.kind] if args.kind else None, limits=settings.limits,
+            progress=None if args.quiet else progress,
+        )  # fmt: skip
+    except DocumentRejected as err:
+        raise UsageError(f"{err} [{err.code}]") from None
+    print(json.dumps(result, ensure_ascii=False, indent=1) if args.json else render_report(result), end="")
+    return 0
+
+
+def _date(text: str | None) -> date | None:
+    try:
+        return date.fromisoformat(text) if text else None
+    except ValueError:
+        raise UsageError(f"not a date (YYYY-MM-DD): {text}") from None
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="referral", description="Referral AX: 의뢰·회송 between hospitals")
     sub = root.add_subparsers(dest="command", required=True)
@@ -237,6 +270,20 @@ def parser() -> argparse.ArgumentParser:
     event.add_argument("--reason")
     event.add_argument("--reason-code")
     event.set_defaults(run=cmd_event)
+
+    extract = sub.add_parser("extract", help="OCR, summary, identity and duplicate checks and drafts, offline")
+    extract.add_argument("files", nargs="+", help="PDF/PNG/JPEG/TIFF documents")
+    extract.add_argument("--patient-name", help="whose records these should be (else: the first document's)")
+    extract.add_argument("--birth-date", help="YYYY-MM-DD")
+    extract.add_argument("--registration-no")
+    extract.add_argument("--planned", nargs="+", metavar="ORDER", help="orders the receiving side plans")
+    extract.add_argument("--on", help="date of the planned orders, YYYY-MM-DD (default: today)")
+    extract.add_argument("--kind", nargs="+", choices=[k.value for k in DraftKind], help="drafts to make")
+    extract.add_argument("--referring-org", default="yeongwol-mc")
+    extract.add_argument("--receiving-org", default="knuh")
+    extract.add_argument("--json", action="store_true", help="one JSON document (schema referral-extract/1)")
+    extract.add_argument("--quiet", action="store_true", help="no progress on standard error")
+    extract.set_defaults(run=cmd_extract)
 
     reviewer = sub.add_parser("reviewer", help="create a clinician reviewer account in Label Studio")
     reviewer.add_argument("email")

@@ -32,8 +32,9 @@ def example_referrals() -> list[tuple[str, ReferralRequest, list[IncomingFile]]]
     for seed, (referring, receiving, department, priority, reason) in enumerate(_EXAMPLES, start=1):
         record = clinical_record(seed)
         request = ReferralRequest(
-            patient=Patient(name=record.patient_name, birth_date=date(1950 + seed, seed, 10 + seed), sex=Sex.MALE,
-                            identifier=f"EXAMPLE-{seed:04d}"),
+            # the patient printed on the example's records: identity is checked on every page
+            patient=Patient(name=record.patient_name, birth_date=record.birth_date, sex=Sex.MALE,
+                            identifier=record.registration_no),
             referring=Party(org=referring, department="내과", clinician=Clinician(name="예시의사")),
             receiving=Party(org=receiving, department=department),
             priority=priority,

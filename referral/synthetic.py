@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import random
 from dataclasses import dataclass, field
+from datetime import date
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
@@ -50,6 +51,8 @@ class ClinicalDocument:
     lines: list[str]
     facts: list[str] = field(default_factory=list)
     patient_name: str = ""
+    birth_date: date | None = None
+    registration_no: str = ""
 
 
 def clinical_record(seed: int, *, pages_of_lines: int = 30) -> ClinicalDocument:
@@ -61,10 +64,12 @@ def clinical_record(seed: int, *, pages_of_lines: int = 30) -> ClinicalDocument:
     drugs = rng.sample(list(lex.drugs), 4)
     labs = rng.sample(sorted(_LAB_VALUES), 5)
     facts: list[str] = []
+    born = date(1900 + rng.randint(30, 89), rng.randint(1, 12), rng.randint(1, 28))
+    number = str(rng.randint(10_000_000, 99_999_999))
     lines = [
         "진료의뢰서 (Referral Letter)",
-        f"환자명: {name}   생년월일: 19{rng.randint(30, 89)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}",
-        f"등록번호: {rng.randint(10_000_000, 99_999_999)}   성별: {rng.choice(['남', '여'])}",
+        f"환자명: {name}   생년월일: {born.isoformat()}",
+        f"등록번호: {number}   성별: {rng.choice(['남', '여'])}",
         "의뢰기관: 영월의료원 내과   수신: 강원대학교병원 순환기내과",
         "",
         "진단 (Diagnosis)",
@@ -91,7 +96,8 @@ def clinical_record(seed: int, *, pages_of_lines: int = 30) -> ClinicalDocument:
         "의뢰사유: 추가 검사 및 치료를 위해 의뢰드립니다.",
         "알레르기: 없음",
     ]
-    return ClinicalDocument(title="진료의뢰서", lines=lines[:pages_of_lines], facts=facts, patient_name=name)
+    return ClinicalDocument(title="진료의뢰서", lines=lines[:pages_of_lines], facts=facts, patient_name=name,
+                            birth_date=born, registration_no=number)  # fmt: skip
 
 
 def render_page(lines: list[str], *, dpi: int = 200, damage: float = 0.0, seed: int = 0) -> Image.Image:

@@ -7,6 +7,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
+from referral.identity import IdentityFinding
 from referral.models import DocumentRef, Priority, Referral, Side
 from referral.pacs.models import ImagingStatus
 from referral.states import ReferralEvent, ReferralState
@@ -171,6 +172,7 @@ class SummaryResult(BaseModel):
     duplicate_tests: int
     avoidable_cost_krw: int
     drafts: list[DraftRef]
+    identity: list[IdentityFinding] = Field(default_factory=list)
 
 
 class DeliveryReceipt(BaseModel):

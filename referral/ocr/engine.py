@@ -150,7 +150,7 @@ def ocr_image(image: Image.Image, page: int, lang: str) -> OcrPage:
         skew_degrees=skew,
         corrections=corrections,
         rereads=rereads + letters,
-        checks=checks + low_confidence_numbers(words),
+        checks=checks + [c for c in low_confidence_numbers(words) if c.box not in {k.box for k in checks}],
         noise=noise,
         rows=table_rows(words),
     )

@@ -11,6 +11,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from referral.identity import IdentityFinding
 from referral.models import Referral
 from referral.network import Network
 from referral.pdf import text_pdf
@@ -71,6 +72,13 @@ LABELS = {
     "follow_up": ("추적 담당", "Follow-up owner"),
     "med_changes": ("약물 변경", "Medication changes"),
     "clinician_judgement": ("임상의 판단 필요", "clinician to assign"),
+    "identity": ("⚠ 환자 확인 필요 — 다른 환자 기록 의심", "⚠ Identity check — a page may be another patient's"),
+    "identity_note": (
+        "검토자는 해당 페이지를 유지 또는 제외로 표시해야 승인할 수 있습니다",
+        "the reviewer marks each page keep or remove before approving",
+    ),
+    "document": ("문서", "document"),
+    "page": ("쪽", "page"),
 }
 _FOLLOW_UP_OWNER = re.compile(r"담당|외래|추적|f/u|follow[- ]?up|primary care|referring", re.I)
 _MED_CHANGE = re.compile(r"중단|변경|추가|증량|감량|시작|discontinu|stop|start|increase|decrease|change|hold", re.I)
@@ -154,6 +162,7 @@ def render(
     network: Network,
     guard: GuardReport | None = None,
     language: str = "ko",
+    identity: Sequence[IdentityFinding] = (),
 ) -> Draft:
     w = _Writer(language)
     title = TITLES[kind][w.index]
@@ -166,6 +175,12 @@ def render(
     clinician = f" {referral.referring.clinician.name}" if referral.referring.clinician else ""
     w.lines.append(f"{w.label('referring')}: {referring.name} {referral.referring.department}{clinician}")
     w.lines.append(f"{w.label('receiving')}: {receiving.name} {referral.receiving.department}")
+    if identity:
+        w.lines += ["", w.label("identity")]
+        for finding in identity:
+            page = f" {finding.page}{w.label('page')}" if finding.page else ""
+            w.lines.append(f"- {w.label('document')} {finding.document_key[:19]}…{page}: {finding.message}")
+        w.lines.append(f"- {w.label('identity_note')}")
 
     if kind == DraftKind.REFERRAL_LETTER:
         w.lines += [f"{w.label('priority')}: {referral.priority}", f"{w.label('reason')}: {referral.reason}"]
