@@ -36,6 +36,8 @@ class OcrActivities:
         if done:
             activity.logger.info("resuming OCR after %d finished pages", len(done))
         for page in ocr_pages(data, inp.document.media_type, inp.lang, skip=frozenset(done)):
+            if page.image is not None:  # the reviewer compares the checks with this image
+                page.image_key = self.store.put(page.image, "image/png").key
             done[page.page] = self.store.put(page.model_dump_json().encode(), "application/json").key
             activity.heartbeat({str(k): v for k, v in done.items()})
         pages = [OcrPage.model_validate_json(self.store.get(done[n])) for n in sorted(done)]

@@ -3,19 +3,23 @@ reconciler, and approved drafts turned into immutable signed documents."""
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable
 
+from PIL import Image
 from pydantic import BaseModel, Field
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from referral.asr.models import Transcript
-from referral.ocr.models import OcrDocument
+from referral.identity import IdentityFinding
+from referral.ocr.models import Check, OcrDocument
 from referral.pdf import text_pdf
 from referral.storage import DocumentStore
 from referral.summary.drafts import Draft
 from referral.workflow_io import DraftRef, OcrSummary, TranscriptSummary
 from review.board import ReviewBoard
+from review.checks import checks_image, data_uri
 from review.models import ReviewDecision, ReviewTaskRef, SignedDocumentRef
 from review.signing import sign
 
@@ -26,6 +30,14 @@ class CreateReviewTasksInput(BaseModel):
     drafts: list[DraftRef]
     ocr: list[OcrSummary]
     transcripts: list[TranscriptSummary] = Field(default_factory=list)  # dictations: shown as sources too
+    identity: list[IdentityFinding] = Field(default_factory=list)  # shown first; the reviewer must mark them
+
+
+def identity_header(findings: list[IdentityFinding]) -> str:
+    lines = ["⚠ 환자 확인 필요 (identity check) — 승인 전에 표시된 페이지를 유지 또는 제외로 표시하세요"]
+    for f in findings:
+        lines.append(f"· {f.document_key[:19]}… {f'p.{f.page} ' if f.page else ''}{f.message}")
+    return "\n".join(lines)
 
 
 class RetireReviewTasksInput(BaseModel):
@@ -40,6 +52,7 @@ class SignDocumentInput(BaseModel):
     referral_id: str
     task: ReviewTaskRef
     decision: ReviewDecision
+    identity: list[IdentityFinding] = Field(default_factory=list)
 
 
 class ReviewActivities:
@@ -53,15 +66,24 @@ class ReviewActivities:
         for heard in inp.transcripts:  # the reviewer checks what was said, as the summary quoted it
             transcript = Transcript.model_validate_json(self.store.get(heard.transcript_key))
             pages.append((heard.transcript_key, 1, transcript.text()))
+        to_check: list[tuple[str, Image.Image, list[Check]]] = []
         for result in inp.ocr:
             document = OcrDocument.model_validate_json(self.store.get(result.ocr_key))
             pages += [(result.document_key, p.page, p.text) for p in document.pages]
+            for page in document.pages:
+                if page.checks and page.image_key:
+                    image = Image.open(io.BytesIO(self.store.get(page.image_key)))
+                    to_check.append((f"{result.document_key[:19]}… p.{page.page}", image, page.checks))
+        checks = data_uri(checks_image(to_check)[0])
         board = self.board()
+        identity = identity_header(inp.identity) if inp.identity else None
         tasks = []
         for ref in inp.drafts:
             draft = Draft.model_validate_json(self.store.get(ref.text_key))
             tasks.append(
-                board.create_task(f"{inp.referral_id}:r{inp.round}", inp.referral_id, ref.text_key, draft, pages)
+                board.create_task(
+                    f"{inp.referral_id}:r{inp.round}", inp.referral_id, ref.text_key, draft, pages, identity, checks
+                )
             )
             activity.heartbeat(len(tasks))
         return tasks
@@ -83,7 +105,7 @@ class ReviewActivities:
         draft = Draft.model_validate_json(self.store.get(inp.task.draft_key))
         signed = sign(
             inp.referral_id, draft, inp.task.draft_key, inp.decision, email, name, activity.info().started_time
-        )
+        ).model_copy(update={"identity_findings": inp.identity, "identity_choice": "keep" if inp.identity else None})
         json_key = self.store.put(signed.model_dump_json().encode(), "application/json").key
         lines = [
             *signed.text.splitlines(),
@@ -92,6 +114,8 @@ class ReviewActivities:
             f"sha256: {signed.sha256}",
             f"AI 초안 (AI draft): {signed.ai_backend}, edit ratio {signed.edit_ratio}",
         ]
+        if inp.identity:
+            lines.append(f"환자 확인 (identity): 표시된 {len(inp.identity)}건 검토자 확인 — 유지 (kept by the signer)")
         pdf_key = self.store.put(text_pdf(lines, title=signed.title), "application/pdf").key
         return SignedDocumentRef(kind=signed.kind, json_key=json_key, pdf_key=pdf_key, sha256=signed.sha256,
                                  reviewer=email, signed_at=signed.signed_at, edit_ratio=signed.edit_ratio)  # fmt: skip

@@ -19,10 +19,14 @@ from referral.summary.guard import PlannedOrder
 from referral.summary.media import study_items, transcript_page
 from referral.summary.pipeline import summarize_pages
 from referral.summary.source import SourcePage, pages_of
-from referral.workflow_io import DraftRef, OcrSummary, SummaryResult, TranscriptSummary
+from referral.workflow_io import DraftRef, OcrSummary, PageRef, SummaryResult, TranscriptSummary
 
 # Drafts made when the outside records arrive; the discharge summary and 회송서 come with the outcome.
 INTAKE_DRAFTS = [DraftKind.REFERRAL_LETTER, DraftKind.OUTSIDE_RECORD_SUMMARY, DraftKind.PRE_ANESTHESIA]
+
+
+def _excluded(page: SourcePage, excluded: list[PageRef]) -> bool:
+    return any(e.document_key == page.document_key and e.page in (None, page.page) for e in excluded)
 
 
 class SummarizeInput(BaseModel):
@@ -32,6 +36,7 @@ class SummarizeInput(BaseModel):
     studies: list[StudyRef] = Field(default_factory=list)
     planned_orders: list[PlannedOrder] = Field(default_factory=list)
     kinds: list[DraftKind] = Field(default_factory=lambda: list(INTAKE_DRAFTS))
+    excluded_pages: list[PageRef] = Field(default_factory=list)  # removed by a reviewer: another patient's
 
 
 class SummaryActivities:
@@ -70,6 +75,7 @@ class SummaryActivities:
     def summarize_records(self, inp: SummarizeInput) -> SummaryResult:
         transcripts = self._transcripts(inp.transcripts)
         pages = [transcript_page(key, t) for key, t in transcripts.items()] + self._pages(inp.ocr)
+        pages = [p for p in pages if not _excluded(p, inp.excluded_pages)]
         # the drafts list every prior test still valid, planned or not; the count stays that of planned repeats
         outcome = summarize_pages(
             pages, inp.referral, self.network, self.backend, kinds=inp.kinds, planned_orders=inp.planned_orders,

@@ -207,7 +207,8 @@ class ReferralWorkflow(ReviewStage, DeliveryStage, OutcomeStage, SlaTimers, Medi
     async def _summarize(self, kinds: list[DraftKind] | None = None) -> bool:
         self._set_stage(ProcessingStage.SUMMARY_RUNNING)
         request = SummarizeInput(referral=self._referral, ocr=self._ocr, transcripts=self._transcripts,
-                                 studies=self._imaging.studies if self._imaging else [])  # fmt: skip
+                                 studies=self._imaging.studies if self._imaging else [],
+                                 excluded_pages=self._excluded_pages)  # fmt: skip
         # a re-draft or re-processing makes again the drafts of the round it replaces (intake or outcome drafts)
         self._draft_kinds = kinds or self._draft_kinds
         if self._draft_kinds:
@@ -357,6 +358,7 @@ class ReferralWorkflow(ReviewStage, DeliveryStage, OutcomeStage, SlaTimers, Medi
             dictations=self._transcripts,
             imaging=self._imaging,
             reprocessed=self._reprocessed,
+            excluded_pages=self._excluded_pages,
         )
 
     @workflow.query

@@ -27,6 +27,7 @@ with workflow.unsafe.imports_passed_through():
     from referral.search_attributes import REVIEW_ESCALATED, REVIEW_REMINDERS
     from referral.workflow_io import (
         OcrSummary,
+        PageRef,
         ProcessingStage,
         ReprocessRequest,
         SummaryResult,
@@ -56,6 +57,7 @@ class ReviewStage:
         self._review_round = 0
         self._reprocess: ReprocessRequest | None = None
         self._superseded: list[ReviewState] = []
+        self._excluded_pages: list[PageRef] = []
 
     def _set_stage(self, stage: ProcessingStage) -> None:
         raise NotImplementedError
@@ -81,6 +83,7 @@ class ReviewStage:
                     drafts=self._summary.drafts,
                     ocr=self._ocr,
                     transcripts=self._transcripts,
+                    identity=self._summary.identity,
                 ),
                 start_to_close_timeout=timedelta(minutes=2),
                 retry_policy=_LABEL_STUDIO_RETRY,
@@ -150,10 +153,27 @@ class ReviewStage:
     async def _apply(self, decision: ReviewDecision) -> Decision | None:
         state = self._reviews[decision.task_id]
         state.decision = decision
+        identity = self._summary.identity if self._summary else []
+        if decision.decision == Decision.APPROVE and identity and decision.identity is None:
+            # no signature while a page may be another patient's: the task stays open, an updated annotation counts
+            state.refused = "identity_unmarked"
+            self._seen_annotations.discard(decision.annotation_id)
+            workflow.logger.warning("approval without the identity mark refused (task %d)", decision.task_id)
+            return None
+        if decision.decision == Decision.APPROVE and identity and decision.identity == "remove":
+            for finding in identity:
+                page = PageRef(document_key=finding.document_key, page=finding.page)
+                if page not in self._excluded_pages:
+                    self._excluded_pages.append(page)
+            state.status = "redraft"
+            return Decision.REDRAFT  # the summary runs again without the removed pages; new tasks follow
         if decision.decision == Decision.APPROVE:
+            state.refused = None
             state.signed = await workflow.execute_activity_method(
                 ReviewActivities.sign_document,
-                SignDocumentInput(referral_id=self._referral.referral_id, task=state.task, decision=decision),
+                SignDocumentInput(
+                    referral_id=self._referral.referral_id, task=state.task, decision=decision, identity=identity
+                ),  # fmt: skip
                 start_to_close_timeout=timedelta(minutes=2),
                 retry_policy=_LABEL_STUDIO_RETRY,
             )

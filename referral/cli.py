@@ -128,6 +128,11 @@ async def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
         print(
             f"ocr        {ocr.document_key[:19]}… {ocr.pages} pages {'/'.join(ocr.methods)} conf {ocr.mean_confidence}"
         )
+    for finding in status.summary.identity if status.summary else []:
+        page = f" p{finding.page}" if finding.page else ""
+        print(f"identity   ⚠ {finding.document_key[:19]}…{page} {finding.message}")
+    for excluded in status.excluded_pages:
+        print(f"removed    {excluded.document_key[:19]}… p{excluded.page or '*'} (reviewer: another patient's)")
     for record in await get_history(client, args.referral_id):
         print(f"#{record.seq} {record.at:%Y-%m-%d %H:%M} {record.side:<9} {record.event} → {record.to_state}")
     return 0

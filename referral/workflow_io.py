@@ -164,6 +164,13 @@ class DraftRef(BaseModel):
     omissions: list[str]
 
 
+class PageRef(BaseModel):
+    """A page of a stored document; no page: the whole document."""
+
+    document_key: str
+    page: int | None = None
+
+
 class SummaryResult(BaseModel):
     summary_key: str
     backend: str
@@ -211,3 +218,6 @@ class ReferralStatus(BaseModel):
     dictations: list[TranscriptSummary] = Field(default_factory=list)
     imaging: ImagingStatus | None = None
     reprocessed: list[ReprocessRecord] = Field(default_factory=list)
+    excluded_pages: list[PageRef] = Field(
+        default_factory=list, description="pages a reviewer removed: another patient's"
+    )

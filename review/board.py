@@ -10,16 +10,17 @@ import httpx
 from label_studio_sdk import LabelStudio
 
 from referral.summary.drafts import TITLES, Draft, DraftKind
-from review.labelconfig import LABEL_CONFIG, parse_annotation, prediction, source_text
+from review.labelconfig import IDENTITY_LABEL_CONFIG, LABEL_CONFIG, parse_annotation, prediction, source_text
 from review.models import Decision, ReviewDecision, ReviewTaskRef
 
 WEBHOOK_SECRET_HEADER = "X-Referral-Webhook-Secret"
 WEBHOOK_ACTIONS = ["ANNOTATION_CREATED", "ANNOTATION_UPDATED"]
 
 
-def project_title(kind: str) -> str:
+def project_title(kind: str, identity: bool = False) -> str:
     korean, english = TITLES[DraftKind(kind)]
-    return f"{korean} 검토 ({english})"[:50]  # Label Studio allows 50 characters
+    prefix = "[환자 확인] " if identity else ""
+    return f"{prefix}{korean} 검토 ({english})"[:50]  # Label Studio allows 50 characters
 
 
 class ReviewBoard:
@@ -28,13 +29,16 @@ class ReviewBoard:
         self.client = LabelStudio(base_url=self.url, api_key=token, timeout=30)
         self.webhook_url, self.webhook_secret = webhook_url, webhook_secret
 
-    def project_for(self, kind: str) -> int:
-        title = project_title(kind)
+    def project_for(self, kind: str, identity: bool = False) -> int:
+        """The project of a draft kind; drafts of a referral with identity findings go to its twin, whose
+        interface requires the reviewer's keep/remove mark before a submission."""
+        title = project_title(kind, identity)
         projects: Any = self.client.projects.list()
         for project in projects:
             if project.title == title and project.id is not None:
                 return project.id
-        created = self.client.projects.create(title=title, label_config=LABEL_CONFIG, maximum_annotations=1,
+        config = IDENTITY_LABEL_CONFIG if identity else LABEL_CONFIG
+        created = self.client.projects.create(title=title, label_config=config, maximum_annotations=1,
                                               show_collab_predictions=True)  # fmt: skip
         assert created.id is not None
         if self.webhook_url and self.webhook_secret:
@@ -52,15 +56,19 @@ class ReviewBoard:
         return None
 
     def create_task(
-        self, review_round: str, referral_id: str, draft_key: str, draft: Draft, pages: list[tuple[str, int, str]]
-    ) -> ReviewTaskRef:
-        """Idempotent: a task for the same draft in the same review round is found, not created again."""
-        project_id = self.project_for(draft.kind)
+        self, review_round: str, referral_id: str, draft_key: str, draft: Draft, pages: list[tuple[str, int, str]],
+        identity: str | None = None, checks_image: str = "",
+    ) -> ReviewTaskRef:  # fmt: skip
+        """Idempotent: a task for the same draft in the same review round is found, not created again.
+        `identity`: the referral's identity findings as text, shown first; the reviewer must mark them."""
+        project_id = self.project_for(draft.kind, identity=identity is not None)
         review_key = f"{review_round}:{draft_key}"
         task_id = self.find_task(project_id, review_key)
         if task_id is None:
             source, offsets = source_text(pages)
-            data = {"records": source, "title": draft.title, "review_key": review_key}
+            data = {"records": source, "title": draft.title, "review_key": review_key, "checks_image": checks_image}
+            if identity is not None:
+                data["identity"] = identity
             meta = {"workflow_id": referral_id, "draft_key": draft_key, "kind": str(draft.kind)}
             task = self.client.tasks.create(project=project_id, data=data, meta=meta)
             assert task.id is not None
@@ -124,6 +132,7 @@ def decision_from(annotation_id: int, task_id: int, result: list[Any], reviewer_
     return ReviewDecision(
         annotation_id=annotation_id, task_id=task_id, decision=Decision(parsed["decision"]),
         final_text=parsed.get("final_text", ""), reason=parsed.get("reason"),
+        identity=parsed.get("identity") if parsed.get("identity") in ("keep", "remove") else None,
         reviewer_id=reviewer_id if isinstance(reviewer_id, int) else None,
     )  # fmt: skip
 

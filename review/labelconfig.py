@@ -15,6 +15,8 @@ LABEL_CONFIG = """<View>
   <Header value="원문 (Source records) — 근거가 강조되어 있습니다 (evidence highlighted)"/>
   <View className="source"><Text name="source" value="$records" granularity="symbol"/></View>
   <Labels name="evidence" toName="source"><Label value="근거 (evidence)" background="#ffe08a"/></Labels>
+  <Header value="확인할 숫자·코드: 원본 이미지와 대조하세요 (numbers and codes to check against the page)"/>
+  <Image name="checks" value="$checks_image" zoom="true" zoomControl="true"/>
   <Header value="$title — AI 초안을 검토·수정하세요 (review and edit the AI draft)"/>
   <TextArea name="final_text" toName="source" editable="true" maxSubmissions="1" rows="24"
             placeholder="최종 문서 (final document)"/>
@@ -27,6 +29,17 @@ LABEL_CONFIG = """<View>
   <Header value="사유 (Reason, required for 반려 / 수정 요청)"/>
   <TextArea name="reason" toName="source" maxSubmissions="1" rows="2"/>
 </View>"""
+
+
+# Tasks of a referral with an identity finding: the finding is shown first and the reviewer must mark the flagged
+# pages (keep: this patient's after all; remove: another patient's, re-draft without them) before submitting.
+IDENTITY_BLOCK = """  <Header value="$identity"/>
+  <Choices name="identity" toName="source" choice="single" required="true">
+    <Choice value="keep" alias="keep" hint="유지 — 표시된 페이지는 이 환자의 기록임을 확인 (keep: this patient's)"/>
+    <Choice value="remove" alias="remove" hint="제외 — 다른 환자의 페이지, 제외 후 재작성 (remove and re-draft)"/>
+  </Choices>
+"""
+IDENTITY_LABEL_CONFIG = LABEL_CONFIG.replace("<View>\n", "<View>\n" + IDENTITY_BLOCK, 1)
 
 
 def source_text(pages: list[tuple[str, int, str]]) -> tuple[str, dict[tuple[str, int], int]]:
@@ -60,12 +73,12 @@ def prediction(draft: Draft, offsets: dict[tuple[str, int], int], source: str) -
 
 
 def parse_annotation(result: list[dict[str, Any]]) -> dict[str, str]:
-    """decision, final_text and reason from an annotation's result list."""
+    """decision, identity, final_text and reason from an annotation's result list."""
     found: dict[str, str] = {}
     for region in result:
         value = region.get("value", {})
-        if region.get("from_name") == "decision" and value.get("choices"):
-            found["decision"] = value["choices"][0]
+        if region.get("from_name") in ("decision", "identity") and value.get("choices"):
+            found[region["from_name"]] = value["choices"][0]
         elif region.get("from_name") in ("final_text", "reason") and value.get("text"):
             found[region["from_name"]] = "\n".join(value["text"])
     return found

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Literal
 
 from pydantic import BaseModel, Field
+
+from referral.identity import IdentityFinding
 
 
 class Decision(StrEnum):
@@ -30,6 +33,7 @@ class ReviewDecision(BaseModel):
     final_text: str = ""
     reason: str | None = None
     reviewer_id: int | None = None
+    identity: Literal["keep", "remove"] | None = None  # the reviewer's mark on pages with an identity finding
 
 
 class SignedDocumentRef(BaseModel):
@@ -45,6 +49,7 @@ class SignedDocumentRef(BaseModel):
 class ReviewState(BaseModel):
     task: ReviewTaskRef
     status: str = "pending"  # pending | approved | rejected | redraft | superseded
+    refused: str | None = None  # why a submitted approval was not signed (the task stays open)
     decision: ReviewDecision | None = None
     signed: SignedDocumentRef | None = None
 
@@ -66,3 +71,5 @@ class SignedDocument(BaseModel):
     diff: str
     edit_ratio: float = Field(ge=0, le=1, description="share of the draft the clinician changed (0 = as drafted)")
     annotation_id: int
+    identity_findings: list[IdentityFinding] = Field(default_factory=list)
+    identity_choice: Literal["keep"] | None = None  # signed with flagged pages the reviewer confirmed as this patient's

@@ -18,6 +18,7 @@ from referral.operations import get_status, send_event
 from referral.states import TRANSITIONS, ReferralEvent, ReferralState
 from referral.storage import DocumentStore
 from referral.submission import IncomingFile, submit_referral
+from referral.synthetic import ClinicalDocument
 from referral.workflow_io import EventRequest, ProcessingStage, ReferralStatus
 
 PATIENT_NAME = "홍길순"
@@ -28,13 +29,16 @@ def make_request(
     receiving: str = "knuh",
     priority: Priority = Priority.URGENT,
     patient_name: str = PATIENT_NAME,
+    record: ClinicalDocument | None = None,
 ) -> ReferralRequest:
+    """A referral request; with `record`, for the patient that record prints (no identity finding: the number is
+    the referring hospital's, unlike the record's)."""
     return ReferralRequest(
         patient=Patient(
-            name=patient_name,
-            birth_date=date(1951, 3, 14),
+            name=record.patient_name if record else patient_name,
+            birth_date=record.birth_date if record and record.birth_date else date(1951, 3, 14),
             sex=Sex.FEMALE,
-            identifier=f"MRN-{uuid.uuid4().hex[:10]}",
+            identifier=f"MRN-{uuid.uuid4().hex[:10]}",  # a new referral each call (submissions are idempotent)
         ),
         referring=Party(org=referring, department="내과", clinician=Clinician(name="김의사", license_no="12345")),
         receiving=Party(org=receiving, department="순환기내과"),

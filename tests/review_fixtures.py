@@ -7,7 +7,9 @@ import asyncio
 import secrets
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import httpx
 import pytest
@@ -20,9 +22,13 @@ from referral.devserver import free_port
 from referral.network import Network
 from referral.storage import DocumentStore
 from review.board import ReviewBoard
+from review.models import ReviewTaskRef
 from review.server import LabelStudioServer
 from tests.helpers import running
 from workers import cpu
+
+if TYPE_CHECKING:
+    from playwright.async_api import Page
 
 REVIEWERS = {"dr.kim@knuh.example": "kim-review-pass-1", "dr.park@knuh.example": "park-review-pass-1"}
 
@@ -101,8 +107,13 @@ def reviewer_token(url: str, email: str) -> str:
 
 
 def annotate(url: str, email: str, task_id: int, decision: str, final_text: str | None = None,
-             reason: str | None = None) -> dict:  # type: ignore[type-arg]  # fmt: skip
+             reason: str | None = None, identity: str | None = "keep") -> dict:  # type: ignore[type-arg]  # fmt: skip
+    """A reviewer's annotation through the API. `identity`: the keep/remove mark a reviewer gives pages with an
+    identity finding (the test documents print other patients); ignored on a referral without findings."""
     result = [{"from_name": "decision", "to_name": "source", "type": "choices", "value": {"choices": [decision]}}]
+    if identity is not None:
+        result.append({"from_name": "identity", "to_name": "source", "type": "choices",
+                       "value": {"choices": [identity]}})  # fmt: skip
     if final_text is not None:
         result.append({"from_name": "final_text", "to_name": "source", "type": "textarea",
                        "value": {"text": [final_text]}})  # fmt: skip
@@ -112,3 +123,27 @@ def annotate(url: str, email: str, task_id: int, decision: str, final_text: str 
                           headers={"Authorization": f"Token {reviewer_token(url, email)}"}, timeout=30)  # fmt: skip
     response.raise_for_status()
     return response.json()  # type: ignore[no-any-return]
+
+
+@asynccontextmanager
+async def task_in_browser(url: str, email: str, task: ReviewTaskRef) -> AsyncIterator[Page]:
+    """A clinician signed in to Label Studio (Debian chromium), on the page of one review task."""
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(
+            executable_path="/usr/bin/chromium",
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                  "--no-first-run"],
+        )  # fmt: skip
+        try:
+            page = await browser.new_page(viewport={"width": 1400, "height": 1100})
+            await page.goto(f"{url}/user/login/")
+            await page.fill("input[name=email]", email)
+            await page.fill("input[name=password]", REVIEWERS[email])
+            await page.click("button[type=submit]")
+            await page.wait_for_load_state("networkidle")
+            await page.goto(f"{url}/projects/{task.project_id}/data?task={task.task_id}")
+            yield page
+        finally:
+            await browser.close()

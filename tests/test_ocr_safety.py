@@ -22,19 +22,34 @@ def _word_image(text: str) -> tuple[Image.Image, OcrWord]:
     return image, OcrWord(text=text.replace("I", "1"), box=(left, top, right, bottom), confidence=90, line=0)
 
 
+def _after(word: OcrWord, text: str) -> OcrWord:
+    left = word.box[2] + 40
+    return OcrWord(text=text, box=(left, word.box[1], left + 120, word.box[3]), confidence=95, line=word.line)
+
+
 def test_code_letter_is_read_from_the_glyph_shape() -> None:
     """I10 misread as 110: the first glyph is a plain bar, so the code is I10; a real 110 keeps its 1."""
     for printed, expected in (("I10", "I10"), ("(I25.1)", "(I25.1)"), ("110", "110"), ("(125.1)", "(125.1)")):
         image, word = _word_image(printed)
-        words, rereads = read_code_letters(image, [word])
+        words, rereads = read_code_letters(image, [word, _after(word, "고혈압")])
         assert words[0].text == expected, printed
         assert bool(rereads) == (expected != word.text)
         assert all(r.reason == "code_letter" and r.box == word.box for r in rereads)
 
 
+def test_code_letter_only_where_a_code_is_printed() -> None:
+    """The same bar-shaped glyph before a unit, or alone on a line without a code heading, is left as read."""
+    image, word = _word_image("I10")
+    assert read_code_letters(image, [word, _after(word, "mg/dL")])[0][0].text == "110"
+    assert read_code_letters(image, [word])[0][0].text == "110"
+    heading = OcrWord(text="상병코드", box=(0, 0, 10, 10), confidence=95, line=0)
+    assert read_code_letters(image, [heading, word])[0][1].text == "I10"
+
+
 def test_code_letter_needs_a_real_code() -> None:
     image, word = _word_image("I99.9")  # I99.9 is no ICD-10 code: the reading stays as it was
-    assert read_code_letters(image, [word.model_copy(update={"text": "199.9"})])[0][0].text == "199.9"
+    misread = word.model_copy(update={"text": "199.9"})
+    assert read_code_letters(image, [misread, _after(word, "고혈압")])[0][0].text == "199.9"
 
 
 def test_clean_page_keeps_thin_strokes_and_noisy_page_is_measured() -> None:

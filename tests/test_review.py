@@ -20,9 +20,9 @@ from referral.submission import IncomingFile, submit_referral
 from referral.synthetic import clinical_record, image_bytes, render_page
 from referral.workflow_io import ProcessingStage, ReferralStatus
 from review.board import WEBHOOK_SECRET_HEADER
-from review.models import SignedDocument
+from review.models import SignedDocument, SignedDocumentRef
 from tests.helpers import make_request, wait_for_attempts
-from tests.review_fixtures import REVIEWERS, ReviewEnv, annotate
+from tests.review_fixtures import REVIEWERS, ReviewEnv, annotate, task_in_browser
 
 pytestmark = pytest.mark.slow
 KIM, PARK = "dr.kim@knuh.example", "dr.park@knuh.example"
@@ -31,8 +31,8 @@ KIM, PARK = "dr.kim@knuh.example", "dr.park@knuh.example"
 async def submit(client: Client, store: DocumentStore, network: Network, env: ReviewEnv, **settings: object) -> str:
     record = clinical_record(31)
     scan = image_bytes(render_page(record.lines, damage=0.2, seed=31))
-    result = await submit_referral(client, store, network, env.settings.model_copy(update=settings), make_request(),
-                                   [IncomingFile("scan.png", scan)])  # fmt: skip
+    result = await submit_referral(client, store, network, env.settings.model_copy(update=settings),
+                                   make_request(record=record), [IncomingFile("scan.png", scan)])  # fmt: skip
     return result.referral_id
 
 
@@ -50,6 +50,18 @@ async def wait_for(client: Client, referral_id: str, check, timeout_s: float = 1
 def all_signed(status: ReferralStatus) -> bool:
     """Every draft approved and signed (the referral then moves on to delivery)."""
     return bool(status.reviews) and all(r.status == "approved" and r.signed for r in status.reviews)
+
+
+async def letter_signed(client: Client, referral_id: str) -> SignedDocumentRef:
+    """Wait until the referral letter is approved; its signature."""
+
+    def letter_approved(s: ReferralStatus) -> bool:
+        return any(r.task.kind == "referral_letter" and r.status == "approved" for r in s.reviews)
+
+    done = await wait_for(client, referral_id, letter_approved)
+    signed = next(r for r in done.reviews if r.task.kind == "referral_letter").signed
+    assert signed is not None
+    return signed
 
 
 def tasks_ready(status: ReferralStatus) -> bool:
@@ -207,26 +219,12 @@ async def test_clinician_edits_and_approves_in_the_browser(
 ) -> None:
     """A clinician logs in to Label Studio, opens the task, edits the draft, approves and submits (Playwright,
     Debian chromium). The workflow signs the edited text under that clinician's identity."""
-    from playwright.async_api import async_playwright
-
     referral_id = await submit(client, store, network, review_env)
     status = await wait_for(client, referral_id, tasks_ready)
     letter = next(r for r in status.reviews if r.task.kind == "referral_letter")
     url = review_env.label_studio.url
     addition = "추가 소견 (clinician note): 외래 추적 담당 김의사"
-    async with async_playwright() as pw:
-        browser = await pw.chromium.launch(
-            executable_path="/usr/bin/chromium",
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                  "--no-first-run"],
-        )  # fmt: skip
-        page = await browser.new_page(viewport={"width": 1400, "height": 1100})
-        await page.goto(f"{url}/user/login/")
-        await page.fill("input[name=email]", KIM)
-        await page.fill("input[name=password]", REVIEWERS[KIM])
-        await page.click("button[type=submit]")
-        await page.wait_for_load_state("networkidle")
-        await page.goto(f"{url}/projects/{letter.task.project_id}/data?task={letter.task.task_id}")
+    async with task_in_browser(url, KIM, letter.task) as page:
         await page.get_by_label("Edit Region").first.click()
         editor = page.locator("textarea").first
         draft_text = await editor.input_value()
@@ -236,14 +234,9 @@ async def test_clinician_edits_and_approves_in_the_browser(
         await page.screenshot(path=str(artifacts / "review-approve-in-browser.png"), full_page=True)
         await page.get_by_label("Submit current annotation").click()
         await page.wait_for_load_state("networkidle")
-        await browser.close()
 
-    def letter_approved(s: ReferralStatus) -> bool:
-        return any(r.task.kind == "referral_letter" and r.status == "approved" for r in s.reviews)
-
-    done = await wait_for(client, referral_id, letter_approved)
-    signed = next(r for r in done.reviews if r.task.kind == "referral_letter").signed
-    assert signed is not None and signed.reviewer == KIM
+    signed = await letter_signed(client, referral_id)
+    assert signed.reviewer == KIM
     document = SignedDocument.model_validate_json(store.get(signed.json_key))
     assert addition in document.text and document.reviewer_email == KIM and document.edit_ratio > 0
     assert (artifacts / "review-approve-in-browser.png").stat().st_size > 10_000

@@ -133,7 +133,33 @@ def _fix_names(line: str, fixer: _Fixer) -> str:
     return _WORD.sub(fix, line)
 
 
-_STEPS: tuple[Callable[[str, _Fixer], str], ...] = (_fix_codes, _fix_names, _fix_units)
+def _symbol_only(read: str, unit: str) -> bool:
+    """Same length, differing only where both characters are symbols (° ' * for ², µ for μ): never a letter or a
+    digit, so a unit's magnitude (mg/g, mL/L, 10^3/10^6) cannot change."""
+
+    def plain(c: str) -> bool:
+        return c.isascii() and c.isalnum()
+
+    return (
+        len(read) == len(unit)
+        and read != unit
+        and all(a == b or (not plain(a) and not plain(b)) for a, b in zip(read, unit, strict=True))
+    )
+
+
+_TOKEN = re.compile(r"(?<!\S)(?P<num>[<>≤≥]?\d[\d.,]*)?(?P<unit>[^\s\d][^\s]*)")
+
+
+def _fix_unit_symbols(line: str, fixer: _Fixer) -> str:
+    def fix(match: re.Match[str]) -> str:
+        fits = [u for u in clinical_lexicon().units if _symbol_only(match.group("unit"), u)]
+        after = (match.group("num") or "") + fits[0] if len(fits) == 1 else None
+        return fixer.apply("unit", match.group(0), after)
+
+    return _TOKEN.sub(fix, line)
+
+
+_STEPS: tuple[Callable[[str, _Fixer], str], ...] = (_fix_codes, _fix_names, _fix_units, _fix_unit_symbols)
 
 
 def correct_line(line: str, number: int, box: Box | None = None) -> tuple[str, list[Correction]]:

@@ -153,7 +153,14 @@ def ocr_image(image: Image.Image, page: int, lang: str) -> OcrPage:
         checks=checks + [c for c in low_confidence_numbers(words) if c.box not in {k.box for k in checks}],
         noise=noise,
         rows=table_rows(words),
+        image=_png(binary),
     )
+
+
+def _png(image: Image.Image) -> bytes:
+    out = io.BytesIO()
+    image.convert("1").save(out, "PNG", optimize=True)  # bilevel: a 300-dpi page is ~100 kB
+    return out.getvalue()
 
 
 def ocr_pages(data: bytes, media_type: str, lang: str, skip: frozenset[int] = frozenset()) -> Iterator[OcrPage]:

@@ -72,6 +72,8 @@ class OcrPage(BaseModel):
     checks: list[Check] = Field(default_factory=list)
     noise: float = Field(default=0.0, description="share of isolated specks among dark pixels; decides clean-up")
     rows: list[TableRow] = Field(default_factory=list)
+    image_key: str | None = Field(default=None, description="stored PNG of the page as recognised (boxes refer to it)")
+    image: bytes | None = Field(default=None, exclude=True, repr=False)  # that PNG until it is stored
 
 
 class OcrDocument(BaseModel):

@@ -24,6 +24,8 @@ NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 # a code whose letter I was read as 1, l or |: "110", "(125.1)", "120.8,"
 _BAR_CODE = re.compile(r"^(?P<lead>[(\[]?)(?P<bar>[1l|])(?P<body>\d{2}(?:\.\d{1,2})?)(?P<tail>[)\],.]*)$")
 LOW_CONFIDENCE = 80.0
+MIN_HEIGHT = 12  # pixels at 300 dpi: a smaller "word" is a speck, not print
+_CODE_KEYWORDS = re.compile(r"KCD|ICD|상병|진단|병명|코드|Dx|Diagnosis|Impression", re.IGNORECASE)
 
 
 def _crop(page: Image.Image, box: tuple[int, int, int, int]) -> Image.Image:
@@ -55,7 +57,7 @@ def read_latin_again(page: Image.Image, words: list[OcrWord]) -> tuple[list[OcrW
     out, rereads, checks = list(words), [], []
     for index, alternative in zip(chosen, second, strict=True):
         word = words[index]
-        if not alternative:
+        if not alternative or word.box[3] - word.box[1] < MIN_HEIGHT:
             continue
         text = "".join(a.text for a in alternative)
         confidence = min(a.confidence for a in alternative)
@@ -72,21 +74,37 @@ def read_latin_again(page: Image.Image, words: list[OcrWord]) -> tuple[list[OcrW
 
 
 def _glyph_is_bar(page: Image.Image, box: tuple[int, int, int, int], position: int) -> bool:
-    """The word's glyph at `position` is a plain vertical bar (I in a sans-serif face), not a 1 with its flag."""
+    """The word's glyph at `position` is a plain vertical bar (I in a sans-serif face), not a 1 with its flag:
+    as tall as the digit after it, at least four strokes tall, and no row wider than about one stroke."""
     ink = np.asarray(page.crop(box).convert("L"), dtype=np.uint8) < 128
     columns = np.concatenate([[False], ink.any(axis=0), [False]]).astype(np.int8)
     edges = np.flatnonzero(np.diff(columns))
     runs = list(zip(edges[::2], edges[1::2], strict=True))
-    if len(runs) <= position:
+    if len(runs) <= position + 1:
         return False
-    start, end = runs[position]
-    glyph = ink[:, start:end]
-    rows = np.flatnonzero(glyph.any(axis=1))
-    if len(rows) < 8:
+
+    def glyph(run: tuple[int, int]) -> np.ndarray:
+        cut = ink[:, run[0] : run[1]]
+        rows = np.flatnonzero(cut.any(axis=1))
+        return cut[rows[0] : rows[-1] + 1]
+
+    bar, digit = glyph(runs[position]), glyph(runs[position + 1])
+    spans = np.array([np.flatnonzero(row)[-1] - np.flatnonzero(row)[0] + 1 for row in bar if row.any()])
+    stroke = float(np.median(spans))
+    height = bar.shape[0]
+    # a 1's flag or foot widens some rows to twice the stroke; a bar's rows are all about one stroke wide
+    return height >= 8 and height >= 0.85 * digit.shape[0] and height >= 4 * stroke and spans.max() <= 1.5 * stroke + 1
+
+
+def _in_code_context(words: list[OcrWord], index: int, lead: str) -> bool:
+    """Where a diagnosis code is printed: in parentheses, on a line that says so (상병, KCD, Dx ...), or before a
+    diagnosis name in a code column. A number before a unit ("Glucose 110 mg/dL") never is."""
+    line = sorted((w for w in words if w.line == words[index].line), key=lambda w: w.box[0])
+    position = line.index(words[index])
+    after = line[position + 1].text if position + 1 < len(line) else ""
+    if re.match(r"[A-Za-zµ%/]", after) and not _CODE_KEYWORDS.search(after):
         return False
-    glyph = glyph[rows[0] : rows[-1] + 1]
-    height, width = glyph.shape
-    return height >= 0.7 * (box[3] - box[1]) and height >= 3 * width and glyph.mean() >= 0.85
+    return bool(lead) or bool(_CODE_KEYWORDS.search(" ".join(w.text for w in line))) or bool(HANGUL.match(after))
 
 
 def read_code_letters(page: Image.Image, words: list[OcrWord]) -> tuple[list[OcrWord], list[Reread]]:
@@ -95,9 +113,12 @@ def read_code_letters(page: Image.Image, words: list[OcrWord]) -> tuple[list[Ocr
         match = _BAR_CODE.match(word.text)
         if not match or not is_diagnosis_code("I" + match.group("body")):
             continue
-        if not _glyph_is_bar(page, word.box, len(match.group("lead"))):
+        lead = match.group("lead")
+        if not _in_code_context(words, index, lead) or not _glyph_is_bar(page, word.box, len(lead)):
             continue
-        text = f"{match.group('lead')}I{match.group('body')}{match.group('tail')}"
+        if "1" in match.group("body") and _glyph_is_bar(page, word.box, len(lead) + 1 + match.group("body").index("1")):
+            continue  # this face draws its 1 as a bar too: the shape cannot tell I from 1
+        text = f"{lead}I{match.group('body')}{match.group('tail')}"
         out[index] = word.model_copy(update={"text": text})
         rereads.append(Reread(reason="code_letter", before=word.text, after=text, box=word.box,
                               confidence_before=word.confidence, confidence_after=word.confidence))  # fmt: skip
@@ -106,4 +127,5 @@ def read_code_letters(page: Image.Image, words: list[OcrWord]) -> tuple[list[Ocr
 
 def low_confidence_numbers(words: list[OcrWord]) -> list[Check]:
     return [Check(text=w.text, box=w.box, line=w.line, confidence=w.confidence, why="low_confidence")
-            for w in words if w.confidence < LOW_CONFIDENCE and re.search(r"\d", w.text)]  # fmt: skip
+            for w in words if w.confidence < LOW_CONFIDENCE and re.search(r"\d", w.text)
+            and w.box[3] - w.box[1] >= MIN_HEIGHT]  # fmt: skip

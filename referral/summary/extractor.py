@@ -10,6 +10,7 @@ import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from referral.codes import is_diagnosis_code
 from referral.lexicon import clinical_lexicon
 from referral.summary.models import (
     Allergy,
@@ -31,7 +32,30 @@ from referral.summary.spoken import spoken_allergies, spoken_medications, spoken
 
 BACKEND = "clinical-extractor-1"
 
-CODE = re.compile(r"\(?\b([A-Z]\d{2}(?:\.\d{1,2})?)\b\)?")
+# A KCD/ICD-10 code: checked against the code list, and never part of a number printed after a label such as
+# 병리번호 S26-014572 or 검체번호 B2606-0417 (a code is not followed by a hyphen and digits)
+_CODE_SHAPE = re.compile(r"\(?\b([A-Z]\d{2}(?:\.\d{1,2})?)\b(?![-‐–]\d)\)?")
+_NUMBER_LABEL = re.compile(r"(?:번호|No\.?|ID|#)\s*[:：]?\s*$", re.I)
+
+
+class _Codes:
+    """CODE.search / CODE.sub over real codes only."""
+
+    def _real(self, text: str) -> list[re.Match[str]]:
+        return [m for m in _CODE_SHAPE.finditer(text)
+                if is_diagnosis_code(m.group(1)) and not _NUMBER_LABEL.search(text[: m.start()])]  # fmt: skip
+
+    def search(self, text: str) -> re.Match[str] | None:
+        found = self._real(text)
+        return found[0] if found else None
+
+    def sub(self, replacement: str, text: str) -> str:
+        for match in reversed(self._real(text)):
+            text = text[: match.start()] + replacement + text[match.end() :]
+        return text
+
+
+CODE = _Codes()
 DATE = re.compile(r"\b((?:19|20)\d{2}[-./](?:0?[1-9]|1[0-2])[-./](?:0?[1-9]|[12]\d|3[01]))\b")
 DOSE = re.compile(
     r"(?P<dose>\d+(?:[.,]\d+)?\s*(?:mg|mcg|µg|g|mL|ml|L|IU|iu|units?|unt/ml|mg/ml|mg/mL|%|정|캡슐|T|C)\b(?:/[a-zA-Z]+)?)"
@@ -56,7 +80,11 @@ MODALITY = re.compile(
     re.I,
 )
 NO_MEDICATION = re.compile(r"^(없음|무|none|no active medications?|no current medications?)\.?$", re.I)
-NO_ALLERGY = re.compile(r"^(없음|없다|무|none|nkda|no known (?:drug )?allergies\.?)$", re.I)
+NO_ALLERGY = re.compile(
+    r"^(?:(?:알레르기|약물\s*알레르기|특이\s*알레르기)\s*[:：]?\s*)?(?:없음|없다|무|\(-\)|none|nkda|nka"
+    r"|no known (?:drug )?allergies)\.?(?:\s*\((?:nkda|nka|none|-)\))?\.?$",
+    re.I,
+)
 HISTORY_OF = re.compile(
     r"(?:history of|hx of|presenting with|presents with|diagnosed with|diagnosis of)\s+(?P<list>.+?)(?:\.(?:\s|$)|$)",
     re.I,
