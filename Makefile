@@ -10,6 +10,7 @@ test:
 	bash scripts/test.sh
 
 bench: setup
+	.venv/bin/python bench/records_eval.py
 	.venv/bin/python bench/ocr_overhead.py
 	.venv/bin/python bench/ocr_quality.py
 	.venv/bin/python bench/summary_eval.py

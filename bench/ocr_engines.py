@@ -61,13 +61,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--tessdata-dir", action="append", default=[], help="another Tesseract model folder")
     parser.add_argument("--rapidocr", action="store_true")
+    parser.add_argument("--docs", nargs="*", help="record names (default: all)")
     args = parser.parse_args()
     engines = {"tesseract (Debian kor, fast)": _tesseract(None)}
     engines |= {f"tesseract ({d})": _tesseract(d) for d in args.tessdata_dir}
     if args.rapidocr:
         engines["rapidocr (PP-OCRv6, shipped models)"] = _rapidocr()
     with tempfile.TemporaryDirectory() as tmp:
-        pages = {r: _scan_pages(r, Path(tmp)) for r in records()}
+        pages = {r: _scan_pages(r, Path(tmp)) for r in records() if not args.docs or r.name in args.docs}
         print("| engine | fact survival | mean CER | Hangul characters read | s/page |\n|---|---|---|---|---|")
         for name, read in engines.items():
             facts = lost = hangul = 0

@@ -21,16 +21,21 @@ from referral.romanise import spells
 
 FindingKind = Literal["name_mismatch", "birth_date_mismatch", "registration_no_near_miss", "no_identifier"]
 
-_GAP = r"[\s:：;.|]*"
+# between a label and its value: spaces, colons, table rules, and the dots and specks OCR reads there
+_GAP = r"[ \t:：;.,|ㆍ·•_'\"“”`~-]*"  # never across a line: a heading is not a label
+# a label read with junk after it ("등록번호. oo 20417735"): up to two short Latin specks before the value
+_SPECKS = r"(?:[a-z]{1,2}[ \t:：;.,|ㆍ·•_'\"“”`~-]+){0,2}"
 _NAME = re.compile(
-    rf"(?<![가-힣])(?:환\s*자\s*(?:성\s*)?명|(?:수\s*진\s*자\s*)?성\s*명|이\s*름|Patient(?:\s*name)?|Name){_GAP}"
-    r"(?P<value>[가-힣](?:\s?[가-힣]){1,5}"
+    rf"(?<![가-힣])(?:환\s*자\s*(?:성\s*)?명|환\s*자\s*정\s*보|환\s*자(?=\s*[:：])|(?:수\s*진\s*자\s*)?성\s*명|이\s*름"
+    rf"|Patient(?:\s*name)?|Name){_GAP}"
+    r"(?P<value>[가-힣](?:[ \t]?[가-힣]){1,5}"
     r"|[A-Z][A-Za-z]+(?:(?:,? |-)(?!(?:DOB|Sex|Age|ID|MRN|Birth|Date)\b)[A-Z][A-Za-z]+){1,2})",
 )
 # a name labelled 성명 after these words is a clinician's or a guardian's, not the patient's
 _NOT_PATIENT = re.compile(r"(?:의사|전문의|담당|작성|처방|주치|판독|보호자|검사자|확인)\s*$")
 _HANGUL_START = re.compile(r"[가-힣]")
-_BIRTH_LABEL = r"(?:생\s*년\s*월\s*일|생\s*일|DOB|D\.O\.B\.?|Date\s+of\s+birth|Birth\s*date)"
+# 생년월일 with its last syllable misread by OCR still names the birth date ("생년 월입")
+_BIRTH_LABEL = r"(?:생\s*년\s*월\s*[가-힣]?|생\s*일|DOB|D\.O\.B\.?|Date\s+of\s+birth|Birth\s*date)"
 _DATE = (
     r"(?P<y>(?:19|20)\d{2}|\d{2})\s*(?:[-./]\s*|년\s*)(?P<m>\d{1,2})\s*(?:[-./]\s*|월\s*)(?P<d>\d{1,2})\s*일?"
     r"|(?P<compact>\d{6}|\d{8})(?!\d)"
@@ -41,7 +46,7 @@ _RESIDENT_NO = re.compile(
 )
 _REGISTRATION = re.compile(
     rf"(?<!주민)(?:등\s*록\s*번\s*호|환\s*자\s*번\s*호|병\s*록\s*번\s*호|차\s*트\s*번\s*호|MRN|Chart\s*No\.?|Patient\s*ID){_GAP}"
-    r"(?P<value>[A-Z]{0,2}-?\d{5,12})"
+    rf"{_SPECKS}(?P<value>[A-Z]{{0,2}}-?\d{{5,12}})"
 )
 
 
@@ -73,7 +78,7 @@ _MESSAGES: dict[FindingKind, str] = {
     "name_mismatch": "환자 성명이 의뢰 환자와 다릅니다 / the printed name is not the referral's patient",
     "birth_date_mismatch": "생년월일이 의뢰 환자와 다릅니다 / the printed birth date differs",
     "registration_no_near_miss": "등록번호가 의뢰 환자 번호와 한두 자리만 다릅니다 / a near-miss registration number",
-    "no_identifier": "환자 식별 정보가 인쇄되어 있지 않습니다 / the document prints no patient identifier",
+    "no_identifier": "환자 식별 정보를 찾지 못했습니다 (인쇄 누락 또는 판독 불가) / no identifier printed or legible",
 }
 
 
@@ -148,6 +153,8 @@ def _page_findings(patient: Patient, identity: PageIdentity) -> list[FindingKind
     if identity.birth_dates and patient.birth_date not in identity.birth_dates:
         kinds.append("birth_date_mismatch")
     ours = _compact(patient.identifier)
+    if (korean or latin) and patient.birth_date in identity.birth_dates:
+        return kinds  # name and birth date agree: a number one digit off is an OCR slip, not another patient
     near = [
         r for r in identity.registration_nos if r != ours and 0 < DamerauLevenshtein.distance(_compact(r), ours) <= 2
     ]

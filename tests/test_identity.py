@@ -26,6 +26,9 @@ HONG = Patient(name="홍길동", birth_date=date(1950, 1, 2), sex=Sex.MALE, iden
         "Patient name: Gildong Hong   DOB: 1950/01/02",  # romanised, given name first
         "성명: 홍길동 생년월일: 50/01/02 등록번호 0099-1234",  # another hospital's number is no finding
         "성명: 홍길동 생년월일: 1950. 01. 02.\n담당의사 성명: 김철수",  # a clinician's name is not the patient's
+        "성명: 홍길동 생년월일: 1950-01-02 등록번호: 12345687",  # name and birth date agree: a digit slip of OCR
+        "◎ 환자정보: 홍길동 / M / 76세 / 생년월일 1950.01.02 / 등록번호 12345678",
+        "| 등록번호. oo 12345678 | 수진자 성명 ㆍ 홍길동 | 생년 월입 : 1950-01-02",  # OCR specks and a misread label
     ],
 )
 def test_pages_of_the_patient_raise_no_finding(header: str) -> None:
@@ -39,7 +42,7 @@ def test_pages_of_the_patient_raise_no_finding(header: str) -> None:
     [
         ("성명: 홍길순 생년월일: 1950-01-02 등록번호: 12345678", ["name_mismatch"]),
         ("성명: 홍길동 생년월일: 1950-02-01 등록번호: 12345678", ["birth_date_mismatch"]),
-        ("성명: 홍길동 생년월일: 1950-01-02 등록번호: 12345687", ["registration_no_near_miss"]),
+        ("성명: 홍길동   등록번호: 12345687", ["registration_no_near_miss"]),  # no birth date to vouch for it
         ("환자명: 김영희 생년월일: 1987-07-14", ["name_mismatch", "birth_date_mismatch"]),
     ],
 )
@@ -78,3 +81,17 @@ def test_corpus_identities_agree_with_their_facts_and_the_misfiled_record_is_fou
     flagged = {r.name for r in corpus.values() if r.expected_identity_mismatch}
     assert flagged and flagged <= found
     assert not {r.name for r in corpus.values() if r.identity["name"] == packet.identity["name"]} & found
+
+
+def test_dev_examples_print_the_patient_they_refer() -> None:
+    """The example referrals of `referral dev`: every page agrees with the referral's patient."""
+    from referral.examples import example_referrals
+    from referral.ocr.engine import ocr_pages
+
+    for _, request, files in example_referrals():
+        pages = []
+        for file in files:
+            media_type = "application/pdf" if file.filename.endswith(".pdf") else "image/png"
+            pages += [read_page(file.filename, p.page, p.text) for p in ocr_pages(file.data, media_type, "kor+eng")]
+        assert all(p.names and p.birth_dates for p in pages)
+        assert check_documents(request.patient, pages) == [], request.patient.name
