@@ -14,15 +14,12 @@ from referral.ocr.models import OcrDocument
 from referral.pacs.models import StudyRef
 from referral.storage import DocumentStore, IntegrityError, ObjectNotFound
 from referral.summary.backends import ExtractorBackend, SummaryBackend
-from referral.summary.drafts import DraftKind, draft_pdf
+from referral.summary.drafts import INTAKE_DRAFTS, DraftKind, draft_pdf
 from referral.summary.guard import PlannedOrder
 from referral.summary.media import study_items, transcript_page
 from referral.summary.pipeline import summarize_pages
 from referral.summary.source import SourcePage, pages_of
 from referral.workflow_io import DraftRef, OcrSummary, PageRef, SummaryResult, TranscriptSummary
-
-# Drafts made when the outside records arrive; the discharge summary and 회송서 come with the outcome.
-INTAKE_DRAFTS = [DraftKind.REFERRAL_LETTER, DraftKind.OUTSIDE_RECORD_SUMMARY, DraftKind.PRE_ANESTHESIA]
 
 
 def _excluded(page: SourcePage, excluded: list[PageRef]) -> bool:

@@ -20,10 +20,3 @@ def is_diagnosis_code(token: str) -> bool:
     if icd.is_valid_item(token):
         return True
     return len(token) == 6 and icd.is_valid_item(token[:5])  # KCD fifth character: K80.00 under K80.0
-
-
-def describe(token: str) -> str | None:
-    """The WHO English title of a real code (its parent's for a KCD extension)."""
-    if not is_diagnosis_code(token):
-        return None
-    return str(icd.get_description(token if icd.is_valid_item(token) else token[:5]))

@@ -21,13 +21,12 @@ from referral.network import Network
 from referral.ocr.engine import ocr_pages
 from referral.ocr.models import OcrPage
 from referral.summary.backends import ExtractorBackend, SummaryBackend
-from referral.summary.drafts import DraftKind
+from referral.summary.drafts import INTAKE_DRAFTS, DraftKind
 from referral.summary.guard import PlannedOrder
 from referral.summary.pipeline import summarize_pages
 from referral.summary.source import SourcePage
 
 SCHEMA = "referral-extract/1"
-DEFAULT_KINDS = [DraftKind.REFERRAL_LETTER, DraftKind.OUTSIDE_RECORD_SUMMARY, DraftKind.PRE_ANESTHESIA]
 
 
 class PatientClaim(BaseModel):
@@ -95,7 +94,7 @@ def extract(
     sources: list[SourcePage] = []
     documents: list[DocumentRef] = []
     for number, (path, data, media_type) in enumerate(checked, start=1):
-        sha = hashlib.sha256(data).hexdigest()
+        sha, size = hashlib.sha256(data).hexdigest(), len(data)
         count = 0
         for page in ocr_pages(data, media_type, lang):
             count += 1
@@ -106,7 +105,7 @@ def extract(
         del data
         files.append(ExtractedFile(path=str(path), sha256=sha, media_type=media_type, pages=count))
         documents.append(DocumentRef(key=sha, sha256=sha, media_type=media_type, page_count=max(1, count),
-                                     size_bytes=max(1, path.stat().st_size), filename=path.name))  # fmt: skip
+                                     size_bytes=max(1, size), filename=path.name))  # fmt: skip
     identities = [read_page(s.document_key, s.page, s.text) for s in sources]
     patient, reference = _reference_patient(claim, identities)
     when = on or date.today()
@@ -118,8 +117,8 @@ def extract(
         fingerprint=hashlib.sha256("".join(f.sha256 for f in files).encode()).hexdigest(),
     )  # fmt: skip
     orders = [PlannedOrder(name=order, planned_on=when) for order in planned or []]
-    outcome = summarize_pages(sources, referral, network, backend or ExtractorBackend(), kinds=kinds or DEFAULT_KINDS,
-                              planned_orders=orders, on=when)  # fmt: skip
+    outcome = summarize_pages(sources, referral, network, backend or ExtractorBackend(),
+                              kinds=kinds or list(INTAKE_DRAFTS), planned_orders=orders, on=when)  # fmt: skip
     return {
         "schema": SCHEMA,
         "files": [f.model_dump() for f in files],

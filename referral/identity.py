@@ -4,7 +4,8 @@ with the referral's patient, so a page of another patient in the packet is found
 A document is one patient's: each page is checked, and a continuation page that prints no identifier belongs to
 the document whose other pages do. A document printing none at all is a finding, as is any page whose name or
 birth date differs. Registration numbers are per institution, so a different number is expected from another
-hospital; a near miss (a digit or two changed or swapped) is the sign of a misfiled page and is a finding."""
+hospital; a near miss (a digit or two changed or swapped) is the sign of a misfiled page and is a finding, unless
+the page's name and birth date both agree (then it is an OCR slip)."""
 
 from __future__ import annotations
 
@@ -21,10 +22,12 @@ from referral.romanise import spells
 
 FindingKind = Literal["name_mismatch", "birth_date_mismatch", "registration_no_near_miss", "no_identifier"]
 
-# between a label and its value: spaces, colons, table rules, and the dots and specks OCR reads there
-_GAP = r"[ \t:：;.,|ㆍ·•_'\"“”`~-]*"  # never across a line: a heading is not a label
-# a label read with junk after it ("등록번호. oo 20417735"): up to two short Latin specks before the value
-_SPECKS = r"(?:[a-z]{1,2}[ \t:：;.,|ㆍ·•_'\"“”`~-]+){0,2}"
+# between a label and its value: spaces, colons, table rules, and the dots and specks OCR reads there; never a
+# line break (a heading is not a label)
+_SEPARATOR = r"[ \t:：;.,|ㆍ·•_'\"“”`~-]"
+_GAP = rf"{_SEPARATOR}*"
+# a label read with junk after it ("등록번호. oo 12345678"): up to two short Latin specks before the value
+_SPECKS = rf"(?:[a-z]{{1,2}}{_SEPARATOR}+){{0,2}}"
 _NAME = re.compile(
     rf"(?<![가-힣])(?:환\s*자\s*(?:성\s*)?명|환\s*자\s*정\s*보|환\s*자(?=\s*[:：])|(?:수\s*진\s*자\s*)?성\s*명|이\s*름"
     rf"|Patient(?:\s*name)?|Name){_GAP}"
@@ -34,16 +37,14 @@ _NAME = re.compile(
 # a name labelled 성명 after these words is a clinician's or a guardian's, not the patient's
 _NOT_PATIENT = re.compile(r"(?:의사|전문의|담당|작성|처방|주치|판독|보호자|검사자|확인)\s*$")
 _HANGUL_START = re.compile(r"[가-힣]")
-# 생년월일 with its last syllable misread by OCR still names the birth date ("생년 월입")
+# 생년월일 with its last syllable misread by OCR (another syllable in its place) still names the birth date
 _BIRTH_LABEL = r"(?:생\s*년\s*월\s*[가-힣]?|생\s*일|DOB|D\.O\.B\.?|Date\s+of\s+birth|Birth\s*date)"
 _DATE = (
     r"(?P<y>(?:19|20)\d{2}|\d{2})\s*(?:[-./]\s*|년\s*)(?P<m>\d{1,2})\s*(?:[-./]\s*|월\s*)(?P<d>\d{1,2})\s*일?"
     r"|(?P<compact>\d{6}|\d{8})(?!\d)"
 )
 _BIRTH = re.compile(rf"{_BIRTH_LABEL}{_GAP}(?:{_DATE})")
-_RESIDENT_NO = re.compile(
-    r"(?:주\s*민\s*(?:등\s*록\s*)?번\s*호){_GAP}(?P<compact>\d{6})\s*-\s*[1-8*]".replace("{_GAP}", _GAP)
-)
+_RESIDENT_NO = re.compile(rf"(?:주\s*민\s*(?:등\s*록\s*)?번\s*호){_GAP}(?P<compact>\d{{6}})\s*-\s*[1-8*]")
 _REGISTRATION = re.compile(
     rf"(?<!주민)(?:등\s*록\s*번\s*호|환\s*자\s*번\s*호|병\s*록\s*번\s*호|차\s*트\s*번\s*호|MRN|Chart\s*No\.?|Patient\s*ID){_GAP}"
     rf"{_SPECKS}(?P<value>[A-Z]{{0,2}}-?\d{{5,12}})"
@@ -145,7 +146,7 @@ def name_forms(name: str) -> set[str]:
 def _page_findings(patient: Patient, identity: PageIdentity) -> list[FindingKind]:
     kinds: list[FindingKind] = []
     expected = name_forms(patient.name)
-    # a printed run of syllables may go on into the next word ("박정호 성별"): a name is 2-4 syllables of it
+    # a printed run of syllables may go on into the next word ("홍길동 성별"): a name is 2-4 syllables of it
     korean = any(n[:k] in expected for n in identity.names for k in (2, 3, 4))
     latin = any(_compact(n) in expected or spells(n, patient.name) for n in identity.latin_names)
     if (identity.names or identity.latin_names) and not (korean or latin):

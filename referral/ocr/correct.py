@@ -26,7 +26,7 @@ SIGNS = re.compile(r"[+\-−–<>≤≥=%±~]")
 # What Tesseract reads instead of a code's first letter (never a digit: that would change a number).
 _FIRST_LETTER = {
     "!": "I", "]": "I", "[": "I", "G": "C", "C": "G", "O": "D", "Q": "D", "F": "E", "<": "CK", "《": "CK",
-    "『": "F", "ㄷ": "E", "/": "J", "(": "C",
+    "『": "F", "ㄷ": "E", "/": "J",
 }  # fmt: skip
 _CODE_IN_PARENS = re.compile(r"\(\s*(?P<first>[^\s\d()])\s*(?P<body>\d{2}(?:\.\d{1,2})?)\s*(?=[)}\]])")
 _CODE_KEYWORDS = re.compile(r"KCD|ICD|상병|진단|Dx|Diagnosis", re.IGNORECASE)

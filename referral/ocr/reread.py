@@ -15,12 +15,12 @@ from PIL import Image
 
 from referral.codes import is_diagnosis_code
 from referral.lexicon import clinical_lexicon
+from referral.ocr.correct import NUMBER
 from referral.ocr.models import Check, OcrWord, Reread
 from referral.ocr.tesseract import recognise_lines
 
 LATIN = re.compile(r"[0-9A-Za-z]")
 HANGUL = re.compile(r"[가-힣ㄱ-ㅎㅏ-ㅣ]")
-NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 # a code whose letter I was read as 1, l or |: "110", "(125.1)", "120.8,"
 _BAR_CODE = re.compile(r"^(?P<lead>[(\[]?)(?P<bar>[1l|])(?P<body>\d{2}(?:\.\d{1,2})?)(?P<tail>[)\],.]*)$")
 LOW_CONFIDENCE = 80.0

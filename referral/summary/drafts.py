@@ -28,6 +28,9 @@ class DraftKind(StrEnum):
     RETURN_LETTER = "return_letter"
 
 
+# Drafts made when the outside records arrive; the discharge summary and 회송서 come with the outcome.
+INTAKE_DRAFTS = (DraftKind.REFERRAL_LETTER, DraftKind.OUTSIDE_RECORD_SUMMARY, DraftKind.PRE_ANESTHESIA)
+
 TITLES = {
     DraftKind.REFERRAL_LETTER: ("진료의뢰서", "Referral letter"),
     DraftKind.OUTSIDE_RECORD_SUMMARY: ("외부 진료기록 요약", "Outside-record summary"),
