@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import io
+from functools import cache
 
 from PIL import Image, ImageDraw, ImageFont
 
@@ -17,6 +18,7 @@ WIDTH = 1100  # pixels of the composed image: readable beside the draft in Label
 _WHY = {"low_confidence": "낮은 신뢰도 (low confidence)", "readings_differ": "판독 불일치 (readings differ)"}
 
 
+@cache
 def _font(size: int) -> ImageFont.FreeTypeFont:
     return ImageFont.truetype(str(FONT_DIR / "NanumGothic.ttf"), size)
 

@@ -14,7 +14,7 @@ from referral.ocr.correct import correct_text
 from referral.ocr.models import OcrPage, OcrWord
 from referral.ocr.preprocess import TARGET_DPI, deskew, normalise
 from referral.ocr.reread import low_confidence_numbers, read_code_letters, read_latin_again
-from referral.ocr.tables import table_rows
+from referral.ocr.tables import join_words, table_rows, union_box, word_lines
 from referral.ocr.tesseract import detect_rotation, recognise
 
 MIN_TEXT_LAYER_CHARS = 20
@@ -28,29 +28,9 @@ class PageSource:
     text_layer: OcrPage | None = None
 
 
-def _lines(words: list[OcrWord]) -> list[list[OcrWord]]:
-    lines: dict[int, list[OcrWord]] = {}
-    for word in words:
-        lines.setdefault(word.line, []).append(word)
-    return [line for _, line in sorted(lines.items())]
-
-
 def _words_text(words: list[OcrWord]) -> str:
     """Join words into lines, with a space only where the page has a gap (Tesseract splits Korean syllables)."""
-    out = []
-    for line in _lines(words):
-        height = max(w.box[3] - w.box[1] for w in line)
-        parts = [line[0].text]
-        for before, word in zip(line, line[1:], strict=False):
-            gap = word.box[0] - before.box[2]
-            parts.append((" " if gap > 0.25 * height else "") + word.text)
-        out.append("".join(parts))
-    return "\n".join(out)
-
-
-def _line_boxes(words: list[OcrWord]) -> list[tuple[int, int, int, int]]:
-    return [(min(w.box[0] for w in line), min(w.box[1] for w in line),
-             max(w.box[2] for w in line), max(w.box[3] for w in line)) for line in _lines(words)]  # fmt: skip
+    return "\n".join(join_words(line, max(w.box[3] - w.box[1] for w in line)) for line in word_lines(words))
 
 
 def _text_layer(page: pdfium.PdfPage, number: int) -> OcrPage | None:
@@ -134,8 +114,9 @@ def ocr_image(image: Image.Image, page: int, lang: str) -> OcrPage:
     words, rereads, checks = read_latin_again(binary, first)
     words, letters = read_code_letters(binary, words)
     raw = _words_text(words)
-    text, corrections = correct_text(raw, _line_boxes(words))
+    text, corrections = correct_text(raw, [union_box(line) for line in word_lines(words)])
     confidences = [w.confidence for w in words]
+    compared = {c.box for c in checks}  # a word whose readings differ is checked once
     return OcrPage(
         page=page,
         method="tesseract",
@@ -150,7 +131,7 @@ def ocr_image(image: Image.Image, page: int, lang: str) -> OcrPage:
         skew_degrees=skew,
         corrections=corrections,
         rereads=rereads + letters,
-        checks=checks + [c for c in low_confidence_numbers(words) if c.box not in {k.box for k in checks}],
+        checks=checks + [c for c in low_confidence_numbers(words) if c.box not in compared],
         noise=noise,
         rows=table_rows(words),
         image=_png(binary),

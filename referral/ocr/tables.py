@@ -7,8 +7,31 @@ from statistics import median
 
 from referral.ocr.models import OcrWord, TableCell, TableRow
 
+Box = tuple[int, int, int, int]
 CELL_GAP = 1.6  # a gap wider than this many text heights separates two cells
+WORD_GAP = 0.25  # a gap wider than this many text heights is a space (Tesseract splits Korean syllables)
 MIN_CELLS = 3
+
+
+def word_lines(words: list[OcrWord]) -> list[list[OcrWord]]:
+    """The page's words by text line, in line order (a line's index is its line in the page text)."""
+    lines: dict[int, list[OcrWord]] = {}
+    for word in words:
+        lines.setdefault(word.line, []).append(word)
+    return [line for _, line in sorted(lines.items())]
+
+
+def join_words(words: list[OcrWord], height: float) -> str:
+    """Words of one line as text, with a space only where the page has a gap."""
+    parts = [words[0].text]
+    for before, word in zip(words, words[1:], strict=False):
+        parts.append((" " if word.box[0] - before.box[2] > WORD_GAP * height else "") + word.text)
+    return "".join(parts)
+
+
+def union_box(words: list[OcrWord]) -> Box:
+    return (min(w.box[0] for w in words), min(w.box[1] for w in words),
+            max(w.box[2] for w in words), max(w.box[3] for w in words))  # fmt: skip
 
 
 def _cells(line: list[OcrWord]) -> list[TableCell]:
@@ -18,26 +41,14 @@ def _cells(line: list[OcrWord]) -> list[TableCell]:
         if word.box[0] - before.box[2] > CELL_GAP * height:
             groups.append([])
         groups[-1].append(word)
-    cells = []
-    for group in groups:
-        parts = [group[0].text]
-        for before, word in zip(group, group[1:], strict=False):
-            parts.append((" " if word.box[0] - before.box[2] > 0.25 * height else "") + word.text)
-        box = (min(w.box[0] for w in group), min(w.box[1] for w in group),
-               max(w.box[2] for w in group), max(w.box[3] for w in group))  # fmt: skip
-        cells.append(TableCell(text="".join(parts), box=box))
-    return cells
+    return [TableCell(text=join_words(group, height), box=union_box(group)) for group in groups]
 
 
 def table_rows(words: list[OcrWord]) -> list[TableRow]:
     """Rows of at least MIN_CELLS cells, by text line (the line index of the page's text)."""
-    lines: dict[int, list[OcrWord]] = {}
-    for word in words:
-        lines.setdefault(word.line, []).append(word)
     rows = []
-    for number, line_id in enumerate(sorted(lines)):
-        line = sorted(lines[line_id], key=lambda w: w.box[0])
-        cells = _cells(line)
+    for number, line in enumerate(word_lines(words)):
+        cells = _cells(sorted(line, key=lambda w: w.box[0]))
         if len(cells) >= MIN_CELLS:
             rows.append(TableRow(line=number, cells=cells))
     return rows
