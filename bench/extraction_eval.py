@@ -94,7 +94,8 @@ def score(record: Record, summary: ClinicalSummary) -> Counter[str]:
     counts["allergies:correct"] += bool(summary.no_known_allergies) and bool(facts.get("no_known_allergies"))
     fields = [str(v) for p in facts.get("pathology") or [] for k, v in p.items() if v and k != "ihc"]
     fields += [str(v) for p in facts.get("pathology") or [] for v in (p.get("ihc") or {}).values()]
-    text = " ".join(_sq(" ".join(str(x or "") for x in (p.specimen, p.diagnosis, p.grade, p.margins, p.nodes, p.ihc)))
+    text = " ".join(_sq(" ".join(str(x or "") for x in (p.specimen, p.diagnosis, p.grade, p.size, p.margins, p.nodes,
+                                                          p.stage, p.ihc)))
                     for p in summary.pathology)  # fmt: skip
     counts["pathology:gold"] += len(fields)
     counts["pathology:found"] += sum(_sq(f) in text for f in fields)

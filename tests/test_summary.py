@@ -278,7 +278,10 @@ def test_numbers_after_labels_are_not_diagnosis_codes() -> None:
     """Written for this project (the features of outside pathology and lab reports, not their text)."""
     text = "병리결과보고서\n병리번호: S31-004417   검체번호: B2701-0923\n진단: 상세불명의 위암 (C16.9)\n비타민 B12 정상"
     summary = extract([text_page("pathology", text)])
-    assert {p.code for p in summary.problems} - {None} == {"C16.9"}
+    assert summary.problems == []  # a pathology report's diagnosis is its pathology finding, and numbers are none
+    assert [p.diagnosis for p in summary.pathology] == ["상세불명의 위암 (C16.9)"]
+    note = extract([text_page("note", text.replace("병리결과보고서", "외래 기록"))])
+    assert {p.code for p in note.problems} - {None} == {"C16.9"}
 
 
 @pytest.mark.parametrize("statement", ["없음 (NKDA)", "NKDA", "(-)", "무", "알레르기: 없음"])

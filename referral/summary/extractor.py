@@ -11,13 +11,13 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from referral.codes import is_diagnosis_code
-from referral.lexicon import clinical_lexicon
+from referral.summary.cells import page_cells
+from referral.summary.dates import dates_in
+from referral.summary.findings import medications_in
 from referral.summary.models import (
     Allergy,
     ClinicalSummary,
     Evidence,
-    ImagingResult,
-    Item,
     LabResult,
     Medication,
     PathologyFinding,
@@ -25,10 +25,14 @@ from referral.summary.models import (
     Procedure,
     Statement,
 )
+from referral.summary.pathology import one_line
 from referral.summary.prose import MEDICATION_CUE, NO_ALLERGY_SENTENCE, list_parts, sentences
+from referral.summary.reading import Builder, add_findings, add_table_item
 from referral.summary.sections import Line, last_section, lines_of
 from referral.summary.source import SourcePage
 from referral.summary.spoken import spoken_allergies, spoken_medications, spoken_no_allergies
+from referral.summary.tables import read_tables
+from referral.summary.vocabulary import is_antithrombotic
 
 BACKEND = "clinical-extractor-1"
 
@@ -56,7 +60,6 @@ class _Codes:
 
 
 CODE = _Codes()
-DATE = re.compile(r"\b((?:19|20)\d{2}[-./](?:0?[1-9]|1[0-2])[-./](?:0?[1-9]|[12]\d|3[01]))\b")
 DOSE = re.compile(
     r"(?P<dose>\d+(?:[.,]\d+)?\s*(?:mg|mcg|µg|g|mL|ml|L|IU|iu|units?|unt/ml|mg/ml|mg/mL|%|정|캡슐|T|C)\b(?:/[a-zA-Z]+)?)"
 )
@@ -74,43 +77,24 @@ LAB = re.compile(
     r"^(?P<name>[A-Za-z][A-Za-z0-9\-/ ]{0,24}?)(?:\s*[:=]\s*|\s+)(?P<value>[<>≤≥]?\s?\d+(?:\.\d+)?)\s*"
     r"(?P<unit>[A-Za-zµ%/^0-9.]+(?:/[A-Za-z0-9.]+)*)?(?:\s*\((?:참고치|ref\.?|정상)?\s*(?P<range>[^)]*\d[^)]*)\))?"
 )
-MODALITY = re.compile(
-    r"(PET-CT|PET/CT|Chest CT|Brain MRI|CT|MRI|MRA|X-ray|CXR|초음파|흉부\s*X선|유방촬영술|ultrasound|US|mammography"
-    r"|echocardiography|심초음파|내시경|endoscopy)",
-    re.I,
-)
 NO_MEDICATION = re.compile(r"^(없음|무|none|no active medications?|no current medications?)\.?$", re.I)
 NO_ALLERGY = re.compile(
     r"^(?:(?:알레르기|약물\s*알레르기|특이\s*알레르기)\s*[:：]?\s*)?(?:없음|없다|무|\(-\)|none|nkda|nka"
     r"|no known (?:drug )?allergies)\.?(?:\s*\((?:nkda|nka|none|-)\))?\.?$",
     re.I,
 )
+ALLERGY_LINE = re.compile(
+    r"^(?P<substance>[^:：–—(]{1,40}?)\s*(?:[:：]|\s[–—-]\s|(?<=[A-Za-z])에\s)\s*(?P<reaction>.+)$"
+)
+NOT_ALLERGEN = re.compile(r"(?:니다|세요|바랍|부탁|요청|예정|하였|했음|^\d+\s*/\s*\d+$|[\[\]【】<>■▶◎])")
 HISTORY_OF = re.compile(
     r"(?:history of|hx of|presenting with|presents with|diagnosed with|diagnosis of)\s+(?P<list>.+?)(?:\.(?:\s|$)|$)",
     re.I,
 )
 # SNOMED semantic tags are part of a name, not a reaction: "tree nut (substance)"
 SEMANTIC_TAG = re.compile(r"\((?:substance|organism|disorder|finding|procedure|situation|product|qualifier value)\)$")
-ANTITHROMBOTIC = ("warfarin", "apixaban", "rivaroxaban", "edoxaban", "dabigatran", "heparin", "enoxaparin",
-                  "clopidogrel", "ticagrelor", "prasugrel", "aspirin", "cilostazol", "와파린", "아스피린")  # fmt: skip
 _STATEMENT_SECTIONS = {"chief_complaint": "chief_complaint", "course": "hospital_course", "plan": "plan",
                        "pending": "pending_results"}  # fmt: skip
-
-
-class _Builder:
-    """Collects items for one summary; an item seen again (same kind and key) gains evidence, not a twin."""
-
-    def __init__(self, summary: ClinicalSummary) -> None:
-        self.summary = summary
-        self._seen: dict[tuple[str, str], Item] = {}
-
-    def add(self, target: list[Any], key: str, item: Item) -> None:
-        marker = (str(id(target)), key.lower())
-        if marker in self._seen:
-            self._seen[marker].evidence.extend(item.evidence)
-            return
-        self._seen[marker] = item
-        target.append(item)
 
 
 def _evidence(page: SourcePage, start: int, end: int, line: int) -> list[Evidence]:
@@ -155,7 +139,7 @@ def _medication(page: SourcePage, line: Line, text: str, require_dose: bool) -> 
     if not name or not re.search(r"[A-Za-z가-힣]", name) or len(name) > 80:
         return None
     route, freq = ROUTE.search(text), FREQ.search(text)
-    dates = DATE.findall(text)
+    dates = dates_in(text)
     start, end = _span(line, text.strip())
     return text.strip().lower(), Medication(
         name=name, dose=dose.group("dose") if dose else None, route=route.group(1) if route else None,
@@ -168,8 +152,8 @@ def _lab(page: SourcePage, line: Line) -> tuple[str, LabResult] | None:
     match = LAB.match(line.text)
     if match is None or not re.search(r"[A-Za-z]{1,}", match.group("name")):
         return None
-    dates = DATE.findall(line.text)
-    reference = match.group("range") if match.group("range") and not DATE.search(match.group("range")) else None
+    dates = dates_in(line.text)
+    reference = match.group("range") if match.group("range") and not dates_in(match.group("range")) else None
     return match.group("name").strip().lower(), LabResult(
         name=match.group("name").strip(), value=match.group("value").replace(" ", ""), unit=match.group("unit"),
         reference_range=reference, date=dates[0] if dates else None,
@@ -177,39 +161,11 @@ def _lab(page: SourcePage, line: Line) -> tuple[str, LabResult] | None:
     )  # fmt: skip
 
 
-def _imaging(page: SourcePage, line: Line) -> tuple[str, ImagingResult] | None:
-    modality = MODALITY.search(line.text)
-    if modality is None:
-        return None
-    dates = DATE.findall(line.text)
-    _, _, finding = line.text.partition(":")
-    after = line.text[modality.end() :].split(":")[0].strip() or None
-    return line.text.lower(), ImagingResult(
-        modality=modality.group(1), body_part=after, date=dates[0] if dates else None,
-        finding=finding.strip() or None, evidence=_evidence(page, line.start, line.end, line.number),
-    )  # fmt: skip
-
-
-_PATHOLOGY_FIELDS = {
-    "specimen": ("검체", "specimen"), "diagnosis": ("진단", "diagnosis"), "grade": ("등급", "분화도", "grade"),
-    "margins": ("절제연", "margin"), "nodes": ("림프절", "node"), "ihc": ("면역조직화학", "ihc", "immuno"),
-}  # fmt: skip
-
-
-def _pathology(page: SourcePage, line: Line) -> tuple[str, PathologyFinding]:
-    label, _, value = line.text.partition(":")
-    found = {
-        f: value.strip() for f, keys in _PATHOLOGY_FIELDS.items() if value and any(k in label.lower() for k in keys)
-    }
-    item = PathologyFinding(text=line.text, evidence=_evidence(page, line.start, line.end, line.number), **found)
-    return line.text.lower(), item
-
-
 def _split_list(line: Line, separators: str) -> Iterable[str]:
     return [part for part in re.split(separators, line.text) if part.strip()]
 
 
-def _history_list(builder: _Builder, page: SourcePage, line: Line) -> bool:
+def _history_list(builder: Builder, page: SourcePage, line: Line) -> bool:
     """ "history of A, B and C." / "presenting with A, B." anywhere: each named condition is a problem."""
     history = HISTORY_OF.search(line.text)
     if not history:
@@ -221,10 +177,18 @@ def _history_list(builder: _Builder, page: SourcePage, line: Line) -> bool:
     return True
 
 
-def _allergies(builder: _Builder, page: SourcePage, line: Line) -> None:
-    if NO_ALLERGY.match(line.text.strip()):
+def _allergies(builder: Builder, page: SourcePage, line: Line) -> None:
+    if NO_ALLERGY.match(line.text.strip()) or NO_ALLERGY_SENTENCE.search(line.text.strip()):
         evidence = _evidence(page, line.start, line.end, line.number)
         builder.add(builder.summary.no_known_allergies, "none", Statement(text=line.text, evidence=evidence))
+        return
+    one = ALLERGY_LINE.match(line.text)  # "Cefaclor – 피부 발진 (2018년)", "요오드화 조영제: 두드러기, 가려움"
+    if one:
+        if _allergen(one["substance"]):
+            start, end = _span(line, line.text.strip())
+            builder.add(builder.summary.allergies, one["substance"].strip(), Allergy(
+                substance=one["substance"].strip(), reaction=one["reaction"].strip() or None,
+                evidence=_evidence(page, start, end, line.number)))  # fmt: skip
         return
     for sentence in sentences(line.text):
         if MEDICATION_CUE.search(sentence):  # "She is on benzoyl peroxide and Daypro." under Allergies
@@ -239,6 +203,8 @@ def _allergies(builder: _Builder, page: SourcePage, line: Line) -> None:
     for part in list_parts(line.text, skip_statements=True):
         if NO_ALLERGY_SENTENCE.search(part) or any(part in s for s in sentences(line.text) if MEDICATION_CUE.search(s)):
             continue
+        if not _allergen(part):
+            continue
         tagged = SEMANTIC_TAG.search(part)  # "tree nut (substance)": the tag is part of the name
         substance, _, reaction = (part, "", "") if tagged else part.partition("(")
         start, end = _span(line, part)
@@ -247,7 +213,13 @@ def _allergies(builder: _Builder, page: SourcePage, line: Line) -> None:
             evidence=_evidence(page, start, end, line.number)))  # fmt: skip
 
 
-def _handle(builder: _Builder, page: SourcePage, line: Line) -> None:
+def _allergen(text: str) -> bool:
+    """Whether a part of an allergy section can name an allergen: short, not a sentence, a date or a label."""
+    text = text.strip()
+    return 0 < len(text) <= 40 and not NOT_ALLERGEN.search(text) and not dates_in(text)
+
+
+def _handle(builder: Builder, page: SourcePage, line: Line) -> None:
     summary = builder.summary
     section = line.section
     if section not in ("problems", "medications", "allergies") and _history_list(builder, page, line):
@@ -261,9 +233,14 @@ def _handle(builder: _Builder, page: SourcePage, line: Line) -> None:
 
     if section == "problems":
         add_each(summary.problems, _split_list(line, r";"), lambda p: _problem(page, line, p))
-    elif section == "medications":
+    elif section in ("medications", "stopped_medications"):
         if NO_MEDICATION.match(line.text.strip()):
             return  # "No active medications." states an absence, not a medication
+        stopped = "stopped" if section == "stopped_medications" else None
+        drugs = medications_in(line.text, require_dose=False)
+        if drugs and len(drugs) >= len(DOSE.findall(line.text)):  # else an English list of brands: by parts below
+            _findings(builder, page, line, require_dose=False, default_status=stopped)
+            return
         doses = len(DOSE.findall(line.text))
         # "a; b; c" lists (EMR exports), one item with its dose, or prose: "takes Lasix, Coumadin and Norvasc."
         prose = ";" not in line.text and (doses == 0 or (doses > 1 and " and " in line.text))
@@ -272,13 +249,14 @@ def _handle(builder: _Builder, page: SourcePage, line: Line) -> None:
     elif section == "allergies":
         _allergies(builder, page, line)
     elif section == "labs":
-        add_each(summary.labs, [line.text], lambda _: _lab(page, line))
+        if not _findings(builder, page, line):
+            add_each(summary.labs, [line.text], lambda _: _lab(page, line))
     elif section == "imaging":
-        add_each(summary.imaging, [line.text], lambda _: _imaging(page, line))
+        _findings(builder, page, line, need_date=False)
     elif section == "pathology":
-        add_each(summary.pathology, [line.text], lambda _: _pathology(page, line))
+        builder.pathology.read(line.text, _evidence(page, line.start, line.end, line.number))
     elif section == "procedures":
-        dates = DATE.findall(line.text)
+        dates = dates_in(line.text)
         evidence = _evidence(page, line.start, line.end, line.number)
         procedure = Procedure(name=line.text, date=dates[0] if dates else None, evidence=evidence)
         builder.add(summary.procedures, line.text, procedure)
@@ -289,26 +267,36 @@ def _handle(builder: _Builder, page: SourcePage, line: Line) -> None:
         builder.add(
             target, line.text, Statement(text=line.text, evidence=_evidence(page, line.start, line.end, line.number))
         )
+        _findings(builder, page, line)
     else:
         _free_text(builder, page, line)
 
 
-def _free_text(builder: _Builder, page: SourcePage, line: Line) -> None:
+def _free_text(builder: Builder, page: SourcePage, line: Line) -> None:
     """Outside the list sections: history-of lists, codes, lexicon drugs with a dose, "procedures" lists."""
     summary = builder.summary
     if CODE.search(line.text) and re.search(r"[가-힣A-Za-z]{2}", CODE.sub("", line.text)):
         made = _problem(page, line, line.text)
         if made:
             builder.add(summary.problems, *made)
-        return
-    lowered = line.text.lower()
-    if any(drug in lowered for drug in clinical_lexicon().drugs):
-        made_med = _medication(page, line, line.text, True)
-        if made_med:
-            builder.add(summary.medications, *made_med)
+    if found := one_line(line.text):  # "상행결장 생검: adenocarcinoma, moderately differentiated"
+        evidence = _evidence(page, line.start, line.end, line.number)
+        builder.add(summary.pathology, line.text, PathologyFinding(
+            text=line.text, specimen=found["specimen"], diagnosis=found["diagnosis"], grade=found["grade"] or None,
+            evidence=evidence))  # fmt: skip
+    for sentence in [] if page.spoken else sentences(line.text):  # "약물 알레르기는 없습니다." in a letter
+        if NO_ALLERGY_SENTENCE.search(sentence):
+            start, end = _span(line, sentence)
+            statement = Statement(text=sentence, evidence=_evidence(page, start, end, line.number))
+            builder.add(summary.no_known_allergies, "none", statement)
+    _findings(builder, page, line)
 
 
-def _spoken(builder: _Builder, page: SourcePage) -> None:
+def _findings(builder: Builder, page: SourcePage, line: Line, **options: Any) -> bool:
+    return add_findings(builder, page, line.start, line.text, line.number, _evidence, **options)
+
+
+def _spoken(builder: Builder, page: SourcePage) -> None:
     """What a dictation or consultation says without sections: medications taken, allergies, no allergies."""
     summary = builder.summary
     for drug in spoken_medications(page.text):
@@ -324,20 +312,24 @@ def _spoken(builder: _Builder, page: SourcePage) -> None:
 
 def extract(pages: list[SourcePage]) -> ClinicalSummary:
     summary = ClinicalSummary(backend=BACKEND, source_keys=sorted({p.document_key for p in pages}))
-    builder = _Builder(summary)
+    builder = Builder(summary)
     section: str | None = None
     previous_key = None
     for page in pages:
         if page.document_key != previous_key:
             section, previous_key = None, page.document_key
-        for line in lines_of(page.text, section):
-            _handle(builder, page, line)
+        table_items, taken = read_tables(page_cells(page.text, page.words))
+        for line in lines_of(page.text, section, keep=taken):  # in page order: a table row where it is printed
+            if line.number in taken:
+                for item in (i for i in table_items if i.line == line.number):
+                    add_table_item(builder, page, item, _evidence)
+            else:
+                _handle(builder, page, line)
         if page.spoken:
             _spoken(builder, page)
         section = last_section(page.text, section)
-    lowered = ANTITHROMBOTIC
     summary.anesthesia.comorbidities = list(summary.problems)
-    summary.anesthesia.anticoagulants = [m for m in summary.medications if any(d in m.name.lower() for d in lowered)]
+    summary.anesthesia.anticoagulants = [m for m in summary.medications if is_antithrombotic(m.ingredient or m.name)]
     if not summary.items():
         text_chars = sum(len(p.text.strip()) for p in pages)
         summary.empty_reason = (

@@ -11,7 +11,9 @@ from importlib import resources
 import yaml
 from pydantic import BaseModel, Field
 
+from referral.summary.dates import as_date
 from referral.summary.models import ClinicalSummary, Evidence, ImagingResult, LabResult
+from referral.summary.vocabulary import squeeze, study_type
 
 
 class TestType(BaseModel):
@@ -76,7 +78,7 @@ def classify_order(order: PlannedOrder, table: ValidityTable) -> TestType | None
             return test
         if (
             test.modality
-            and _words(test.modality).strip() in text.split()
+            and f" {_words(test.modality).strip()} " in f" {text} "
             and (not test.body or any(b in text for b in test.body))
         ):
             return test
@@ -89,21 +91,19 @@ def _prior_matches(test: TestType, summary: ClinicalSummary) -> list[ImagingResu
         described = _words(f"{study.modality} {study.body_part or ''} {study.finding or ''}")
         if (
             test.modality
-            and _words(test.modality).strip() in _words(study.modality).split()
+            and squeeze(study_type(test.modality)) == squeeze(study_type(study.modality))
             and (not test.body or any(b in described for b in test.body))
         ):
             found.append(study)
     for lab in summary.labs:
-        if lab.name.lower() in test.lab:
+        name = re.sub(r"[^a-z0-9]", "", re.sub(r"\(.*?\)", "", lab.name.lower()))
+        if name in test.lab or (name.endswith("c") and name[:-1] in test.lab):  # LDL-C is LDL
             found.append(lab)
     return found
 
 
 def _parse_date(text: str | None) -> date | None:
-    if not text:
-        return None
-    match = re.match(r"(\d{4})[-./](\d{1,2})[-./](\d{1,2})", text)
-    return date(int(match.group(1)), int(match.group(2)), int(match.group(3))) if match else None
+    return as_date(text) if text else None
 
 
 def check_orders(

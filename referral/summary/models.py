@@ -29,9 +29,11 @@ class Problem(Item):
 
 class Medication(Item):
     name: str
+    ingredient: str | None = Field(default=None, description="the ingredient a Korean product or generic name names")
     dose: str | None = None
     route: str | None = None
     frequency: str | None = None
+    status: str | None = Field(default=None, description="held, stopped, new or changed where the source says so")
     start: str | None = None
     stop: str | None = None
 
@@ -51,11 +53,12 @@ class LabResult(Item):
     value: str
     unit: str | None = None
     reference_range: str | None = None
+    flag: str | None = Field(default=None, description="H/L (or ↑/↓) as printed")
     date: str | None = None
 
 
 class ImagingResult(Item):
-    modality: str
+    modality: str = Field(description="study type: CT, MRI, US, X-ray, Echocardiography, ECG, EGD ...")
     body_part: str | None = None
     date: str | None = None
     finding: str | None = None
@@ -66,8 +69,10 @@ class PathologyFinding(Item):
     specimen: str | None = None
     diagnosis: str | None = None
     grade: str | None = None
+    size: str | None = None
     margins: str | None = None
     nodes: str | None = None
+    stage: str | None = None
     ihc: str | None = None
 
 

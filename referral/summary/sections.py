@@ -5,35 +5,30 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from importlib import resources
 
-# kind -> headings (compared case-insensitively, without spaces, bullets, '#', trailing ':' and a parenthesis)
-HEADINGS: dict[str, tuple[str, ...]] = {
-    "chief_complaint": ("주소", "주호소", "chiefcomplaint", "cc", "내원사유"),
-    "hpi": ("현병력", "hpi", "historyofpresentillness", "presentillness"),
-    "problems": ("진단", "진단명", "상병", "상병명", "최종진단", "퇴원진단", "과거력", "과거병력", "diagnosis",
-                 "diagnoses", "problemlist", "problems", "pastmedicalhistory", "pmh", "impression",
-                 "finaldiagnosis", "dischargediagnosis", "dischargediagnoses"),
-    "medications": ("투약", "복용약", "복용약물", "약물", "처방", "투약내역", "퇴원약", "medications", "medication",
-                    "currentmedications", "dischargemedications", "meds",
-                    "thepatientwasprescribedthefollowingmedications"),
-    "allergies": ("알레르기", "알러지", "allergies", "allergy", "drugallergies"),
-    "labs": ("검사", "검사결과", "진단검사", "혈액검사", "labs", "laboratory", "labresults", "laboratoryresults"),
-    "imaging": ("영상", "영상검사", "영상의학", "영상소견", "imaging", "radiology"),
-    "pathology": ("병리", "병리검사", "병리판독", "병리소견", "조직검사", "pathology", "pathologyreport"),
-    "procedures": ("수술", "시술", "수술력", "수술및시술", "procedures", "operations", "pastsurgicalhistory",
-                   "surgicalhistory", "procedure", "thefollowingprocedureswereconducted"),
-    "course": ("경과", "입원경과", "치료경과", "hospitalcourse", "course", "clinicalcourse"),
-    "plan": ("계획", "치료계획", "권고", "권고사항", "향후계획", "plan", "assessmentandplan", "recommendations",
-             "followup", "추적관찰",
-             "thepatientwasplacedonacareplan"),
-    "pending": ("미결검사", "결과대기", "대기중인검사", "pendingresults", "pending", "pendingtests"),
-    "airway": ("기도", "기도평가", "airway"),
-    "anesthesia": ("마취력", "마취병력", "마취", "prioranesthesia", "anesthesiahistory", "anesthesia"),
-    "other": ("사회력", "가족력", "socialhistory", "familyhistory", "의뢰사유", "reasonforreferral", "특이사항"),
-}  # fmt: skip
-_ALIASES = {alias: kind for kind, aliases in HEADINGS.items() for alias in aliases}
-_DECOR = re.compile(r"^[#\s\-•*·\d.)]*")
-_PAREN = re.compile(r"\s*[\(\[（].*?[\)\]）]\s*")
+import yaml
+
+from referral.summary.vocabulary import squeeze
+
+
+def _headings() -> dict[str, str]:
+    raw = yaml.safe_load(resources.files("referral").joinpath("data/section_headings.yaml").read_text("utf-8"))
+    return {squeeze(alias): kind for kind, aliases in raw.items() for alias in aliases}
+
+
+_ALIASES = _headings()
+_KOREAN_ALIASES = sorted((a for a in _ALIASES if re.fullmatch(r"[가-힣]{2,}", a)), key=len, reverse=True)
+# what every page prints that is no part of the record: the page number, the print time, the signature block
+_FURNITURE = re.compile(
+    r"^\s*(?:-\s*)?\d+\s*/\s*\d+\s*(?:-\s*)?$|^\s*page\s+\d+\s+of\s+\d+\s*$|출\s*력\s*일\s*시?\s*[:：]|면허\s*번호"
+    r"|\(\s*(?:인|서명|전자서명)\s*\)",
+    re.I,
+)
+_DECOR = re.compile(r"^[#\s\-•*·■□◆◇◎○●▶►▷※☞\d.)]*")
+_PAREN = re.compile(r"\s*[\(（].*?[\)）]\s*")
+_BRACKETED = re.compile(r"^\s*[\[【<〈《]\s*(?P<head>[^\]】>〉》]{1,40}?)\s*[\]】>〉》]\s*(?P<rest>.*)$")
+_SEPARATED = re.compile(r"^(?P<head>[^:)]{1,40}?)\s*(?::|\)(?!\S*\())\s*(?P<rest>.*)$")
 
 
 @dataclass(frozen=True)
@@ -47,34 +42,74 @@ class Line:
     number: int
 
 
-def heading_of(line: str) -> tuple[str, str] | None:
-    """(kind, rest of the line) when the line starts a section; `rest` is content after a colon."""
-    head, sep, rest = line.partition(":")
-    candidates = [head] if sep else [line]
+def _kind(head: str) -> str | None:
+    """The section a heading names; a heading of several ("과거력 / 수술력") is its first known part; a Korean
+    heading ending in a known one names the same ("퇴원 후 계획", "최종 진단")."""
+    bare = _DECOR.sub("", head)
+    candidates = [squeeze(c).rstrip(".:") for c in
+                  (bare, _PAREN.sub("", bare), *re.split(r"\s*[/·,및&]\s*", _PAREN.sub("", bare)))]  # fmt: skip
     for candidate in candidates:
-        bare = _PAREN.sub("", _DECOR.sub("", candidate)).replace(" ", "").lower()
-        if bare in _ALIASES and (sep or len(line) <= 60):
-            return _ALIASES[bare], rest if sep else ""
+        if candidate in _ALIASES:
+            return _ALIASES[candidate]
+    for candidate in candidates:
+        ending = next((a for a in _KOREAN_ALIASES if candidate.endswith(a) and len(candidate) <= 12), None)
+        if ending:
+            return _ALIASES[ending]
+    return None
+
+
+def _heading_shaped(line: str) -> bool:
+    """A line printed as a heading whatever it names: bracketed, or a short line after a heading mark."""
+    stripped = line.strip()
+    bracketed = _BRACKETED.match(stripped)
+    return bool(bracketed and not bracketed["rest"]) or bool(
+        re.match(r"^[■□◆◇◎▶►▷●]\s*\S", stripped) and len(stripped) <= 30 and ":" not in stripped
+    )
+
+
+def heading_of(line: str) -> tuple[str, str] | None:
+    """(kind, rest of the line) when the line starts a section: a bracketed heading ("[진단명]", "<검사결과> ..."),
+    a heading and a colon or parenthesis ("Impression:", "Dx)", "S) ..."), or a line that is only a heading
+    ("■ 현병력", "1. 주소 (C.C)"). `rest` is the content after it."""
+    bracketed = _BRACKETED.match(_DECOR.sub("", line))
+    if bracketed and (kind := _kind(bracketed["head"])):
+        return kind, bracketed["rest"]
+    separated = _SEPARATED.match(line.strip())
+    if separated and (kind := _kind(separated["head"])):
+        return kind, separated["rest"]
+    if len(line.strip()) <= 40 and (kind := _kind(line.strip())):
+        return kind, ""
     return None
 
 
 _BULLET = re.compile(r"^\s*(?:[-•*·~]|\d{1,2}[.)])\s*")
+# headings a pathology report uses for its own parts
+_IN_REPORT = {"problems", "pathology", "labs", "imaging", "other", "hpi", "procedures"}
 
 
-def lines_of(text: str, section: str | None = None) -> Iterator[Line]:
-    """Content lines with their section. `section` carries over from the previous page of the document."""
+def lines_of(text: str, section: str | None = None, keep: set[int] | frozenset[int] = frozenset()) -> Iterator[Line]:
+    """Content lines with their section. `section` carries over from the previous page of the document; lines
+    numbered in `keep` (a table's rows) are given as they are, never read as headings or page furniture."""
     offset = 0
     for number, raw in enumerate(text.split("\n")):
         line_start = offset
         offset += len(raw) + 1
+        if number in keep:
+            yield Line(section, line_start, line_start + len(raw), raw, number)
+            continue
+        if _FURNITURE.search(raw):
+            continue
         found = heading_of(raw)
-        if found is not None and section == "pathology" and found[1].strip():
-            found = None  # "진단: 선암" inside a pathology report is a field of the report, not a new section
+        if section == "pathology" and (found is None and _heading_shaped(raw) or found and found[0] in _IN_REPORT):
+            found = None  # "[검체]", "진단 (Diagnosis)", "진단: 선암": parts and fields of the report, not new sections
+        if found is None and _heading_shaped(raw) and section != "pathology":
+            section = None  # a heading of something this summary does not read ("[의뢰 내용]") ends the section
+            continue
         if found is not None:
             section, rest = found
             if not rest.strip():
                 continue
-            start = line_start + raw.index(rest, raw.index(":")) + (len(rest) - len(rest.lstrip()))
+            start = line_start + raw.rindex(rest) + (len(rest) - len(rest.lstrip()))
             yield Line(section, start, line_start + len(raw.rstrip()), rest.strip(), number)
             continue
         bullet = _BULLET.match(raw)

@@ -1,0 +1,137 @@
+"""Items found by what a stretch of text is, wherever it is written: a laboratory test with its value ("Hb 14.1
+g/dL, Creatinine 0.94 mg/dL"), a drug with its strength ("Amlodipine 5mg 1일 1회", "노바스크정 5mg"), a study
+with its date ("2026.05.20 Chest CT"). Sentences of a letter with no headings are read the same way as a table
+cell. Each finding keeps the span it was read from."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from referral.summary.dates import DATE, dates_in
+from referral.summary.vocabulary import squeeze, study_type, vocabulary
+
+NUMBER = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
+VALUE = re.compile(rf"[<>≤≥]?\s?{NUMBER}(?![\d/])")
+DOSE = re.compile(
+    rf"(?P<dose>{NUMBER}(?:\s*/\s*{NUMBER})*\s*(?:mg|mcg|μg|µg|ug|g|mL|ml|L|IU|iu|units?|unit|단위|mEq|%|정|캡슐|T|C|tab"
+    r"|cap|puffs?|흡입|포|앰플|amp|vial|병)(?![A-Za-z가-힣])(?:\s*/\s*(?:주|일|회|day|week|wk|kg|hr|h)(?![A-Za-z]))?)"
+)
+FREQUENCY = re.compile(
+    r"(1일\s*\d\s*회|하루\s*(?:한|두|세|네|\d)\s*(?:번|회)|주\s*\d\s*회|매주\s*\S+요일|\d\s*times?\s*(?:a|per)\s*day"
+    r"|\b\d-\d-\d(?:-\d)?\b|\b(?:qd|bid|tid|qid|qhs|qod|prn|q\d+h|daily|twice daily|once daily|once weekly|at bedtime"
+    r"|hs)\b|취침\s*전|자기\s*전|필요\s*시|\S+\s*시(?=\s*(?:$|[,;)]))|식후|식전|아침|저녁)",
+    re.I,
+)
+ROUTE = re.compile(r"(?<![A-Za-z])(PO|IV|SC|IM|SL|경구|정맥|피하주사|피하|근육|흡입|설하|패치)(?![A-Za-z])")
+_PLANNED = re.compile(r"예정|계획|예약|의뢰|권유|권고|필요|planned|scheduled|recommend|to be done|will be", re.I)
+_CLAUSE_END = re.compile(r"[,;]|\s(?:및|and)\s|이며|이고|,")
+
+
+@dataclass(frozen=True)
+class Found:
+    start: int  # offsets in the text given
+    end: int
+    fields: dict[str, str | None]
+
+
+def labs_in(text: str) -> list[Found]:
+    """Each known test name followed by a value: name, value, unit when a known unit follows, the date beside it."""
+    vocab = vocabulary()
+    found = []
+    for name in vocab.lab.finditer(text):
+        tail = re.match(r"\s*(?:\((?P<note>[^)\d]{1,15})\))?\s*[:=]?\s*", text[name.end() :])
+        at = name.end() + (tail.end() if tail else 0)
+        value = VALUE.match(text, at)
+        qualitative = vocab.qualitative.match(text, at) if value is None else None
+        if value is None and qualitative is None or DATE.match(text, at):
+            continue
+        end = (value or qualitative).end()  # type: ignore[union-attr]
+        unit = vocab.lab_unit.match(text, end + len(text[end:]) - len(text[end:].lstrip()))
+        if unit:
+            end = unit.end()
+        after = re.match(r"\s*\(([^)]*)\)", text[end:])
+        dates = dates_in(after.group(1)) if after else []
+        found.append(Found(name.start(), end, {
+            "name": name.group(0), "value": (value or qualitative).group(0).replace(" ", ""),  # type: ignore[union-attr]
+            "unit": unit.group(0) if unit else None, "date": dates[0] if dates else None}))  # fmt: skip
+    return found
+
+
+def medications_in(text: str, require_dose: bool = True) -> list[Found]:
+    """Each known drug name or Korean product name (a name ending in a dosage form: 정, 캡슐, 주 ...) with the
+    strength that follows it, the frequency and route of its clause, and its status words."""
+    vocab = vocabulary()
+    names = sorted({(m.start(), m.end()) for pattern in (vocab.drug, vocab.product) for m in pattern.finditer(text)})
+    names = [n for i, n in enumerate(names) if not any(o[0] <= n[0] and n[1] <= o[1] and o != n for o in names)]
+    found = []
+    for index, (start, end) in enumerate(names):
+        stop = names[index + 1][0] if index + 1 < len(names) else len(text)
+        clause_end = _CLAUSE_END.search(text, end, stop)
+        clause = text[start : clause_end.start() if clause_end else stop].rstrip(" (")
+        dose = DOSE.search(clause, end - start)
+        if dose and dose.start() - (end - start) > 12:
+            dose = None
+        if dose is None and require_dose:
+            continue
+        frequency, route = FREQUENCY.search(clause, end - start), ROUTE.search(clause, end - start)
+        found.append(Found(start, start + len(clause), {
+            "name": text[start:end], "dose": dose.group("dose").strip() if dose else None,
+            "frequency": frequency.group(0).strip() if frequency else None,
+            "route": route.group(0) if route else None}))  # fmt: skip
+    return found
+
+
+def status_of(text: str) -> tuple[str | None, str | None]:
+    """(status, stop date) from the words of a medication's clause or note: held, stopped, new, changed."""
+    cues = vocabulary().status_cues
+    dates = dates_in(text)
+    if cues["held"].search(text) or (cues["stopped"].search(text) and cues["procedure_cues"].search(text)):
+        return "held", dates[0] if dates else None
+    if cues["stopped"].search(text):
+        return "stopped", dates[0] if dates else None
+    for kind in ("new", "changed"):
+        if cues[kind].search(text):
+            return kind, None
+    return None, None
+
+
+def studies_in(text: str, need_date: bool = True) -> list[Found]:
+    """Each study named with the date it was done (a planned study is not a result): type, printed term, date,
+    and what the line says of it after a colon."""
+    if _PLANNED.search(text):
+        return []
+    found = []
+    dates = [(m.start(), m.group(0)) for m in DATE.finditer(text)]
+    for term in vocabulary().modality.finditer(text):
+        nearest = min(dates, key=lambda d: abs(d[0] - term.start()), default=None)
+        if nearest is None and need_date:
+            continue
+        _, colon, finding = text[term.end() :].partition(":")
+        start = min(term.start(), nearest[0]) if nearest and nearest[0] < term.start() else term.start()
+        sentence = re.search(r"[.。](?:\s|$)", text[term.end() :]) if not colon else None
+        end = term.end() + sentence.start() if sentence else len(text)
+        found.append(Found(start, end, {
+            "modality": study_type(term.group(0)), "term": term.group(0), "body_part": _phrase(text, term),
+            "date": dates_in(nearest[1])[0] if nearest else None,
+            "finding": finding.strip() or None if colon else None}))  # fmt: skip
+    return found
+
+
+_PHRASE_EDGE = re.compile(r"[:,;()\[\]]|에서|을|를|은|는|이|가|\s-\s")
+
+
+def _phrase(text: str, term: re.Match[str]) -> str | None:
+    """The words printed with a study's name, up to the punctuation or particle around it: "Chest" of
+    "2026-05-20 Chest CT (enhanced)", "Liver dynamic" of "Liver dynamic CT:", "흉부" of "흉부 X-ray에서"."""
+    before = text[: term.start()]
+    edges = [m.end() for m in _PHRASE_EDGE.finditer(before)] + [m.end() for m in DATE.finditer(before)]
+    left = before[max(edges, default=0) :]
+    after = _PHRASE_EDGE.search(text, term.end())
+    right = text[term.end() : after.start() if after else len(text)]
+    words = DATE.sub("", f"{left} {right}").split()
+    return " ".join(words[-3:]) or None
+
+
+def is_lab_name(text: str) -> bool:
+    return squeeze(re.sub(r"\s*\([^)]*\)\s*$", "", text)) in vocabulary().lab_names

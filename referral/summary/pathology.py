@@ -1,0 +1,139 @@
+"""A pathology report read as a structured report: one finding per specimen ("A. Breast, left, partial
+mastectomy:", "1. Prostate, left, needle biopsy:"), its diagnosis (the first unlabelled line under it), and the
+labelled fields of data/pathology_fields.yaml (grade, size, margins, nodes, stage), with the immunohistochemistry
+table's markers and results. Sub-headings ([검체], [진단], 면역조직화학) say what the lines under them are."""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from importlib import resources
+
+import yaml
+
+from referral.summary.models import Evidence, PathologyFinding
+from referral.summary.vocabulary import squeeze
+
+_SPECIMEN = re.compile(r"^\s*(?:(?P<key>[A-Z]|\d{1,2}|#\d{1,2})[.)]\s+)?(?P<name>.+?)\s*:?\s*$")
+_BULLET = re.compile(r"^\s*(?:[-•*·]|\d{1,2}[.)])\s*")
+_FIELDS = ("specimen", "diagnosis", "grade", "size", "margins", "nodes", "stage", "ihc")
+
+
+@cache
+def _vocabulary() -> dict[str, object]:
+    loaded: dict[str, object] = yaml.safe_load(
+        resources.files("referral").joinpath("data/pathology_fields.yaml").read_text("utf-8")
+    )
+    return loaded
+
+
+@cache
+def _labels() -> dict[str, str]:
+    fields: dict[str, list[str]] = _vocabulary()["fields"]  # type: ignore[assignment]
+    return {squeeze(label): field for field, labels in fields.items() for label in labels}
+
+
+@cache
+def _terms(kind: str) -> re.Pattern[str]:
+    terms: list[str] = _vocabulary()[kind]  # type: ignore[assignment]
+    return re.compile("|".join(rf"(?<![A-Za-z]){re.escape(t)}" for t in terms), re.I)
+
+
+_DIFFERENTIATION = re.compile(r"\b(?:well|moderately|poorly|un)[- ]?differentiated\b|[고중저미]분화", re.I)
+
+
+def is_histology(text: str) -> bool:
+    return bool(_terms("histology").search(text))
+
+
+def one_line(text: str) -> dict[str, str] | None:
+    """A result written on one line of a letter: "상행결장 생검: adenocarcinoma, moderately differentiated",
+    "FNA (2026/05/15, 외부): Bethesda VI, PTC" — a label naming how the specimen was taken, a histologic value."""
+    label, colon, value = text.partition(":")
+    if not colon or len(label) > 40 or not _terms("sampling").search(label) or not is_histology(value):
+        return None
+    grade = _DIFFERENTIATION.search(value)
+    return {"specimen": label.strip(" →-"), "diagnosis": value.strip(), "grade": grade.group(0) if grade else ""}
+
+
+def field_of(label: str) -> str | None:
+    """The field a label fills: its whole name, or the longest known name it begins with."""
+    bare = squeeze(re.sub(r"[\[\]【】<>]", "", re.sub(r"\s*[(（].*?[)）]", "", _BULLET.sub("", label))))
+    labels = _labels()
+    if bare in labels:
+        return labels[bare]
+    starts = [known for known in labels if bare.startswith(known) and (len(known) >= 3 or known[0] >= "가")]
+    return labels[max(starts, key=len)] if starts else None
+
+
+class PathologyReader:
+    """Reads the lines of the pathology sections of one document, in order, into findings."""
+
+    def __init__(self, findings: list[PathologyFinding]) -> None:
+        self.findings = findings
+        self._by_key: dict[str, PathologyFinding] = {}
+        self._current: PathologyFinding | None = None
+        self._mode: str | None = None  # what unlabelled lines are under the last sub-heading
+
+    def read(self, text: str, evidence: list[Evidence]) -> None:
+        text = text.strip()
+        label, colon, value = text.partition(":")
+        field = field_of(label) if colon and len(label) <= 40 else None
+        if not value.strip() and (field or field_of(text)) and (colon or _is_heading(text)):
+            self._mode = field or field_of(text)  # a sub-heading: "[검체]", "진단 (Diagnosis)", "진단:"
+            return
+        specimen = _SPECIMEN.match(text) if field is None and self._mode in ("specimen", "diagnosis") else None
+        if specimen and (text.endswith(":") or self._mode == "specimen" and specimen["key"]):
+            self._specimen(specimen["key"], specimen["name"], evidence)
+        elif field in _FIELDS:
+            if field == "specimen":
+                self._specimen(None, value.strip(), evidence)
+            else:  # "Size 1.4 x 1.1 cm, invasion depth: mucosa": a label with its own value keeps the whole line
+                whole = re.search(r"\d", re.sub(r"\(.*?\)", "", label)) is not None
+                self._set(field, text if whole else value.strip(), evidence)
+        elif field is None and (found := one_line(text)):
+            self._specimen(None, found["specimen"], evidence)
+            self._set("diagnosis", found["diagnosis"], evidence)
+        elif field is None and not colon and (self._mode == "diagnosis" or is_histology(text)
+                                              or self._current and not self._current.diagnosis):  # fmt: skip
+            self._set("diagnosis", _BULLET.sub("", text), evidence)
+        elif self._current is not None:
+            self._current.text += f"\n{text}"
+            self._current.evidence.extend(evidence)
+
+    def marker(self, name: str, result: str, evidence: list[Evidence]) -> None:
+        """One row of the immunohistochemistry table, on the report's first specimen with a diagnosis."""
+        target = next((f for f in self.findings if f.diagnosis), self._current)
+        if target is None:
+            target = self._new(evidence)
+        target.ihc = f"{target.ihc}; {name}: {result}" if target.ihc else f"{name}: {result}"
+        target.evidence.extend(evidence)
+
+    def _specimen(self, key: str | None, name: str, evidence: list[Evidence]) -> None:
+        known = self._by_key.get(key) if key else None
+        if known is None:
+            known = self._new(evidence)
+            known.specimen = name
+            if key:
+                self._by_key[key] = known
+        else:
+            known.evidence.extend(evidence)
+        self._current = known
+
+    def _set(self, field: str, value: str, evidence: list[Evidence]) -> None:
+        finding = self._current or self._new(evidence)
+        previous = getattr(finding, field)
+        setattr(finding, field, f"{previous}; {value}" if previous else value)
+        if finding.evidence is not evidence:
+            finding.evidence.extend(e for e in evidence if e not in finding.evidence)
+        finding.text += f"\n{value}"
+
+    def _new(self, evidence: list[Evidence]) -> PathologyFinding:
+        finding = PathologyFinding(text="", evidence=list(evidence))
+        self.findings.append(finding)
+        self._current = finding
+        return finding
+
+
+def _is_heading(text: str) -> bool:
+    return bool(re.match(r"^\s*[\[【<]", text)) or len(text) <= 30

@@ -1,0 +1,116 @@
+"""Summary items from what the tables and the findings of a page read: each with its evidence (the exact span of
+the page it was read from and the line's box), and a medication named once whatever name it is printed under."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from referral.summary.findings import Found, labs_in, medications_in, status_of, studies_in
+from referral.summary.models import (
+    ClinicalSummary,
+    Evidence,
+    ImagingResult,
+    Item,
+    LabResult,
+    Medication,
+    Problem,
+)
+from referral.summary.pathology import PathologyReader
+from referral.summary.source import SourcePage
+from referral.summary.tables import TableItem
+from referral.summary.vocabulary import ingredient, squeeze
+
+EvidenceOf = Callable[[SourcePage, int, int, int], list[Evidence]]
+
+
+class Builder:
+    """Collects items for one summary; an item seen again (same kind and key) gains evidence, not a twin. A
+    medication seen again with a status (a stop, a change) takes that status, its stop date and a changed dose."""
+
+    def __init__(self, summary: ClinicalSummary) -> None:
+        self.summary = summary
+        self._seen: dict[tuple[str, str], Item] = {}
+        self.pathology = PathologyReader(summary.pathology)
+
+    def add(self, target: list[Any], key: str, item: Item) -> None:
+        marker = (str(id(target)), key.lower())
+        seen = self._seen.get(marker)
+        if seen is None:
+            self._seen[marker] = item
+            target.append(item)
+            return
+        seen.evidence.extend(e for e in item.evidence if e not in seen.evidence)
+        if isinstance(seen, Medication) and isinstance(item, Medication) and item.status:
+            seen.status, seen.stop = item.status, item.stop or seen.stop
+            if item.status == "changed" and item.dose:
+                seen.dose = item.dose
+
+    def medication(self, medication: Medication) -> None:
+        self.add(self.summary.medications, medication.ingredient or squeeze(medication.name), medication)
+
+
+def medication_of(fields: dict[str, str | None], evidence: list[Evidence], clause: str = "") -> Medication:
+    status, stop = (fields.get("status"), fields.get("stop")) if "status" in fields else status_of(clause)
+    name = fields["name"] or ""
+    return Medication(name=name, ingredient=ingredient(name), dose=fields.get("dose"), route=fields.get("route"),
+                      frequency=fields.get("frequency"), status=status, stop=stop, evidence=evidence)  # fmt: skip
+
+
+def lab_of(fields: dict[str, str | None], evidence: list[Evidence]) -> LabResult:
+    return LabResult(name=fields["name"] or "", value=fields["value"] or "", unit=fields.get("unit"),
+                     reference_range=fields.get("reference_range"), flag=fields.get("flag"), date=fields.get("date"),
+                     evidence=evidence)  # fmt: skip
+
+
+def _lab_key(lab: LabResult) -> str:
+    return f"{squeeze(lab.name)}|{lab.value}|{lab.date or ''}"
+
+
+def add_table_item(builder: Builder, page: SourcePage, item: TableItem, evidence_of: EvidenceOf) -> None:
+    evidence = evidence_of(page, item.start, item.end, item.line)
+    if item.kind == "lab":
+        lab = lab_of(item.fields, evidence)
+        builder.add(builder.summary.labs, _lab_key(lab), lab)
+    elif item.kind == "medication":
+        builder.medication(medication_of(item.fields, evidence))
+    elif item.kind == "ihc":
+        builder.pathology.marker(item.fields["marker"] or "", item.fields["result"] or "", evidence)
+    elif item.kind == "problem":
+        name, code = item.fields["name"] or "", item.fields.get("code")
+        builder.add(builder.summary.problems, code or name, Problem(name=name, code=code, evidence=evidence))
+
+
+def add_findings(
+    builder: Builder,
+    page: SourcePage,
+    start: int,
+    text: str,
+    number: int,
+    evidence_of: EvidenceOf,
+    *,
+    require_dose: bool = True,
+    need_date: bool = True,
+    default_status: str | None = None,
+) -> bool:
+    """Labs, medications and studies written in `text` (which starts at `start` of the page); whether any."""
+
+    def evidence(found: Found) -> list[Evidence]:
+        return evidence_of(page, start + found.start, start + found.end, number)
+
+    labs = labs_in(text)
+    for found in labs:
+        lab = lab_of(found.fields, evidence(found))
+        builder.add(builder.summary.labs, _lab_key(lab), lab)
+    medications = medications_in(text, require_dose)
+    for found in medications:
+        medication = medication_of(found.fields, evidence(found), text[found.start : found.end])
+        medication.status = medication.status or default_status
+        builder.medication(medication)
+    studies = studies_in(text, need_date)
+    for found in studies:
+        study = ImagingResult(modality=found.fields["modality"] or "", body_part=found.fields["body_part"],
+                              date=found.fields["date"],
+                              finding=found.fields["finding"], evidence=evidence(found))  # fmt: skip
+        builder.add(builder.summary.imaging, f"{study.modality}|{study.date or ''}|{found.start}", study)
+    return bool(labs or medications or studies)

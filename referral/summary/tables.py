@@ -1,0 +1,241 @@
+"""Tables read as a physician reads them: a header row names the columns (검사명 | 결과 | 판정 | 단위 | 참고치;
+검사명 | 2026.05.27 | 2026.05.28 | 단위; 약품명 | 1회 투여량 | 횟수 | 일수 | 비고; 상병코드 | 상병명), and each row
+below is read cell by cell under the column it stands in. A header of test names (WBC | Hb | PLT) is a table
+turned on its side: the row below holds their values. A header that names the test column twice is two tables
+side by side. Column headings come from data/table_columns.yaml."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from referral.codes import is_diagnosis_code
+from referral.summary.cells import Cell
+from referral.summary.dates import DATE, dates_in
+from referral.summary.findings import DOSE, ROUTE, VALUE, is_lab_name, labs_in, status_of
+from referral.summary.vocabulary import squeeze, vocabulary
+
+_PAREN = re.compile(r"\s*[(\[（].*?[)\]）]\s*")
+_ANCHORS = {"test", "drug", "diagnosis", "diagnosis_code", "marker"}
+
+
+@dataclass(frozen=True)
+class Column:
+    kind: str  # a column kind of table_columns.yaml, or "on_date" for a column of results of one day
+    cell: Cell
+    date: str | None = None
+
+
+@dataclass
+class TableItem:
+    """One item read from a table row: its kind (lab, medication, problem), its fields, its row's span."""
+
+    kind: str
+    fields: dict[str, str | None]
+    line: int
+    start: int
+    end: int
+
+
+@dataclass
+class _Table:
+    columns: list[Column]
+    transposed: bool = False
+    rows: list[int] = field(default_factory=list)
+
+
+def _column(cell: Cell) -> Column | None:
+    text = cell.text.strip()
+    if DATE.fullmatch(text) or DATE.fullmatch(text.rstrip(".")):
+        return Column("on_date", cell, dates_in(text)[0])
+    kind = vocabulary().columns.get(squeeze(text)) or vocabulary().columns.get(squeeze(_PAREN.sub("", text)))
+    return Column(kind, cell) if kind else None
+
+
+def header(cells: list[Cell]) -> _Table | None:
+    """A table header: two or more cells that name columns, one of them the test, drug or diagnosis column
+    (or a column of results of one day), at most one cell unknown; or three or more test names."""
+    if len(cells) < 2:
+        return None
+    columns = [_column(c) for c in cells]
+    known = [c for c in columns if c is not None]
+    kinds = {c.kind for c in known}
+    if len(known) >= 2 and len(cells) - len(known) <= 1 and kinds & _ANCHORS:
+        return _Table([c or Column("other", cell) for c, cell in zip(columns, cells, strict=True)])
+    if len(cells) >= 3 and sum(is_lab_name(c.text) for c in cells) >= max(3, len(cells) * 2 // 3):
+        return _Table([Column("test", c) for c in cells], transposed=True)
+    return None
+
+
+def _assign(columns: list[Column], cells: list[Cell]) -> dict[int, Cell]:
+    """Each cell under its column: by order when the row has a cell for every column, else by position (the
+    column it overlaps most, else the nearest centre)."""
+    if len(cells) == len(columns):
+        return dict(enumerate(cells))
+    placed: dict[int, Cell] = {}
+    for cell in cells:
+
+        def fit(index: int, cell: Cell = cell) -> float:
+            if not _fits(columns[index].kind, cell.text):
+                return float("-inf")
+            column = columns[index].cell
+            overlap = min(cell.right, column.right) - max(cell.left, column.left)
+            return overlap if overlap > 0 else -abs(cell.centre - column.centre)
+
+        best = max(range(len(columns)), key=fit)
+        if best in placed:  # two pieces of one cell split at a wide gap
+            first = placed[best]
+            cell = Cell(f"{first.text} {cell.text}", first.start, cell.end, first.left, cell.right)
+        placed[best] = cell
+    return placed
+
+
+_FLAGS = ("H", "L", "HH", "LL", "↑", "↓", "*")
+
+
+def _fits(kind: str, text: str) -> bool:
+    """Whether a cell's text can stand in a column of this kind (a unit is never a flag, a flag never a value)."""
+    text = text.strip()
+    if kind == "flag":
+        return text in _FLAGS
+    if kind in ("result", "on_date"):
+        return _is_value(text) or bool(re.search(r"\d", text))
+    if kind in ("unit", "reference", "dose"):
+        return not VALUE.fullmatch(text) or kind != "unit"
+    return True
+
+
+def _groups(columns: list[Column]) -> list[list[int]]:
+    """Column indexes of each table side by side: a new one starts where the anchor column repeats."""
+    anchor = next((c.kind for c in columns if c.kind in _ANCHORS), None)
+    groups: list[list[int]] = [[]]
+    for index, column in enumerate(columns):
+        if column.kind == anchor and groups[-1] and any(columns[i].kind == anchor for i in groups[-1]):
+            groups.append([])
+        groups[-1].append(index)
+    return groups
+
+
+def _cell(row: dict[int, Cell], columns: list[Column], group: list[int], kind: str) -> Cell | None:
+    return next((row[i] for i in group if columns[i].kind == kind and i in row), None)
+
+
+def _text(cell: Cell | None) -> str | None:
+    return cell.text.strip() or None if cell else None
+
+
+def _is_value(text: str) -> bool:
+    return _value(text) is not None
+
+
+def _value(text: str) -> tuple[str, str | None, str | None] | None:
+    """(value, flag, unit) of a result cell: "6.4", "54 H", "양성", "5.8 x10^3/uL" (a turned table's cell)."""
+    text = text.strip()
+    head = VALUE.match(text) or vocabulary().qualitative.match(text)
+    if head is None:
+        return None
+    rest = text[head.end() :].strip()
+    flag = next((f for f in _FLAGS if rest == f or rest.startswith(f + " ")), None)
+    rest = rest[len(flag) :].strip() if flag else rest
+    unit = vocabulary().lab_unit.fullmatch(rest) if rest else None
+    if rest and unit is None:
+        return None
+    return head.group(0).replace(" ", ""), flag, unit.group(0) if unit else None
+
+
+def _labs(row: dict[int, Cell], columns: list[Column], group: list[int]) -> Iterator[dict[str, str | None]]:
+    name = _text(_cell(row, columns, group, "test"))
+    if not name or not re.search(r"[A-Za-z가-힣]", name):
+        return
+    unit, reference = _text(_cell(row, columns, group, "unit")), _text(_cell(row, columns, group, "reference"))
+    flag, row_date = _text(_cell(row, columns, group, "flag")), _text(_cell(row, columns, group, "date"))
+    values = [(i, row[i].text.strip()) for i in group if i in row and columns[i].kind in ("result", "on_date")]
+    for index, text in values:
+        read = _value(text)
+        if read is not None:
+            value, value_flag, value_unit = read
+            date = columns[index].date or (dates_in(row_date)[0] if row_date and dates_in(row_date) else row_date)
+            yield {"name": name, "value": value, "unit": unit or value_unit, "reference_range": reference,
+                   "flag": value_flag or (flag if flag in _FLAGS else None), "date": date}  # fmt: skip
+
+
+def _medication(row: dict[int, Cell], columns: list[Column], group: list[int]) -> dict[str, str | None] | None:
+    name_cell = _text(_cell(row, columns, group, "drug"))
+    if not name_cell or not re.search(r"[A-Za-z가-힣]", name_cell):
+        return None
+    strength = DOSE.search(name_cell)
+    name = name_cell[: strength.start()].strip(" ,(") if strength else name_cell
+    name = re.sub(r"\s+(?:PO|IV|SC|IM|SL|po|iv|sc|im|sl)$", "", name)  # "Nitroglycerin SL": the route is not the name
+    dose_cell = _text(_cell(row, columns, group, "dose"))
+    in_cell = DOSE.search(dose_cell) if dose_cell else None
+    dose = (strength or in_cell).group("dose") if strength or in_cell else dose_cell  # type: ignore[union-attr]
+    usage = _text(_cell(row, columns, group, "usage"))
+    frequency = _text(_cell(row, columns, group, "frequency")) or usage
+    route_text = " ".join(t for t in (_text(_cell(row, columns, group, "route")), usage, dose_cell) if t)
+    route = ROUTE.search(route_text)
+    note = " ".join(row[i].text for i in group if i in row and columns[i].kind in ("note", "usage", "dose"))
+    status, stop = status_of(note)
+    return {"name": name or name_cell, "dose": dose, "frequency": frequency, "route": route.group(0) if route else None,
+            "status": status, "stop": stop}  # fmt: skip
+
+
+def _problem(row: dict[int, Cell], columns: list[Column], group: list[int]) -> dict[str, str | None] | None:
+    name, code = _text(_cell(row, columns, group, "diagnosis")), _text(_cell(row, columns, group, "diagnosis_code"))
+    if not name or not re.search(r"[A-Za-z가-힣]", name):
+        return None
+    return {"name": name, "code": code if code and is_diagnosis_code(code) else None}
+
+
+def read_row(table: _Table, number: int, cells: list[Cell]) -> list[TableItem]:
+    start, end = cells[0].start, cells[-1].end
+    if table.transposed:
+        turned = [(table.columns[i].cell.text.strip(), _value(cell.text))
+                  for i, cell in sorted(_assign(table.columns, cells).items())]  # fmt: skip
+        return [TableItem("lab", {"name": name, "value": read[0], "unit": read[2], "reference_range": None,
+                                  "flag": read[1], "date": None}, number, start, end)
+                for name, read in turned if read is not None]  # fmt: skip
+    row = _assign(table.columns, cells)
+    items = []
+    for group in _groups(table.columns):
+        kinds = {table.columns[i].kind for i in group}
+        if "test" in kinds:
+            items += [TableItem("lab", lab, number, start, end) for lab in _labs(row, table.columns, group)]
+        elif "drug" in kinds and (med := _medication(row, table.columns, group)):
+            items.append(TableItem("medication", med, number, start, end))
+        elif "marker" in kinds and (marker := _text(_cell(row, table.columns, group, "marker"))):
+            result = _text(_cell(row, table.columns, group, "result"))
+            items.append(TableItem("ihc", {"marker": marker, "result": result or ""}, number, start, end))
+        elif kinds & {"diagnosis", "diagnosis_code"} and (problem := _problem(row, table.columns, group)):
+            items.append(TableItem("problem", problem, number, start, end))
+    if not items and "test" in {c.kind for c in table.columns}:  # a row whose cells ran together: "WBC 6.4 x10^3/uL"
+        text = " ".join(c.text for c in cells)
+        items = [TableItem("lab", {**f.fields, "reference_range": None, "flag": None}, number, start, end)
+                 for f in labs_in(text)]  # fmt: skip
+    return items
+
+
+def read_tables(cells_by_line: dict[int, list[Cell]]) -> tuple[list[TableItem], set[int]]:
+    """Items of every table of a page, and the line numbers the tables take (headers and rows)."""
+    items: list[TableItem] = []
+    taken: set[int] = set()
+    table: _Table | None = None
+    misses = 0
+    for number in sorted(cells_by_line):
+        cells = cells_by_line[number]
+        found = header(cells)
+        if found is not None:
+            table, misses = found, 0
+            taken.add(number)
+            continue
+        if table is None or len(cells) < 2:
+            table = None
+            continue
+        row_items = read_row(table, number, cells)
+        if row_items:  # a line that gives nothing is read as text, and two in a row end the table
+            taken.add(number)
+            items += row_items
+        misses = 0 if row_items else misses + 1
+        if table.transposed or misses >= 2:
+            table = None  # the values of a turned table are one row
+    return items, taken

@@ -1,0 +1,97 @@
+"""The extractor's vocabularies, loaded from the data files that name their sources: table column headings,
+study types, Korean drug names, medication status words and laboratory test names."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import yaml
+
+from referral.lexicon import clinical_lexicon
+
+
+def _load(name: str) -> Any:
+    return yaml.safe_load(resources.files("referral").joinpath(f"data/{name}").read_text("utf-8"))
+
+
+def squeeze(text: str) -> str:
+    """A heading as compared: no spaces, case folded."""
+    return re.sub(r"\s+", "", text).casefold()
+
+
+def _alternation(terms: list[str]) -> str:
+    """Longest first; a Latin term of three letters or fewer stands alone and keeps its case."""
+    parts = []
+    for term in sorted(set(terms), key=len, reverse=True):
+        escaped = re.escape(term).replace(r"\ ", r"\s*")
+        if re.fullmatch(r"[A-Za-z0-9]{1,3}", term):
+            parts.append(rf"(?-i:(?<![A-Za-z0-9]){escaped}(?![A-Za-z0-9]))")
+        elif re.match(r"[A-Za-z]", term):
+            parts.append(rf"(?<![A-Za-z]){escaped}(?![a-z])")
+        else:
+            parts.append(escaped)
+    return "|".join(parts)
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    columns: dict[str, str]  # squeezed heading -> column kind
+    modality: re.Pattern[str]
+    modality_of: dict[str, str]  # squeezed printed term -> study type
+    drug: re.Pattern[str]  # a known drug name: English generic, Korean product or Korean generic
+    ingredient_of: dict[str, str]  # squeezed Korean name -> ingredient
+    product: re.Pattern[str]  # a Korean product name by its shape: a name ending in a dosage form
+    status_cues: dict[str, re.Pattern[str]]
+    lab: re.Pattern[str]
+    lab_names: frozenset[str]  # squeezed
+    lab_unit: re.Pattern[str]
+    qualitative: re.Pattern[str]
+    antithrombotics: tuple[str, ...]
+
+
+@cache
+def vocabulary() -> Vocabulary:
+    columns = {squeeze(h): kind for kind, headings in _load("table_columns.yaml").items() for h in headings}
+    modalities: dict[str, list[str]] = _load("modalities.yaml")
+    drugs = _load("drug_products.yaml")
+    korean = {**drugs["products"], **drugs["korean_generics"]}
+    status = _load("medication_status.yaml")
+    labs = _load("lab_tests.yaml")
+    lab_names = sorted(set(labs["names"]) | set(clinical_lexicon().labs))
+    forms = "|".join(sorted(drugs["dosage_forms"], key=len, reverse=True))
+    return Vocabulary(
+        columns=columns,
+        modality=re.compile(_alternation([t for terms in modalities.values() for t in terms]), re.I),
+        modality_of={squeeze(t): kind for kind, terms in modalities.items() for t in terms},
+        drug=re.compile(_alternation(list(clinical_lexicon().drugs) + list(korean)), re.I),
+        ingredient_of={squeeze(k): v for k, v in korean.items()},
+        product=re.compile(rf"(?<![가-힣A-Za-z])[가-힣][가-힣A-Za-z]{{1,20}}?(?:{forms})(?![가-힣])"),
+        status_cues={kind: re.compile(_alternation(cues), re.I) for kind, cues in status.items()},
+        lab=re.compile(_alternation(lab_names), re.I),
+        lab_names=frozenset(squeeze(n) for n in lab_names),
+        lab_unit=re.compile(_alternation(list(labs["units"]) + list(clinical_lexicon().units))),
+        qualitative=re.compile(_alternation(labs["qualitative"]), re.I),
+        antithrombotics=tuple(drugs["antithrombotics"]),
+    )
+
+
+def study_type(printed: str) -> str:
+    return vocabulary().modality_of.get(squeeze(printed), printed)
+
+
+def is_antithrombotic(name: str) -> bool:
+    """An anticoagulant or antiplatelet drug (what a pre-anaesthesia assessment must see, with its stop date)."""
+    lowered = name.lower()
+    return any(drug in lowered for drug in vocabulary().antithrombotics)
+
+
+def ingredient(name: str) -> str | None:
+    known = vocabulary().ingredient_of.get(squeeze(name))
+    if known:
+        return known
+    lowered = name.lower()
+    return next((d for d in clinical_lexicon().drugs if d == lowered), None)

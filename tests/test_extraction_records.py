@@ -1,0 +1,197 @@
+"""Extraction of Korean records as EMRs print them: tables read by their header, findings read wherever they are
+written, statuses, headings in every style. Every document here was written for this project with the features
+of outside records (the layouts listed in the extraction issue), not their text."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from referral.ocr.engine import ocr_pages
+from referral.ocr.models import OcrDocument
+from referral.summary.extractor import extract
+from referral.summary.guard import PlannedOrder, check_orders
+from referral.summary.models import ClinicalSummary
+from referral.summary.source import SourcePage, pages_of, text_page
+from referral.synthetic import text_pdf
+
+LAB_SHEET = """진단검사 결과지
+등록번호: 20031177   성명: 도민철   생년월일: 1961-02-14
+{일반화학}
+| 검사항목 | 결과 | 표시 | 단위 | 참고범위 |
+|---|---|---|---|---|
+| Sodium | 131 | L | mmol/L | 135-145 |
+| ALT | 88 | H | U/L | 0-40 |
+| Albumin | 3.1 | | g/dL | 3.5-5.2 |
+| HBsAg | 양성 | | | 음성 |
+※ 결과는 임상 소견과 함께 판단하십시오.
+"""
+
+CUMULATIVE = """누적 검사 결과
+| 검사명 | 단위 | 2026.03.02 | 2026.03.09 |
+|---|---|---|---|
+| Creatinine | mg/dL | 2.84 H | 1.91 H |
+| Potassium | mmol/L | 5.9 H | 4.6 |
+"""
+
+SIDE_BY_SIDE = """| 검사명 | 결과 | 단위 | 검사명 | 결과 | 단위 |
+|---|---|---|---|---|---|
+| WBC | 12.3 | x10^3/uL | CRP | 8.41 | mg/dL |
+| Hb | 10.2 | g/dL | Procalcitonin | 0.9 | ng/mL |
+"""
+
+TURNED = """[외래 검사 2026-02-11]
+| Hb | PLT | INR | Cr |
+|---|---|---|---|
+| 12.9 g/dL | 198 x10^3/uL | 2.7 | 1.1 mg/dL |
+"""
+
+PRESCRIPTIONS = """【처방 내역】
+| 약품명 | 1회 투여량 | 횟수 | 일수 | 비고 |
+|---|---|---|---|---|
+| 자렐토정 15mg | 1 | 1 | 30 | 시술 3일 전부터 중단 |
+| 크레스토정 10mg | 1 | 1 | 30 | |
+| 자누비아정 100mg | 1 | 1 | 30 | 신규 |
+"""
+
+LETTER = """진료의뢰서
+
+상기 환자는 2형 당뇨병(E11.9)으로 본원 추적 중이며 2026.01.18 시행한 복부 초음파에서 담낭 용종이 보였습니다.
+같은 날 혈액검사에서 HbA1c 8.4 %, Creatinine 1.32 mg/dL 이었습니다.
+현재 메트포르민 1000mg 1일 2회, Atorvastatin 20mg 1일 1회 복용 중이며 약물 알레르기는 없습니다.
+Warfarin 4 mg qd (2026-01-25부터 중단)
+복부 CT 예정입니다.
+"""
+
+
+def _summary(text: str) -> ClinicalSummary:
+    return extract([text_page("doc", text)])
+
+
+def _exact(summary: ClinicalSummary, pages: list[SourcePage]) -> None:
+    texts = {(p.document_key, p.page): p.text for p in pages}
+    for item in summary.items():
+        for e in item.evidence:
+            assert texts[(e.document_key, e.page)][e.start : e.end] == e.quote
+
+
+def _labs(summary: ClinicalSummary) -> set[tuple[str, str, str | None, str | None]]:
+    return {(lab.name, lab.value, lab.unit, lab.flag) for lab in summary.labs}
+
+
+def test_a_lab_sheet_is_read_by_its_header_with_flags_units_and_a_word_result() -> None:
+    summary = _summary(LAB_SHEET)
+    assert _labs(summary) == {("Sodium", "131", "mmol/L", "L"), ("ALT", "88", "U/L", "H"),
+                              ("Albumin", "3.1", "g/dL", None), ("HBsAg", "양성", None, None)}  # fmt: skip
+    assert summary.problems == [] and summary.allergies == []  # 등록번호 and the footnote are neither
+
+
+def test_a_cumulative_table_gives_one_result_per_day_with_the_day_of_its_column() -> None:
+    summary = _summary(CUMULATIVE)
+    assert {(lab.name, lab.value, lab.date, lab.flag) for lab in summary.labs} == {
+        ("Creatinine", "2.84", "2026.03.02", "H"), ("Creatinine", "1.91", "2026.03.09", "H"),
+        ("Potassium", "5.9", "2026.03.02", "H"), ("Potassium", "4.6", "2026.03.09", None)}  # fmt: skip
+
+
+def test_two_tables_side_by_side_and_a_table_on_its_side() -> None:
+    assert _labs(_summary(SIDE_BY_SIDE)) == {
+        ("WBC", "12.3", "x10^3/uL", None), ("CRP", "8.41", "mg/dL", None), ("Hb", "10.2", "g/dL", None),
+        ("Procalcitonin", "0.9", "ng/mL", None)}  # fmt: skip
+    assert _labs(_summary(TURNED)) == {("Hb", "12.9", "g/dL", None), ("PLT", "198", "x10^3/uL", None),
+                                       ("INR", "2.7", None, None), ("Cr", "1.1", "mg/dL", None)}  # fmt: skip
+
+
+def test_a_prescription_table_gives_each_drug_with_strength_ingredient_and_status() -> None:
+    summary = _summary(PRESCRIPTIONS)
+    drugs = {(m.name, m.ingredient, m.dose, m.status) for m in summary.medications}
+    assert drugs == {("자렐토정", "rivaroxaban", "15mg", "held"), ("크레스토정", "rosuvastatin", "10mg", None),
+                     ("자누비아정", "sitagliptin", "100mg", "new")}  # fmt: skip
+    assert [m.name for m in summary.anesthesia.anticoagulants] == ["자렐토정"]
+
+
+def test_a_letter_without_headings_gives_its_study_labs_drugs_and_no_allergies() -> None:
+    pages = [text_page("letter", LETTER)]
+    summary = extract(pages)
+    _exact(summary, pages)
+    assert {(s.modality, s.date) for s in summary.imaging} == {("US", "2026.01.18")}  # the planned CT is not a result
+    assert _labs(summary) == {("HbA1c", "8.4", "%", None), ("Creatinine", "1.32", "mg/dL", None)}
+    drugs = {m.name: m for m in summary.medications}
+    assert (drugs["메트포르민"].ingredient, drugs["메트포르민"].dose, drugs["메트포르민"].frequency) == (
+        "metformin", "1000mg", "1일 2회")
+    assert (drugs["Warfarin"].status, drugs["Warfarin"].stop) == ("stopped", "2026-01-25")
+    assert summary.no_known_allergies and summary.allergies == []
+    assert [(p.code, p.name) for p in summary.problems][0][0] == "E11.9"
+
+
+def test_headings_in_every_style_and_a_heading_of_something_else_ends_the_section() -> None:
+    text = ("[진단명]\n - 만성 신장병 3기 (N18.3)\n<알레르기> Cefazolin – 두드러기 (2021년)\n【회신 요청】\n"
+            "수술 가능 여부 검토 부탁드립니다\nDx)\n#1. 심방세동 (I48.9)\n▶ 퇴원 후 계획\n2주 후 외래 방문\n"
+            "보류중인 결과: 혈액 배양\n1 / 2")  # fmt: skip
+    summary = _summary(text)
+    assert {p.code for p in summary.problems} == {"N18.3", "I48.9"}
+    assert [(a.substance, a.reaction) for a in summary.allergies] == [("Cefazolin", "두드러기 (2021년)")]
+    assert [s.text for s in summary.plan] == ["2주 후 외래 방문"]
+    assert [s.text for s in summary.pending_results] == ["혈액 배양"]
+
+
+def test_a_recent_outside_echo_in_a_letter_makes_a_planned_echo_avoidable() -> None:
+    summary = _summary("2026-03-02 심초음파: LVEF 35%, 중등도 승모판 역류\n")
+    order = PlannedOrder(name="Echocardiography", planned_on=date(2026, 3, 6))
+    repeats = check_orders(summary, [order]).repeats
+    assert [(r.prior_date, r.days_since) for r in repeats] == [(date(2026, 3, 2), 4)]
+    assert check_orders(summary, [PlannedOrder(name="Echocardiography", planned_on=date(2026, 11, 6))]).repeats == []
+
+
+def test_a_printed_table_is_read_from_the_page_word_boxes() -> None:
+    """The same prescription table printed into a PDF: the cells come from the words' positions, not from `|`."""
+    rows = [("약품명", "1회 투여량", "횟수", "비고"), ("엘리퀴스정 5mg", "1", "2", "수술 2일 전 중단"),
+            ("Metformin 500mg", "1", "2", "")]  # fmt: skip
+    data = text_pdf(["처방 목록", *["".join(cell.ljust(16) for cell in row).rstrip() for row in rows]])
+    pages = pages_of("pdf", _document(data))
+    summary = extract(pages)
+    _exact(summary, pages)
+    assert {(m.name, m.dose, m.status) for m in summary.medications} == {
+        ("엘리퀴스정", "5mg", "held"), ("Metformin", "500mg", None)}  # fmt: skip
+
+
+def _document(data: bytes) -> OcrDocument:
+    pages = list(ocr_pages(data, "application/pdf", "kor+eng"))
+    return OcrDocument(document_sha256="0" * 64, media_type="application/pdf", engine="text_layer", pages=pages)
+
+
+PATHOLOGY = """병리결과보고서
+병리번호: S27-000311   등록번호: 30022991
+[검체]
+ A. Colon, sigmoid, anterior resection
+ B. Lymph nodes, regional, dissection
+[진단]
+ A. Colon, sigmoid, anterior resection:
+    ADENOCARCINOMA, moderately differentiated
+    1. Tumor size: 4.2 x 3.0 cm
+    2. Resection margins: free (distal margin 3.5 cm)
+ B. Lymph nodes, regional, dissection:
+    METASTASIS IN 2 OF 17 LYMPH NODES (2/17)
+ pTNM (AJCC 8th): pT3 pN1b
+[면역조직화학검사]
+| Marker | Result |
+|---|---|
+| MLH1 | Retained |
+| PMS2 | Retained |
+"""
+
+
+def test_a_pathology_report_is_one_finding_per_specimen_with_fields_and_markers() -> None:
+    pages = [text_page("path", PATHOLOGY)]
+    summary = extract(pages)
+    _exact(summary, pages)
+    colon, nodes = summary.pathology
+    assert (colon.specimen, colon.diagnosis, colon.size, colon.margins) == (
+        "Colon, sigmoid, anterior resection", "ADENOCARCINOMA, moderately differentiated", "4.2 x 3.0 cm",
+        "free (distal margin 3.5 cm)")  # fmt: skip
+    assert colon.ihc == "MLH1: Retained; PMS2: Retained"
+    assert (nodes.diagnosis, nodes.stage) == ("METASTASIS IN 2 OF 17 LYMPH NODES (2/17)", "pT3 pN1b")
+    assert summary.problems == []  # S27-000311 is a pathology number, the diagnoses are the report's own
+
+
+def test_a_pathology_result_written_in_one_line_of_a_letter() -> None:
+    summary = _summary("현병력\n  하행결장 생검: adenocarcinoma, well differentiated (병리번호 S27-01881)\n")
+    assert [(p.specimen, p.grade) for p in summary.pathology] == [("하행결장 생검", "well differentiated")]
