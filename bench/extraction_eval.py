@@ -8,7 +8,9 @@ Matching (whitespace ignored, case folded):
 - labs: name (one contains the other), value, and unit when printed;
 - imaging: modality (normalised: CXR/흉부 X선 → X-ray, 심초음파 → Echocardiography ...) and date when printed;
 - procedures: name (one contains the other) and date when printed;
-- pathology: each printed field value found in the extracted pathology items.
+- pathology: each printed field value found in the extracted pathology items;
+- repeats: the record's planned orders (duplicate_check) checked against what was extracted on its date, the
+  flagged orders compared with expected_repeats; medication status compared for the medications found.
 A predicted item is correct when it matches a fact of its type; every item's evidence must be an exact span.
 
     .venv/bin/python bench/extraction_eval.py [--sets text_layer fax] [--json out.json]
@@ -22,6 +24,7 @@ import re
 import sys
 from collections import Counter
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.corpus import Record, records  # noqa: E402
 from referral.ocr.engine import ocr_pages  # noqa: E402
 from referral.summary.extractor import extract  # noqa: E402
+from referral.summary.guard import PlannedOrder, check_orders  # noqa: E402
 from referral.summary.models import ClinicalSummary  # noqa: E402
 from referral.summary.source import SourcePage  # noqa: E402
 
@@ -102,6 +106,38 @@ def score(record: Record, summary: ClinicalSummary) -> Counter[str]:
     return counts
 
 
+_STATUS = {"current": None, "discharge": None, "new": "new", "changed": "changed", "held": "held", "stopped": "stopped"}
+
+
+def statuses(record: Record, summary: ClinicalSummary) -> Counter[str]:
+    """Of the medications found, those whose status (held, stopped, new, changed, or none) is the record's."""
+    counts: Counter[str] = Counter()
+    matches = _MATCHERS["medications"][1]
+    for fact in record.facts_json.get("medications") or []:
+        found = next((m for m in summary.medications if matches(fact, m)), None)
+        if found is not None:
+            counts["status:found"] += 1
+            counts["status:right"] += _STATUS.get(fact.get("status") or "current") == found.status
+    return counts
+
+
+def repeats(record: Record, summary: ClinicalSummary) -> Counter[str]:
+    """The duplicate-test check on the record's planned orders against its expected avoidable repeats."""
+    plan = record.facts_json.get("duplicate_check")
+    counts: Counter[str] = Counter()
+    if not plan:
+        return counts
+    on = date.fromisoformat(plan["on_date"])
+    report = check_orders(summary, [PlannedOrder(name=name, planned_on=on) for name in plan["planned"]])
+    flagged = {r.planned for r in report.repeats}
+    expected = set(plan["expected_repeats"])
+    counts["repeats:gold"] += len(expected)
+    counts["repeats:found"] += len(expected & flagged)
+    counts["repeats:predicted"] += len(flagged)
+    counts["repeats:correct"] += len(expected & flagged)
+    return counts
+
+
 def exact_evidence(summary: ClinicalSummary, pages: list[SourcePage]) -> int:
     texts = {(p.document_key, p.page): p.text for p in pages}
     bad = 0
@@ -123,17 +159,20 @@ def main() -> None:
         for record in records():
             pages = _pages(record, page_set)
             summary = extract(pages)
-            total += score(record, summary)
+            total += score(record, summary) + statuses(record, summary) + repeats(record, summary)
             inexact += exact_evidence(summary, pages)
         print(f"\n{page_set}: items whose evidence is not an exact span: {inexact}")
         print("| item type | recall | precision |\n|---|---|---|")
-        for kind in [*_MATCHERS, "pathology"]:
+        for kind in [*_MATCHERS, "pathology", "repeats"]:
             gold, found = total[f"{kind}:gold"], total[f"{kind}:found"]
             predicted, correct = total[f"{kind}:predicted"], total[f"{kind}:correct"]
             recall = f"{found / gold:.3f} ({found}/{gold})" if gold else "–"
             precision = f"{correct / predicted:.3f} ({correct}/{predicted})" if predicted else "–"
             print(f"| {kind} | {recall} | {precision} |")
             out[f"{page_set}:{kind}"] = {"gold": gold, "found": found, "predicted": predicted, "correct": correct}
+        right, found = total["status:right"], total["status:found"]
+        print(f"medication status (held/stopped/new/changed/none) right for {right}/{found} medications found")
+        out[f"{page_set}:status"] = {"found": found, "right": right}
     if args.json:
         args.json.write_text(json.dumps(out, indent=1))
 

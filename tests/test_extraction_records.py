@@ -195,3 +195,19 @@ def test_a_pathology_report_is_one_finding_per_specimen_with_fields_and_markers(
 def test_a_pathology_result_written_in_one_line_of_a_letter() -> None:
     summary = _summary("현병력\n  하행결장 생검: adenocarcinoma, well differentiated (병리번호 S27-01881)\n")
     assert [(p.specimen, p.grade) for p in summary.pathology] == [("하행결장 생검", "well differentiated")]
+
+
+def test_operations_in_a_history_and_a_procedure_with_its_date() -> None:
+    summary = _summary("[과거력 / 수술력]\n - 당뇨병 (E11.9)\n - 담낭절제술 (2015년)\n"
+                       "[경과]\n 2026.02.03 관상동맥조영술(CAG) 및 PCI (DES 2개) 시행하였습니다.\n"
+                       "CT angiography (2026.02.01): no aortic dissection\n")  # fmt: skip
+    assert {(p.name, p.date) for p in summary.procedures} == {
+        ("담낭절제술", "2015년"), ("관상동맥조영술(CAG)", "2026.02.03"), ("PCI (DES 2개)", "2026.02.03")}  # fmt: skip
+
+
+def test_an_imaging_report_study_takes_the_exam_date_of_its_header_and_labs_the_date_above_them() -> None:
+    text = ("영상판독소견서\n검사명: MRI Lumbar spine      검사번호: MR2701-0001\n검사일시: 2027.01.05 09:10\n"
+            "생년월일: 1950.01.01\n<검사 결과> 2027.01.03\n| 검사명 | 결과 | 단위 |\n|---|---|---|\n| Hb | 11.1 | g/dL |\n")  # fmt: skip
+    summary = _summary(text)
+    assert [(s.modality, s.date) for s in summary.imaging] == [("MRI", "2027.01.05")]
+    assert [(lab.name, lab.date) for lab in summary.labs] == [("Hb", "2027.01.03")]

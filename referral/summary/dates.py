@@ -36,3 +36,52 @@ def as_date(printed: str) -> date | None:
         return date(year, month, day)
     except ValueError:
         return None
+
+
+# a date printed to the month or the year only, as histories give them ("2019.08", "2012년", "2026년 4월")
+PARTIAL_DATE = re.compile(r"(?<![\d.])(?:19|20)\d{2}(?:\s*년(?:\s*\d{1,2}\s*월)?|[./]\s*(?:0?[1-9]|1[0-2])(?![\d.]))")
+
+
+def dates_or_partial_in(text: str) -> list[tuple[int, str]]:
+    """(offset, printed) of every full date, and of every month or year date not part of one."""
+    full = [(m.start(), _printed(m.group(0)), m.end()) for m in DATE.finditer(text)]
+    partial = [(m.start(), m.group(0).strip(), m.end()) for m in PARTIAL_DATE.finditer(text)
+               if not any(start <= m.start() < end for start, _, end in full)]  # fmt: skip
+    return sorted((start, printed) for start, printed, _ in full + partial)
+
+
+# a line that prints a birth date or the printout's own time: its dates are not those of the care
+_NOT_CARE = re.compile(r"생\s*년\s*월\s*일|생일|DOB|birth|주민|출력|인쇄", re.I)
+_EXAM_LABEL = re.compile(
+    r"(?:검사|검진|촬영|시행|채혈|수술|시술|판독|보고|exam|study|procedure)\s*(?:일시|일자|일|date)\s*[:：]?\s*$", re.I
+)
+
+
+class DateContext:
+    """The dates of a page by line, for an item printed without its own: the date a header or the sentence
+    before gives ("<검사결과> 2026.06.02" above a table, "같은 날(2026.05.20) ... CEA 8.2"), and the exam date of a
+    report's header ("검사일시: 2026.06.11") for the study it names."""
+
+    def __init__(self, text: str) -> None:
+        self._dates: dict[int, list[str]] = {}
+        self._exam: dict[int, str] = {}
+        for number, raw in enumerate(text.split("\n")):
+            if _NOT_CARE.search(raw):
+                continue
+            found = list(DATE.finditer(raw))
+            if found:
+                self._dates[number] = [_printed(m.group(0)) for m in found]
+            for match in found:
+                if _EXAM_LABEL.search(raw[: match.start()]):
+                    self._exam.setdefault(number, _printed(match.group(0)))
+
+    def before(self, line: int, window: int = 3) -> str | None:
+        """The last date printed on this line or the `window` lines above it."""
+        for number in range(line, max(-1, line - window - 1), -1):
+            if number in self._dates:
+                return self._dates[number][-1]
+        return None
+
+    def exam_near(self, line: int, window: int = 3) -> str | None:
+        near = sorted((abs(n - line), d) for n, d in self._exam.items() if abs(n - line) <= window)
+        return near[0][1] if near else None

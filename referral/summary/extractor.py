@@ -12,7 +12,7 @@ from typing import Any
 
 from referral.codes import is_diagnosis_code
 from referral.summary.cells import page_cells
-from referral.summary.dates import dates_in
+from referral.summary.dates import DateContext, dates_in
 from referral.summary.findings import medications_in
 from referral.summary.models import (
     Allergy,
@@ -22,7 +22,6 @@ from referral.summary.models import (
     Medication,
     PathologyFinding,
     Problem,
-    Procedure,
     Statement,
 )
 from referral.summary.pathology import one_line
@@ -233,6 +232,7 @@ def _handle(builder: Builder, page: SourcePage, line: Line) -> None:
 
     if section == "problems":
         add_each(summary.problems, _split_list(line, r";"), lambda p: _problem(page, line, p))
+        _findings(builder, page, line)  # a history line names its operation and date: "자궁적출술 (2010년)"
     elif section in ("medications", "stopped_medications"):
         if NO_MEDICATION.match(line.text.strip()):
             return  # "No active medications." states an absence, not a medication
@@ -256,10 +256,7 @@ def _handle(builder: Builder, page: SourcePage, line: Line) -> None:
     elif section == "pathology":
         builder.pathology.read(line.text, _evidence(page, line.start, line.end, line.number))
     elif section == "procedures":
-        dates = dates_in(line.text)
-        evidence = _evidence(page, line.start, line.end, line.number)
-        procedure = Procedure(name=line.text, date=dates[0] if dates else None, evidence=evidence)
-        builder.add(summary.procedures, line.text, procedure)
+        _findings(builder, page, line, need_date=False)
     elif section in _STATEMENT_SECTIONS or section in ("airway", "anesthesia"):
         target = {"airway": summary.anesthesia.airway, "anesthesia": summary.anesthesia.prior_anesthesia}.get(
             section, getattr(summary, _STATEMENT_SECTIONS.get(section, "plan"))
@@ -318,6 +315,7 @@ def extract(pages: list[SourcePage]) -> ClinicalSummary:
     for page in pages:
         if page.document_key != previous_key:
             section, previous_key = None, page.document_key
+        builder.dates = DateContext(page.text)
         table_items, taken = read_tables(page_cells(page.text, page.words))
         for line in lines_of(page.text, section, keep=taken):  # in page order: a table row where it is printed
             if line.number in taken:

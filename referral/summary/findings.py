@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from referral.summary.dates import DATE, dates_in
+from referral.summary.dates import DATE, dates_in, dates_or_partial_in
 from referral.summary.vocabulary import squeeze, study_type, vocabulary
 
 NUMBER = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
@@ -131,6 +131,46 @@ def _phrase(text: str, term: re.Match[str]) -> str | None:
     right = text[term.end() : after.start() if after else len(text)]
     words = DATE.sub("", f"{left} {right}").split()
     return " ".join(words[-3:]) or None
+
+
+_SEGMENT = re.compile(r"[:;,]|\s(?:및|and|\+|&)\s|\s[-–→]\s")
+_LABEL = re.compile(r"(?:수술|시술|처치|procedures?|operations?)\s*(?:예정|명|일|력|일자|내역|전|후|date|name)?", re.I)
+_NEGATED = re.compile(r"\s*(?:no|not|without|r/o|negative for)\s", re.I)
+_DATE_ONLY = re.compile(r"\s*\(\s*[\d.\s/년월일-]*\)")
+
+
+def procedures_in(text: str, need_date: bool = True) -> list[Found]:
+    """Each procedure or operation named with the date it was (or will be) done, to the day, month or year: a
+    stretch between separators ("CAG 및 PCI" are two) from its start to the procedure's last word and what is in
+    parentheses after it; a stretch followed by a colon is a label ("수술 예정:"), not a procedure."""
+    dates = dates_or_partial_in(text)
+    if not dates and need_date:
+        return []
+    found = []
+    cuts = [0, *(m.end() for m in _SEGMENT.finditer(text)), len(text) + 1]
+    for left, right in zip(cuts, cuts[1:], strict=False):
+        segment_end = min(right, len(text))
+        label = text[left : segment_end - 1] if text[segment_end - 1 : segment_end] == ":" else None
+        if label is not None and _LABEL.fullmatch(DATE.sub("", label).strip(" -•·")):
+            continue
+        terms = [t for t in vocabulary().procedure.finditer(text, left, segment_end)
+                 if not re.search(r"(?:CT|MR)\s*$", text[left : t.start()])]  # CT angiography is a study  # fmt: skip
+        if not terms or _NEGATED.match(text[left:segment_end]):
+            continue
+        start = max([left, *(d + len(p) for d, p in dates if left <= d and d + len(p) <= terms[0].start())])
+        end = terms[-1].end()
+        after = re.match(r"\s*\([^)]*\)", text[end:segment_end])
+        if after and not _DATE_ONLY.fullmatch(after.group(0)):
+            end += after.end()
+        elif text[start:end].count("(") > text[start:end].count(")") and ")" in text[end:segment_end]:
+            end = text.index(")", end) + 1  # "관상동맥조영술(CAG)"
+        name = text[start:end].strip(" -–→•·")
+        if not name or _LABEL.fullmatch(name):  # "수술" alone names no procedure
+            continue
+        offset = text.index(name, start)
+        nearest = min(dates, key=lambda d: abs(d[0] - terms[0].start()), default=None)
+        found.append(Found(offset, offset + len(name), {"name": name, "date": nearest[1] if nearest else None}))
+    return found
 
 
 def is_lab_name(text: str) -> bool:

@@ -12,16 +12,19 @@ import yaml
 from pydantic import BaseModel, Field
 
 from referral.summary.dates import as_date
-from referral.summary.models import ClinicalSummary, Evidence, ImagingResult, LabResult
+from referral.summary.models import ClinicalSummary, Evidence, ImagingResult, LabResult, Procedure
 from referral.summary.vocabulary import squeeze, study_type
 
 
 class TestType(BaseModel):
     id: str
     name: str
+    names: list[str] = Field(default_factory=list, description="what a planned order may call it")
+    exclude: list[str] = Field(default_factory=list, description="words that make an order another test")
     modality: str | None = None
     body: list[str] = Field(default_factory=list)
     lab: list[str] = Field(default_factory=list)
+    procedure: list[str] = Field(default_factory=list)
     codes: list[str] = Field(default_factory=list)
     window_days: int = Field(gt=0)
     example_cost_krw: int = Field(ge=0)
@@ -68,27 +71,43 @@ def _words(text: str) -> str:
 
 
 def classify_order(order: PlannedOrder, table: ValidityTable) -> TestType | None:
+    """The test a planned order is: by code, else by the longest order name it contains, else by study type and
+    body words."""
     for test in table.tests:
         if order.code and order.code in test.codes:
             return test
-    text = _words(f"{order.name or ''} {order.code or ''}")
+    text = " " + _words(" ".join(x for x in (order.name, order.code) if x)) + " "
+    named: list[tuple[int, TestType]] = []
     for test in table.tests:
-        names = [_words(n) for n in [test.name, *test.codes, *test.lab]]
-        if any(n.strip() and n.strip() in text for n in names):
-            return test
+        if any(f" {_words(word).strip()} " in text for word in test.exclude):
+            continue
+        for name in [test.name, *test.names, *test.codes]:
+            words = _words(name).strip()
+            if words and f" {words} " in text:
+                named.append((len(words), test))
+    if named:
+        return max(named, key=lambda pair: pair[0])[1]
+    for test in table.tests:
         if (
             test.modality
-            and f" {_words(test.modality).strip()} " in f" {text} "
+            and f" {_words(test.modality).strip()} " in text
             and (not test.body or any(b in text for b in test.body))
         ):
             return test
     return None
 
 
-def _prior_matches(test: TestType, summary: ClinicalSummary) -> list[ImagingResult | LabResult]:
-    found: list[ImagingResult | LabResult] = []
+Prior = ImagingResult | LabResult | Procedure
+
+
+def _lab_name(name: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", re.sub(r"\(.*?\)", "", name.lower()))
+
+
+def _prior_matches(test: TestType, summary: ClinicalSummary) -> list[Prior]:
+    found: list[Prior] = []
     for study in summary.imaging:
-        described = _words(f"{study.modality} {study.body_part or ''} {study.finding or ''}")
+        described = f"{study.modality} {study.body_part or ''} {study.finding or ''}".lower()
         if (
             test.modality
             and squeeze(study_type(test.modality)) == squeeze(study_type(study.modality))
@@ -96,9 +115,12 @@ def _prior_matches(test: TestType, summary: ClinicalSummary) -> list[ImagingResu
         ):
             found.append(study)
     for lab in summary.labs:
-        name = re.sub(r"[^a-z0-9]", "", re.sub(r"\(.*?\)", "", lab.name.lower()))
+        name = _lab_name(lab.name)
         if name in test.lab or (name.endswith("c") and name[:-1] in test.lab):  # LDL-C is LDL
             found.append(lab)
+    for procedure in summary.procedures:
+        if any(term in procedure.name.lower() for term in test.procedure):
+            found.append(procedure)
     return found
 
 
@@ -121,11 +143,7 @@ def check_orders(
                 continue  # an undated prior test cannot prove it is still valid
             days = (order.planned_on - when).days
             if 0 <= days <= test.window_days:
-                result = (
-                    f"{prior.modality} {prior.finding or ''}".strip()
-                    if isinstance(prior, ImagingResult)
-                    else f"{prior.name} {prior.value} {prior.unit or ''}".strip()
-                )
+                result = _described(prior)
                 repeats.append(AvoidableRepeat(
                     test=test.name, planned=order.name or order.code or test.name, prior_date=when, days_since=days,
                     window_days=test.window_days, prior_result=result, example_cost_krw=test.example_cost_krw,
@@ -135,6 +153,14 @@ def check_orders(
     return GuardReport(
         repeats=repeats, total_example_cost_krw=sum(r.example_cost_krw for r in repeats), cost_note=table.cost_note
     )
+
+
+def _described(prior: Prior) -> str:
+    if isinstance(prior, ImagingResult):
+        return f"{prior.modality} {prior.finding or ''}".strip()
+    if isinstance(prior, LabResult):
+        return f"{prior.name} {prior.value} {prior.unit or ''}".strip()
+    return prior.name
 
 
 def still_valid_priors(summary: ClinicalSummary, on: date, table: ValidityTable | None = None) -> GuardReport:

@@ -6,7 +6,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from referral.summary.findings import Found, labs_in, medications_in, status_of, studies_in
+from referral.summary.dates import DateContext, dates_in
+from referral.summary.findings import Found, labs_in, medications_in, procedures_in, status_of, studies_in
 from referral.summary.models import (
     ClinicalSummary,
     Evidence,
@@ -15,6 +16,7 @@ from referral.summary.models import (
     LabResult,
     Medication,
     Problem,
+    Procedure,
 )
 from referral.summary.pathology import PathologyReader
 from referral.summary.source import SourcePage
@@ -32,6 +34,7 @@ class Builder:
         self.summary = summary
         self._seen: dict[tuple[str, str], Item] = {}
         self.pathology = PathologyReader(summary.pathology)
+        self.dates = DateContext("")  # the page being read
 
     def add(self, target: list[Any], key: str, item: Item) -> None:
         marker = (str(id(target)), key.lower())
@@ -71,6 +74,7 @@ def add_table_item(builder: Builder, page: SourcePage, item: TableItem, evidence
     evidence = evidence_of(page, item.start, item.end, item.line)
     if item.kind == "lab":
         lab = lab_of(item.fields, evidence)
+        lab.date = lab.date or builder.dates.before(item.header)  # "<검사결과> 2026.06.02" over the table
         builder.add(builder.summary.labs, _lab_key(lab), lab)
     elif item.kind == "medication":
         builder.medication(medication_of(item.fields, evidence))
@@ -101,16 +105,25 @@ def add_findings(
     labs = labs_in(text)
     for found in labs:
         lab = lab_of(found.fields, evidence(found))
+        earlier = dates_in(text[: found.start])  # "같은 날(2026.05.20) 시행한 혈액검사에서 CEA 8.2 ng/mL"
+        lab.date = lab.date or (earlier[-1] if earlier else builder.dates.before(number - 1))
         builder.add(builder.summary.labs, _lab_key(lab), lab)
     medications = medications_in(text, require_dose)
     for found in medications:
         medication = medication_of(found.fields, evidence(found), text[found.start : found.end])
         medication.status = medication.status or default_status
         builder.medication(medication)
-    studies = studies_in(text, need_date)
-    for found in studies:
+    procedures = procedures_in(text, need_date)
+    for found in procedures:
+        procedure = Procedure(name=found.fields["name"] or "", date=found.fields["date"], evidence=evidence(found))
+        builder.add(builder.summary.procedures, f"{squeeze(procedure.name)}|{procedure.date or ''}", procedure)
+    studies = []
+    for found in studies_in(text, need_date=False):
+        when = found.fields["date"] or builder.dates.exam_near(number)  # "검사명: CT ..." under "검사일시: ..."
+        if when is None and need_date:
+            continue
+        studies.append(found)
         study = ImagingResult(modality=found.fields["modality"] or "", body_part=found.fields["body_part"],
-                              date=found.fields["date"],
-                              finding=found.fields["finding"], evidence=evidence(found))  # fmt: skip
+                              date=when, finding=found.fields["finding"], evidence=evidence(found))  # fmt: skip
         builder.add(builder.summary.imaging, f"{study.modality}|{study.date or ''}|{found.start}", study)
-    return bool(labs or medications or studies)
+    return bool(labs or medications or studies or procedures)

@@ -36,11 +36,13 @@ class TableItem:
     line: int
     start: int
     end: int
+    header: int = -1  # the line of the table's header row
 
 
 @dataclass
 class _Table:
     columns: list[Column]
+    line: int = -1
     transposed: bool = False
     rows: list[int] = field(default_factory=list)
 
@@ -226,12 +228,15 @@ def read_tables(cells_by_line: dict[int, list[Cell]]) -> tuple[list[TableItem], 
         found = header(cells)
         if found is not None:
             table, misses = found, 0
+            table.line = number
             taken.add(number)
             continue
         if table is None or len(cells) < 2:
             table = None
             continue
         row_items = read_row(table, number, cells)
+        for item in row_items:
+            item.header = table.line
         if row_items:  # a line that gives nothing is read as text, and two in a row end the table
             taken.add(number)
             items += row_items

@@ -51,6 +51,7 @@ class Vocabulary:
     lab_unit: re.Pattern[str]
     qualitative: re.Pattern[str]
     antithrombotics: tuple[str, ...]
+    procedure: re.Pattern[str]
 
 
 @cache
@@ -61,6 +62,7 @@ def vocabulary() -> Vocabulary:
     korean = {**drugs["products"], **drugs["korean_generics"]}
     status = _load("medication_status.yaml")
     labs = _load("lab_tests.yaml")
+    procedures = _load("procedures.yaml")
     lab_names = sorted(set(labs["names"]) | set(clinical_lexicon().labs))
     forms = "|".join(sorted(drugs["dosage_forms"], key=len, reverse=True))
     return Vocabulary(
@@ -76,6 +78,9 @@ def vocabulary() -> Vocabulary:
         lab_unit=re.compile(_alternation(list(labs["units"]) + list(clinical_lexicon().units))),
         qualitative=re.compile(_alternation(labs["qualitative"]), re.I),
         antithrombotics=tuple(drugs["antithrombotics"]),
+        procedure=re.compile(
+            _alternation(procedures["terms"]) + "|" + rf"\b[A-Za-z]+(?:{'|'.join(procedures['endings'])})\b", re.I
+        ),
     )
 
 
