@@ -6,10 +6,12 @@ from __future__ import annotations
 
 from datetime import date
 
+from referral.asr.models import Transcript, TranscriptSegment
 from referral.ocr.engine import ocr_pages
 from referral.ocr.models import OcrDocument
 from referral.summary.extractor import extract
 from referral.summary.guard import PlannedOrder, check_orders
+from referral.summary.media import stamp_times, transcript_page
 from referral.summary.models import ClinicalSummary
 from referral.summary.source import SourcePage, pages_of, text_page
 from referral.synthetic import text_pdf
@@ -116,7 +118,10 @@ def test_a_letter_without_headings_gives_its_study_labs_drugs_and_no_allergies()
     assert _labs(summary) == {("HbA1c", "8.4", "%", None), ("Creatinine", "1.32", "mg/dL", None)}
     drugs = {m.name: m for m in summary.medications}
     assert (drugs["메트포르민"].ingredient, drugs["메트포르민"].dose, drugs["메트포르민"].frequency) == (
-        "metformin", "1000mg", "1일 2회")
+        "metformin",
+        "1000mg",
+        "1일 2회",
+    )
     assert (drugs["Warfarin"].status, drugs["Warfarin"].stop) == ("stopped", "2026-01-25")
     assert summary.no_known_allergies and summary.allergies == []
     assert [(p.code, p.name) for p in summary.problems][0][0] == "E11.9"
@@ -207,7 +212,25 @@ def test_operations_in_a_history_and_a_procedure_with_its_date() -> None:
 
 def test_an_imaging_report_study_takes_the_exam_date_of_its_header_and_labs_the_date_above_them() -> None:
     text = ("영상판독소견서\n검사명: MRI Lumbar spine      검사번호: MR2701-0001\n검사일시: 2027.01.05 09:10\n"
-            "생년월일: 1950.01.01\n<검사 결과> 2027.01.03\n| 검사명 | 결과 | 단위 |\n|---|---|---|\n| Hb | 11.1 | g/dL |\n")  # fmt: skip
+            "생년월일: 1950.01.01\n<검사 결과> 2027.01.03\n"
+            "| 검사명 | 결과 | 단위 |\n|---|---|---|\n| Hb | 11.1 | g/dL |\n")  # fmt: skip
     summary = _summary(text)
     assert [(s.modality, s.date) for s in summary.imaging] == [("MRI", "2027.01.05")]
     assert [(lab.name, lab.date) for lab in summary.labs] == [("Hb", "2027.01.03")]
+
+
+def test_a_korean_dictation_gives_drugs_doses_and_no_allergies_with_the_time_said() -> None:
+    """Written text standing in for a Korean ASR transcript (numbers as digits and as words, as recognisers
+    write them)."""
+    segments = [(0.0, "환자분은 암로디핀 5밀리 하루 한 번 드시고 계십니다"),
+                (4.2, "메트포르민은 오백 밀리그램 하루 두 번 복용 중입니다"),
+                (9.8, "와파린은 지난주부터 중단했습니다"), (12.5, "알레르기는 없습니다")]  # fmt: skip
+    transcript = Transcript(dictation_key="k", language="ko", backend="test", duration_s=15, speech_s=14, chunks=1,
+                            silent_chunks=0, segments=[TranscriptSegment(start=s, end=s + 3, text=t)
+                                                       for s, t in segments])  # fmt: skip
+    summary = extract([transcript_page("k", transcript)])
+    stamp_times(summary, {"k": transcript})
+    drugs = [(m.name, m.dose, m.frequency, m.evidence[0].seconds) for m in summary.medications]
+    assert drugs == [("암로디핀", "5 mg", "1일 1회", 0.0), ("메트포르민", "500 mg", "1일 2회", 4.2)]  # warfarin stopped
+    assert [(s.text, s.evidence[0].seconds) for s in summary.no_known_allergies] == [("알레르기는 없습니다", 12.5)]
+    assert summary.allergies == []

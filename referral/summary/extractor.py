@@ -31,7 +31,7 @@ from referral.summary.sections import Line, last_section, lines_of
 from referral.summary.source import SourcePage
 from referral.summary.spoken import spoken_allergies, spoken_medications, spoken_no_allergies
 from referral.summary.tables import read_tables
-from referral.summary.vocabulary import is_antithrombotic
+from referral.summary.vocabulary import ingredient, is_antithrombotic
 
 BACKEND = "clinical-extractor-1"
 
@@ -298,7 +298,9 @@ def _spoken(builder: Builder, page: SourcePage) -> None:
     summary = builder.summary
     for drug in spoken_medications(page.text):
         evidence = _evidence(page, drug.sentence_start, drug.sentence_end, -1)
-        builder.add(summary.medications, drug.name, Medication(name=drug.name, evidence=evidence))
+        builder.add(summary.medications, drug.name, Medication(
+            name=drug.name, ingredient=ingredient(drug.name), dose=drug.dose, frequency=drug.frequency,
+            evidence=evidence))  # fmt: skip
     for allergy in spoken_allergies(page.text):
         evidence = _evidence(page, allergy.start, allergy.end, -1)
         builder.add(summary.allergies, allergy.text, Allergy(substance=allergy.text, evidence=evidence))

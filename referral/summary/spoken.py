@@ -9,9 +9,14 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
+from importlib import resources
+from typing import Any
+
+import yaml
 
 from referral.lexicon import clinical_lexicon
 from referral.summary.prose import NO_ALLERGY_SENTENCE
+from referral.summary.vocabulary import vocabulary
 
 _TAKEN = re.compile(
     r"\b(?:take|takes|taking|took|on|use|uses|using|continue|continuing|prescribed|started|starting|복용|투약|먹고)\b",
@@ -29,11 +34,14 @@ _HEDGE = re.compile(r"\s+(?:only|as well|too|and|or|but)$", re.I)
 
 @dataclass(frozen=True)
 class SpokenDrug:
-    """A drug said as taken, and the span of the sentence that says so (the evidence)."""
+    """A drug said as taken, and the span of the sentence that says so (the evidence); a Korean dictation's
+    dose and frequency as written units ("오 밀리그램" is 5 mg, "하루 두 번" is 1일 2회)."""
 
     name: str
     sentence_start: int
     sentence_end: int
+    dose: str | None = None
+    frequency: str | None = None
 
 
 @cache
@@ -44,7 +52,10 @@ def _drug_names() -> re.Pattern[str]:
 
 
 def spoken_medications(text: str) -> Iterator[SpokenDrug]:
+    yield from korean_medications(text)
     for sentence in _SENTENCE.finditer(text):
+        if _HANGUL.search(sentence.group(0)):
+            continue  # a Korean sentence is read by korean_medications
         said = sentence.group(0)
         if not _TAKEN.search(said):
             continue
@@ -53,6 +64,68 @@ def spoken_medications(text: str) -> Iterator[SpokenDrug]:
                 continue  # "not taking aspirin", "stopped the warfarin"
             lead = len(said) - len(said.lstrip())
             yield SpokenDrug(drug.group(0), sentence.start() + lead, sentence.end())
+
+
+_HANGUL = re.compile(r"[가-힣]")
+
+
+@cache
+def _korean() -> dict[str, Any]:
+    loaded: dict[str, Any] = yaml.safe_load(
+        resources.files("referral").joinpath("data/spoken_korean.yaml").read_text("utf-8")
+    )
+    return loaded
+
+
+@cache
+def _korean_patterns() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
+    spoken = _korean()
+    number_words = "".join([*spoken["numerals"], *spoken["multipliers"]])
+    units = "|".join(sorted(spoken["units"], key=len, reverse=True))
+    dose = re.compile(rf"(?P<number>\d+(?:\.\d+)?|[{number_words}]+)\s*(?P<unit>{units}|mg|mcg|g|mL)")
+    counts = "|".join(map(str, spoken["counts"]))
+    frequency = re.compile(rf"(?:하루|1일)\s*(?:에)?\s*(?P<count>{counts})\s*(?:번|회)|아침|저녁|자기\s*전|취침\s*전")
+    taken = re.compile("|".join(map(re.escape, spoken["taken"])))
+    denied = re.compile("|".join(map(re.escape, spoken["denied"])))
+    return dose, frequency, taken, denied
+
+
+def _number(said: str) -> str:
+    """A number said in Sino-Korean words as digits ("이십오" is 25); digits as they are."""
+    if said[0].isdigit():
+        return said
+    spoken = _korean()
+    total = current = 0
+    for word in said:
+        if word in spoken["numerals"]:
+            current = spoken["numerals"][word]
+        else:
+            total += (current or 1) * spoken["multipliers"][word]
+            current = 0
+    return str(total + current)
+
+
+def korean_medications(text: str) -> Iterator[SpokenDrug]:
+    """A Korean dictation's drugs ("암로디핀 5밀리 하루 한 번 드시고"): a known drug name in a sentence that says
+    it is taken, with the dose and frequency said after it, before the next drug."""
+    dose_said, frequency_said, taken, denied = _korean_patterns()
+    spoken = _korean()
+    for sentence in _SENTENCE.finditer(text):
+        said = sentence.group(0)
+        if not _HANGUL.search(said) or not taken.search(said):
+            continue
+        drugs = list(vocabulary().drug.finditer(said))
+        for index, drug in enumerate(drugs):
+            clause = said[drug.end() : drugs[index + 1].start() if index + 1 < len(drugs) else len(said)]
+            if denied.search(clause):
+                continue  # "와파린은 중단했습니다"
+            dose = dose_said.search(clause)
+            frequency = frequency_said.search(clause)
+            lead = len(said) - len(said.lstrip())
+            written = f"{_number(dose['number'])} {spoken['units'].get(dose['unit'], dose['unit'])}" if dose else None
+            count = frequency["count"] if frequency and frequency["count"] else None
+            when = f"1일 {spoken['counts'][count]}회" if count else (frequency.group(0) if frequency else None)
+            yield SpokenDrug(drug.group(0), sentence.start() + lead, sentence.end(), written, when)
 
 
 @dataclass(frozen=True)
