@@ -7,12 +7,9 @@ from __future__ import annotations
 
 import re
 from functools import cache
-from importlib import resources
-
-import yaml
 
 from referral.summary.models import Evidence, PathologyFinding
-from referral.summary.vocabulary import squeeze
+from referral.summary.vocabulary import load_data, squeeze
 
 _SPECIMEN = re.compile(r"^\s*(?:(?P<key>[A-Z]|\d{1,2}|#\d{1,2})[.)]\s+)?(?P<name>.+?)\s*:?\s*$")
 _BULLET = re.compile(r"^\s*(?:[-•*·]|\d{1,2}[.)])\s*")
@@ -21,9 +18,7 @@ _FIELDS = ("specimen", "diagnosis", "grade", "size", "margins", "nodes", "stage"
 
 @cache
 def _vocabulary() -> dict[str, object]:
-    loaded: dict[str, object] = yaml.safe_load(
-        resources.files("referral").joinpath("data/pathology_fields.yaml").read_text("utf-8")
-    )
+    loaded: dict[str, object] = load_data("pathology_fields.yaml")
     return loaded
 
 

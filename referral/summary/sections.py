@@ -5,15 +5,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from importlib import resources
 
-import yaml
-
-from referral.summary.vocabulary import squeeze
+from referral.summary.vocabulary import load_data, squeeze
 
 
 def _headings() -> dict[str, str]:
-    raw = yaml.safe_load(resources.files("referral").joinpath("data/section_headings.yaml").read_text("utf-8"))
+    raw = load_data("section_headings.yaml")
     return {squeeze(alias): kind for kind, aliases in raw.items() for alias in aliases}
 
 

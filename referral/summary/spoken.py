@@ -9,14 +9,11 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 from typing import Any
-
-import yaml
 
 from referral.lexicon import clinical_lexicon
 from referral.summary.prose import NO_ALLERGY_SENTENCE
-from referral.summary.vocabulary import vocabulary
+from referral.summary.vocabulary import load_data, vocabulary
 
 _TAKEN = re.compile(
     r"\b(?:take|takes|taking|took|on|use|uses|using|continue|continuing|prescribed|started|starting|복용|투약|먹고)\b",
@@ -71,9 +68,7 @@ _HANGUL = re.compile(r"[가-힣]")
 
 @cache
 def _korean() -> dict[str, Any]:
-    loaded: dict[str, Any] = yaml.safe_load(
-        resources.files("referral").joinpath("data/spoken_korean.yaml").read_text("utf-8")
-    )
+    loaded: dict[str, Any] = load_data("spoken_korean.yaml")
     return loaded
 
 

@@ -14,7 +14,8 @@ import yaml
 from referral.lexicon import clinical_lexicon
 
 
-def _load(name: str) -> Any:
+def load_data(name: str) -> Any:
+    """A data file of referral/data, parsed."""
     return yaml.safe_load(resources.files("referral").joinpath(f"data/{name}").read_text("utf-8"))
 
 
@@ -56,13 +57,13 @@ class Vocabulary:
 
 @cache
 def vocabulary() -> Vocabulary:
-    columns = {squeeze(h): kind for kind, headings in _load("table_columns.yaml").items() for h in headings}
-    modalities: dict[str, list[str]] = _load("modalities.yaml")
-    drugs = _load("drug_products.yaml")
+    columns = {squeeze(h): kind for kind, headings in load_data("table_columns.yaml").items() for h in headings}
+    modalities: dict[str, list[str]] = load_data("modalities.yaml")
+    drugs = load_data("drug_products.yaml")
     korean = {**drugs["products"], **drugs["korean_generics"]}
-    status = _load("medication_status.yaml")
-    labs = _load("lab_tests.yaml")
-    procedures = _load("procedures.yaml")
+    status = load_data("medication_status.yaml")
+    labs = load_data("lab_tests.yaml")
+    procedures = load_data("procedures.yaml")
     lab_names = sorted(set(labs["names"]) | set(clinical_lexicon().labs))
     forms = "|".join(sorted(drugs["dosage_forms"], key=len, reverse=True))
     return Vocabulary(
