@@ -22,6 +22,7 @@ from temporalio.exceptions import ActivityError, ApplicationError, CancelledErro
 from flows.delivery_stage import DeliveryStage
 from flows.failures import failure_detail
 from flows.media_stage import MediaStage
+from flows.orders_stage import OrderStage
 from flows.outcome_stage import OutcomeStage
 from flows.review_stage import ReviewStage
 from flows.sla import SlaTimers
@@ -75,7 +76,7 @@ _MODEL_RETRY = RetryPolicy(
 
 
 @workflow.defn
-class ReferralWorkflow(ReviewStage, DeliveryStage, OutcomeStage, SlaTimers, MediaStage):
+class ReferralWorkflow(ReviewStage, DeliveryStage, OutcomeStage, SlaTimers, MediaStage, OrderStage):
     @workflow.init
     def __init__(self, inp: ReferralWorkflowInput) -> None:
         self._referral = inp.referral
@@ -91,6 +92,7 @@ class ReferralWorkflow(ReviewStage, DeliveryStage, OutcomeStage, SlaTimers, Medi
         self._init_outcome()
         self._init_sla()
         self._init_media()
+        self._init_orders()
         self._reprocessed: list[ReprocessRecord] = []
         self._draft_kinds: list[DraftKind] | None = None
         self._due_at: datetime | None = None
@@ -359,6 +361,8 @@ class ReferralWorkflow(ReviewStage, DeliveryStage, OutcomeStage, SlaTimers, Medi
             imaging=self._imaging,
             reprocessed=self._reprocessed,
             excluded_pages=self._excluded_pages,
+            order_checks=self._order_checks,
+            order_choices=self._order_choices,
         )
 
     @workflow.query

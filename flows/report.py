@@ -18,6 +18,7 @@ from temporalio.service import RPCError
 
 from referral.config import Settings
 from referral.operations import ReferralNotFound, get_history, get_status, list_referrals
+from referral.orders import tests_avoided
 from referral.states import TERMINAL_STATES, ReferralState
 from referral.storage import open_store
 from referral.temporal import connect
@@ -38,6 +39,9 @@ class ReferralFacts(BaseModel):
     edits: list[tuple[str, str, float]] = []  # (document kind, AI backend, edit ratio)
     duplicate_tests: int = 0
     avoided_cost_krw: int = 0
+    orders_cancelled: int = 0  # planned orders a clinician cancelled because the prior test was still valid
+    orders_cancelled_krw: int = 0
+    repeats_kept: int = 0  # avoidable repeats kept, with a reason
 
 
 def _hours(start: datetime | None, end: datetime | None) -> float | None:
@@ -78,6 +82,9 @@ async def collect() -> list[ReferralFacts]:
             hours_to_return=_hours(history.get("start_care"), history.get("complete")), edits=edits,
             duplicate_tests=status.summary.duplicate_tests if status.summary else 0,
             avoided_cost_krw=status.summary.avoidable_cost_krw if status.summary else 0,
+            orders_cancelled=tests_avoided(status.order_choices)[0],
+            orders_cancelled_krw=tests_avoided(status.order_choices)[1],
+            repeats_kept=sum(c.choice == "kept" for c in status.order_choices),
         ))  # fmt: skip
     return facts
 
@@ -133,7 +140,9 @@ def render(facts: list[ReferralFacts], out_dir: str) -> str:
 median time to review {median([f.hours_to_review for f in facts])};
 median time to decision {median([f.hours_to_decision for f in facts])}; median time to 회송
 {median([f.hours_to_return for f in facts])}; duplicate tests avoided {sum(f.duplicate_tests for f in facts)}
-(example cost {sum(f.avoided_cost_krw for f in facts):,} KRW).</p>
+(example cost {sum(f.avoided_cost_krw for f in facts):,} KRW); tests avoided at ordering (orders cancelled)
+{sum(f.orders_cancelled for f in facts)} (example cost {sum(f.orders_cancelled_krw for f in facts):,} KRW),
+repeats kept with a reason {sum(f.repeats_kept for f in facts)}.</p>
 <h2>Open referrals by receiving institution</h2><table>{rows}</table>
 <img src="open-by-state.png" alt="open referrals by state">
 <h2>Overdue waits</h2><ul>{overdue or "<li>none</li>"}</ul>

@@ -28,6 +28,7 @@ from referral.operations import (
     request_outcome,
     send_event,
 )
+from referral.order_routes import add_order_routes
 from referral.states import ReferralEvent, ReferralState
 from referral.storage import DocumentStore, open_store
 from referral.submission import (
@@ -127,6 +128,8 @@ def create_app(
         if org == status.receiving_org:
             return status, Side.RECEIVING
         raise HTTPException(404, "no such referral")  # do not reveal referrals of other institutions
+
+    add_order_routes(app, services, caller_org, party_status)
 
     @app.get("/health")
     async def health() -> dict[str, str]:

@@ -13,6 +13,7 @@ from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
 from referral.models import Side
+from referral.orders import OrderCheck, OrderCheckRequest, OrderChoice, OrderChoiceRecord
 from referral.search_attributes import (
     RECEIVING_ORG,
     REFERRAL_DUE_TIME,
@@ -103,6 +104,18 @@ async def add_interim_documents(client: Client, referral_id: str, request: Outco
 async def request_reprocess(client: Client, referral_id: str, request: ReprocessRequest) -> ReprocessRecord:
     record = await _update(client, referral_id, "reprocess_summary", request, ReprocessRecord)
     assert isinstance(record, ReprocessRecord)
+    return record
+
+
+async def check_planned_orders(client: Client, referral_id: str, request: OrderCheckRequest) -> OrderCheck:
+    check = await _update(client, referral_id, "check_planned_orders", request, OrderCheck)
+    assert isinstance(check, OrderCheck)
+    return check
+
+
+async def record_order_choice(client: Client, referral_id: str, choice: OrderChoice) -> OrderChoiceRecord:
+    record = await _update(client, referral_id, "record_order_choice", choice, OrderChoiceRecord)
+    assert isinstance(record, OrderChoiceRecord)
     return record
 
 

@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 
 from referral.identity import IdentityFinding
 from referral.models import DocumentRef, Priority, Referral, Side
+from referral.orders import OrderCheck, OrderChoiceRecord
 from referral.pacs.models import ImagingStatus
 from referral.states import ReferralEvent, ReferralState
 from review.models import ReviewState
@@ -221,3 +222,5 @@ class ReferralStatus(BaseModel):
     excluded_pages: list[PageRef] = Field(
         default_factory=list, description="pages a reviewer removed: another patient's"
     )
+    order_checks: list[OrderCheck] = Field(default_factory=list, description="planned orders checked for repeats")
+    order_choices: list[OrderChoiceRecord] = Field(default_factory=list, description="cancel/keep per repeat")

@@ -13,7 +13,7 @@ from temporalio.client import Client
 from referral.config import Settings
 from referral.fhir.message import validate
 from referral.models import Side
-from referral.operations import get_history
+from referral.operations import get_history, get_status
 from referral.states import ReferralState
 from referral.storage import DocumentStore
 from referral.submission import IncomingFile, submit_referral
@@ -140,3 +140,70 @@ async def test_full_loop_from_yeongwol_to_knuh_and_back(
     for stored in deployment.inbox.root.rglob("*.meta.json"):
         key = str(stored.relative_to(deployment.inbox.root)).removesuffix(".meta.json")
         validate(__import__("json").loads(deployment.inbox.get(key)))
+
+
+async def test_cds_hooks_card_for_a_recent_outside_ct_and_the_choice_recorded(
+    client: Client, store: DocumentStore, deployment: Deployment, label_studio: LabelStudioServer
+) -> None:
+    """The receiving EMR asks at ordering time: a chest CT planned 20 days after the outside chest CT gets one
+    card with the prior study; one planned 120 days after gets none; malformed or unauthorised calls are refused;
+    the clinician's choices are recorded on the referral."""
+    import httpx
+
+    from referral.api import create_app
+    from referral.synthetic import text_pdf
+    from tests.test_cds_hooks import hook, service_request
+
+    record = text_pdf(["외래 기록", "환자명: 홍길순   생년월일: 1951-03-14", "[영상]",
+                       "2026-10-01 Chest CT: 우상엽 8 mm 결절, 추적 필요"])  # fmt: skip
+    result = await submit_referral(client, store, deployment.network, deployment.settings, make_request(),
+                                   [IncomingFile("outside-ct.pdf", record)])  # fmt: skip
+    status = await wait_for(client, result.referral_id, tasks_ready)
+    for review in status.reviews:
+        await asyncio.to_thread(annotate, label_studio.url, KIM, review.task.task_id, "approve")
+    await wait_for(client, result.referral_id, lambda s: s.state == ReferralState.RECEIVED)
+    knuh = {"Authorization": f"Bearer {TOKENS['knuh']}"}
+    service = "/cds-services/referral-duplicate-tests"
+
+    def ct_on(day: str) -> dict:
+        bundle = {"resourceType": "Bundle", "type": "collection",
+                  "entry": [{"resource": service_request("ct", "Chest CT with contrast", day)}]}  # fmt: skip
+        return hook(patientId=result.referral_id, draftOrders=bundle)
+
+    app = create_app(deployment.settings, client=client, store=store, network=deployment.network)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://api") as api:
+        discovery = (await api.get("/cds-services")).json()
+        assert {s["hook"] for s in discovery["services"]} == {"order-select", "order-sign"}
+        answered = await api.post(service, headers=knuh, json=ct_on("2026-10-21"))
+        assert answered.status_code == 200, answered.text
+        [card] = answered.json()["cards"]
+        assert card["indicator"] == "warning" and "20일 전" in card["summary"]
+        assert "2026-10-01" in card["detail"] and "영월의료원" in card["detail"] and "150,000원" in card["detail"]
+        assert card["suggestions"][0]["actions"][0]["resourceId"] == ["ServiceRequest/ct"]
+        late = await api.post(service, headers=knuh, json=ct_on("2027-01-29"))
+        assert late.status_code == 200 and late.json()["cards"] == []  # 120 days: outside the 90-day window
+        assert (await api.post(service, headers=knuh, json={"hook": "order-select"})).status_code == 400
+        assert (await api.post(service, headers=knuh, content=b"{not json")).status_code == 400
+        assert (await api.post(service, json=ct_on("2026-10-21"))).status_code == 401
+        referring = {"Authorization": f"Bearer {TOKENS['yeongwol-mc']}"}
+        assert (await api.post(service, headers=referring, json=ct_on("2026-10-21"))).status_code == 403
+        kept = {"feedback": [{"card": card["uuid"], "outcome": "overridden", "overrideReason": {
+            "reason": {"code": "interval-change", "display": "이후 상태 변화"}}}]}  # fmt: skip
+        assert (await api.post(f"{service}/feedback", headers=knuh, json=kept)).json() == {"recorded": 1}
+        planned = await api.post(f"/referrals/{result.referral_id}/planned-orders", headers=knuh, json={
+            "actor": "dr-lee", "orders": [{"name": "Chest CT", "planned_on": "2026-10-22"}]})  # fmt: skip
+        assert planned.status_code == 200, planned.text
+        check = planned.json()
+        assert [r["days_since"] for r in check["report"]["repeats"]] == [21]
+        chosen = await api.post(f"/referrals/{result.referral_id}/planned-orders/{check['check_id']}/choices",
+                                headers=knuh, json={"actor": "dr-lee", "test": check["report"]["repeats"][0]["test"],
+                                                    "choice": "cancelled"})  # fmt: skip
+        assert chosen.status_code == 200, chosen.text
+        unreasoned = await api.post(f"/referrals/{result.referral_id}/planned-orders/{check['check_id']}/choices",
+                                    headers=knuh, json={"actor": "dr-lee", "test": "흉부 CT (Chest CT)",
+                                                        "choice": "kept"})  # fmt: skip
+        assert unreasoned.status_code == 400  # keeping a repeat needs a reason
+    final = await get_status(client, result.referral_id)
+    assert [c.source for c in final.order_checks] == ["cds-hooks", "cds-hooks", "api"]
+    assert sorted((c.choice, c.reason) for c in final.order_choices) == [("cancelled", None),
+                                                                          ("kept", "이후 상태 변화")]  # fmt: skip

@@ -139,7 +139,7 @@ def test_headings_in_every_style_and_a_heading_of_something_else_ends_the_sectio
 
 
 def test_a_recent_outside_echo_in_a_letter_makes_a_planned_echo_avoidable() -> None:
-    summary = _summary("2026-03-02 심초음파: LVEF 35%, 중등도 승모판 역류\n")
+    summary = _summary("2026-03-02 심초음파: LVEF 35%, 중등도 승모판 역류, 6개월 후 추적 필요\n")
     order = PlannedOrder(name="Echocardiography", planned_on=date(2026, 3, 6))
     repeats = check_orders(summary, [order]).repeats
     assert [(r.prior_date, r.days_since) for r in repeats] == [(date(2026, 3, 2), 4)]
@@ -234,3 +234,14 @@ def test_a_korean_dictation_gives_drugs_doses_and_no_allergies_with_the_time_sai
     assert drugs == [("암로디핀", "5 mg", "1일 1회", 0.0), ("메트포르민", "500 mg", "1일 2회", 4.2)]  # warfarin stopped
     assert [(s.text, s.evidence[0].seconds) for s in summary.no_known_allergies] == [("알레르기는 없습니다", 12.5)]
     assert summary.allergies == []
+
+
+def test_rules_of_a_scanned_table_read_as_text_never_become_a_value() -> None:
+    """OCR reads a ruled table's bars as '|', 'ㅣ' or digits: a bar beside a value is dropped, a value whose cell
+    holds two numbers under its header is not read at all (a wrong result is worse than a missing one)."""
+    text = ("ㅣ 검사명 ㅣ  결과 ㅣ 판정 ㅣ  단위  ㆍ\n"
+            "Creatinine  00  0.81      mg/dL\n"
+            "eGFR   0  74              mL/min/1.73m²\n"
+            "Hb         11 1           g/dL\n")  # fmt: skip
+    labs = {(lab.name, lab.value, lab.unit) for lab in _summary(text).labs}
+    assert labs == {("Creatinine", "0.81", "mg/dL"), ("eGFR", "74", "mL/min/1.73m²")}

@@ -12,6 +12,7 @@ from temporalio.worker import Worker
 from activities.deliver import DeliveryActivities
 from activities.imaging import ImagingActivities
 from activities.intake import IntakeActivities
+from activities.orders import OrderActivities
 from activities.review import ReviewActivities
 from flows.referral import ReferralWorkflow
 from referral.config import Settings
@@ -35,6 +36,7 @@ def build_worker(client: Client, settings: Settings, store: DocumentStore, task_
     network = load_network(settings.network_file)
     delivery = DeliveryActivities(store, network, settings.api_tokens)
     imaging = ImagingActivities(network, settings.pacs_timeout_s, settings.pacs_credentials())
+    orders = OrderActivities(store)
     return Worker(
         client,
         task_queue=task_queue or settings.cpu_task_queue,
@@ -48,6 +50,7 @@ def build_worker(client: Client, settings: Settings, store: DocumentStore, task_
             delivery.deliver_message,
             imaging.find_prior_studies,
             imaging.transfer_studies,
+            orders.check_planned_orders,
         ],
         activity_executor=ThreadPoolExecutor(max_workers=8),
         max_concurrent_activities=8,

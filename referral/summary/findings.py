@@ -24,7 +24,7 @@ FREQUENCY = re.compile(
     re.I,
 )
 ROUTE = re.compile(r"(?<![A-Za-z])(PO|IV|SC|IM|SL|경구|정맥|피하주사|피하|근육|흡입|설하|패치)(?![A-Za-z])")
-_PLANNED = re.compile(r"예정|계획|예약|의뢰|권유|권고|필요|planned|scheduled|recommend|to be done|will be", re.I)
+_PLANNED = re.compile(r"예정|예약|planned|scheduled|to be done|will be", re.I)
 _CLAUSE_END = re.compile(r"[,;]|\s(?:및|and)\s|이며|이고|,")
 
 
@@ -50,6 +50,8 @@ def labs_in(text: str) -> list[Found]:
         unit = vocab.lab_unit.match(text, end + len(text[end:]) - len(text[end:].lstrip()))
         if unit:
             end = unit.end()
+        elif re.match(r"\s*\d", text[end:]):
+            continue  # "eGFR 0 74": two numbers after the name, which is the value cannot be told
         after = re.match(r"\s*\(([^)]*)\)", text[end:])
         dates = dates_in(after.group(1)) if after else []
         found.append(Found(name.start(), end, {

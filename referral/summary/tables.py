@@ -70,29 +70,48 @@ def header(cells: list[Cell]) -> _Table | None:
     return None
 
 
+def _overlap(cell: Cell, column: Cell) -> float:
+    return min(cell.right, column.right) - max(cell.left, column.left)
+
+
 def _assign(columns: list[Column], cells: list[Cell]) -> dict[int, Cell]:
     """Each cell under its column: by order when the row has a cell for every column, else by position (the
-    column it overlaps most, else the nearest centre)."""
-    if len(cells) == len(columns):
-        return dict(enumerate(cells))
-    placed: dict[int, Cell] = {}
+    fitting column it overlaps most, else the nearest centre). Two pieces under one text column are one cell
+    split at a wide gap; two numbers under one value column are read only if exactly one stands under its
+    header — otherwise that value is not read at all (a rule read as a digit must never become the result)."""
+    by_order = len(cells) == len(columns) and (
+        any(c.kind == "marker" for c in columns)  # an IHC table's results are words
+        or all(not cell.text or _fits(c.kind, cell.text) for c, cell in zip(columns, cells, strict=True))
+    )
+    if by_order:
+        return {index: cell for index, cell in enumerate(cells) if cell.text}
+    under: dict[int, list[Cell]] = {}
     for cell in cells:
 
         def fit(index: int, cell: Cell = cell) -> float:
             if not _fits(columns[index].kind, cell.text):
                 return float("-inf")
-            column = columns[index].cell
-            overlap = min(cell.right, column.right) - max(cell.left, column.left)
-            return overlap if overlap > 0 else -abs(cell.centre - column.centre)
+            overlap = _overlap(cell, columns[index].cell)
+            return overlap if overlap > 0 else -abs(cell.centre - columns[index].cell.centre)
 
         best = max(range(len(columns)), key=fit)
-        if best in placed:  # two pieces of one cell split at a wide gap
-            first = placed[best]
-            cell = Cell(f"{first.text} {cell.text}", first.start, cell.end, first.left, cell.right)
-        placed[best] = cell
+        if fit(best) != float("-inf"):
+            under.setdefault(best, []).append(cell)
+    placed: dict[int, Cell] = {}
+    for index, found in under.items():
+        if len(found) == 1:
+            placed[index] = found[0]
+        elif columns[index].kind in _VALUE_KINDS:
+            standing = [c for c in found if _overlap(c, columns[index].cell) > 0]
+            if len(standing) == 1:
+                placed[index] = standing[0]
+        else:
+            first, last = found[0], found[-1]
+            placed[index] = Cell(" ".join(c.text for c in found), first.start, last.end, first.left, last.right)
     return placed
 
 
+_VALUE_KINDS = ("result", "on_date", "flag", "frequency", "days")
 _FLAGS = ("H", "L", "HH", "LL", "↑", "↓", "*")
 
 
@@ -101,6 +120,8 @@ def _fits(kind: str, text: str) -> bool:
     text = text.strip()
     if kind == "flag":
         return text in _FLAGS
+    if kind in ("test", "drug", "diagnosis", "marker"):
+        return bool(re.search(r"[A-Za-z가-힣]", text))
     if kind in ("result", "on_date"):
         return _is_value(text) or bool(re.search(r"\d", text))
     if kind in ("unit", "reference", "dose"):
@@ -192,8 +213,8 @@ def _problem(row: dict[int, Cell], columns: list[Column], group: list[int]) -> d
 def read_row(table: _Table, number: int, cells: list[Cell]) -> list[TableItem]:
     start, end = cells[0].start, cells[-1].end
     if table.transposed:
-        turned = [(table.columns[i].cell.text.strip(), _value(cell.text))
-                  for i, cell in sorted(_assign(table.columns, cells).items())]  # fmt: skip
+        values = _assign([Column("result", c.cell) for c in table.columns], cells)
+        turned = [(table.columns[i].cell.text.strip(), _value(cell.text)) for i, cell in sorted(values.items())]
         return [TableItem("lab", {"name": name, "value": read[0], "unit": read[2], "reference_range": None,
                                   "flag": read[1], "date": None}, number, start, end)
                 for name, read in turned if read is not None]  # fmt: skip
@@ -211,14 +232,45 @@ def read_row(table: _Table, number: int, cells: list[Cell]) -> list[TableItem]:
         elif kinds & {"diagnosis", "diagnosis_code"} and (problem := _problem(row, table.columns, group)):
             items.append(TableItem("problem", problem, number, start, end))
     if not items and "test" in {c.kind for c in table.columns}:  # a row whose cells ran together: "WBC 6.4 x10^3/uL"
-        text = " ".join(c.text for c in cells)
         items = [TableItem("lab", {**f.fields, "reference_range": None, "flag": None}, number, start, end)
-                 for f in labs_in(text)]  # fmt: skip
+                 for f in labs_in(cells[0].text)]  # fmt: skip
     return items
+
+
+# what an OCR'd ruled table leaves of its rules: bars, dots and specks at a cell's edges, or a cell of its own
+_RULE_EDGE = re.compile(r"^[\s|ㅣ\[\]{}_~'‘’\"`.,:;ㆍ·*\-]+|[\s|ㅣ\[\]{}_~'‘’\"`.,:;ㆍ·*]+$")
+_RULE_INSIDE = re.compile(r"\s*[|ㅣ]\s*|\s{2,}")
+
+
+def _clean(cells: list[Cell]) -> list[Cell]:
+    """A line's cells without the table rules OCR read as text: edge specks cut, a cell split where a rule runs
+    through it ("결과 ㅣ 판정"), cells of rules alone ("|", "00") dropped. Each piece keeps its exact span."""
+    pieces: list[Cell] = []
+    for cell in cells:
+        if not cell.text:  # an empty cell of a `|` table keeps its place
+            pieces.append(cell)
+            continue
+        width = max(len(cell.text), 1)
+        position = 0
+        for part in _RULE_INSIDE.split(cell.text):
+            at = cell.text.find(part, position) if part else -1
+            if at < 0:
+                continue
+            position = at + len(part)
+            lead = _RULE_EDGE.match(part)
+            trimmed = _RULE_EDGE.sub("", part)
+            if not trimmed or re.fullmatch(r"0{2,}", trimmed):
+                continue
+            start = at + (lead.end() if lead else 0)
+            scale = (cell.right - cell.left) / width
+            pieces.append(Cell(trimmed, cell.start + start, cell.start + start + len(trimmed),
+                               cell.left + start * scale, cell.left + (start + len(trimmed)) * scale))  # fmt: skip
+    return pieces
 
 
 def read_tables(cells_by_line: dict[int, list[Cell]]) -> tuple[list[TableItem], set[int]]:
     """Items of every table of a page, and the line numbers the tables take (headers and rows)."""
+    cells_by_line = {n: cleaned for n, cells in cells_by_line.items() if (cleaned := _clean(cells))}
     items: list[TableItem] = []
     taken: set[int] = set()
     table: _Table | None = None
@@ -237,10 +289,10 @@ def read_tables(cells_by_line: dict[int, list[Cell]]) -> tuple[list[TableItem], 
         row_items = read_row(table, number, cells)
         for item in row_items:
             item.header = table.line
-        if row_items:  # a line that gives nothing is read as text, and two in a row end the table
-            taken.add(number)
+        if row_items or (len(cells) >= 2 and is_lab_name(cells[0].text)):
+            taken.add(number)  # a test's row that gives no result is not read again as text (its numbers may be rules)
             items += row_items
-        misses = 0 if row_items else misses + 1
+        misses = 0 if number in taken else misses + 1
         if table.transposed or misses >= 2:
             table = None  # the values of a turned table are one row
     return items, taken
