@@ -237,11 +237,12 @@ def _handle(builder: Builder, page: SourcePage, line: Line) -> None:
         if NO_MEDICATION.match(line.text.strip()):
             return  # "No active medications." states an absence, not a medication
         stopped = "stopped" if section == "stopped_medications" else None
-        drugs = medications_in(line.text, require_dose=False)
-        if drugs and len(drugs) >= len(DOSE.findall(line.text)):  # else an English list of brands: by parts below
+        drugs, doses = medications_in(line.text, require_dose=False), len(DOSE.findall(line.text))
+        # a Korean line names its drugs by the vocabulary or a product's shape, never as a whole line; an English
+        # line too when every dose has its known drug; else it is a list of brands, read by parts below
+        if re.search(r"[가-힣]", line.text) or (drugs and doses and len(drugs) >= doses):
             _findings(builder, page, line, require_dose=False, default_status=stopped)
             return
-        doses = len(DOSE.findall(line.text))
         # "a; b; c" lists (EMR exports), one item with its dose, or prose: "takes Lasix, Coumadin and Norvasc."
         prose = ";" not in line.text and (doses == 0 or (doses > 1 and " and " in line.text))
         parts = list_parts(line.text, skip_statements=True) if prose else _split_list(line, r";")

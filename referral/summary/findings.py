@@ -69,7 +69,8 @@ def medications_in(text: str, require_dose: bool = True) -> list[Found]:
     found = []
     for index, (start, end) in enumerate(names):
         stop = names[index + 1][0] if index + 1 < len(names) else len(text)
-        clause_end = _CLAUSE_END.search(text, end, stop)
+        clause_end = next((m for m in _CLAUSE_END.finditer(text, end, stop)
+                           if text.count("(", end, m.start()) <= text.count(")", end, m.start())), None)  # fmt: skip
         clause = text[start : clause_end.start() if clause_end else stop].rstrip(" (")
         dose = DOSE.search(clause, end - start)
         if dose and dose.start() - (end - start) > 12:

@@ -38,6 +38,13 @@ def _alternation(terms: list[str]) -> str:
     return "|".join(parts)
 
 
+def _ingredients(drugs: dict[str, Any]) -> list[str]:
+    """English names: the ingredients the Korean names map to, and the hospital drugs listed on their own."""
+    named = {part.strip() for value in [*drugs["products"].values(), *drugs["korean_generics"].values()]
+             for part in value.split("/")}  # fmt: skip
+    return sorted(named | set(drugs["ingredients"]))
+
+
 @dataclass(frozen=True)
 class Vocabulary:
     columns: dict[str, str]  # squeezed heading -> column kind
@@ -70,7 +77,7 @@ def vocabulary() -> Vocabulary:
         columns=columns,
         modality=re.compile(_alternation([t for terms in modalities.values() for t in terms]), re.I),
         modality_of={squeeze(t): kind for kind, terms in modalities.items() for t in terms},
-        drug=re.compile(_alternation(list(clinical_lexicon().drugs) + list(korean)), re.I),
+        drug=re.compile(_alternation([*clinical_lexicon().drugs, *korean, *_ingredients(drugs)]), re.I),
         ingredient_of={squeeze(k): v for k, v in korean.items()},
         product=re.compile(rf"(?<![가-힣A-Za-z])[가-힣][가-힣A-Za-z]{{1,20}}?(?:{forms})(?![가-힣])"),
         status_cues={kind: re.compile(_alternation(cues), re.I) for kind, cues in status.items()},
