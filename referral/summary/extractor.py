@@ -24,7 +24,7 @@ from referral.summary.models import (
     Problem,
     Statement,
 )
-from referral.summary.pathology import one_line
+from referral.summary.pathology import field_of, one_line
 from referral.summary.prose import MEDICATION_CUE, NO_ALLERGY_SENTENCE, list_parts, sentences
 from referral.summary.reading import Builder, add_findings, add_table_item
 from referral.summary.sections import Line, last_section, lines_of
@@ -44,16 +44,16 @@ _NUMBER_LABEL = re.compile(r"(?:번호|No\.?|ID|#)\s*[:：]?\s*$", re.I)
 class _Codes:
     """CODE.search / CODE.sub over real codes only."""
 
-    def _real(self, text: str) -> list[re.Match[str]]:
+    def real(self, text: str) -> list[re.Match[str]]:
         return [m for m in _CODE_SHAPE.finditer(text)
                 if is_diagnosis_code(m.group(1)) and not _NUMBER_LABEL.search(text[: m.start()])]  # fmt: skip
 
     def search(self, text: str) -> re.Match[str] | None:
-        found = self._real(text)
+        found = self.real(text)
         return found[0] if found else None
 
     def sub(self, replacement: str, text: str) -> str:
-        for match in reversed(self._real(text)):
+        for match in reversed(self.real(text)):
             text = text[: match.start()] + replacement + text[match.end() :]
         return text
 
@@ -116,9 +116,41 @@ def _span(line: Line, fragment: str) -> tuple[int, int]:
     return (line.start + offset, line.start + offset + len(fragment)) if offset >= 0 else (line.start, line.end)
 
 
+_NAME_LEAD = re.compile(r"^.*(?:[:;/]|[은는]\s)\s*")
+
+
+def _coded_parts(text: str) -> list[str]:
+    """A line naming several coded diagnoses ("부진단: 심방세동 (I48.9), 본태성 고혈압 (I10)", "고혈압(I10)과 만성
+    폐쇄성 폐질환(J44.9)", "Dx) A (C73) / T2DM (E11.9)") as one part per code: the words before it, since the
+    previous code or the label, and the code."""
+    codes = CODE.real(text)
+    if len(codes) < 2:
+        return [text]
+    parts, start = [], 0
+    for code in codes:
+        end = code.end() + (1 if text[code.end() : code.end() + 1] == ")" and code.group(0)[-1] != ")" else 0)
+        lead = re.match(r"[\s,/;·)]*(?:과|와|및|and)?\s*", text[start:])
+        part = text[start + (lead.end() if lead else 0) : end]
+        name = _NAME_LEAD.sub("", part[: part.find(code.group(1))])
+        parts.append(part[part.find(name) :] if name.strip() else part)
+        start = end
+    return [p for p in parts if p.strip()]
+
+
+# what a line under a diagnosis heading says that is no diagnosis: a footnote, a dated event, social history,
+# "same as above", prose of several sentences
+NOT_A_DIAGNOSIS = re.compile(
+    r"^\s*(?:※(?!.*(?:배제|ruled?\s*out|excluded))|\(?(?:19|20)\d{2}[./년])|^(?:smoking|alcohol|흡연|음주|same|동일|상동)\b"
+    r"|[A-Za-z가-힣)]\.\s+\S",
+    re.I,
+)
+
+
 def _problem(page: SourcePage, line: Line, text: str) -> tuple[str, Problem] | None:
     code_match = CODE.search(text)
     code = code_match.group(1) if code_match else None
+    if code is None and NOT_A_DIAGNOSIS.search(text.strip()):
+        return None
     name = CODE.sub("", text).strip(" ,;:-") if code else text.strip(" ,;:-")
     if not name and not code:
         return None
@@ -231,7 +263,8 @@ def _handle(builder: Builder, page: SourcePage, line: Line) -> None:
                 builder.add(target, *made)
 
     if section == "problems":
-        add_each(summary.problems, _split_list(line, r";"), lambda p: _problem(page, line, p))
+        coded = [c for part in _split_list(line, r";") for c in _coded_parts(part)]
+        add_each(summary.problems, coded, lambda p: _problem(page, line, p))
         _findings(builder, page, line)  # a history line names its operation and date: "자궁적출술 (2010년)"
     elif section in ("medications", "stopped_medications"):
         if NO_MEDICATION.match(line.text.strip()):
@@ -255,7 +288,11 @@ def _handle(builder: Builder, page: SourcePage, line: Line) -> None:
     elif section == "imaging":
         _findings(builder, page, line, need_date=False)
     elif section == "pathology":
-        builder.pathology.read(line.text, _evidence(page, line.start, line.end, line.number))
+        label, colon, _ = line.text.partition(":")
+        if colon and CODE.search(line.text) and field_of(label) is None:  # 임상진단: the clinical diagnosis
+            _free_text(builder, page, line)
+        else:
+            builder.pathology.read(line.text, _evidence(page, line.start, line.end, line.number))
     elif section == "procedures":
         _findings(builder, page, line, need_date=False)
     elif section in _STATEMENT_SECTIONS or section in ("airway", "anesthesia"):
@@ -274,9 +311,10 @@ def _free_text(builder: Builder, page: SourcePage, line: Line) -> None:
     """Outside the list sections: history-of lists, codes, lexicon drugs with a dose, "procedures" lists."""
     summary = builder.summary
     if CODE.search(line.text) and re.search(r"[가-힣A-Za-z]{2}", CODE.sub("", line.text)):
-        made = _problem(page, line, line.text)
-        if made:
-            builder.add(summary.problems, *made)
+        for part in _coded_parts(line.text):
+            made = _problem(page, line, part)
+            if made:
+                builder.add(summary.problems, *made)
     if found := one_line(line.text):  # "상행결장 생검: adenocarcinoma, moderately differentiated"
         evidence = _evidence(page, line.start, line.end, line.number)
         builder.add(summary.pathology, line.text, PathologyFinding(

@@ -19,13 +19,13 @@ _KOREAN_ALIASES = sorted((a for a in _ALIASES if re.fullmatch(r"[가-힣]{2,}", 
 # what every page prints that is no part of the record: the page number, the print time, the signature block
 _FURNITURE = re.compile(
     r"^\s*(?:-\s*)?\d+\s*/\s*\d+\s*(?:-\s*)?$|^\s*page\s+\d+\s+of\s+\d+\s*$|출\s*력\s*일\s*시?\s*[:：]|면허\s*번호"
-    r"|\(\s*(?:인|서명|전자서명)\s*\)",
+    r"|\(\s*(?:인|서명|전자서명)\s*\)|^\s*(?:작성|조회|출력|판독)\s*(?:자|의|의사)?\s*[:：]|출\s*력\s*자\s*[:：]",
     re.I,
 )
 _DECOR = re.compile(r"^[#\s\-•*·■□◆◇◎○●▶►▷※☞\d.)]*")
 _PAREN = re.compile(r"\s*[\(（].*?[\)）]\s*")
 _BRACKETED = re.compile(r"^\s*[\[【<〈《]\s*(?P<head>[^\]】>〉》]{1,40}?)\s*[\]】>〉》]\s*(?P<rest>.*)$")
-_SEPARATED = re.compile(r"^(?P<head>[^:)]{1,40}?)\s*(?::|\)(?!\S*\())\s*(?P<rest>.*)$")
+_SEPARATED = re.compile(r"^(?P<head>(?:[^:()]|\([^()]*\)){1,40}?)\s*(?::|\)(?!\S*\())\s*(?P<rest>.*)$")
 
 
 @dataclass(frozen=True)
@@ -45,8 +45,8 @@ def _kind(head: str) -> str | None:
     bare = _DECOR.sub("", head)
     candidates = [squeeze(c).rstrip(".:") for c in
                   (bare, _PAREN.sub("", bare), *re.split(r"\s*[/·,및&]\s*", _PAREN.sub("", bare)))]  # fmt: skip
-    for candidate in candidates:
-        if candidate in _ALIASES:
+    for index, candidate in enumerate(candidates):
+        if candidate in _ALIASES and (index < 2 or len(candidate) > 1):  # "s/p" is no SOAP "S"
             return _ALIASES[candidate]
     for candidate in candidates:
         ending = next((a for a in _KOREAN_ALIASES if candidate.endswith(a) and len(candidate) <= 12), None)

@@ -43,8 +43,8 @@ class TableItem:
 class _Table:
     columns: list[Column]
     line: int = -1
+    turned: dict[int, TableItem] = field(default_factory=dict)  # a turned table's results, by column
     transposed: bool = False
-    rows: list[int] = field(default_factory=list)
 
 
 def _column(cell: Cell) -> Column | None:
@@ -214,10 +214,13 @@ def read_row(table: _Table, number: int, cells: list[Cell]) -> list[TableItem]:
     start, end = cells[0].start, cells[-1].end
     if table.transposed:
         values = _assign([Column("result", c.cell) for c in table.columns], cells)
-        turned = [(table.columns[i].cell.text.strip(), _value(cell.text)) for i, cell in sorted(values.items())]
-        return [TableItem("lab", {"name": name, "value": read[0], "unit": read[2], "reference_range": None,
-                                  "flag": read[1], "date": None}, number, start, end)
-                for name, read in turned if read is not None]  # fmt: skip
+        for index, cell in sorted(values.items()):
+            read = _value(cell.text)
+            if read is not None:
+                table.turned[index] = TableItem("lab", {
+                    "name": table.columns[index].cell.text.strip(), "value": read[0], "unit": read[2],
+                    "reference_range": None, "flag": read[1], "date": None}, number, start, end)  # fmt: skip
+        return list(table.turned.values())
     row = _assign(table.columns, cells)
     items = []
     for group in _groups(table.columns):
@@ -268,6 +271,19 @@ def _clean(cells: list[Cell]) -> list[Cell]:
     return pieces
 
 
+def _units_row(table: _Table, cells: list[Cell]) -> bool:
+    """The row under a turned table's values when it gives their units ("g/dL | x10^3/uL | - | %")."""
+    units = _assign([Column("unit", c.cell) for c in table.columns], cells)
+    if not units or not all(c.text == "-" or vocabulary().lab_unit.fullmatch(c.text) for c in units.values()):
+        return False
+    for index, cell in units.items():
+        item = table.turned.get(index)
+        if item is not None and cell.text != "-" and not item.fields["unit"]:
+            item.fields["unit"] = cell.text
+            item.end = cells[-1].end
+    return True
+
+
 def read_tables(cells_by_line: dict[int, list[Cell]]) -> tuple[list[TableItem], set[int]]:
     """Items of every table of a page, and the line numbers the tables take (headers and rows)."""
     cells_by_line = {n: cleaned for n, cells in cells_by_line.items() if (cleaned := _clean(cells))}
@@ -286,6 +302,11 @@ def read_tables(cells_by_line: dict[int, list[Cell]]) -> tuple[list[TableItem], 
         if table is None or len(cells) < 2:
             table = None
             continue
+        if table.transposed and table.turned:
+            if _units_row(table, cells):
+                taken.add(number)
+            table = None  # a turned table is its values and perhaps their units
+            continue
         row_items = read_row(table, number, cells)
         for item in row_items:
             item.header = table.line
@@ -293,6 +314,6 @@ def read_tables(cells_by_line: dict[int, list[Cell]]) -> tuple[list[TableItem], 
             taken.add(number)  # a test's row that gives no result is not read again as text (its numbers may be rules)
             items += row_items
         misses = 0 if number in taken else misses + 1
-        if table.transposed or misses >= 2:
-            table = None  # the values of a turned table are one row
+        if (table.transposed and not row_items) or misses >= 2:
+            table = None
     return items, taken
