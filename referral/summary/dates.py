@@ -83,5 +83,8 @@ class DateContext:
         return None
 
     def exam_near(self, line: int, window: int = 3) -> str | None:
+        """The exam date printed within `window` lines, else the page's one exam date (a report's header)."""
         near = sorted((abs(n - line), d) for n, d in self._exam.items() if abs(n - line) <= window)
-        return near[0][1] if near else None
+        if near:
+            return near[0][1]
+        return next(iter(self._exam.values())) if len(set(self._exam.values())) == 1 else None

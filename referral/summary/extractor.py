@@ -291,7 +291,7 @@ def _handle(builder: Builder, page: SourcePage, line: Line) -> None:
         label, colon, _ = line.text.partition(":")
         if colon and CODE.search(line.text) and field_of(label) is None:  # 임상진단: the clinical diagnosis
             _free_text(builder, page, line)
-        else:
+        elif field_of(label) is not None or not _findings(builder, page, line):  # a study or lab is not the report's
             builder.pathology.read(line.text, _evidence(page, line.start, line.end, line.number))
     elif section == "procedures":
         _findings(builder, page, line, need_date=False)

@@ -24,7 +24,8 @@ FREQUENCY = re.compile(
     re.I,
 )
 ROUTE = re.compile(r"(?<![A-Za-z])(PO|IV|SC|IM|SL|경구|정맥|피하주사|피하|근육|흡입|설하|패치)(?![A-Za-z])")
-_PLANNED = re.compile(r"예정|예약|planned|scheduled|to be done|will be", re.I)
+_PLANNED = re.compile(r"예정|예약|planned|scheduled|to be done|will be|\bf/u\b", re.I)
+_NO_STUDY = re.compile(r"\s*(?:\([^)]*\)\s*)?(?:없음|없었|없다|미시행|시행\s*안\s*함)")
 _CLAUSE_END = re.compile(r"[,;]|\s(?:및|and)\s|이며|이고|,")
 
 
@@ -105,18 +106,23 @@ def studies_in(text: str, need_date: bool = True) -> list[Found]:
     if _PLANNED.search(text):
         return []
     found = []
-    dates = [(m.start(), m.group(0)) for m in DATE.finditer(text)]
+    dates = dates_or_partial_in(text)
     for term in vocabulary().modality.finditer(text):
+        if _NO_STUDY.match(text[term.end() :]) or re.search(r"\bno\s+(?:prior\s+)?$", text[: term.start()], re.I):
+            continue  # "이전 CT 없음", "no prior CT"
         nearest = min(dates, key=lambda d: abs(d[0] - term.start()), default=None)
         if nearest is None and need_date:
             continue
+        if nearest is not None:  # a range keeps its end: "2026.06.04~05"
+            tail = re.match(r"~\s*\d{1,2}(?:[./-]\d{1,2})?", text[nearest[0] + len(nearest[1]) :])
+            nearest = (nearest[0], nearest[1] + tail.group(0)) if tail else nearest
         _, colon, finding = text[term.end() :].partition(":")
         start = min(term.start(), nearest[0]) if nearest and nearest[0] < term.start() else term.start()
         sentence = re.search(r"[.。](?:\s|$)", text[term.end() :]) if not colon else None
         end = term.end() + sentence.start() if sentence else len(text)
         found.append(Found(start, end, {
             "modality": study_type(term.group(0)), "term": term.group(0), "body_part": _phrase(text, term),
-            "date": dates_in(nearest[1])[0] if nearest else None,
+            "date": nearest[1] if nearest else None,
             "finding": finding.strip() or None if colon else None}))  # fmt: skip
     return found
 
