@@ -85,7 +85,7 @@ NO_ALLERGY = re.compile(
 ALLERGY_LINE = re.compile(
     r"^(?P<substance>[^:：–—(]{1,40}?)\s*(?:[:：]|\s[–—-]\s|(?<=[A-Za-z])에\s)\s*(?P<reaction>.+)$"
 )
-NOT_ALLERGEN = re.compile(r"(?:니다|세요|바랍|부탁|요청|예정|하였|했음|^\d+\s*/\s*\d+$|[\[\]【】<>■▶◎])")
+NOT_ALLERGEN = re.compile(r"(?:니다|세요|바랍|부탁|요청|예정|하였|했음|^\d+\s*/\s*\d+$|\d{5,}|[\[\]【】<>■▶◎])")
 HISTORY_OF = re.compile(
     r"(?:history of|hx of|presenting with|presents with|diagnosed with|diagnosis of)\s+(?P<list>.+?)(?:\.(?:\s|$)|$)",
     re.I,
@@ -209,13 +209,19 @@ def _history_list(builder: Builder, page: SourcePage, line: Line) -> bool:
 
 
 def _allergies(builder: Builder, page: SourcePage, line: Line) -> None:
+    pieces = list(re.finditer(r"\S+(?:\s\S+)*", line.text))  # "없음     조영제 부작용: 없음": two statements
+    if len(pieces) > 1:
+        for piece in pieces:
+            start, end = line.start + piece.start(), line.start + piece.end()
+            _allergies(builder, page, Line(line.section, start, end, piece.group(0), line.number))
+        return
     if NO_ALLERGY.match(line.text.strip()) or NO_ALLERGY_SENTENCE.search(line.text.strip()):
         evidence = _evidence(page, line.start, line.end, line.number)
         builder.add(builder.summary.no_known_allergies, "none", Statement(text=line.text, evidence=evidence))
         return
     one = ALLERGY_LINE.match(line.text)  # "Cefaclor – 피부 발진 (2018년)", "요오드화 조영제: 두드러기, 가려움"
     if one:
-        if _allergen(one["substance"]):
+        if _allergen(one["substance"]) and dates_in(one["reaction"]) != [one["reaction"].strip()]:
             start, end = _span(line, line.text.strip())
             builder.add(builder.summary.allergies, one["substance"].strip(), Allergy(
                 substance=one["substance"].strip(), reaction=one["reaction"].strip() or None,

@@ -21,7 +21,7 @@ MEDICATION_CUE = re.compile(r"\b(?:takes|taking|is on|was on|are on|currently on
 _VERB = re.compile(r"\b(?:has|have|had|is|was|are|were)\b", re.I)
 NO_ALLERGY_SENTENCE = re.compile(
     r"^(?:없음|없다|무|none|nkda)$|\bno (?:known )?(?:drug )?(?:allerg|intoleran)|\bno allergies\b"
-    r"|(?:알레르기|알러지|과민\s*반응)\S{0,2}\s*(?:\S{1,4}\s*)?(?:없[음다었습]|\(-\)|무(?![가-힣]))",
+    r"|(?:알레르기|알러지|과민\s*반응|부작용)\S{0,2}\s*[:：]?\s*(?:\S{1,4}\s*)?(?:없[음다었습]|\(-\)|무(?![가-힣]))",
     re.I,
 )
 
