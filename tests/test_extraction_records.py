@@ -249,7 +249,8 @@ def test_rules_of_a_scanned_table_read_as_text_never_become_a_value() -> None:
 
 def test_a_line_of_several_coded_diagnoses_and_an_allergy_line_of_two_statements() -> None:
     text = ("임상진단: 급성 신우신염 (N10), 2형 당뇨병 (E11.9), 탈수 (E86)\n"
-            "[과거력]\n - 위궤양, s/p 내시경 지혈술 (K25.9)\n[알레르기]\n약물 알레르기: 없음      조영제 부작용: 없음\n회신일: 2027.01.02\n")  # fmt: skip
+            "[과거력]\n - 위궤양, s/p 내시경 지혈술 (K25.9)\n"
+            "[알레르기]\n약물 알레르기: 없음      조영제 부작용: 없음\n회신일: 2027.01.02\n")  # fmt: skip
     summary = _summary(text)
     assert [(p.name, p.code) for p in summary.problems] == [
         ("급성 신우신염", "N10"), ("2형 당뇨병", "E11.9"), ("탈수", "E86"),
