@@ -256,3 +256,12 @@ def test_a_line_of_several_coded_diagnoses_and_an_allergy_line_of_two_statements
         ("급성 신우신염", "N10"), ("2형 당뇨병", "E11.9"), ("탈수", "E86"),
         ("위궤양, s/p 내시경 지혈술", "K25.9")]  # fmt: skip
     assert summary.allergies == [] and len(summary.no_known_allergies) == 1
+
+
+def test_a_pending_result_and_the_follow_up_written_in_the_course_are_found_not_medications() -> None:
+    text = ("[입원 경과]\n세프트리악손 투여 후 호전됨.\n객담 배양 및 Legionella 요항원 결과 대기 중\n"
+            "2주 후 호흡기내과 외래 예약\n")  # fmt: skip
+    summary = _summary(text)
+    assert [s.text for s in summary.pending_results] == ["객담 배양 및 Legionella 요항원 결과 대기 중"]
+    assert [s.text for s in summary.plan] == ["2주 후 호흡기내과 외래 예약"]
+    assert summary.medications == []  # a drug named without a strength in prose is not a medication list entry

@@ -153,7 +153,8 @@ def omissions(summary: ClinicalSummary, writer: _Writer) -> list[str]:
     if not any(_FOLLOW_UP_OWNER.search(s.text) for s in summary.plan):
         missing.append(writer.label("follow_up"))
     texts = [m.evidence[0].quote for m in summary.medications] + [s.text for s in summary.plan]
-    if not any(_MED_CHANGE.search(t) for t in texts) and not any(m.stop for m in summary.medications):
+    changed = any(m.stop or m.status for m in summary.medications)
+    if not any(_MED_CHANGE.search(t) for t in texts) and not changed:
         missing.append(writer.label("med_changes"))
     return missing
 

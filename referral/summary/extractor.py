@@ -31,7 +31,7 @@ from referral.summary.sections import Line, last_section, lines_of
 from referral.summary.source import SourcePage
 from referral.summary.spoken import spoken_allergies, spoken_medications, spoken_no_allergies
 from referral.summary.tables import read_tables
-from referral.summary.vocabulary import ingredient, is_antithrombotic
+from referral.summary.vocabulary import ingredient, is_antithrombotic, statement_cues
 
 BACKEND = "clinical-extractor-1"
 
@@ -334,6 +334,16 @@ def _free_text(builder: Builder, page: SourcePage, line: Line) -> None:
     _findings(builder, page, line)
 
 
+def _statements(builder: Builder, page: SourcePage, line: Line) -> None:
+    """A pending result or a follow-up plan written outside its section ("객담 배양 결과 대기 중", "2주 후 외래
+    예약"), for the omission checklist."""
+    cues = statement_cues()
+    for kind, target in (("pending", builder.summary.pending_results), ("follow_up", builder.summary.plan)):
+        if line.section != ("pending" if kind == "pending" else "plan") and cues[kind].search(line.text):
+            evidence = _evidence(page, line.start, line.end, line.number)
+            builder.add(target, line.text, Statement(text=line.text, evidence=evidence))
+
+
 def _findings(builder: Builder, page: SourcePage, line: Line, **options: Any) -> bool:
     return add_findings(builder, page, line.start, line.text, line.number, _evidence, **options)
 
@@ -370,6 +380,7 @@ def extract(pages: list[SourcePage]) -> ClinicalSummary:
                     add_table_item(builder, page, item, _evidence)
             else:
                 _handle(builder, page, line)
+                _statements(builder, page, line)
         if page.spoken:
             _spoken(builder, page)
         section = last_section(page.text, section)

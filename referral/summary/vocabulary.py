@@ -108,3 +108,9 @@ def ingredient(name: str) -> str | None:
         return known
     lowered = name.lower()
     return next((d for d in clinical_lexicon().drugs if d == lowered), None)
+
+
+@cache
+def statement_cues() -> dict[str, re.Pattern[str]]:
+    """Pending-result and follow-up words (data/statement_cues.yaml) as patterns."""
+    return {kind: re.compile(_alternation(cues), re.I) for kind, cues in load_data("statement_cues.yaml").items()}
