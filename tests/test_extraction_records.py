@@ -265,3 +265,13 @@ def test_a_pending_result_and_the_follow_up_written_in_the_course_are_found_not_
     assert [s.text for s in summary.pending_results] == ["객담 배양 및 Legionella 요항원 결과 대기 중"]
     assert [s.text for s in summary.plan] == ["2주 후 호흡기내과 외래 예약"]
     assert summary.medications == []  # a drug named without a strength in prose is not a medication list entry
+
+
+def test_medication_status_a_finished_course_a_resumed_drug_and_a_hold_before_surgery() -> None:
+    text = ("[투약]\nCefuroxime 1.5g IV q8h 투여 (2027.01.03~01.08)\n"
+            "메트포르민 500mg bid 조영술 후 48시간 중단 후 재개\n"
+            "| 약품명 | 용법 | 수술 전 지시 |\n|---|---|---|\n| 엘리퀴스정 5mg | bid | 중단, 2027.01.10부터 |\n"
+            "| 자디앙정 10mg | qd | 3일 전 중단 후 재개 예정 |\n")  # fmt: skip
+    status = {m.name: (m.status, m.stop) for m in _summary(text).medications}
+    assert status == {"Cefuroxime": ("stopped", "01.08"), "메트포르민": (None, None),
+                      "엘리퀴스정": ("held", "2027.01.10"), "자디앙정": ("held", None)}  # fmt: skip

@@ -90,6 +90,11 @@ def status_of(text: str) -> tuple[str | None, str | None]:
     """(status, stop date) from the words of a medication's clause or note: held, stopped, new, changed."""
     cues = vocabulary().status_cues
     dates = dates_in(text)
+    if cues["resumed"].search(text) and not re.search(r"재개\s*예정|will (?:be )?resume", text, re.I):
+        return None, None  # "CAG 후 48시간 중단 후 재개": taken again
+    course = _COURSE.search(text)  # "투여 (2026.06.15~06.19)": a course given and finished
+    if course:
+        return "stopped", course.group("end")
     if cues["held"].search(text) or (cues["stopped"].search(text) and cues["procedure_cues"].search(text)):
         return "held", dates[0] if dates else None
     if cues["stopped"].search(text):
@@ -142,6 +147,9 @@ def _phrase(text: str, term: re.Match[str]) -> str | None:
     return " ".join(words[-3:]) or None
 
 
+_COURSE = re.compile(
+    r"(?:19|20)\d{2}[-./]\d{1,2}[-./]\d{1,2}\s*~\s*(?P<end>(?:(?:19|20)\d{2}[-./])?\d{1,2}[-./]\d{1,2})(?!\d)"
+)
 _SEGMENT = re.compile(r"[:;,]|\s(?:및|and|\+|&)\s|\s[-–→]\s")
 _LABEL = re.compile(r"(?:수술|시술|처치|procedures?|operations?)\s*(?:예정|명|일|력|일자|내역|전|후|date|name)?", re.I)
 _NEGATED = re.compile(r"\s*(?:no|not|without|r/o|negative for)\s", re.I)

@@ -197,7 +197,9 @@ def _medication(row: dict[int, Cell], columns: list[Column], group: list[int]) -
     frequency = _text(_cell(row, columns, group, "frequency")) or usage
     route_text = " ".join(t for t in (_text(_cell(row, columns, group, "route")), usage, dose_cell) if t)
     route = ROUTE.search(route_text)
-    note = " ".join(row[i].text for i in group if i in row and columns[i].kind in ("note", "usage", "dose"))
+    # a note column's heading is part of what it says: "수술 전 지시 | 중단" is a hold for the operation
+    note = " ".join(f"{columns[i].cell.text} {row[i].text}" if columns[i].kind == "note" else row[i].text
+                    for i in group if i in row and columns[i].kind in ("note", "usage", "dose"))  # fmt: skip
     status, stop = status_of(note)
     return {"name": name or name_cell, "dose": dose, "frequency": frequency, "route": route.group(0) if route else None,
             "status": status, "stop": stop}  # fmt: skip
