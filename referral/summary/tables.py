@@ -99,7 +99,11 @@ def _assign(columns: list[Column], cells: list[Cell]) -> dict[int, Cell]:
             under.setdefault(best, []).append(cell)
     placed: dict[int, Cell] = {}
     for index, found in under.items():
-        if len(found) == 1:
+        if columns[index].kind == "on_date":  # a value of one day must stand under that day: never a drifted one
+            found = [c for c in found if _overlap(c, columns[index].cell) > 0]
+            if len(found) == 1:
+                placed[index] = found[0]
+        elif len(found) == 1:
             placed[index] = found[0]
         elif columns[index].kind in _VALUE_KINDS:
             standing = [c for c in found if _overlap(c, columns[index].cell) > 0]
