@@ -275,3 +275,11 @@ def test_medication_status_a_finished_course_a_resumed_drug_and_a_hold_before_su
     status = {m.name: (m.status, m.stop) for m in _summary(text).medications}
     assert status == {"Cefuroxime": ("stopped", "01.08"), "메트포르민": (None, None),
                       "엘리퀴스정": ("held", "2027.01.10"), "자디앙정": ("held", None)}  # fmt: skip
+
+
+def test_lines_a_scan_garbles_under_a_diagnosis_heading_are_not_diagnoses() -> None:
+    text = ("[진단명]\n| |\n - 심방세동 (I48.9)\n - 메트포르민 500mg 1-0-1 유지\n - TSH 2.14 uIU/mL (2026-04-14)\n"
+            " - 두근거림, 호흡곤란 없음. 잇몸 출혈 없음.\n - 만성 신장병\n[알레르기]\n| ㅣ 、 |\n")  # fmt: skip
+    summary = _summary(text)
+    assert [(p.name, p.code) for p in summary.problems] == [("심방세동", "I48.9"), ("만성 신장병", None)]
+    assert summary.allergies == []

@@ -13,7 +13,7 @@ from typing import Any
 from referral.codes import is_diagnosis_code
 from referral.summary.cells import page_cells
 from referral.summary.dates import DateContext, dates_in
-from referral.summary.findings import medications_in
+from referral.summary.findings import labs_in, medications_in
 from referral.summary.models import (
     Allergy,
     ClinicalSummary,
@@ -137,6 +137,7 @@ def _coded_parts(text: str) -> list[str]:
     return [p for p in parts if p.strip()]
 
 
+SENTENCE_END = re.compile(r"(?:니다|습니다|입니다|하였|했음|했다|였음|바람)\s*\.?\s*$")
 # what a line under a diagnosis heading says that is no diagnosis: a footnote, a dated event, social history,
 # "same as above", prose of several sentences
 NOT_A_DIAGNOSIS = re.compile(
@@ -146,10 +147,21 @@ NOT_A_DIAGNOSIS = re.compile(
 )
 
 
+def _diagnosis_shaped(text: str) -> bool:
+    """An uncoded line can name a diagnosis: letters, not mostly marks (a table rule OCR'd), no strength or lab
+    value, not a sentence, not a footnote or social history."""
+    letters = len(re.findall(r"[A-Za-z가-힣]", text))
+    marks = len(re.findall(r"[^A-Za-z가-힣0-9\s,.()/+\-:;'%·]", text))
+    return (
+        letters >= 2 and marks <= max(1, len(text) // 10) and not NOT_A_DIAGNOSIS.search(text)
+        and not DOSE.search(text) and not labs_in(text) and not SENTENCE_END.search(text)
+    )  # fmt: skip
+
+
 def _problem(page: SourcePage, line: Line, text: str) -> tuple[str, Problem] | None:
     code_match = CODE.search(text)
     code = code_match.group(1) if code_match else None
-    if code is None and NOT_A_DIAGNOSIS.search(text.strip()):
+    if code is None and not _diagnosis_shaped(text.strip()):
         return None
     name = CODE.sub("", text).strip(" ,;:-") if code else text.strip(" ,;:-")
     if not name and not code:
@@ -253,7 +265,9 @@ def _allergies(builder: Builder, page: SourcePage, line: Line) -> None:
 def _allergen(text: str) -> bool:
     """Whether a part of an allergy section can name an allergen: short, not a sentence, a date or a label."""
     text = text.strip()
-    return 0 < len(text) <= 40 and not NOT_ALLERGEN.search(text) and not dates_in(text)
+    marks = len(re.findall(r"[^A-Za-z가-힣0-9\s,.()/+\-:;'%·]", text))
+    return (0 < len(text) <= 40 and not NOT_ALLERGEN.search(text) and not dates_in(text)
+            and len(re.findall(r"[A-Za-z가-힣]", text)) >= 2 and marks <= len(text) // 10)  # fmt: skip
 
 
 def _handle(builder: Builder, page: SourcePage, line: Line) -> None:

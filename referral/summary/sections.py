@@ -22,7 +22,7 @@ _FURNITURE = re.compile(
     r"|\(\s*(?:인|서명|전자서명)\s*\)|^\s*(?:작성|조회|출력|판독)\s*(?:자|의|의사)?\s*[:：]|출\s*력\s*자\s*[:：]",
     re.I,
 )
-_DECOR = re.compile(r"^[#\s\-•*·■□◆◇◎○●▶►▷※☞\d.)]*")
+_DECOR = re.compile(r"^[#\s\-•*·■□◆◇◎○●▶►▷※☞\d.)|ㅣ'‘’`]*")
 _PAREN = re.compile(r"\s*[\(（].*?[\)）]\s*")
 _BRACKETED = re.compile(r"^\s*[\[【<〈《]\s*(?P<head>[^\]】>〉》]{1,40}?)\s*[\]】>〉》]\s*(?P<rest>.*)$")
 _SEPARATED = re.compile(r"^(?P<head>(?:[^:()]|\([^()]*\)){1,40}?)\s*(?::|\)(?!\S*\())\s*(?P<rest>.*)$")
