@@ -283,3 +283,13 @@ def test_lines_a_scan_garbles_under_a_diagnosis_heading_are_not_diagnoses() -> N
     summary = _summary(text)
     assert [(p.name, p.code) for p in summary.problems] == [("심방세동", "I48.9"), ("만성 신장병", None)]
     assert summary.allergies == []
+
+
+def test_the_pre_anaesthesia_draft_shows_a_held_anticoagulant_with_its_stop_date() -> None:
+    from referral.network import load_network
+    from referral.summary.drafts import DraftKind, render
+    from tests.test_summary import _referral
+
+    summary = _summary("[투약]\nWarfarin 3 mg qd (2027-01-04부터 수술 전 중단)\nAmlodipine 5 mg qd\n")
+    draft = render(DraftKind.PRE_ANESTHESIA, _referral(), summary, load_network(), check_orders(summary, []))
+    assert "Warfarin 3 mg qd [보류 held, 2027-01-04부터 / since 2027-01-04]" in draft.text

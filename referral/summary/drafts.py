@@ -131,12 +131,18 @@ def _problem(p: Problem) -> str:
     return f"{p.name} ({p.code})" if p.code else p.name
 
 
+_STATUS_WORDS = {"held": "보류 held", "stopped": "중단 stopped", "new": "신규 new", "changed": "변경 changed"}
+
+
 def _medication(m: Medication) -> str:
-    return " ".join(x for x in (m.name, m.dose, m.route, m.frequency) if x)
+    """ "쿠마딘정 2mg 1일 1회 [보류 held, 2026-06-27부터]": a held or stopped drug shows since when."""
+    status = _STATUS_WORDS.get(m.status or "")
+    since = f", {m.stop}부터 / since {m.stop}" if m.stop and m.status in ("held", "stopped") else ""
+    return " ".join(x for x in (m.name, m.dose, m.route, m.frequency, f"[{status}{since}]" if status else "") if x)
 
 
 def _lab(lab: LabResult) -> str:
-    extra = f" (ref {lab.reference_range})" if lab.reference_range else ""
+    extra = (f" {lab.flag}" if lab.flag else "") + (f" (ref {lab.reference_range})" if lab.reference_range else "")
     when = f", {lab.date}" if lab.date else ""
     return f"{lab.name} {lab.value}{(' ' + lab.unit) if lab.unit else ''}{extra}{when}"
 
