@@ -293,3 +293,13 @@ def test_the_pre_anaesthesia_draft_shows_a_held_anticoagulant_with_its_stop_date
     summary = _summary("[투약]\nWarfarin 3 mg qd (2027-01-04부터 수술 전 중단)\nAmlodipine 5 mg qd\n")
     draft = render(DraftKind.PRE_ANESTHESIA, _referral(), summary, load_network(), check_orders(summary, []))
     assert "Warfarin 3 mg qd [보류 held, 2027-01-04부터 / since 2027-01-04]" in draft.text
+
+
+def test_a_study_dated_to_the_month_counts_from_the_first_day_and_a_recommended_study_is_no_result() -> None:
+    summary = _summary("과거력\n - 2027.01 건강검진 Thyroid US: Rt 1.2 cm nodule\n"
+                       "Recommendation: 다학제 진료 및 Liver MRI 권고 (2027.02.10)\n")  # fmt: skip
+    assert [(s.modality, s.date) for s in summary.imaging] == [("US", "2027.01")]
+    thyroid_us = PlannedOrder(name="Thyroid US", planned_on=date(2027, 6, 20))
+    assert [r.days_since for r in check_orders(summary, [thyroid_us]).repeats] == [170]  # from 2027-01-01
+    late = PlannedOrder(name="Thyroid US", planned_on=date(2027, 7, 10))  # 190 days after the 1st: maybe older
+    assert check_orders(summary, [late]).repeats == []

@@ -24,7 +24,8 @@ FREQUENCY = re.compile(
     re.I,
 )
 ROUTE = re.compile(r"(?<![A-Za-z])(PO|IV|SC|IM|SL|경구|정맥|피하주사|피하|근육|흡입|설하|패치)(?![A-Za-z])")
-_PLANNED = re.compile(r"예정|예약|planned|scheduled|to be done|will be|\bf/u\b", re.I)
+_PLANNED = re.compile(r"예정|예약|권고|권유|planned|scheduled|to be done|will be|recommend|\bf/u\b", re.I)
+_STUDY_CLAUSE = re.compile(r"[.;:](?:\s|$)|,\s")
 _NO_STUDY = re.compile(r"\s*(?:\([^)]*\)\s*)?(?:없음|없었|없다|미시행|시행\s*안\s*함)")
 _CLAUSE_END = re.compile(r"[,;]|\s(?:및|and)\s|이며|이고|,")
 
@@ -108,11 +109,13 @@ def status_of(text: str) -> tuple[str | None, str | None]:
 def studies_in(text: str, need_date: bool = True) -> list[Found]:
     """Each study named with the date it was done (a planned study is not a result): type, printed term, date,
     and what the line says of it after a colon."""
-    if _PLANNED.search(text):
-        return []
     found = []
     dates = dates_or_partial_in(text)
     for term in vocabulary().modality.finditer(text):
+        left = max((m.end() for m in _STUDY_CLAUSE.finditer(text, 0, term.start())), default=0)
+        right = _STUDY_CLAUSE.search(text, term.end())
+        if _PLANNED.search(text[left : right.start() if right else len(text)]):
+            continue  # "Liver MRI 권고", "복부 CT 예정": a study to do is no result
         if _NO_STUDY.match(text[term.end() :]) or re.search(r"\bno\s+(?:prior\s+)?$", text[: term.start()], re.I):
             continue  # "이전 CT 없음", "no prior CT"
         nearest = min(dates, key=lambda d: abs(d[0] - term.start()), default=None)
@@ -141,10 +144,14 @@ def _phrase(text: str, term: re.Match[str]) -> str | None:
     before = text[: term.start()]
     edges = [m.end() for m in _PHRASE_EDGE.finditer(before)] + [m.end() for m in DATE.finditer(before)]
     left = before[max(edges, default=0) :]
+    detail = re.match(r"\s*\(([^)]{1,60})\)", text[term.end() :])  # "CT Abdomen & Pelvis (Liver dynamic, 4-phase)"
     after = _PHRASE_EDGE.search(text, term.end())
     right = text[term.end() : after.start() if after else len(text)]
+    if detail is None and after is not None and text[after.start()] == "(":
+        detail = re.match(r"\(([^)]{1,60})\)", text[after.start() :])
+    right += f" {detail.group(1)}" if detail else ""
     words = DATE.sub("", f"{left} {right}").split()
-    return " ".join(words[-3:]) or None
+    return " ".join(words[-8:]) or None
 
 
 _COURSE = re.compile(

@@ -125,7 +125,18 @@ def _prior_matches(test: TestType, summary: ClinicalSummary) -> list[Prior]:
 
 
 def _parse_date(text: str | None) -> date | None:
-    return as_date(text) if text else None
+    """The day a prior test was done; a date printed to the month or year only ("2026.05") counts from its first
+    day, the earliest it can be, so such a test is called still valid only if it is on any day of that month."""
+    if not text:
+        return None
+    exact = as_date(text)
+    if exact is not None:
+        return exact
+    partial = re.match(r"\s*((?:19|20)\d{2})(?:\s*년\s*(\d{1,2})\s*월|[./]\s*(\d{1,2}))?", text)
+    if partial is None:
+        return None
+    month = int(partial.group(2) or partial.group(3) or 1)
+    return date(int(partial.group(1)), month, 1) if 1 <= month <= 12 else None
 
 
 def check_orders(
