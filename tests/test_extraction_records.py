@@ -303,3 +303,14 @@ def test_a_study_dated_to_the_month_counts_from_the_first_day_and_a_recommended_
     assert [r.days_since for r in check_orders(summary, [thyroid_us]).repeats] == [170]  # from 2027-01-01
     late = PlannedOrder(name="Thyroid US", planned_on=date(2027, 7, 10))  # 190 days after the 1st: maybe older
     assert check_orders(summary, [late]).repeats == []
+
+
+def test_an_operation_record_and_a_history_line_that_looks_like_a_heading() -> None:
+    text = ("수술기록지\n수술일: 2027-02-03   수술실: 본관 2층 OR 3   수술시간: 09:00 ~ 10:10\n"
+            "수술명: Laparoscopic appendectomy\n"
+            "[과거력 / 수술력]\n - 2015년 좌측 서혜부 탈장 수술(전신마취), 합병증 없음\n"
+            " - 결핵(-), 간염(-)\n - CHA2DS2-VASc 3점\n")  # fmt: skip
+    summary = _summary(text)
+    assert {(p.name, p.date) for p in summary.procedures} == {
+        ("Laparoscopic appendectomy", "2027-02-03"), ("좌측 서혜부 탈장 수술(전신마취)", "2015년")}  # fmt: skip
+    assert summary.problems == []

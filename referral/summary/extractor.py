@@ -142,7 +142,7 @@ SENTENCE_END = re.compile(r"(?:니다|습니다|입니다|하였|했음|했다|�
 # "same as above", prose of several sentences
 NOT_A_DIAGNOSIS = re.compile(
     r"^\s*(?:※(?!.*(?:배제|ruled?\s*out|excluded))|\(?(?:19|20)\d{2}[./년])|^(?:smoking|alcohol|흡연|음주|same|동일|상동)\b"
-    r"|[A-Za-z가-힣)]\.\s+\S",
+    r"|[A-Za-z가-힣)]\.\s+\S|\(\s*-\s*\)|\d\s*점(?![가-힣])|^\s*[\[【<〈《]",
     re.I,
 )
 

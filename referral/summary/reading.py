@@ -115,7 +115,8 @@ def add_findings(
         builder.medication(medication)
     procedures = procedures_in(text, need_date)
     for found in procedures:
-        procedure = Procedure(name=found.fields["name"] or "", date=found.fields["date"], evidence=evidence(found))
+        when = found.fields["date"] or (None if need_date else builder.dates.exam_near(number))  # 수술명 under 수술일
+        procedure = Procedure(name=found.fields["name"] or "", date=when, evidence=evidence(found))
         builder.add(builder.summary.procedures, f"{squeeze(procedure.name)}|{procedure.date or ''}", procedure)
     studies = []
     for found in studies_in(text, need_date=False):

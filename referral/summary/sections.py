@@ -49,7 +49,9 @@ def _kind(head: str) -> str | None:
         if candidate in _ALIASES and (index < 2 or len(candidate) > 1):  # "s/p" is no SOAP "S"
             return _ALIASES[candidate]
     for candidate in candidates:
-        ending = next((a for a in _KOREAN_ALIASES if candidate.endswith(a) and len(candidate) <= 12), None)
+        if len(candidate) > 8 or re.search(r"\d", candidate):
+            continue  # "2012년 우측 서혜부 탈장 수술" is a line of content, not a heading ending in 수술
+        ending = next((a for a in _KOREAN_ALIASES if candidate.endswith(a)), None)
         if ending:
             return _ALIASES[ending]
     return None

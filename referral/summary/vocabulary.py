@@ -87,7 +87,9 @@ def vocabulary() -> Vocabulary:
         qualitative=re.compile(_alternation(labs["qualitative"]), re.I),
         antithrombotics=tuple(drugs["antithrombotics"]),
         procedure=re.compile(
-            _alternation(procedures["terms"]) + "|" + rf"\b[A-Za-z]+(?:{'|'.join(procedures['endings'])})\b", re.I
+            rf"(?:{_alternation(procedures['terms'])})(?![실시일명장])"  # 수술실, 수술시간, 수술일 are not operations
+            + rf"|\b[A-Za-z]+(?:{'|'.join(procedures['endings'])})\b",
+            re.I,
         ),
     )
 
