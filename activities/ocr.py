@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 from temporalio import activity
-from temporalio.exceptions import ApplicationError
 
+from activities.stored import read_stored
 from referral.models import DocumentRef
 from referral.ocr.engine import ENGINE, ocr_pages
 from referral.ocr.models import OcrDocument, OcrPage
-from referral.storage import DocumentStore, IntegrityError, ObjectNotFound
+from referral.storage import DocumentStore
 from referral.workflow_io import OcrSummary
 
 
@@ -25,12 +25,7 @@ class OcrActivities:
 
     @activity.defn
     def ocr_document(self, inp: OcrDocumentInput) -> OcrSummary:
-        try:
-            data = self.store.get(inp.document.key)
-        except (ObjectNotFound, IntegrityError) as err:
-            raise ApplicationError(
-                f"document cannot be read: {type(err).__name__}", type=type(err).__name__, non_retryable=True
-            ) from None
+        data = read_stored(self.store, inp.document.key, "document")
         details = activity.info().heartbeat_details
         done: dict[int, str] = {int(k): v for k, v in (details[0] if details else {}).items()}
         if done:

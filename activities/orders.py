@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 from temporalio import activity
-from temporalio.exceptions import ApplicationError
 
-from referral.storage import DocumentStore, IntegrityError, ObjectNotFound
+from activities.stored import read_stored
+from referral.storage import DocumentStore
 from referral.summary.guard import GuardReport, PlannedOrder, check_orders
 from referral.summary.models import ClinicalSummary
 
@@ -23,9 +23,6 @@ class OrderActivities:
 
     @activity.defn
     def check_planned_orders(self, inp: OrderCheckInput) -> GuardReport:
-        try:
-            summary = ClinicalSummary.model_validate_json(self.store.get(inp.summary_key))
-        except (ObjectNotFound, IntegrityError) as err:
-            raise ApplicationError(f"the referral's summary cannot be read: {type(err).__name__}",
-                                   type=type(err).__name__, non_retryable=True) from None  # fmt: skip
+        data = read_stored(self.store, inp.summary_key, "the referral's summary")
+        summary = ClinicalSummary.model_validate_json(data)
         return check_orders(summary, inp.orders)

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 from temporalio import activity
-from temporalio.exceptions import ApplicationError
 
+from activities.stored import read_stored
 from referral.asr.models import Transcript
 from referral.models import Referral
 from referral.network import Network
 from referral.ocr.models import OcrDocument
 from referral.pacs.models import StudyRef
-from referral.storage import DocumentStore, IntegrityError, ObjectNotFound
+from referral.storage import DocumentStore
 from referral.summary.backends import ExtractorBackend, SummaryBackend
 from referral.summary.drafts import INTAKE_DRAFTS, DraftKind, draft_pdf
 from referral.summary.guard import PlannedOrder
@@ -43,12 +43,7 @@ class SummaryActivities:
         self.backend = backend or ExtractorBackend()
 
     def _read(self, key: str, what: str) -> bytes:
-        try:
-            return self.store.get(key)
-        except (ObjectNotFound, IntegrityError) as err:
-            raise ApplicationError(
-                f"{what} cannot be read: {type(err).__name__}", type=type(err).__name__, non_retryable=True
-            ) from None
+        return read_stored(self.store, key, what)
 
     def _pages(self, ocr: list[OcrSummary]) -> list[SourcePage]:
         pages: list[SourcePage] = []

@@ -11,12 +11,13 @@ from pydantic import BaseModel, Field
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from activities.stored import read_stored
 from referral.asr.backends import AsrBackend, AsrUnavailable
 from referral.asr.models import Transcript, TranscriptSegment
 from referral.audio.chunks import speech_chunks
 from referral.audio.decode import AudioUndecodable, iter_pcm
 from referral.models import DictationRef
-from referral.storage import DocumentStore, IntegrityError, ObjectNotFound
+from referral.storage import DocumentStore
 from referral.workflow_io import TranscriptSummary
 
 MIN_CHUNK_SPEECH_S = 0.2
@@ -50,12 +51,9 @@ class TranscribeActivities:
     @activity.defn
     def transcribe_dictation(self, inp: TranscribeInput) -> TranscriptSummary:
         dictation = inp.dictation
+        data = read_stored(self.store, dictation.key, "dictation")
         try:
-            data = self.store.get(dictation.key)
             backend = self.backend()
-        except (ObjectNotFound, IntegrityError) as err:
-            raise ApplicationError(f"dictation cannot be read: {type(err).__name__}", type=type(err).__name__,
-                                   non_retryable=True) from None  # fmt: skip
         except (AsrUnavailable, FileNotFoundError) as err:
             raise ApplicationError(str(err), type="AsrUnavailable", non_retryable=True) from None
         details = activity.info().heartbeat_details

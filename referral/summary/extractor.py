@@ -10,8 +10,8 @@ import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from referral.codes import is_diagnosis_code
 from referral.summary.cells import page_cells
+from referral.summary.coded import CODE, coded_parts
 from referral.summary.dates import DateContext, dates_in
 from referral.summary.findings import labs_in, medications_in
 from referral.summary.models import (
@@ -30,35 +30,11 @@ from referral.summary.reading import Builder, add_findings, add_table_item
 from referral.summary.sections import Line, last_section, lines_of
 from referral.summary.source import SourcePage
 from referral.summary.spoken import spoken_allergies, spoken_medications, spoken_no_allergies
-from referral.summary.tables import read_tables
+from referral.summary.tables import TableItem, read_tables
 from referral.summary.vocabulary import ingredient, is_antithrombotic, statement_cues
 
 BACKEND = "clinical-extractor-1"
 
-# A KCD/ICD-10 code: checked against the code list, and never part of a number printed after a label such as
-# 병리번호 S26-014572 or 검체번호 B2606-0417 (a code is not followed by a hyphen and digits)
-_CODE_SHAPE = re.compile(r"\(?\b([A-Z]\d{2}(?:\.\d{1,2})?)\b(?![-‐–]\d)\)?")
-_NUMBER_LABEL = re.compile(r"(?:번호|No\.?|ID|#)\s*[:：]?\s*$", re.I)
-
-
-class _Codes:
-    """CODE.search / CODE.sub over real codes only."""
-
-    def real(self, text: str) -> list[re.Match[str]]:
-        return [m for m in _CODE_SHAPE.finditer(text)
-                if is_diagnosis_code(m.group(1)) and not _NUMBER_LABEL.search(text[: m.start()])]  # fmt: skip
-
-    def search(self, text: str) -> re.Match[str] | None:
-        found = self.real(text)
-        return found[0] if found else None
-
-    def sub(self, replacement: str, text: str) -> str:
-        for match in reversed(self.real(text)):
-            text = text[: match.start()] + replacement + text[match.end() :]
-        return text
-
-
-CODE = _Codes()
 DOSE = re.compile(
     r"(?P<dose>\d+(?:[.,]\d+)?\s*(?:mg|mcg|µg|g|mL|ml|L|IU|iu|units?|unt/ml|mg/ml|mg/mL|%|정|캡슐|T|C)\b(?:/[a-zA-Z]+)?)"
 )
@@ -116,27 +92,6 @@ def _span(line: Line, fragment: str) -> tuple[int, int]:
     return (line.start + offset, line.start + offset + len(fragment)) if offset >= 0 else (line.start, line.end)
 
 
-_NAME_LEAD = re.compile(r"^.*(?:[:;/]|[은는]\s)\s*")
-
-
-def _coded_parts(text: str) -> list[str]:
-    """A line naming several coded diagnoses ("부진단: 심방세동 (I48.9), 본태성 고혈압 (I10)", "고혈압(I10)과 만성
-    폐쇄성 폐질환(J44.9)", "Dx) A (C73) / T2DM (E11.9)") as one part per code: the words before it, since the
-    previous code or the label, and the code."""
-    codes = CODE.real(text)
-    if len(codes) < 2:
-        return [text]
-    parts, start = [], 0
-    for code in codes:
-        end = code.end() + (1 if text[code.end() : code.end() + 1] == ")" and code.group(0)[-1] != ")" else 0)
-        lead = re.match(r"[\s,/;·)]*(?:과|와|및|and)?\s*", text[start:])
-        part = text[start + (lead.end() if lead else 0) : end]
-        name = _NAME_LEAD.sub("", part[: part.find(code.group(1))])
-        parts.append(part[part.find(name) :] if name.strip() else part)
-        start = end
-    return [p for p in parts if p.strip()]
-
-
 SENTENCE_END = re.compile(r"(?:니다|습니다|입니다|하였|했음|했다|였음|바람)\s*\.?\s*$")
 # what a line under a diagnosis heading says that is no diagnosis: a footnote, a dated event, social history,
 # "same as above", prose of several sentences
@@ -147,11 +102,15 @@ NOT_A_DIAGNOSIS = re.compile(
 )
 
 
+def _letters_and_marks(text: str) -> tuple[int, int]:
+    """Letters, and marks no name is written with (what OCR makes of a table's rules: |, ㅣ, 、, ~)."""
+    return len(re.findall(r"[A-Za-z가-힣]", text)), len(re.findall(r"[^A-Za-z가-힣0-9\s,.()/+\-:;'%·]", text))
+
+
 def _diagnosis_shaped(text: str) -> bool:
     """An uncoded line can name a diagnosis: letters, not mostly marks (a table rule OCR'd), no strength or lab
     value, not a sentence, not a footnote or social history."""
-    letters = len(re.findall(r"[A-Za-z가-힣]", text))
-    marks = len(re.findall(r"[^A-Za-z가-힣0-9\s,.()/+\-:;'%·]", text))
+    letters, marks = _letters_and_marks(text)
     return (
         letters >= 2 and marks <= max(1, len(text) // 10) and not NOT_A_DIAGNOSIS.search(text)
         and not DOSE.search(text) and not labs_in(text) and not SENTENCE_END.search(text)
@@ -265,9 +224,9 @@ def _allergies(builder: Builder, page: SourcePage, line: Line) -> None:
 def _allergen(text: str) -> bool:
     """Whether a part of an allergy section can name an allergen: short, not a sentence, a date or a label."""
     text = text.strip()
-    marks = len(re.findall(r"[^A-Za-z가-힣0-9\s,.()/+\-:;'%·]", text))
+    letters, marks = _letters_and_marks(text)
     return (0 < len(text) <= 40 and not NOT_ALLERGEN.search(text) and not dates_in(text)
-            and len(re.findall(r"[A-Za-z가-힣]", text)) >= 2 and marks <= len(text) // 10)  # fmt: skip
+            and letters >= 2 and marks <= len(text) // 10)  # fmt: skip
 
 
 def _handle(builder: Builder, page: SourcePage, line: Line) -> None:
@@ -283,7 +242,7 @@ def _handle(builder: Builder, page: SourcePage, line: Line) -> None:
                 builder.add(target, *made)
 
     if section == "problems":
-        coded = [c for part in _split_list(line, r";") for c in _coded_parts(part)]
+        coded = [c for part in _split_list(line, r";") for c in coded_parts(part)]
         add_each(summary.problems, coded, lambda p: _problem(page, line, p))
         _findings(builder, page, line)  # a history line names its operation and date: "자궁적출술 (2010년)"
     elif section in ("medications", "stopped_medications"):
@@ -331,7 +290,7 @@ def _free_text(builder: Builder, page: SourcePage, line: Line) -> None:
     """Outside the list sections: history-of lists, codes, lexicon drugs with a dose, "procedures" lists."""
     summary = builder.summary
     if CODE.search(line.text) and re.search(r"[가-힣A-Za-z]{2}", CODE.sub("", line.text)):
-        for part in _coded_parts(line.text):
+        for part in coded_parts(line.text):
             made = _problem(page, line, part)
             if made:
                 builder.add(summary.problems, *made)
@@ -352,8 +311,9 @@ def _statements(builder: Builder, page: SourcePage, line: Line) -> None:
     """A pending result or a follow-up plan written outside its section ("객담 배양 결과 대기 중", "2주 후 외래
     예약"), for the omission checklist."""
     cues = statement_cues()
-    for kind, target in (("pending", builder.summary.pending_results), ("follow_up", builder.summary.plan)):
-        if line.section != ("pending" if kind == "pending" else "plan") and cues[kind].search(line.text):
+    for kind, own_section, target in (("pending", "pending", builder.summary.pending_results),
+                                      ("follow_up", "plan", builder.summary.plan)):  # fmt: skip
+        if line.section != own_section and cues[kind].search(line.text):
             evidence = _evidence(page, line.start, line.end, line.number)
             builder.add(target, line.text, Statement(text=line.text, evidence=evidence))
 
@@ -388,9 +348,12 @@ def extract(pages: list[SourcePage]) -> ClinicalSummary:
             section, previous_key = None, page.document_key
         builder.dates = DateContext(page.text)
         table_items, taken = read_tables(page_cells(page.text, page.words))
+        rows: dict[int, list[TableItem]] = {}
+        for item in table_items:
+            rows.setdefault(item.line, []).append(item)
         for line in lines_of(page.text, section, keep=taken):  # in page order: a table row where it is printed
             if line.number in taken:
-                for item in (i for i in table_items if i.line == line.number):
+                for item in rows.get(line.number, []):
                     add_table_item(builder, page, item, _evidence)
             else:
                 _handle(builder, page, line)
