@@ -1,5 +1,5 @@
-"""Clinician review stage (CPU queue: it is I/O): tasks in Label Studio, decisions read back by the
-reconciler, and approved drafts turned into immutable signed documents."""
+"""Clinician review stage (CPU queue: it is I/O): tasks in Label Studio, decisions read back from it with the
+service token, and approved drafts turned into immutable signed documents."""
 
 from __future__ import annotations
 
@@ -45,7 +45,8 @@ class RetireReviewTasksInput(BaseModel):
 
 
 class FetchDecisionsInput(BaseModel):
-    task_ids: list[int]
+    referral_id: str
+    tasks: list[ReviewTaskRef]
 
 
 class SignDocumentInput(BaseModel):
@@ -95,7 +96,8 @@ class ReviewActivities:
 
     @activity.defn
     def fetch_decisions(self, inp: FetchDecisionsInput) -> list[ReviewDecision]:
-        return self.board().decisions(inp.task_ids)
+        """The decisions as Label Studio holds them: the only source of a decision, its text and its reviewer."""
+        return self.board().decisions(inp.referral_id, inp.tasks)
 
     @activity.defn
     def sign_document(self, inp: SignDocumentInput) -> SignedDocumentRef:

@@ -2,7 +2,7 @@
 
 Exposes:
 - update `apply_event` (validated against the state machine of referral.states and the caller's side);
-- signal `review_decision` (a clinician's decision on a draft, see flows/review_stage.py);
+- signal `review_updated` (a hint that review tasks changed; decisions are read back, flows/review_stage.py);
 - queries `status`, `history`, `available_actions`.
 Stages run as activities: intake validation (CPU queue) → OCR and dictation ASR (GPU queue) with the prior-imaging
 search (CPU queue) → summary and drafts (GPU queue) → clinician review → delivery, then the studies are copied
@@ -61,7 +61,6 @@ with workflow.unsafe.imports_passed_through():
         SummaryResult,
         TransitionRecord,
     )
-    from review.models import ReviewDecision
 
 # The accept/decline clock starts at receipt and keeps running through review and information requests.
 _CLOCK_CONTINUES = {ReferralState.UNDER_REVIEW, ReferralState.INFO_REQUESTED}
@@ -104,7 +103,7 @@ class ReferralWorkflow(ReviewStage, DeliveryStage, OutcomeStage, SlaTimers, Medi
         pipelines = [asyncio.create_task(self._process_documents())]
         while self._state not in TERMINAL_STATES:
             seen = len(self._history)
-            timeout = self._sla_timeout() if workflow.patched("sla-timers-v1") else None
+            timeout = self._sla_timeout()
             try:
                 await workflow.wait_condition(
                     lambda seen=seen: (
@@ -153,39 +152,30 @@ class ReferralWorkflow(ReviewStage, DeliveryStage, OutcomeStage, SlaTimers, Medi
 
         self._set_stage(ProcessingStage.OCR_RUNNING)
         # dictations (ASR) and prior imaging (PACS search) are read beside the documents
-        media = workflow.patched("dictation-imaging-v1")
-        imaging = asyncio.create_task(self._find_studies()) if media else None
+        imaging = asyncio.create_task(self._find_studies())
         try:
-            if media:
-                self._ocr, self._transcripts = await asyncio.gather(
-                    self._ocr_documents(self._referral.documents), self._transcribe_dictations()
-                )
-            else:
-                self._ocr = await self._ocr_documents(self._referral.documents)
+            self._ocr, self._transcripts = await asyncio.gather(
+                self._ocr_documents(self._referral.documents), self._transcribe_dictations()
+            )
         except ActivityError as err:
-            if imaging is not None:
-                imaging.cancel()
+            imaging.cancel()
             heard = err.activity_type == "transcribe_dictation"
             self._fail(ProcessingStage.TRANSCRIPTION_FAILED if heard else ProcessingStage.OCR_FAILED, err)
             return
         self._set_stage(ProcessingStage.OCR_DONE)
-        if imaging is not None:
-            await imaging
+        await imaging
 
-        if not workflow.patched("summary-stage-v1"):
-            return  # referrals started before the summary stage existed end their pipeline at OCR_DONE
         if not await self._summarize():
             return
-        if workflow.patched("review-stage-v1"):
-            try:
-                await self._review_until_decided()
-            except ActivityError as err:
-                if not isinstance(err.cause, CancelledError):
-                    raise
-                # the referral closed while its drafts were under review
-        if self._stage == ProcessingStage.SIGNED and workflow.patched("delivery-v1"):
+        try:
+            await self._review_until_decided()
+        except ActivityError as err:
+            if not isinstance(err.cause, CancelledError):
+                raise
+            # the referral closed while its drafts were under review
+        if self._stage == ProcessingStage.SIGNED:
             await self._deliver(self._referral.receiving.org, "referral")
-            if media and self._stage == ProcessingStage.DELIVERED:
+            if self._stage == ProcessingStage.DELIVERED:
                 await self._transfer_studies(self._referral.receiving.org)
 
     async def _ocr_documents(self, documents: list[DocumentRef]) -> list[OcrSummary]:
@@ -232,9 +222,10 @@ class ReferralWorkflow(ReviewStage, DeliveryStage, OutcomeStage, SlaTimers, Medi
         return True
 
     @workflow.signal
-    def review_decision(self, decision: ReviewDecision) -> None:
-        """From the webhook receiver; deduplicated by annotation id."""
-        self._receive(decision)
+    def review_updated(self, task_ids: list[int]) -> None:
+        """From the webhook receiver or the fleet reconciler: these review tasks changed. A hint only: the
+        workflow reads the decisions from Label Studio itself (flows/review_stage.py)."""
+        self._hint(task_ids)
 
     def _fail(self, stage: ProcessingStage, err: ActivityError) -> None:
         cause = err.cause

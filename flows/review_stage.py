@@ -1,9 +1,10 @@
 """The clinician review stage of ReferralWorkflow (a mixin, so the workflow file stays one screen per concern).
 
-Drafts become Label Studio tasks; the workflow waits on a durable timer for decisions, which arrive as signals
-from the webhook receiver (deduplicated by annotation id) or from the reconciler, which polls Label Studio on
-every timer tick so a lost webhook loses nothing. Reminders follow a configured interval and escalation after N
-reminders. approve → signed document; reject → back to the referring side with the reason; redraft → the
+Drafts become Label Studio tasks. A decision is never taken from a message: the webhook receiver and the
+fleet reconciler (flows/review_reconciler.py) only hint that tasks changed, and the workflow then reads the
+decisions of its pending tasks from Label Studio (an activity, with the service token). The reminder timer looks
+too, so a lost webhook and a missed reconciler run lose nothing; reminders follow a configured interval and
+escalate after N. approve → signed document; reject → back to the referring side with the reason; redraft → the
 summary stage runs again. An operator's re-processing request (a new model version) supersedes an undecided
 round the same way: the summary runs again and the new drafts get new tasks."""
 
@@ -51,6 +52,7 @@ class ReviewStage:
     def _init_review(self) -> None:
         self._reviews: dict[int, ReviewState] = {}
         self._inbox: list[ReviewDecision] = []
+        self._look = False  # a hint arrived: read the pending tasks' decisions
         self._seen_annotations: set[int] = set()
         self._reminders = 0
         self._escalated = False
@@ -64,6 +66,11 @@ class ReviewStage:
 
     async def _summarize(self) -> bool:
         raise NotImplementedError
+
+    def _hint(self, task_ids: list[int]) -> None:
+        """Tasks changed on the board: look, if one of them is pending here. The hint is no decision."""
+        pending = {task_id for task_id, state in self._reviews.items() if state.status == "pending"}
+        self._look = self._look or bool(pending & set(task_ids))
 
     def _receive(self, decision: ReviewDecision) -> None:
         state = self._reviews.get(decision.task_id)
@@ -93,32 +100,32 @@ class ReviewStage:
                 return
 
     async def _await_decisions(self) -> Decision:
-        tick = min(self._settings.review_poll_s, self._settings.review_reminder_s)
-        since_reminder = 0.0
         while any(state.status == "pending" for state in self._reviews.values()):
+            reminder_due = False
             try:
                 await workflow.wait_condition(
-                    lambda: bool(self._inbox) or self._reprocess is not None, timeout=timedelta(seconds=tick)
+                    lambda: self._look or self._reprocess is not None,
+                    timeout=timedelta(seconds=self._settings.review_reminder_s),
                 )
-            except TimeoutError:  # a durable timer tick: reconcile, and remind when the interval has passed
-                await self._reconcile()
-                since_reminder += tick
-                if since_reminder >= self._settings.review_reminder_s and not self._inbox:
-                    since_reminder = 0.0
-                    self._remind()
+            except TimeoutError:  # a durable timer: look once more, then remind if still undecided
+                self._look = reminder_due = True
             if self._reprocess is not None:  # new drafts replace these: a new round with new tasks
                 self._reprocess = None
                 for state in self._reviews.values():
                     state.status = "superseded"
                 self._superseded += list(self._reviews.values())
-                if workflow.patched("retire-superseded-v1"):
-                    await workflow.execute_activity_method(
-                        ReviewActivities.retire_review_tasks,
-                        RetireReviewTasksInput(task_ids=list(self._reviews)),
-                        start_to_close_timeout=timedelta(minutes=2),
-                        retry_policy=_LABEL_STUDIO_RETRY,
-                    )
+                await workflow.execute_activity_method(
+                    ReviewActivities.retire_review_tasks,
+                    RetireReviewTasksInput(task_ids=list(self._reviews)),
+                    start_to_close_timeout=timedelta(minutes=2),
+                    retry_policy=_LABEL_STUDIO_RETRY,
+                )
                 return Decision.REDRAFT
+            if self._look:
+                self._look = False
+                await self._read_decisions()
+            if reminder_due and not self._inbox:
+                self._remind()
             while self._inbox:
                 decision = self._inbox.pop(0)
                 outcome = await self._apply(decision)
@@ -127,17 +134,17 @@ class ReviewStage:
         self._set_stage(ProcessingStage.SIGNED)
         return Decision.APPROVE
 
-    async def _reconcile(self) -> None:
-        pending = [task_id for task_id, state in self._reviews.items() if state.status == "pending"]
+    async def _read_decisions(self) -> None:
+        pending = [state.task for state in self._reviews.values() if state.status == "pending"]
         try:
             found = await workflow.execute_activity_method(
                 ReviewActivities.fetch_decisions,
-                FetchDecisionsInput(task_ids=pending),
+                FetchDecisionsInput(referral_id=self._referral.referral_id, tasks=pending),
                 start_to_close_timeout=timedelta(minutes=1),
                 retry_policy=RetryPolicy(maximum_attempts=3),
             )
         except ActivityError:
-            workflow.logger.warning("review reconciler could not reach Label Studio; next tick tries again")
+            workflow.logger.warning("Label Studio unreachable; the next hint or reminder looks again")
             return
         for decision in found:
             self._receive(decision)

@@ -1,17 +1,19 @@
 """Serve the fleet flows with their schedules (`python -m flows.serve`, started by `referral dev` and by the
 compose file's flows service). Needs PREFECT_API_URL (a Prefect server) and the REFERRAL_* settings of the
 workers. Schedules are in hospital time (Asia/Seoul): bulk intake of the nightly scan export at 02:00, the
-operations report at 07:00; re-processing runs on demand with its parameters."""
+operations report at 07:00; the review reconciler every few minutes; re-processing runs on demand with its
+parameters."""
 
 from __future__ import annotations
 
 from prefect import serve
 from prefect.deployments.runner import EntrypointType, RunnerDeployment
-from prefect.schedules import Cron
+from prefect.schedules import Cron, Interval
 
 from flows.bulk_intake import bulk_intake
 from flows.report import daily_operations_report
 from flows.reprocess import reprocess_summaries
+from flows.review_reconciler import reconcile_reviews
 from referral.config import Settings
 
 TIMEZONE = "Asia/Seoul"
@@ -40,6 +42,12 @@ def deployments(settings: Settings) -> list[RunnerDeployment]:
             name="daily", schedules=[Cron(settings.report_cron, timezone=TIMEZONE)],
             parameters={"out_dir": str(reports)}, description="운영 보고서 / daily operations report",
             entrypoint_type=MODULE,
+        ),
+        reconcile_reviews.to_deployment(
+            name="review-reconciler", schedules=[Interval(settings.review_reconcile_every_s)],
+            # each run looks back three intervals: a late or failed run loses no decision
+            parameters={"window_s": 3 * settings.review_reconcile_every_s},
+            description="검토 결정 확인 / hint referrals whose review tasks changed", entrypoint_type=MODULE,
         ),
         reprocess_summaries.to_deployment(
             name="on-demand", description="재처리 / re-run summaries with a new model version (run with parameters)",

@@ -11,7 +11,6 @@ from typing import Annotated
 from fastapi import Depends, FastAPI, File, Form, Header, HTTPException, Query, Request, Response, UploadFile
 from pydantic import BaseModel, Field, ValidationError
 from temporalio.client import Client
-from temporalio.service import RPCError, RPCStatusCode
 
 from referral.config import Settings
 from referral.models import DictationLanguage, DocumentRef, ReferralRequest, Side
@@ -24,6 +23,7 @@ from referral.operations import (
     get_available_actions,
     get_history,
     get_status,
+    hint_review,
     list_referrals,
     request_outcome,
     send_event,
@@ -42,7 +42,7 @@ from referral.submission import (
 )
 from referral.temporal import connect
 from referral.workflow_io import EventRequest, OutcomeRequest, ReferralStatus, TransitionRecord
-from review.board import WEBHOOK_ACTIONS, WEBHOOK_SECRET_HEADER, decision_from
+from review.board import WEBHOOK_ACTIONS, WEBHOOK_SECRET_HEADER
 
 _FILE_STATUS = {"too_large": 413, "unsupported_type": 415}
 
@@ -268,29 +268,22 @@ def create_app(
         svc: Svc,
         secret: Annotated[str | None, Header(alias=WEBHOOK_SECRET_HEADER)] = None,
     ) -> dict[str, str]:
-        """Checks the shared secret, maps the annotation to its referral and signals the decision. Answers at once:
-        Label Studio waits one second and never retries (the reconciler catches what is lost)."""
+        """Checks the shared secret and tells the referral named in the task's meta to look at that task. Nothing of
+        the payload is taken as a decision: the workflow reads decisions from Label Studio with the service token,
+        so a forged payload (even with the secret) changes nothing. Answers at once: Label Studio waits one second
+        and never retries (the fleet reconciler and the workflow's reminder timer catch what is lost)."""
         expected = svc.settings.webhook_secret()
         if not expected or not secret or not hmac.compare_digest(secret.encode(), expected.encode()):
             raise HTTPException(401, "missing or wrong webhook secret")
         try:
             payload = await request.json()
-            annotation, task = payload.get("annotation") or {}, payload.get("task") or {}
-            workflow_id = (task.get("meta") or {}).get("workflow_id")
-            decision = decision_from(
-                int(annotation["id"]), int(task["id"]), annotation.get("result") or [], annotation.get("completed_by")
-            )
+            task = payload.get("task") or {}
+            workflow_id, task_id = (task.get("meta") or {}).get("workflow_id"), int(task["id"])
         except (ValueError, KeyError, TypeError, AttributeError):
             raise HTTPException(422, "not a Label Studio annotation payload") from None
-        if payload.get("action") not in WEBHOOK_ACTIONS or not workflow_id or decision is None:
+        if payload.get("action") not in WEBHOOK_ACTIONS or not isinstance(workflow_id, str) or not workflow_id:
             return {"status": "ignored"}
-        try:
-            await svc.client.get_workflow_handle(str(workflow_id)).signal("review_decision", decision)
-        except RPCError as err:
-            if err.status != RPCStatusCode.NOT_FOUND:
-                raise
-            return {"status": "referral closed"}
-        return {"status": "delivered"}
+        return {"status": await hint_review(svc.client, workflow_id, [task_id])}
 
     return app
 

@@ -170,7 +170,7 @@ async def cmd_event(args: argparse.Namespace, settings: Settings) -> int:
 
 async def cmd_reviewer(args: argparse.Namespace, settings: Settings) -> int:
     """A clinician account in Label Studio (through the invite link), so each signature names its clinician."""
-    from workers.cpu import review_board
+    from review.board import review_board
 
     password = args.password or secrets.token_urlsafe(12)
     await asyncio.to_thread(review_board(settings).invite_reviewer, args.email, password)

@@ -55,7 +55,7 @@ class Settings(BaseSettings):
     review_webhook_secret: str | None = None
     review_reminder_s: float = 24 * 3600
     review_escalate_after: int = 3
-    review_poll_s: float = 300
+    review_reconcile_every_s: float = 300  # the fleet reconciler's schedule (flows/review_reconciler.py)
 
     # codec server for the Temporal UI: browser origins allowed (CORS), operator tokens (file, one per line;
     # default data_dir/secrets/operator-tokens), and origins trusted from loopback without a token (dev stack only)

@@ -87,6 +87,17 @@ async def get_available_actions(client: Client, referral_id: str, side: Side) ->
         raise _not_found(err, referral_id) from None
 
 
+async def hint_review(client: Client, referral_id: str, task_ids: list[int]) -> str:
+    """Tell a referral that these review tasks changed (it reads the decisions itself); "closed" when it ended."""
+    try:
+        await client.get_workflow_handle(referral_id).signal("review_updated", task_ids)
+    except RPCError as err:
+        if err.status != RPCStatusCode.NOT_FOUND:
+            raise
+        return "closed"
+    return "hinted"
+
+
 async def send_event(client: Client, referral_id: str, request: EventRequest) -> TransitionRecord:
     record = await _update(client, referral_id, "apply_event", request, TransitionRecord)
     assert isinstance(record, TransitionRecord)

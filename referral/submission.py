@@ -83,7 +83,6 @@ def workflow_settings(settings: Settings) -> WorkflowSettings:
         ocr_heartbeat_timeout_s=settings.ocr_heartbeat_timeout_s,
         review_reminder_s=settings.review_reminder_s,
         review_escalate_after=settings.review_escalate_after,
-        review_poll_s=settings.review_poll_s,
         delivery_retry_initial_s=settings.delivery_retry_initial_s,
         delivery_retry_max_s=settings.delivery_retry_max_s,
         sla_reminder_every_s=settings.sla_reminder_every_s,

@@ -77,7 +77,6 @@ class WorkflowSettings(BaseModel):
     receipt_sla_seconds: dict[Priority, int] = Field(default_factory=_default_receipt_sla)
     review_reminder_s: float = 24 * 3600
     review_escalate_after: int = 3
-    review_poll_s: float = 300
     delivery_retry_initial_s: float = 2.0
     delivery_retry_max_s: float = 60.0
     sla_reminder_every_s: float = DAY

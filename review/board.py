@@ -1,26 +1,36 @@
 """The review board: Label Studio through `label-studio-sdk` only. Projects per draft kind, one task per draft
-(idempotent), decisions read back for the reconciler, reviewer accounts through the invite link."""
+(idempotent), decisions read back with the service token, reviewer accounts through the invite link."""
 
 from __future__ import annotations
 
+import json
+import logging
 import re
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 from label_studio_sdk import LabelStudio
 
+from referral.config import Settings
 from referral.summary.drafts import TITLES, Draft, DraftKind
 from review.labelconfig import IDENTITY_LABEL_CONFIG, LABEL_CONFIG, parse_annotation, prediction, source_text
 from review.models import Decision, ReviewDecision, ReviewTaskRef
 
 WEBHOOK_SECRET_HEADER = "X-Referral-Webhook-Secret"
 WEBHOOK_ACTIONS = ["ANNOTATION_CREATED", "ANNOTATION_UPDATED"]
+log = logging.getLogger(__name__)
 
 
 def project_title(kind: str, identity: bool = False) -> str:
     korean, english = TITLES[DraftKind(kind)]
     prefix = "[환자 확인] " if identity else ""
     return f"{prefix}{korean} 검토 ({english})"[:50]  # Label Studio allows 50 characters
+
+
+def review_projects() -> set[str]:
+    """The titles of every review project this system makes (plain and identity-check twins)."""
+    return {project_title(kind, identity) for kind in DraftKind for identity in (False, True)}
 
 
 class ReviewBoard:
@@ -77,17 +87,45 @@ class ReviewBoard:
             self.client.predictions.create(task=task_id, result=predicted["result"], model_version=draft.backend)
         return ReviewTaskRef(kind=str(draft.kind), task_id=task_id, project_id=project_id, draft_key=draft_key)
 
-    def decisions(self, task_ids: list[int]) -> list[ReviewDecision]:
-        """Submitted decisions on these tasks, for the reconciler (a webhook may have been lost)."""
+    def decisions(self, referral_id: str, tasks: list[ReviewTaskRef]) -> list[ReviewDecision]:
+        """Submitted decisions on these tasks of this referral, read with the service token. A task counts only if
+        this board holds it in the project, for the referral and the draft the workflow made it for, and an
+        annotation only if it is on that task: what a webhook or a hint says is never taken as a decision."""
         found = []
-        for task_id in task_ids:
-            for annotation in self.client.annotations.list(id=task_id):
-                if annotation.was_cancelled or annotation.id is None:
+        for ref in tasks:
+            task: Any = self.client.tasks.get(id=str(ref.task_id))
+            meta = task.meta or {}
+            made_for = (ref.project_id, referral_id, ref.draft_key)
+            if (task.project, meta.get("workflow_id"), meta.get("draft_key")) != made_for:
+                log.warning("task %d is not the task the workflow made; its annotations are ignored", ref.task_id)
+                continue
+            for annotation in self.client.annotations.list(id=ref.task_id):
+                if annotation.was_cancelled or annotation.id is None or annotation.task != ref.task_id:
                     continue
-                decision = decision_from(annotation.id, task_id, annotation.result or [], annotation.completed_by)
+                decision = decision_from(annotation.id, ref.task_id, annotation.result or [], annotation.completed_by)
                 if decision is not None:
                     found.append(decision)
         return found
+
+    def updated_tasks(self, since: datetime) -> dict[str, list[int]]:
+        """Tasks of this board's review projects changed since `since` (an annotation's save updates its task),
+        by the referral (workflow id) they belong to: what the fleet reconciler pokes."""
+        after = since.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+        query = {"filters": {"conjunction": "and", "items": [
+            {"filter": "filter:tasks:updated_at", "operator": "greater", "type": "Datetime", "value": after},
+        ]}}  # fmt: skip
+        changed: dict[str, list[int]] = {}
+        projects: Any = self.client.projects.list()
+        ours = review_projects()
+        for project in projects:
+            if project.id is None or project.title not in ours:
+                continue
+            tasks: Any = self.client.tasks.list(project=project.id, query=json.dumps(query), fields="task_only")
+            for task in tasks:
+                workflow_id = (task.meta or {}).get("workflow_id")
+                if isinstance(workflow_id, str) and task.id is not None:
+                    changed.setdefault(workflow_id, []).append(task.id)
+        return changed
 
     def retire(self, task_ids: list[int]) -> int:
         """Delete the tasks that have no annotation (a decided task stays, with its decision). Idempotent."""
@@ -135,6 +173,14 @@ def decision_from(annotation_id: int, task_id: int, result: list[Any], reviewer_
         identity=parsed.get("identity") if parsed.get("identity") in ("keep", "remove") else None,
         reviewer_id=reviewer_id if isinstance(reviewer_id, int) else None,
     )  # fmt: skip
+
+
+def review_board(settings: Settings) -> ReviewBoard:
+    """The board of these settings, with the service token (read when Label Studio is needed)."""
+    token = settings.label_studio_api_token()
+    if token is None:
+        raise RuntimeError("no Label Studio token: set REFERRAL_LABEL_STUDIO_TOKEN or run `referral dev` once")
+    return ReviewBoard(settings.label_studio_url, token, settings.review_webhook_url, settings.webhook_secret())
 
 
 def _form_errors(html: str) -> str:

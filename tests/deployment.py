@@ -59,7 +59,6 @@ async def deploy(
             "label_studio_url": label_studio.url,
             "label_studio_token": label_studio.token,
             "review_webhook_url": None,
-            "review_poll_s": 1.0,
             "delivery_retry_initial_s": 1.0,
             "delivery_retry_max_s": 2.0,
             **overrides,

@@ -133,6 +133,25 @@ async def wait_for_attempts(
     pytest.fail(f"{activity} did not reach attempt {attempts}")
 
 
+async def wait_for_activity(client: Client, referral_id: str, activity: str, timeout_s: float = 60) -> None:
+    """Until the named activity of the referral has completed at least once."""
+    import pytest
+    from temporalio.api.enums.v1 import EventType
+
+    handle = client.get_workflow_handle(referral_id)
+    deadline = asyncio.get_running_loop().time() + timeout_s
+    while asyncio.get_running_loop().time() < deadline:
+        events = (await handle.fetch_history()).events
+        scheduled = {e.event_id for e in events if e.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED
+                     and e.activity_task_scheduled_event_attributes.activity_type.name == activity}  # fmt: skip
+        completed = [e.activity_task_completed_event_attributes.scheduled_event_id for e in events
+                     if e.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED]  # fmt: skip
+        if scheduled & set(completed):
+            return
+        await asyncio.sleep(0.5)
+    pytest.fail(f"{activity} did not complete")
+
+
 async def raw_history(client: Client, referral_id: str):  # type: ignore[no-untyped-def]
     """The history as the server stores it: fetched by a client without the payload codec."""
     raw = await Client.connect(client.service_client.config.target_host, namespace=client.namespace)

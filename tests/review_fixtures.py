@@ -21,7 +21,7 @@ from referral.config import Settings
 from referral.devserver import free_port
 from referral.network import Network
 from referral.storage import DocumentStore
-from review.board import ReviewBoard
+from review.board import ReviewBoard, review_board
 from review.models import ReviewTaskRef
 from review.server import LabelStudioServer
 from tests.helpers import running
@@ -87,11 +87,11 @@ async def review_env(
     review_settings = settings.model_copy(update={
         "cpu_task_queue": f"cpu-review-{uuid.uuid4().hex[:6]}", "label_studio_url": label_studio.url,
         "label_studio_token": label_studio.token, "review_webhook_url": f"http://127.0.0.1:{port}/review/webhook",
-        "review_webhook_secret": secrets.token_urlsafe(24), "review_poll_s": 2.0, "review_reminder_s": 3600.0,
+        "review_webhook_secret": secrets.token_urlsafe(24), "review_reminder_s": 3600.0,
     })  # fmt: skip
     api = ApiServer(create_app(review_settings, client=client, store=store, network=network), port)
     await api.start()
-    board = cpu.review_board(review_settings)
+    board = review_board(review_settings)
     async with running(cpu.build_worker(client, review_settings, store)):
         yield ReviewEnv(review_settings, api, board, label_studio)
     await api.stop()

@@ -1,4 +1,4 @@
-"""The fleet flows served with their schedules (`python -m flows.serve`) against a real Prefect server: three
+"""The fleet flows served with their schedules (`python -m flows.serve`) against a real Prefect server: four
 deployments with Asia/Seoul cron schedules, a run of the report triggered through the Prefect API completes
 against the real Temporal server, and stopping the server process leaves the schedules active."""
 
@@ -49,14 +49,16 @@ async def test_flows_are_served_on_schedules_and_run_on_demand(
     try:
         with httpx.Client(base_url=prefect_server.api_url, timeout=10) as api:
             for _ in range(120):
-                if len(served := deployments(api)) == 3:
+                if len(served := deployments(api)) == 4:
                     break
                 await asyncio.sleep(0.5)
-            assert set(served) == {"nightly-drop-folder", "daily", "on-demand"}
+            assert set(served) == {"nightly-drop-folder", "daily", "review-reconciler", "on-demand"}
             schedules = {name: [s["schedule"] for s in d["schedules"]] for name, d in served.items()}
             assert schedules["nightly-drop-folder"] == [{"cron": "0 2 * * *", "timezone": "Asia/Seoul", "day_or": True}]
             assert schedules["daily"][0]["cron"] == "0 7 * * *" and schedules["on-demand"] == []
             assert served["daily"]["parameters"] == {"out_dir": str(tmp_path / "reports")}
+            assert schedules["review-reconciler"][0]["interval"] == 300.0
+            assert served["review-reconciler"]["parameters"] == {"window_s": 900.0}
 
             for _ in range(5):  # Prefect's SQLite answers 5xx when it is locked under load; the call is retried
                 created = api.post(f"/deployments/{served['daily']['id']}/create_flow_run", json={})

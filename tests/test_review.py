@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -13,6 +14,7 @@ import pytest
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client
 
+from flows.review_reconciler import reconcile
 from referral.network import Network
 from referral.operations import get_status
 from referral.storage import DocumentStore
@@ -21,7 +23,7 @@ from referral.synthetic import clinical_record, image_bytes, render_page
 from referral.workflow_io import ProcessingStage, ReferralStatus
 from review.board import WEBHOOK_SECRET_HEADER
 from review.models import SignedDocument, SignedDocumentRef
-from tests.helpers import make_request, wait_for_attempts
+from tests.helpers import make_request, wait_for_activity, wait_for_attempts
 from tests.review_fixtures import REVIEWERS, ReviewEnv, annotate, task_in_browser
 
 pytestmark = pytest.mark.slow
@@ -140,9 +142,59 @@ async def test_webhook_without_or_with_a_wrong_secret_changes_nothing(
     async with httpx.AsyncClient() as http:
         assert (await http.post(url, json=payload)).status_code == 401
         assert (await http.post(url, json=payload, headers={WEBHOOK_SECRET_HEADER: "forged"})).status_code == 401
-    await asyncio.sleep(3)  # a reconciler tick passes too
+    await asyncio.sleep(2)
     after = await get_status(client, referral_id)
     assert [r.status for r in after.reviews] == ["pending"] * 3 and after.stage == ProcessingStage.AWAITING_REVIEW
+
+
+async def test_forged_webhook_with_the_real_secret_signs_nothing(
+    client: Client, store: DocumentStore, network: Network, review_env: ReviewEnv
+) -> None:
+    """A reviewer account can read the webhook secret from Label Studio's API; its forged "approve" with its own
+    text only makes the workflow look, and Label Studio holds no such decision: nothing is signed. The real
+    decision that follows is signed with the clinician's text, not the forger's."""
+    referral_id = await submit(client, store, network, review_env)
+    status = await wait_for(client, referral_id, tasks_ready)
+    forged_text = "위조된 의뢰서 (forged letter)"
+    url = f"http://127.0.0.1:{review_env.api.port}/review/webhook"
+    headers = {WEBHOOK_SECRET_HEADER: review_env.settings.review_webhook_secret or ""}
+    async with httpx.AsyncClient() as http:
+        for review in status.reviews:
+            result = [{"from_name": "decision", "to_name": "source", "type": "choices",
+                       "value": {"choices": ["approve"]}},
+                      {"from_name": "final_text", "to_name": "source", "type": "textarea",
+                       "value": {"text": [forged_text]}}]  # fmt: skip
+            payload = {"action": "ANNOTATION_CREATED", "annotation": {"id": 990_000 + review.task.task_id,
+                       "completed_by": 1, "result": result},
+                       "task": {"id": review.task.task_id, "meta": {"workflow_id": referral_id}}}  # fmt: skip
+            answer = await http.post(url, json=payload, headers=headers)
+            assert answer.status_code == 200 and answer.json()["status"] == "hinted"
+    await wait_for_activity(client, referral_id, "fetch_decisions")  # the workflow looked, and found nothing
+    after = await get_status(client, referral_id)
+    assert [r.status for r in after.reviews] == ["pending"] * 3 and after.stage == ProcessingStage.AWAITING_REVIEW
+    assert all(r.signed is None for r in after.reviews)
+    for review in status.reviews:
+        await asyncio.to_thread(annotate, review_env.label_studio.url, KIM, review.task.task_id, "approve")
+    done = await wait_for(client, referral_id, all_signed)
+    for review in done.reviews:
+        assert review.signed is not None and review.signed.reviewer == KIM
+        assert forged_text not in SignedDocument.model_validate_json(store.get(review.signed.json_key)).text
+
+
+async def test_decisions_are_read_only_from_the_task_the_workflow_made(
+    client: Client, store: DocumentStore, network: Network, review_env: ReviewEnv
+) -> None:
+    """The board answers a referral's decisions only for its own tasks: the same task asked for by another
+    referral, or under another draft, gives nothing."""
+    referral_id = await submit(client, store, network, review_env)
+    status = await wait_for(client, referral_id, tasks_ready)
+    ref = status.reviews[0].task
+    await asyncio.to_thread(annotate, review_env.label_studio.url, PARK, ref.task_id, "approve")
+    board = review_env.board
+    assert [d.task_id for d in await asyncio.to_thread(board.decisions, referral_id, [ref])] == [ref.task_id]
+    assert await asyncio.to_thread(board.decisions, "ref-someone-else", [ref]) == []
+    moved = ref.model_copy(update={"draft_key": status.reviews[1].task.draft_key})
+    assert await asyncio.to_thread(board.decisions, referral_id, [moved]) == []
 
 
 async def test_same_webhook_twice_is_one_decision(
@@ -158,7 +210,7 @@ async def test_same_webhook_twice_is_one_decision(
                "task": {"id": status.reviews[0].task.task_id, "meta": {"workflow_id": referral_id}}}  # fmt: skip
     async with httpx.AsyncClient() as http:
         for _ in range(2):
-            assert (await http.post(url, json=payload, headers=headers)).json()["status"] == "delivered"
+            assert (await http.post(url, json=payload, headers=headers)).json()["status"] == "hinted"
     await wait_for(client, referral_id, all_signed)
     history = await client.get_workflow_handle(referral_id).fetch_history()
     signs = [e for e in history.events if e.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED
@@ -166,25 +218,31 @@ async def test_same_webhook_twice_is_one_decision(
     assert len(signs) == 3  # one per task, though the first decision arrived three times (LS webhook + 2 replays)
 
 
-async def test_receiver_down_the_reconciler_delivers(
+async def test_receiver_down_the_fleet_reconciler_hints_and_the_decisions_are_read(
     client: Client, store: DocumentStore, network: Network, review_env: ReviewEnv
 ) -> None:
     referral_id = await submit(client, store, network, review_env)
     status = await wait_for(client, referral_id, tasks_ready)
-    await review_env.api.stop()
+    since = datetime.now(UTC) - timedelta(seconds=5)
+    await review_env.api.stop()  # Label Studio's webhooks are lost (it never retries them)
     try:
         for review in status.reviews:
             await asyncio.to_thread(annotate, review_env.label_studio.url, KIM, review.task.task_id, "approve")
+        await asyncio.sleep(2)
+        assert all(r.status == "pending" for r in (await get_status(client, referral_id)).reviews)
+        report = await reconcile(client, review_env.board, since)
+        assert sorted(report.hinted[referral_id]) == sorted(r.task.task_id for r in status.reviews)
         done = await wait_for(client, referral_id, all_signed, timeout_s=60)
     finally:
         await review_env.api.start()
     assert all(r.signed is not None and r.signed.reviewer == KIM for r in done.reviews)
+    assert referral_id not in (await reconcile(client, review_env.board, datetime.now(UTC))).hinted
 
 
 async def test_reminders_then_escalation(
     client: Client, store: DocumentStore, network: Network, review_env: ReviewEnv
 ) -> None:
-    referral_id = await submit(client, store, network, review_env, review_reminder_s=1.0, review_poll_s=1.0,
+    referral_id = await submit(client, store, network, review_env, review_reminder_s=1.0,
                                review_escalate_after=2)  # fmt: skip
     status = await wait_for(client, referral_id, lambda s: s.review_escalated, timeout_s=120)
     assert status.review_reminders >= 2 and status.stage == ProcessingStage.AWAITING_REVIEW

@@ -19,15 +19,8 @@ from referral.config import Settings
 from referral.network import load_network
 from referral.storage import DocumentStore, open_store
 from referral.temporal import connect
-from review.board import ReviewBoard
+from review.board import review_board
 from workers.run import run_main, run_until_signalled
-
-
-def review_board(settings: Settings) -> ReviewBoard:
-    token = settings.label_studio_api_token()
-    if token is None:
-        raise RuntimeError("no Label Studio token: set REFERRAL_LABEL_STUDIO_TOKEN or run `referral dev` once")
-    return ReviewBoard(settings.label_studio_url, token, settings.review_webhook_url, settings.webhook_secret())
 
 
 def build_worker(client: Client, settings: Settings, store: DocumentStore, task_queue: str | None = None) -> Worker:
