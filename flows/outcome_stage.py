@@ -10,7 +10,7 @@ from temporalio import workflow
 from temporalio.exceptions import ActivityError, ApplicationError, CancelledError
 
 with workflow.unsafe.imports_passed_through():
-    from referral.models import DocumentRef, Referral
+    from referral.models import DocumentRef, Referral, Side
     from referral.states import ReferralState
     from referral.summary.drafts import DraftKind
     from referral.workflow_io import OcrSummary, OutcomeRequest, ProcessingStage
@@ -81,7 +81,7 @@ class OutcomeStage:
     async def _summarize(self, kinds: list[DraftKind] | None = None) -> bool:
         raise NotImplementedError
 
-    async def _review_until_decided(self) -> None:
+    async def _review_until_decided(self, side: Side) -> None:
         raise NotImplementedError
 
     async def _deliver(self, target_org: str, event: str) -> None:
@@ -99,7 +99,7 @@ class OutcomeStage:
         if not await self._summarize(OUTCOME_DRAFTS):
             return
         try:
-            await self._review_until_decided()
+            await self._review_until_decided(Side.RECEIVING)  # the attending signs the 회송 documents
         except ActivityError as err:
             if not isinstance(err.cause, CancelledError):
                 raise

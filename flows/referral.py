@@ -41,6 +41,7 @@ with workflow.unsafe.imports_passed_through():
         REFERRING_ORG,
     )
     from referral.states import (
+        SYSTEM_EVENTS,
         TERMINAL_STATES,
         ReferralEvent,
         ReferralState,
@@ -168,7 +169,7 @@ class ReferralWorkflow(ReviewStage, DeliveryStage, OutcomeStage, SlaTimers, Medi
         if not await self._summarize():
             return
         try:
-            await self._review_until_decided()
+            await self._review_until_decided(Side.REFERRING)
         except ActivityError as err:
             if not isinstance(err.cause, CancelledError):
                 raise
@@ -268,6 +269,9 @@ class ReferralWorkflow(ReviewStage, DeliveryStage, OutcomeStage, SlaTimers, Medi
     @apply_event.validator
     def validate_event(self, request: EventRequest) -> None:
         # A validator raises to reject: the event never enters history and nothing changes.
+        if request.event in SYSTEM_EVENTS:
+            raise ApplicationError(f"event {request.event} is recorded from the gateway's receipt, never sent",
+                                   type="TransitionRefused", non_retryable=True)  # fmt: skip
         try:
             check_event(self._state, request.event, request.side, request.reason)
         except TransitionRefused as err:
@@ -354,6 +358,7 @@ class ReferralWorkflow(ReviewStage, DeliveryStage, OutcomeStage, SlaTimers, Medi
             excluded_pages=self._excluded_pages,
             order_checks=self._order_checks,
             order_choices=self._order_choices,
+            review_side=self._review_side,
         )
 
     @workflow.query

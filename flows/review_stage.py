@@ -24,7 +24,7 @@ with workflow.unsafe.imports_passed_through():
         ReviewActivities,
         SignDocumentInput,
     )
-    from referral.models import Referral
+    from referral.models import Referral, Side
     from referral.search_attributes import REVIEW_ESCALATED, REVIEW_REMINDERS
     from referral.workflow_io import (
         OcrSummary,
@@ -53,6 +53,7 @@ class ReviewStage:
         self._reviews: dict[int, ReviewState] = {}
         self._inbox: list[ReviewDecision] = []
         self._look = False  # a hint arrived: read the pending tasks' decisions
+        self._review_side: Side | None = None
         self._seen_annotations: set[int] = set()
         self._reminders = 0
         self._escalated = False
@@ -79,7 +80,9 @@ class ReviewStage:
         self._seen_annotations.add(decision.annotation_id)
         self._inbox.append(decision)
 
-    async def _review_until_decided(self) -> None:
+    async def _review_until_decided(self, side: Side) -> None:
+        """Review rounds of `side`'s clinicians until every draft is decided (a re-draft starts a new round)."""
+        self._review_side = side
         while self._summary is not None:
             self._review_round += 1  # a re-draft gets new tasks; the old ones keep their decisions
             tasks = await workflow.execute_activity_method(
@@ -95,7 +98,7 @@ class ReviewStage:
                 start_to_close_timeout=timedelta(minutes=2),
                 retry_policy=_LABEL_STUDIO_RETRY,
             )
-            self._reviews = {task.task_id: ReviewState(task=task) for task in tasks}
+            self._reviews = {task.task_id: ReviewState(task=task, side=side) for task in tasks}
             if await self._await_decisions() != Decision.REDRAFT or not await self._summarize():
                 return
 

@@ -124,10 +124,11 @@ def create_app(
         except ReferralNotFound:
             raise HTTPException(404, "no such referral") from None
         if org == status.referring_org:
-            return status, Side.REFERRING
-        if org == status.receiving_org:
-            return status, Side.RECEIVING
-        raise HTTPException(404, "no such referral")  # do not reveal referrals of other institutions
+            return status.seen_by(Side.REFERRING), Side.REFERRING
+        if org == status.receiving_org and status.state != ReferralState.DRAFT:
+            return status.seen_by(Side.RECEIVING), Side.RECEIVING
+        # neither another institution's referrals nor, before its delivery, a referral to this one are revealed
+        raise HTTPException(404, "no such referral")
 
     add_order_routes(app, services, caller_org, party_status)
 

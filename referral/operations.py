@@ -174,12 +174,14 @@ def worklist_query(
     if org is not None:
         if not _ORG.match(org):
             raise ValueError("invalid institution code")
+        # the receiving side's worklist holds a referral only once it was delivered (received)
+        receiving = f"({RECEIVING_ORG.name} = '{org}' AND {REFERRAL_STATUS.name} != '{ReferralState.DRAFT.value}')"
         if side == Side.REFERRING:
             clauses.append(f"{REFERRING_ORG.name} = '{org}'")
         elif side == Side.RECEIVING:
-            clauses.append(f"{RECEIVING_ORG.name} = '{org}'")
+            clauses.append(receiving)
         else:
-            clauses.append(f"({REFERRING_ORG.name} = '{org}' OR {RECEIVING_ORG.name} = '{org}')")
+            clauses.append(f"({REFERRING_ORG.name} = '{org}' OR {receiving})")
     return " AND ".join(clauses)
 
 

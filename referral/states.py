@@ -91,6 +91,9 @@ TRANSITIONS: tuple[Transition, ...] = (
 )  # fmt: skip
 
 TERMINAL_STATES = frozenset({S.DECLINED, S.CANCELLED, S.LOOP_CLOSED})
+# Recorded by the workflow itself from the receiving gateway's receipt: no caller sends it, so the receiving side
+# cannot act on (or see) a referral before its signed letter was delivered.
+SYSTEM_EVENTS = frozenset({E.RECEIVE})
 
 # FHIR Task.status and BSeR/360X businessStatus for each state.
 FHIR_TASK_STATUS: dict[ReferralState, tuple[str, str | None]] = {
@@ -135,4 +138,5 @@ def check_event(state: ReferralState, event: ReferralEvent, side: Side, reason: 
 
 def available_events(state: ReferralState, side: Side) -> list[ReferralEvent]:
     """The events this side may send now (NHS e-RS's "available actions")."""
-    return [t.event for t in TRANSITIONS if t.side == side and state in t.sources and state not in TERMINAL_STATES]
+    return [t.event for t in TRANSITIONS if t.side == side and state in t.sources and state not in TERMINAL_STATES
+            and t.event not in SYSTEM_EVENTS]  # fmt: skip

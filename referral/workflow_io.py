@@ -223,3 +223,19 @@ class ReferralStatus(BaseModel):
     )
     order_checks: list[OrderCheck] = Field(default_factory=list, description="planned orders checked for repeats")
     order_choices: list[OrderChoiceRecord] = Field(default_factory=list, description="cancel/keep per repeat")
+    review_side: Side | None = Field(default=None, description="whose drafts are (or were last) under review")
+
+    def seen_by(self, side: Side) -> ReferralStatus:
+        """What one side may see: its own review rounds (drafts, decisions, reasons, reminders) and not the
+        other side's; the referring side's dictations stay with it. Shared: state, documents, delivery, orders."""
+        own_round = self.review_side in (None, side)
+        hidden: dict[str, object] = {
+            "reviews": [r for r in self.reviews if r.side == side],
+            "past_reviews": [r for r in self.past_reviews if r.side == side],
+        }
+        if not own_round:
+            hidden |= {"summary": None, "stage_error": None, "review_reminders": 0, "review_escalated": False,
+                       "reprocessed": [], "excluded_pages": []}  # fmt: skip
+        if side != Side.REFERRING:
+            hidden["dictations"] = []
+        return self.model_copy(update=hidden)

@@ -9,6 +9,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from referral.identity import IdentityFinding
+from referral.models import Side
 
 
 class Decision(StrEnum):
@@ -48,6 +49,7 @@ class SignedDocumentRef(BaseModel):
 
 class ReviewState(BaseModel):
     task: ReviewTaskRef
+    side: Side = Side.REFERRING  # whose clinicians review it: only that side sees the draft and its decision
     status: str = "pending"  # pending | approved | rejected | redraft | superseded
     refused: str | None = None  # why a submitted approval was not signed (the task stays open)
     decision: ReviewDecision | None = None

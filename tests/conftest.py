@@ -22,8 +22,9 @@ from referral.storage import DocumentStore
 from referral.storage.local import LocalFolderStore
 from referral.temporal import data_converter
 from tests.api_fixtures import api, api_store, tokens  # noqa: F401  (fixtures for the API and dictation tests)
+from tests.deployment import deployment  # noqa: F401  (two hospitals' gateways, for delivered referrals)
 from tests.helpers import running
-from tests.review_fixtures import label_studio, review_env  # noqa: F401  (fixtures for the review tests)
+from tests.review_fixtures import label_studio, review_env, review_settings, webhook_receiver  # noqa: F401  (fixtures for the review tests)
 from workers import cpu, gpu
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -45,6 +46,8 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def payload_key() -> str:
+    if os.environ.get("REFERRAL_RECORD_HISTORY"):  # recording a replay fixture: its own test-only key
+        return (ROOT / "tests" / "histories" / "TEST-ONLY-payload.key").read_text().strip()
     return base64.b64encode(secrets.token_bytes(32)).decode()
 
 

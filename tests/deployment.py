@@ -1,13 +1,17 @@
 """Two hospitals' gateways (영월의료원 and 강원대병원) on loopback, a network file pointing at them (and, when
-given, at their PACS), and a CPU worker on its own task queue that delivers with short retry intervals."""
+given, at their PACS), and a CPU worker on its own task queue that delivers with short retry intervals; `settings`
+are the session's review settings (board and webhook receiver). `delivered_referral`: a referral as the receiving
+side first sees it."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+import pytest
 import yaml
 from temporalio.client import Client
 
@@ -15,10 +19,12 @@ from referral.config import Settings
 from referral.devserver import free_port
 from referral.gateway import MessageIndex, create_gateway
 from referral.network import Network, load_network, write_network
+from referral.states import ReferralState
 from referral.storage import DocumentStore
 from referral.storage.local import LocalFolderStore
-from review.server import LabelStudioServer
-from tests.helpers import running
+from referral.submission import IncomingFile, submit_referral
+from referral.workflow_io import ReferralStatus
+from tests.helpers import make_request, running, tiny_scan, wait_for
 from tests.review_fixtures import ApiServer
 from workers import cpu
 
@@ -39,7 +45,6 @@ async def deploy(
     client: Client,
     settings: Settings,
     store: DocumentStore,
-    label_studio: LabelStudioServer,
     folder: Path,
     pacs_urls: dict[str, str] | None = None,
     **overrides: object,
@@ -56,9 +61,6 @@ async def deploy(
             "cpu_task_queue": f"cpu-deliver-{uuid.uuid4().hex[:6]}",
             "network_file": folder / "network.yaml",
             "api_tokens_file": folder / "tokens.yaml",
-            "label_studio_url": label_studio.url,
-            "label_studio_token": label_studio.token,
-            "review_webhook_url": None,
             "delivery_retry_initial_s": 1.0,
             "delivery_retry_max_s": 2.0,
             **overrides,
@@ -79,3 +81,36 @@ async def deploy(
         await home.stop()
         if gateway.server.started:
             await gateway.stop()
+
+
+@pytest.fixture(scope="module")
+async def deployment(
+    client: Client, workers: None, review_settings: Settings, store: DocumentStore, webhook_receiver: object,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> AsyncIterator[Deployment]:  # fmt: skip
+    async with deploy(client, review_settings, store, tmp_path_factory.mktemp("deployment")) as deployed:
+        yield deployed
+
+
+def drafts_ready(status: ReferralStatus) -> bool:
+    return bool(status.reviews) and all(r.status == "pending" for r in status.reviews)
+
+
+async def delivered_referral(
+    client: Client, store: DocumentStore, deployment: Deployment, files: list[IncomingFile] | None = None,
+    reviewer: str = "dr.kim@knuh.example", **settings: object,
+) -> str:  # fmt: skip
+    """A referral as the receiving side first sees it: its drafts approved by a referring clinician in Label Studio,
+    signed, delivered to 강원대병원's gateway, and received (RECEIVED)."""
+    from tests.review_fixtures import annotate
+
+    result = await submit_referral(
+        client, store, deployment.network, deployment.settings.model_copy(update=settings), make_request(),
+        files or [IncomingFile("scan.png", tiny_scan())],
+    )  # fmt: skip
+    status = await wait_for(client, result.referral_id, drafts_ready)
+    for review in status.reviews:
+        await asyncio.to_thread(annotate, deployment.settings.label_studio_url, reviewer, review.task.task_id,
+                                "approve")  # fmt: skip
+    await wait_for(client, result.referral_id, lambda s: s.state == ReferralState.RECEIVED)
+    return result.referral_id

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import date
 
@@ -15,7 +15,7 @@ from referral.config import Settings
 from referral.models import Clinician, Party, Patient, Priority, ReferralRequest, Sex, Side
 from referral.network import Network
 from referral.operations import get_status, send_event
-from referral.states import TRANSITIONS, ReferralEvent, ReferralState
+from referral.states import SYSTEM_EVENTS, TRANSITIONS, ReferralEvent, ReferralState
 from referral.storage import DocumentStore
 from referral.submission import IncomingFile, submit_referral
 from referral.synthetic import ClinicalDocument
@@ -60,6 +60,20 @@ async def wait_for_stage(
         await asyncio.sleep(0.5)
 
 
+async def wait_for(
+    client: Client, referral_id: str, check: Callable[[ReferralStatus], bool], timeout_s: float = 180
+) -> ReferralStatus:
+    """Until the referral's status passes `check`."""
+    deadline = asyncio.get_running_loop().time() + timeout_s
+    while True:
+        status = await get_status(client, referral_id)
+        if check(status):
+            return status
+        if asyncio.get_running_loop().time() > deadline:
+            raise TimeoutError(f"{referral_id}: stage {status.stage}, reviews {[r.status for r in status.reviews]}")
+        await asyncio.sleep(0.5)
+
+
 def tiny_scan() -> bytes:
     """A small one-line scan: enough for the OCR stage, fast to process."""
     from referral.synthetic import image_bytes, render_page
@@ -68,16 +82,18 @@ def tiny_scan() -> bytes:
     return image_bytes(page.crop((0, 0, page.width, 200)), dpi=100)
 
 
-def path_to(target: ReferralState) -> list[tuple[ReferralEvent, Side]]:
-    """The shortest sequence of events from DRAFT to `target` (breadth-first over the transition table)."""
+def path_to(target: ReferralState, start: ReferralState = ReferralState.RECEIVED) -> list[tuple[ReferralEvent, Side]]:
+    """The shortest sequence of events a caller can send from `start` (by default: just delivered) to `target`
+    (breadth-first over the transition table; the receipt itself is the gateway's, never sent)."""
     from collections import deque
 
-    paths: dict[ReferralState, list[tuple[ReferralEvent, Side]]] = {ReferralState.DRAFT: []}
-    queue = deque([ReferralState.DRAFT])
+    paths: dict[ReferralState, list[tuple[ReferralEvent, Side]]] = {start: []}
+    queue = deque([start])
     while queue:
         state = queue.popleft()
         for transition in TRANSITIONS:
-            if state in transition.sources and transition.target not in paths:
+            sendable = transition.event not in SYSTEM_EVENTS
+            if sendable and state in transition.sources and transition.target not in paths:
                 paths[transition.target] = paths[state] + [(transition.event, transition.side)]
                 queue.append(transition.target)
     return paths[target]

@@ -78,23 +78,40 @@ class ReviewEnv:
     label_studio: LabelStudioServer
 
 
-@pytest.fixture(scope="module")
-async def review_env(
-    client: Client, workers: None, settings: Settings, store: DocumentStore, network: Network,
-    label_studio: LabelStudioServer,
-) -> AsyncIterator[ReviewEnv]:  # fmt: skip
+@pytest.fixture(scope="session")
+def review_settings(settings: Settings, label_studio: LabelStudioServer) -> Settings:
+    """The session's settings with the board and one webhook receiver: Label Studio registers a webhook when it
+    makes a review project, so every test module's projects send to the same receiver, as in a deployment."""
     port = free_port()
-    review_settings = settings.model_copy(update={
-        "cpu_task_queue": f"cpu-review-{uuid.uuid4().hex[:6]}", "label_studio_url": label_studio.url,
-        "label_studio_token": label_studio.token, "review_webhook_url": f"http://127.0.0.1:{port}/review/webhook",
+    return settings.model_copy(update={
+        "label_studio_url": label_studio.url, "label_studio_token": label_studio.token,
+        "review_webhook_url": f"http://127.0.0.1:{port}/review/webhook",
         "review_webhook_secret": secrets.token_urlsafe(24), "review_reminder_s": 3600.0,
     })  # fmt: skip
+
+
+@pytest.fixture(scope="session")
+async def webhook_receiver(
+    client: Client, review_settings: Settings, store: DocumentStore, network: Network
+) -> AsyncIterator[ApiServer]:
+    """The HTTP API on the webhook port: it turns Label Studio's webhooks into hints to the referrals."""
+    assert review_settings.review_webhook_url is not None
+    port = int(review_settings.review_webhook_url.split(":")[2].split("/")[0])
     api = ApiServer(create_app(review_settings, client=client, store=store, network=network), port)
     await api.start()
-    board = review_board(review_settings)
-    async with running(cpu.build_worker(client, review_settings, store)):
-        yield ReviewEnv(review_settings, api, board, label_studio)
+    yield api
     await api.stop()
+
+
+@pytest.fixture(scope="module")
+async def review_env(
+    client: Client, workers: None, review_settings: Settings, store: DocumentStore,
+    label_studio: LabelStudioServer, webhook_receiver: ApiServer,
+) -> AsyncIterator[ReviewEnv]:  # fmt: skip
+    module_settings = review_settings.model_copy(update={"cpu_task_queue": f"cpu-review-{uuid.uuid4().hex[:6]}"})
+    board = review_board(module_settings)
+    async with running(cpu.build_worker(client, module_settings, store)):
+        yield ReviewEnv(module_settings, webhook_receiver, board, label_studio)
 
 
 def reviewer_token(url: str, email: str) -> str:

@@ -34,28 +34,41 @@ async def test_submit_status_events_and_worklist(api: httpx.AsyncClient, tokens:
     referral_id = created.json()["referral_id"]
     assert created.json()["duplicate"] is False
 
-    status = await api.get(f"/referrals/{referral_id}", headers=auth(tokens, "knuh"))
+    status = await api.get(f"/referrals/{referral_id}", headers=auth(tokens, "yeongwol-mc"))
     assert status.status_code == 200 and status.json()["state"] == "DRAFT"
     assert (await api.get(f"/referrals/{referral_id}", headers=auth(tokens, "snuh"))).status_code == 404
+    actions = await api.get(f"/referrals/{referral_id}/actions", headers=auth(tokens, "yeongwol-mc"))
+    assert actions.json() == ["withdraw"]
 
-    actions = await api.get(f"/referrals/{referral_id}/actions", headers=auth(tokens, "knuh"))
-    assert actions.json() == ["receive"]
-    moved = await api.post(f"/referrals/{referral_id}/events", headers=auth(tokens, "knuh"),
-                           json={"event": "receive", "actor": "접수담당"})  # fmt: skip
-    assert moved.status_code == 200 and moved.json()["to_state"] == "RECEIVED"
+    # before delivery the receiving hospital neither sees nor moves the referral: as if it did not exist
+    for path in ("", "/history", "/actions"):
+        hidden = await api.get(f"/referrals/{referral_id}{path}", headers=auth(tokens, "knuh"))
+        assert hidden.status_code == 404, path
+    for event in ("receive", "accept", "start_care"):
+        moved = await api.post(f"/referrals/{referral_id}/events", headers=auth(tokens, "knuh"),
+                               json={"event": event, "actor": "접수담당"})  # fmt: skip
+        assert moved.status_code == 404 and "no such referral" in moved.text
+    for route in ("outcome", "documents"):
+        asked = await api.post(
+            f"/referrals/{referral_id}/{route}",
+            headers=auth(tokens, "knuh"),
+            data={"actor": "dr-lee"},
+            files=[("files", ("p.png", tiny_scan(), "image/png"))],
+        )
+        assert asked.status_code == 404, route
+
     refused = await api.post(f"/referrals/{referral_id}/events", headers=auth(tokens, "yeongwol-mc"),
                              json={"event": "accept", "actor": "someone"})  # fmt: skip
     assert refused.status_code == 409 and "receiving side" in refused.json()["detail"]
-    declined = await api.post(f"/referrals/{referral_id}/events", headers=auth(tokens, "knuh"),
-                              json={"event": "decline", "actor": "dr-kim"})  # fmt: skip
-    assert declined.status_code == 409 and "requires a reason" in declined.json()["detail"]
-
+    withdrawn = await api.post(f"/referrals/{referral_id}/events", headers=auth(tokens, "yeongwol-mc"),
+                               json={"event": "withdraw", "actor": "dr-kim"})  # fmt: skip
+    assert withdrawn.status_code == 409 and "requires a reason" in withdrawn.json()["detail"]
     history = await api.get(f"/referrals/{referral_id}/history", headers=auth(tokens, "yeongwol-mc"))
-    assert [h["event"] for h in history.json()] == ["receive"]
-    worklist = await api.get(
-        "/referrals", params={"status": "RECEIVED", "side": "receiving"}, headers=auth(tokens, "knuh")
-    )
-    assert referral_id in [row["referral_id"] for row in worklist.json()]
+    assert history.json() == []
+    sent = await api.get("/referrals", params={"side": "referring"}, headers=auth(tokens, "yeongwol-mc"))
+    assert referral_id in [row["referral_id"] for row in sent.json()]
+    received = await api.get("/referrals", params={"side": "receiving"}, headers=auth(tokens, "knuh"))
+    assert referral_id not in [row["referral_id"] for row in received.json()]
     assert referral_id not in [
         r["referral_id"] for r in (await api.get("/referrals", headers=auth(tokens, "snuh"))).json()
     ]

@@ -61,21 +61,24 @@ async def test_submit_wait_status_event_and_list(
     body = json.loads(status.stdout)
     assert body["status"]["stage"] == "AWAITING_REVIEW" and body["status"]["ocr"][0]["methods"] == ["tesseract"]
 
-    moved = await run_cli(client, settings, "event", referral_id, "receive", "--side", "receiving", "--actor", "접수")
-    assert moved.returncode == 0 and "DRAFT → RECEIVED" in moved.stdout
+    receipt = await run_cli(client, settings, "event", referral_id, "receive", "--side", "receiving", "--actor", "x")
+    assert receipt.returncode == 1 and "gateway's receipt" in receipt.stderr  # the receipt is never sent by hand
     refused = await run_cli(
         client, settings, "event", referral_id, "acknowledge", "--side", "referring", "--actor", "x"
     )
-    assert refused.returncode == 1 and "not allowed in state RECEIVED" in refused.stderr
+    assert refused.returncode == 1 and "not allowed in state DRAFT" in refused.stderr
 
-    listed = await run_cli(client, settings, "list", "--status", "RECEIVED", "--org", "knuh", "--side", "receiving")
+    listed = await run_cli(client, settings, "list", "--status", "DRAFT", "--org", "yeongwol-mc", "--side", "referring")
     assert referral_id in listed.stdout
 
     again = await run_cli(client, settings, "submit", *PATIENT, str(scan_file))
     assert again.stdout.split()[0] == referral_id and "duplicate" in again.stdout
 
+    moved = await run_cli(client, settings, "event", referral_id, "withdraw", "--side", "referring", "--actor", "접수",
+                          "--reason", "환자 전원 취소 (patient declined)")  # fmt: skip
+    assert moved.returncode == 0 and "DRAFT → CANCELLED" in moved.stdout
     text = await run_cli(client, settings, "status", referral_id)
-    assert "RECEIVED" in text.stdout and "#1" in text.stdout
+    assert "CANCELLED" in text.stdout and "#1" in text.stdout
 
 
 @pytest.mark.parametrize(

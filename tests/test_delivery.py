@@ -5,12 +5,10 @@ referral to RECEIVED."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 
 import pytest
 from temporalio.client import Client
 
-from referral.config import Settings
 from referral.fhir.message import validate
 from referral.models import Side
 from referral.operations import get_history, get_status
@@ -20,21 +18,12 @@ from referral.submission import IncomingFile, submit_referral
 from referral.synthetic import clinical_record, image_bytes, render_page
 from referral.workflow_io import ProcessingStage
 from review.server import LabelStudioServer
-from tests.deployment import TOKENS, Deployment, deploy
-from tests.helpers import make_request, wait_for_attempts
+from tests.deployment import TOKENS, Deployment
+from tests.helpers import make_request, wait_for, wait_for_attempts
 from tests.review_fixtures import annotate
-from tests.test_review import KIM, tasks_ready, wait_for
+from tests.test_review import KIM, tasks_ready
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="module")
-async def deployment(
-    client: Client, workers: None, settings: Settings, store: DocumentStore, label_studio: LabelStudioServer,
-    tmp_path_factory: pytest.TempPathFactory,
-) -> AsyncIterator[Deployment]:  # fmt: skip
-    async with deploy(client, settings, store, label_studio, tmp_path_factory.mktemp("delivery")) as deployed:
-        yield deployed
 
 
 async def submit_and_sign(client: Client, store: DocumentStore, deployment: Deployment, url: str) -> str:
@@ -207,3 +196,33 @@ async def test_cds_hooks_card_for_a_recent_outside_ct_and_the_choice_recorded(
     assert [c.source for c in final.order_checks] == ["cds-hooks", "cds-hooks", "api"]
     assert sorted((c.choice, c.reason) for c in final.order_choices) == [("cancelled", None),
                                                                           ("kept", "이후 상태 변화")]  # fmt: skip
+
+
+async def test_once_delivered_the_receiving_side_sees_it_but_not_the_referring_sides_review(
+    client: Client, store: DocumentStore, deployment: Deployment
+) -> None:
+    """강원대병원 sees the referral after delivery (status, worklist, actions), without 영월의료원's drafts, decisions,
+    reviewers or dictations; 영월의료원 still sees its own review."""
+    import httpx
+
+    from referral.api import create_app
+    from tests.deployment import delivered_referral
+
+    referral_id = await delivered_referral(client, store, deployment)
+    app = create_app(deployment.settings, client=client, store=store, network=deployment.network)
+    knuh, yeongwol = ({"Authorization": f"Bearer {TOKENS[org]}"} for org in ("knuh", "yeongwol-mc"))
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://api") as api:
+        seen = (await api.get(f"/referrals/{referral_id}", headers=knuh)).json()
+        assert seen["state"] == "RECEIVED" and seen["delivery"] is not None
+        assert (seen["reviews"], seen["past_reviews"], seen["summary"], seen["dictations"]) == ([], [], None, [])
+        own = (await api.get(f"/referrals/{referral_id}", headers=yeongwol)).json()
+        assert len(own["reviews"]) == 3 and all(r["status"] == "approved" and r["signed"] for r in own["reviews"])
+        assert own["summary"] is not None and own["review_side"] == "referring"
+        actions = (await api.get(f"/referrals/{referral_id}/actions", headers=knuh)).json()
+        assert "accept" in actions and "receive" not in actions
+        for _ in range(40):  # visibility is eventually consistent
+            listed = (await api.get("/referrals", params={"side": "receiving"}, headers=knuh)).json()
+            if referral_id in [row["referral_id"] for row in listed]:
+                break
+            await asyncio.sleep(0.25)
+        assert referral_id in [row["referral_id"] for row in listed]

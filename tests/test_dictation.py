@@ -25,10 +25,10 @@ from referral.storage.local import LocalFolderStore
 from referral.workflow_io import ProcessingStage, TranscriptSummary
 from tests.api_fixtures import auth, workflow_count
 from tests.audio_fixtures import encode, long_recording, read_wav, silence
-from tests.helpers import make_request, replays, running, wait_for_stage
+from tests.helpers import make_request, replays, running, wait_for, wait_for_stage
 from tests.review_fixtures import ReviewEnv
 from tests.test_cli import run_cli
-from tests.test_review import tasks_ready, wait_for
+from tests.test_review import tasks_ready
 from tests.tinymodels import build_whisper
 from workers import gpu
 

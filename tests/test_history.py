@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 from pathlib import Path
 
 from temporalio.client import Client
@@ -21,10 +22,11 @@ from referral.storage.local import LocalFolderStore
 from referral.submission import IncomingFile, submit_referral
 from referral.temporal import data_converter
 from referral.workflow_io import ProcessingStage, ReferralStatus
+from tests.deployment import Deployment, delivered_referral
 from tests.helpers import PATIENT_NAME, drive, make_request, path_to, raw_history, tiny_scan, wait_for_stage
 
 HISTORIES = Path(__file__).parent / "histories"
-FULL_LOOP = path_to(ReferralState.ACCEPTED) + [
+FULL_LOOP = path_to(ReferralState.ACCEPTED) + [  # from the gateway's receipt on
     (ReferralEvent.SCHEDULE, Side.RECEIVING),
     (ReferralEvent.START_CARE, Side.RECEIVING),
     (ReferralEvent.COMPLETE, Side.RECEIVING),
@@ -32,24 +34,25 @@ FULL_LOOP = path_to(ReferralState.ACCEPTED) + [
 ]
 
 
-async def closed_referral(client: Client, store: DocumentStore, network: Network, settings: Settings) -> str:
-    result = await submit_referral(
-        client, store, network, settings, make_request(), [IncomingFile("s.png", tiny_scan())]
-    )
-    await wait_for_stage(client, result.referral_id, {ProcessingStage.AWAITING_REVIEW})
-    await drive(client, result.referral_id, FULL_LOOP)
-    final = await client.get_workflow_handle(result.referral_id, result_type=ReferralStatus).result()
+async def closed_referral(client: Client, store: DocumentStore, deployment: Deployment) -> str:
+    referral_id = await delivered_referral(client, store, deployment)
+    await drive(client, referral_id, FULL_LOOP)
+    final = await client.get_workflow_handle(referral_id, result_type=ReferralStatus).result()
     assert final.state == ReferralState.LOOP_CLOSED
-    return result.referral_id
+    return referral_id
 
 
 async def test_history_of_a_finished_referral_replays(
-    client: Client, workers: None, store: DocumentStore, network: Network, settings: Settings
+    client: Client, store: DocumentStore, deployment: Deployment, settings: Settings
 ) -> None:
-    referral_id = await closed_referral(client, store, network, settings)
+    """Signed, delivered, accepted … acknowledged: its history replays. With REFERRAL_RECORD_HISTORY=NAME (and the
+    test-only key, see tests/histories/README.md) it is also recorded as tests/histories/NAME.json."""
+    referral_id = await closed_referral(client, store, deployment)
     history = await client.get_workflow_handle(referral_id).fetch_history()
     replayer = Replayer(workflows=[ReferralWorkflow], data_converter=data_converter(settings))
     await replayer.replay_workflow(history)
+    if name := os.environ.get("REFERRAL_RECORD_HISTORY"):
+        (HISTORIES / f"{name}.json").write_text(history.to_json())
 
 
 async def test_recorded_histories_still_replay() -> None:
@@ -78,10 +81,8 @@ def _payloads(node: object) -> list[tuple[bytes, bytes]]:
     return found
 
 
-async def test_raw_history_holds_no_plaintext_phi(
-    client: Client, workers: None, store: DocumentStore, network: Network, settings: Settings
-) -> None:
-    referral_id = await closed_referral(client, store, network, settings)
+async def test_raw_history_holds_no_plaintext_phi(client: Client, store: DocumentStore, deployment: Deployment) -> None:
+    referral_id = await closed_referral(client, store, deployment)
     history = await raw_history(client, referral_id)
     text = json.dumps(history.to_json_dict(), ensure_ascii=False)
     status = await get_status(client, referral_id)
@@ -92,8 +93,8 @@ async def test_raw_history_holds_no_plaintext_phi(
         assert all(secret not in blob for blob in blobs)
     encodings = {encoding for encoding, _ in payloads}
     assert b"binary/encrypted" in encodings and encodings <= {b"binary/encrypted", b"json/plain", b"binary/null"}
-    # in clear: the search attributes, and the patch markers of workflow.patched()
-    clear = {data for encoding, data in payloads if encoding != b"binary/encrypted" and b'-v1"' not in data}
+    # in clear: the search attributes only
+    clear = {data for encoding, data in payloads if encoding != b"binary/encrypted"}
     clear.discard(b"")
     assert clear <= {b'"yeongwol-mc"', b'"knuh"', b'"urgent"'} | {f'"{s}"'.encode() for s in ReferralState} | {
         f'"{s}"'.encode() for s in ProcessingStage

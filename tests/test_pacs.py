@@ -33,10 +33,10 @@ from referral.workflow_io import ProcessingStage
 from review.server import LabelStudioServer
 from tests.deployment import deploy
 from tests.dicom_fixtures import Study, referring_pacs_studies
-from tests.helpers import replays, running, tiny_scan, wait_for_stage
+from tests.helpers import replays, running, tiny_scan, wait_for, wait_for_stage
 from tests.review_fixtures import annotate
 from tests.test_review import KIM as REVIEWER
-from tests.test_review import tasks_ready, wait_for
+from tests.test_review import tasks_ready
 from workers import cpu
 
 pytestmark = pytest.mark.slow
@@ -243,8 +243,10 @@ async def test_delivered_referral_brings_its_studies_to_the_receiving_pacs(
     client: Client,
     workers: None,
     settings: Settings,
+    review_settings: Settings,
     store: DocumentStore,
     label_studio: LabelStudioServer,
+    webhook_receiver: object,
     pacs: Pacs,
     tmp_path: Path,
 ) -> None:
@@ -256,9 +258,8 @@ async def test_delivered_referral_brings_its_studies_to_the_receiving_pacs(
     credentials.write_text(yaml.safe_dump({"knuh": {"username": "referral-ax", "password": RECEIVING_PASSWORD}}))
     async with deploy(
         client,
-        settings,
+        review_settings,
         store,
-        label_studio,
         tmp_path,
         pacs_urls=urls,
         pacs_credentials_file=credentials,

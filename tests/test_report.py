@@ -11,6 +11,7 @@ from referral.config import Settings
 from referral.network import Network
 from referral.states import ReferralEvent, ReferralState
 from referral.storage import DocumentStore
+from tests.deployment import Deployment, delivered_referral
 from tests.helpers import drive, path_to, process_env, start_referral
 from tests.test_bulk_intake import prefect_harness  # noqa: F401
 
@@ -19,14 +20,14 @@ pytestmark = pytest.mark.slow
 
 async def test_report_renders_with_plots_from_real_workflows(
     client: Client, workers: None, settings: Settings, store: DocumentStore, network: Network,
-    prefect_harness: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,  # noqa: F811
+    prefect_harness: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, deployment: Deployment,  # noqa: F811
 ) -> None:  # fmt: skip
     from referral.models import Side
 
     for key, value in process_env(client, settings).items():
         if key.startswith("REFERRAL_"):
             monkeypatch.setenv(key, value)
-    closed = await start_referral(client, store, network, settings)
+    closed = await delivered_referral(client, store, deployment)
     await drive(client, closed, path_to(ReferralState.ACCEPTED) + [
         (ReferralEvent.START_CARE, Side.RECEIVING), (ReferralEvent.COMPLETE, Side.RECEIVING),
         (ReferralEvent.ACKNOWLEDGE, Side.REFERRING)])  # fmt: skip

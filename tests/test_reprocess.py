@@ -16,10 +16,10 @@ from referral.config import Settings
 from referral.network import Network
 from referral.storage import DocumentStore
 from referral.workflow_io import ProcessingStage, ReferralStatus
-from tests.helpers import process_env, replays, running
+from tests.helpers import process_env, replays, running, wait_for
 from tests.review_fixtures import ReviewEnv, annotate
 from tests.test_bulk_intake import prefect_harness  # noqa: F401
-from tests.test_review import KIM, submit, tasks_ready, wait_for
+from tests.test_review import KIM, submit, tasks_ready
 from tests.tinymodels import build_causal
 from workers import gpu
 

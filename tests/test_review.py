@@ -23,7 +23,7 @@ from referral.synthetic import clinical_record, image_bytes, render_page
 from referral.workflow_io import ProcessingStage, ReferralStatus
 from review.board import WEBHOOK_SECRET_HEADER
 from review.models import SignedDocument, SignedDocumentRef
-from tests.helpers import make_request, wait_for_activity, wait_for_attempts
+from tests.helpers import make_request, wait_for, wait_for_activity, wait_for_attempts
 from tests.review_fixtures import REVIEWERS, ReviewEnv, annotate, task_in_browser
 
 pytestmark = pytest.mark.slow
@@ -36,17 +36,6 @@ async def submit(client: Client, store: DocumentStore, network: Network, env: Re
     result = await submit_referral(client, store, network, env.settings.model_copy(update=settings),
                                    make_request(record=record), [IncomingFile("scan.png", scan)])  # fmt: skip
     return result.referral_id
-
-
-async def wait_for(client: Client, referral_id: str, check, timeout_s: float = 180) -> ReferralStatus:  # type: ignore[no-untyped-def]
-    deadline = asyncio.get_running_loop().time() + timeout_s
-    while True:
-        status = await get_status(client, referral_id)
-        if check(status):
-            return status
-        if asyncio.get_running_loop().time() > deadline:
-            raise TimeoutError(f"{referral_id}: stage {status.stage}, reviews {[r.status for r in status.reviews]}")
-        await asyncio.sleep(0.5)
 
 
 def all_signed(status: ReferralStatus) -> bool:

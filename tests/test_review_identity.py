@@ -18,9 +18,9 @@ from referral.submission import IncomingFile, submit_referral
 from referral.synthetic import text_pdf
 from referral.workflow_io import ReferralStatus
 from review.models import SignedDocument
-from tests.helpers import PATIENT_NAME, make_request
+from tests.helpers import PATIENT_NAME, make_request, wait_for
 from tests.review_fixtures import ReviewEnv, annotate, task_in_browser
-from tests.test_review import KIM, all_signed, letter_signed, tasks_ready, wait_for
+from tests.test_review import KIM, all_signed, letter_signed, tasks_ready
 
 pytestmark = pytest.mark.slow
 

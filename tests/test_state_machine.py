@@ -1,5 +1,6 @@
-"""The referral state machine, table-driven: every allowed transition works through the real workflow, and
-every disallowed (state, event, side) is refused by the update validator and changes nothing."""
+"""The referral state machine, table-driven: every allowed transition works through the real workflow on delivered
+referrals, every disallowed (state, event, side) is refused by the update validator and changes nothing, and
+before delivery the receiving side can do nothing (the receipt is the gateway's)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from referral.models import Side
 from referral.network import Network
 from referral.operations import EventRefused, get_available_actions, get_history, get_status, send_event
 from referral.states import (
+    SYSTEM_EVENTS,
     TERMINAL_STATES,
     TRANSITIONS,
     ReferralEvent,
@@ -22,7 +24,8 @@ from referral.states import (
     check_event,
 )
 from referral.storage import DocumentStore
-from tests.helpers import drive, event_request, path_to, start_referral
+from tests.deployment import Deployment, delivered_referral
+from tests.helpers import drive, event_request, path_to, start_referral, wait_for
 
 ALLOWED = [(source, t) for t in TRANSITIONS for source in sorted(t.sources)]
 ALL_CASES = [(s, e, side) for s in ReferralState for e in ReferralEvent for side in Side]
@@ -36,7 +39,8 @@ def allowed(state: ReferralState, event: ReferralEvent, side: Side) -> bool:
 
 def test_every_state_is_reachable_and_every_non_terminal_state_can_move() -> None:
     for state in ReferralState:
-        assert path_to(state) is not None
+        if state != ReferralState.DRAFT:  # every state after delivery is reachable by callers' events
+            assert path_to(state) is not None
         if state not in TERMINAL_STATES:
             assert available_events(state, Side.REFERRING) or available_events(state, Side.RECEIVING)
 
@@ -56,43 +60,89 @@ def test_reason_is_mandatory_where_the_table_says() -> None:
     assert check_event(ReferralState.UNDER_REVIEW, ReferralEvent.ACCEPT, Side.RECEIVING, None)
 
 
-@pytest.mark.parametrize(("source", "transition"), ALLOWED, ids=lambda v: getattr(v, "event", v))
-async def test_allowed_transition_through_the_workflow(
-    client: Client, workers: None, store: DocumentStore, network: Network, settings: Settings, source, transition
-) -> None:
-    referral_id = await start_referral(client, store, network, settings)
-    await drive(client, referral_id, path_to(source))
-    status = await get_status(client, referral_id)
-    assert status.state == source
-    org = status.referring_org if transition.side == Side.REFERRING else status.receiving_org
-    record = await send_event(client, referral_id, event_request(transition.event, transition.side, org))
-    assert (record.from_state, record.to_state) == (source, transition.target)
-    history = await get_history(client, referral_id)
-    assert history[-1] == record
-    assert (record.side, record.org, record.actor, record.reason) == (
-        transition.side, org, f"{transition.side}-clinician", "test reason",
-    )  # fmt: skip
-    if transition.target not in TERMINAL_STATES:
-        assert (await get_status(client, referral_id)).state == transition.target
+def closing(state: ReferralState) -> list[tuple[ReferralEvent, Side]]:
+    """The shortest way from `state` to any closed state."""
+    ways = []
+    for end in TERMINAL_STATES:
+        try:
+            ways.append(path_to(end, state))
+        except KeyError:  # not reachable from here
+            continue
+    return min(ways, key=len)
 
 
-@pytest.mark.parametrize("state", [s for s in ReferralState if s not in TERMINAL_STATES], ids=str)
-async def test_disallowed_events_are_refused_and_change_nothing(
-    client: Client, workers: None, store: DocumentStore, network: Network, settings: Settings, state: ReferralState
+def covering_walks() -> list[list[tuple[ReferralEvent, Side]]]:
+    """Walks from RECEIVED to a closed state that together send every allowed (state, event) a caller can send
+    after delivery: each walk is one delivered referral."""
+    edges = {(s, t) for s, t in ALLOWED if t.event not in SYSTEM_EVENTS and s != ReferralState.DRAFT}
+    walks = []
+    while edges:
+        source, first = min(edges, key=lambda e: (len(path_to(e[0])), e[1].event, e[0]))
+        walk = path_to(source) + [(first.event, first.side)]
+        state = first.target
+        while state not in TERMINAL_STATES:
+            unused = sorted((t for s, t in edges if s == state and (s, t) != (source, first)), key=lambda t: t.event)
+            step = unused[0] if unused else next(t for t in TRANSITIONS if (t.event, t.side) == closing(state)[0])
+            walk.append((step.event, step.side))
+            state = step.target
+        replay = ReferralState.RECEIVED
+        for event, _ in walk:
+            move = next(t for t in TRANSITIONS if t.event == event and replay in t.sources)
+            edges.discard((replay, move))
+            replay = move.target
+        walks.append(walk)
+    return walks
+
+
+WALKS = covering_walks()
+
+
+def test_the_walks_send_every_transition_after_delivery() -> None:
+    sent = set()
+    for walk in WALKS:
+        state = ReferralState.RECEIVED
+        for event, side in walk:
+            sent.add((state, event))
+            state = check_event(state, event, side, "a reason").target
+        assert state in TERMINAL_STATES
+    assert sent == {(s, t.event) for s, t in ALLOWED if t.event not in SYSTEM_EVENTS and s != ReferralState.DRAFT}
+
+
+@pytest.mark.parametrize("walk", WALKS, ids=lambda w: "-".join(e for e, _ in w))
+async def test_every_transition_through_the_workflow_and_everything_else_refused(
+    client: Client, store: DocumentStore, deployment: Deployment, walk: list[tuple[ReferralEvent, Side]]
 ) -> None:
-    referral_id = await start_referral(client, store, network, settings)
-    await drive(client, referral_id, path_to(state))
+    """Along the walk, at every state: each disallowed event of either side is refused and changes nothing, the
+    available actions are the table's, and the allowed event moves the referral with who, when and why."""
+    referral_id = await delivered_referral(client, store, deployment)
+    state = ReferralState.RECEIVED
+    for event, side in walk:
+        await refuses_all_but_allowed(client, referral_id, state)
+        status = await get_status(client, referral_id)
+        org = status.referring_org if side == Side.REFERRING else status.receiving_org
+        record = await send_event(client, referral_id, event_request(event, side, org))
+        assert record.from_state == state and record.to_state == check_event(state, event, side, "x").target
+        assert (await get_history(client, referral_id))[-1] == record
+        assert (record.side, record.org, record.actor, record.reason) == (side, org, f"{side}-clinician", "test reason")
+        state = record.to_state
+    for event in ReferralEvent:  # closed: every further event is refused
+        with pytest.raises(EventRefused, match="closed|receipt"):
+            await send_event(client, referral_id, event_request(event, Side.RECEIVING, "knuh"))
+    assert len(await get_history(client, referral_id)) == len(walk) + 1  # the receipt, then the walk
+
+
+async def refuses_all_but_allowed(client: Client, referral_id: str, state: ReferralState) -> None:
     before = await get_status(client, referral_id)
     history_before = await get_history(client, referral_id)
+    assert before.state == state
     for event in ReferralEvent:
         for side in Side:
-            if allowed(state, event, side):
+            if allowed(state, event, side) and event not in SYSTEM_EVENTS:
                 continue
             org = before.referring_org if side == Side.REFERRING else before.receiving_org
             with pytest.raises(EventRefused) as refused:
                 await send_event(client, referral_id, event_request(event, side, org))
-            assert refused.value.kind == "TransitionRefused"
-            assert str(event) in str(refused.value)
+            assert refused.value.kind == "TransitionRefused" and str(event) in str(refused.value)
     after = await get_status(client, referral_id)
     assert (after.state, after.due_at) == (before.state, before.due_at)
     assert await get_history(client, referral_id) == history_before
@@ -100,28 +150,28 @@ async def test_disallowed_events_are_refused_and_change_nothing(
         assert await get_available_actions(client, referral_id, side) == available_events(state, side)
 
 
+async def test_before_delivery_the_receiving_side_can_do_nothing_and_the_referring_side_may_withdraw(
+    client: Client, workers: None, store: DocumentStore, network: Network, settings: Settings
+) -> None:
+    """In DRAFT (drafts under review, nothing delivered) the receipt cannot be sent, by anyone: the receiving side
+    has no event at all. Withdrawal by the referring side closes the referral."""
+    referral_id = await start_referral(client, store, network, settings)
+    await refuses_all_but_allowed(client, referral_id, ReferralState.DRAFT)
+    assert await get_available_actions(client, referral_id, Side.RECEIVING) == []
+    record = await send_event(client, referral_id, event_request(ReferralEvent.WITHDRAW, Side.REFERRING,
+                                                                 "yeongwol-mc"))  # fmt: skip
+    assert (record.from_state, record.to_state) == (ReferralState.DRAFT, ReferralState.CANCELLED)
+
+
 async def test_an_institution_that_is_not_the_side_is_refused(
     client: Client, workers: None, store: DocumentStore, network: Network, settings: Settings
 ) -> None:
     referral_id = await start_referral(client, store, network, settings)
     with pytest.raises(EventRefused) as refused:
-        await send_event(client, referral_id, event_request(ReferralEvent.RECEIVE, Side.RECEIVING, "snuh"))
+        await send_event(client, referral_id, event_request(ReferralEvent.WITHDRAW, Side.REFERRING, "snuh"))
     assert refused.value.kind == "NotAParty"
     assert (await get_status(client, referral_id)).state == ReferralState.DRAFT
     assert await get_history(client, referral_id) == []
-
-
-@pytest.mark.parametrize("state", sorted(TERMINAL_STATES), ids=str)
-async def test_a_closed_referral_refuses_every_event(
-    client: Client, workers: None, store: DocumentStore, network: Network, settings: Settings, state: ReferralState
-) -> None:
-    referral_id = await start_referral(client, store, network, settings)
-    await drive(client, referral_id, path_to(state))
-    assert (await get_status(client, referral_id)).state == state
-    for event in ReferralEvent:
-        with pytest.raises(EventRefused, match="closed"):
-            await send_event(client, referral_id, event_request(event, Side.RECEIVING, "knuh"))
-    assert len(await get_history(client, referral_id)) == len(path_to(state))
 
 
 async def test_unknown_referral(client: Client, workers: None) -> None:
@@ -138,7 +188,8 @@ async def test_unknown_referral(client: Client, workers: None) -> None:
 async def test_overdue_worklist(
     client: Client, workers: None, store: DocumentStore, network: Network, settings: Settings
 ) -> None:
-    """An open referral whose wait is past due is listed as overdue for its institution; one not yet due is not."""
+    """An open referral whose wait is past due is listed as overdue for its institution; one not yet due is not;
+    the receiving institution does not list it before delivery."""
     from datetime import UTC, datetime, timedelta
 
     from referral.operations import list_referrals
@@ -147,47 +198,45 @@ async def test_overdue_worklist(
     due = (await get_status(client, referral_id)).due_at
     assert due is not None
     for _ in range(40):  # visibility is eventually consistent
-        late = await list_referrals(client, org="knuh", overdue_at=due + timedelta(seconds=1))
+        late = await list_referrals(client, org="yeongwol-mc", overdue_at=due + timedelta(seconds=1))
         if referral_id in [r.referral_id for r in late]:
             break
         await asyncio.sleep(0.25)
     assert referral_id in [r.referral_id for r in late]
-    early = await list_referrals(client, org="knuh", overdue_at=datetime.now(UTC))
+    early = await list_referrals(client, org="yeongwol-mc", overdue_at=datetime.now(UTC))
     assert referral_id not in [r.referral_id for r in early]
+    unseen = await list_referrals(client, org="knuh", overdue_at=due + timedelta(seconds=1))
+    assert referral_id not in [r.referral_id for r in unseen]
 
 
 async def test_sla_timers_remind_then_escalate_and_reset_on_the_next_state(
-    client: Client, workers: None, store: DocumentStore, network: Network, settings: Settings
+    client: Client, store: DocumentStore, deployment: Deployment
 ) -> None:
-    """Every wait's SLA set to 2 s, reminders every second, escalation after 2: the DRAFT wait (receipt) runs
-    late, is reminded and escalated; a transition starts a fresh wait with no reminders."""
-    fast = settings.model_copy(update={"sla_override_s": 2, "sla_reminder_every_s": 1.0, "sla_escalate_after": 2})
-    referral_id = await start_referral(client, store, network, fast)
-    for _ in range(60):
-        status = await get_status(client, referral_id)
-        if status.sla_escalated:
-            break
-        await asyncio.sleep(0.25)
-    assert status.sla_escalated and status.sla_reminders >= 2 and status.state == ReferralState.DRAFT
+    """Every wait's SLA set to 2 s, reminders every second, escalation after 2: the wait for acceptance runs late,
+    is reminded and escalated; the next transition starts a fresh wait with no reminders."""
+    fast = {"sla_override_s": 2, "sla_reminder_every_s": 1.0, "sla_escalate_after": 2}
+    referral_id = await delivered_referral(client, store, deployment, **fast)
+    status = await wait_for(client, referral_id, lambda s: s.sla_escalated, timeout_s=30)
+    assert status.sla_reminders >= 2 and status.state == ReferralState.RECEIVED
     query = f"WorkflowId = '{referral_id}' AND SlaEscalated = true"
     for _ in range(20):
         if (await client.count_workflows(query)).count == 1:
             break
         await asyncio.sleep(0.25)
     assert (await client.count_workflows(query)).count == 1
-    await drive(client, referral_id, [(ReferralEvent.RECEIVE, Side.RECEIVING)])
+    await drive(client, referral_id, [(ReferralEvent.ACCEPT, Side.RECEIVING)])  # review keeps the clock; accept ends it
     fresh = await get_status(client, referral_id)
     assert (fresh.sla_reminders, fresh.sla_escalated) == (0, False)
 
 
 async def test_a_declined_referral_is_re_referred_elsewhere_with_a_link(
-    client: Client, workers: None, store: DocumentStore, network: Network, settings: Settings
+    client: Client, workers: None, store: DocumentStore, network: Network, settings: Settings, deployment: Deployment
 ) -> None:
     from referral.fhir.message import referral_message
     from referral.submission import IncomingFile, ReReferralRefused, submit_referral
     from tests.helpers import make_request, tiny_scan
 
-    declined = await start_referral(client, store, network, settings)
+    declined = await delivered_referral(client, store, deployment)
     open_one = await start_referral(client, store, network, settings)
     await drive(client, declined, path_to(ReferralState.DECLINED))
 
