@@ -40,7 +40,8 @@ class DeliveryActivities:
         for ref in inp.signed:
             signed = SignedDocument.model_validate_json(self.store.get(ref.json_key))
             if signed.kind == "referral_letter":
-                letter = SignedLetter(signed.title, signed.text, signed.reviewer_email, signed.signed_at, signed.sha256)
+                letter = SignedLetter(signed.title, signed.text, signed.reviewer_name, signed.reviewer_licence,
+                                      signed.signed_at, signed.sha256)  # fmt: skip
             attachments.append(Attachment(f"{signed.title} (서명본 signed)", signed.kind, "application/pdf",
                                           self.store.get(ref.pdf_key)))  # fmt: skip
         for document in referral.documents:

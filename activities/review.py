@@ -21,6 +21,7 @@ from referral.workflow_io import DraftRef, OcrSummary, TranscriptSummary
 from review.board import ReviewBoard
 from review.checks import checks_image, data_uri
 from review.models import ReviewDecision, ReviewTaskRef, SignedDocumentRef
+from review.roster import Roster
 from review.signing import sign
 
 
@@ -51,15 +52,17 @@ class FetchDecisionsInput(BaseModel):
 
 class SignDocumentInput(BaseModel):
     referral_id: str
+    org: str  # the institution whose draft it is: the signer must be on its roster
     task: ReviewTaskRef
     decision: ReviewDecision
     identity: list[IdentityFinding] = Field(default_factory=list)
 
 
 class ReviewActivities:
-    def __init__(self, store: DocumentStore, board: Callable[[], ReviewBoard]) -> None:
+    def __init__(self, store: DocumentStore, board: Callable[[], ReviewBoard], roster: Callable[[], Roster]) -> None:
         self.store = store
         self.board = board  # built per call: the token and URL are read when Label Studio is needed
+        self.roster = roster  # read per signature: an entry added or removed counts at once
 
     @activity.defn
     def create_review_tasks(self, inp: CreateReviewTasksInput) -> list[ReviewTaskRef]:
@@ -103,16 +106,22 @@ class ReviewActivities:
     def sign_document(self, inp: SignDocumentInput) -> SignedDocumentRef:
         if inp.decision.reviewer_id is None:
             raise ApplicationError("the decision names no reviewer", type="UnsignedDecision", non_retryable=True)
-        email, name = self.board().reviewer(inp.decision.reviewer_id)
+        email, _ = self.board().reviewer(inp.decision.reviewer_id)
+        signer = self.roster().signer(email, inp.org)
+        if signer is None:  # an account of the board, but not a clinician who may sign for this institution
+            raise ApplicationError(f"reviewer account {inp.decision.reviewer_id} is not on the signing roster of "
+                                   f"{inp.org}", type="NotOnRoster", non_retryable=True)  # fmt: skip
         draft = Draft.model_validate_json(self.store.get(inp.task.draft_key))
         signed = sign(
-            inp.referral_id, draft, inp.task.draft_key, inp.decision, email, name, activity.info().started_time
+            inp.referral_id, draft, inp.task.draft_key, inp.decision, signer, inp.org, activity.info().started_time
         ).model_copy(update={"identity_findings": inp.identity, "identity_choice": "keep" if inp.identity else None})
         json_key = self.store.put(signed.model_dump_json().encode(), "application/json").key
         lines = [
             *signed.text.splitlines(),
             "",
-            f"서명 (signed): {name} <{email}> {signed.signed_at.isoformat()}",
+            f"서명 (signed): {signer.name} — {signer.department}, {inp.org}",
+            f"면허번호 (licence no.): {signer.licence}",
+            f"서명 시각 (signed at): {signed.signed_at.isoformat()}",
             f"sha256: {signed.sha256}",
             f"AI 초안 (AI draft): {signed.ai_backend}, edit ratio {signed.edit_ratio}",
         ]

@@ -14,7 +14,7 @@ from datetime import timedelta
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
-from temporalio.exceptions import ActivityError
+from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from activities.review import (
@@ -39,6 +39,8 @@ with workflow.unsafe.imports_passed_through():
 
 # Label Studio may be down for a while (restart, upgrade): keep trying, backing off to a minute.
 _LABEL_STUDIO_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1))
+_SIGN_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1),
+                          non_retryable_error_types=["NotOnRoster", "UnsignedDecision"])  # fmt: skip
 
 
 class ReviewStage:
@@ -178,15 +180,29 @@ class ReviewStage:
             state.status = "redraft"
             return Decision.REDRAFT  # the summary runs again without the removed pages; new tasks follow
         if decision.decision == Decision.APPROVE:
+            party = self._referral.referring if state.side == Side.REFERRING else self._referral.receiving
+            try:
+                state.signed = await workflow.execute_activity_method(
+                    ReviewActivities.sign_document,
+                    SignDocumentInput(
+                        referral_id=self._referral.referral_id,
+                        org=party.org,
+                        task=state.task,
+                        decision=decision,
+                        identity=identity,
+                    ),  # fmt: skip
+                    start_to_close_timeout=timedelta(minutes=2),
+                    retry_policy=_SIGN_RETRY,
+                )
+            except ActivityError as err:
+                if not isinstance(err.cause, ApplicationError) or err.cause.type != "NotOnRoster":
+                    raise
+                # not a clinician who may sign for this institution: the task stays open for one who may
+                state.refused = "signer_not_on_roster"
+                self._seen_annotations.discard(decision.annotation_id)
+                workflow.logger.warning("approval by a reviewer not on the roster refused (task %d)", decision.task_id)
+                return None
             state.refused = None
-            state.signed = await workflow.execute_activity_method(
-                ReviewActivities.sign_document,
-                SignDocumentInput(
-                    referral_id=self._referral.referral_id, task=state.task, decision=decision, identity=identity
-                ),  # fmt: skip
-                start_to_close_timeout=timedelta(minutes=2),
-                retry_policy=_LABEL_STUDIO_RETRY,
-            )
             state.status = "approved"
             return None
         if decision.decision == Decision.REJECT:

@@ -172,11 +172,20 @@ async def cmd_reviewer(args: argparse.Namespace, settings: Settings) -> int:
     """A clinician account in Label Studio (through the invite link), so each signature names its clinician."""
     from review.board import review_board
 
+    from review.roster import Signer, add_signer
+
+    try:
+        signer = Signer(email=args.email, name=args.name, licence=args.licence, department=args.department)
+    except ValueError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
     password = args.password or secrets.token_urlsafe(12)
     await asyncio.to_thread(review_board(settings).invite_reviewer, args.email, password)
+    add_signer(settings.roster_path, args.org, signer)
     print(
         f"reviewer {args.email} can now log in to {settings.label_studio_url}"
         + ("" if args.password else f" with password {password}")
+        + f" and sign for {args.org} ({settings.roster_path})"
     )
     return 0
 
@@ -290,9 +299,13 @@ def parser() -> argparse.ArgumentParser:
     extract.add_argument("--quiet", action="store_true", help="no progress on standard error")
     extract.set_defaults(run=cmd_extract)
 
-    reviewer = sub.add_parser("reviewer", help="create a clinician reviewer account in Label Studio")
+    reviewer = sub.add_parser("reviewer", help="a clinician's Label Studio account and signing-roster entry")
     reviewer.add_argument("email")
     reviewer.add_argument("--password", help="default: a generated one, printed once")
+    reviewer.add_argument("--org", required=True, help="the institution this clinician signs for")
+    reviewer.add_argument("--name", required=True, help="name as it appears on signed documents")
+    reviewer.add_argument("--licence", required=True, help="의사 면허번호 (medical licence number)")
+    reviewer.add_argument("--department", required=True, help="진료과 (department)")
     reviewer.set_defaults(run=cmd_reviewer)
 
     dev = sub.add_parser("dev", help="run the local stack (Temporal + UI, workers, API) with example referrals")

@@ -56,6 +56,7 @@ class Settings(BaseSettings):
     review_reminder_s: float = 24 * 3600
     review_escalate_after: int = 3
     review_reconcile_every_s: float = 300  # the fleet reconciler's schedule (flows/review_reconciler.py)
+    roster_file: Path | None = None  # who may sign for which institution (review/roster.py); default data_dir
 
     # codec server for the Temporal UI: browser origins allowed (CORS), operator tokens (file, one per line;
     # default data_dir/secrets/operator-tokens), and origins trusted from loopback without a token (dev stack only)
@@ -130,6 +131,10 @@ class Settings(BaseSettings):
 
     def webhook_secret(self) -> str | None:
         return self._secret(self.review_webhook_secret, "review-webhook-secret")
+
+    @property
+    def roster_path(self) -> Path:
+        return self.roster_file or self.data_dir / "roster.yaml"
 
     def operator_tokens(self) -> list[str]:
         path = self.operator_tokens_file or self.secrets_dir / "operator-tokens"

@@ -66,6 +66,9 @@ class SignedDocument(BaseModel):
     sha256: str
     reviewer_email: str
     reviewer_name: str
+    reviewer_licence: str  # 의사 면허번호, from the signing roster
+    reviewer_department: str
+    reviewer_org: str  # the institution the clinician signed for
     reviewer_id: int | None
     signed_at: datetime
     ai_backend: str

@@ -98,7 +98,7 @@ def drafts_ready(status: ReferralStatus) -> bool:
 
 async def delivered_referral(
     client: Client, store: DocumentStore, deployment: Deployment, files: list[IncomingFile] | None = None,
-    reviewer: str = "dr.kim@knuh.example", **settings: object,
+    reviewer: str = "dr.kim@yeongwol.example", **settings: object,
 ) -> str:  # fmt: skip
     """A referral as the receiving side first sees it: its drafts approved by a referring clinician in Label Studio,
     signed, delivered to 강원대병원's gateway, and received (RECEIVED)."""

@@ -23,6 +23,7 @@ from referral.network import Network
 from referral.storage import DocumentStore
 from review.board import ReviewBoard, review_board
 from review.models import ReviewTaskRef
+from review.roster import Signer, add_signer
 from review.server import LabelStudioServer
 from tests.helpers import running
 from workers import cpu
@@ -30,7 +31,14 @@ from workers import cpu
 if TYPE_CHECKING:
     from playwright.async_api import Page
 
-REVIEWERS = {"dr.kim@knuh.example": "kim-review-pass-1", "dr.park@knuh.example": "park-review-pass-1"}
+REVIEWERS = {"dr.kim@yeongwol.example": "kim-review-pass-1", "dr.jung@yeongwol.example": "jung-review-pass-1",
+             "dr.park@knuh.example": "park-review-pass-1", "dr.han@knuh.example": "han-review-pass-1"}  # fmt: skip
+# who may sign for which institution (fictional clinicians and licence numbers); dr.han has an account, no entry
+ROSTER = {
+    "yeongwol-mc": [Signer(email="dr.kim@yeongwol.example", name="김영월", licence="100001", department="내과"),
+                    Signer(email="dr.jung@yeongwol.example", name="정가정", licence="100002", department="가정의학과")],
+    "knuh": [Signer(email="dr.park@knuh.example", name="박강원", licence="200001", department="외과")],
+}  # fmt: skip
 
 
 @pytest.fixture(scope="session")
@@ -82,6 +90,9 @@ class ReviewEnv:
 def review_settings(settings: Settings, label_studio: LabelStudioServer) -> Settings:
     """The session's settings with the board and one webhook receiver: Label Studio registers a webhook when it
     makes a review project, so every test module's projects send to the same receiver, as in a deployment."""
+    for org, signers in ROSTER.items():
+        for signer in signers:
+            add_signer(settings.roster_path, org, signer)
     port = free_port()
     return settings.model_copy(update={
         "label_studio_url": label_studio.url, "label_studio_token": label_studio.token,

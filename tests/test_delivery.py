@@ -21,7 +21,7 @@ from review.server import LabelStudioServer
 from tests.deployment import TOKENS, Deployment
 from tests.helpers import make_request, wait_for, wait_for_attempts
 from tests.review_fixtures import annotate
-from tests.test_review import KIM, tasks_ready
+from tests.test_review import KIM, PARK, tasks_ready
 
 pytestmark = pytest.mark.slow
 
@@ -51,7 +51,12 @@ async def test_signed_referral_is_delivered_and_received(
     resources = [e["resource"]["resourceType"] for e in bundle["entry"]]
     assert resources.count("Binary") == 4  # three signed PDFs and the scan
     [letter] = [e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "Bundle"]
-    assert letter["entry"][0]["resource"]["attester"][0]["mode"] == "legal"
+    composition = letter["entry"][0]["resource"]
+    assert composition["attester"][0]["mode"] == "legal"
+    assert "서명 전 초안" not in composition["section"][0]["text"]["div"]  # what travels is signed, not a draft
+    [signer] = [e["resource"] for e in letter["entry"] if e["resource"]["resourceType"] == "Practitioner"]
+    assert composition["attester"][0]["party"]["reference"] == f"Practitioner/{signer['id']}"
+    assert (signer["name"][0]["text"], signer["qualification"][0]["identifier"][0]["value"]) == ("김영월", "100001")
 
 
 async def test_gateway_down_for_several_retries_then_delivered_once(
@@ -105,9 +110,11 @@ async def test_full_loop_from_yeongwol_to_knuh_and_back(
         assert again.status_code == 409
     outcome = await wait_for(client, referral_id, lambda s: len(s.past_reviews) == 3 and tasks_ready(s))
     assert {r.task.kind for r in outcome.reviews} == {"discharge_summary", "return_letter", "pathology_review"}
-    for review in outcome.reviews:
-        await asyncio.to_thread(annotate, label_studio.url, KIM, review.task.task_id, "approve")
+    assert all(r.side == Side.RECEIVING for r in outcome.reviews)
+    for review in outcome.reviews:  # the attending of 강원대병원 signs the 회송 documents
+        await asyncio.to_thread(annotate, label_studio.url, PARK, review.task.task_id, "approve")
     completed = await wait_for(client, referral_id, lambda s: s.state == ReferralState.COMPLETED)
+    assert all(r.signed is not None and r.signed.reviewer == PARK for r in completed.reviews)
     assert completed.delivery is not None and completed.delivery.target_org == "yeongwol-mc"
     await send_event(client, referral_id, EventRequest(event=ReferralEvent.ACKNOWLEDGE, side=Side.REFERRING,
                                                         org="yeongwol-mc", actor="dr-kim"))  # fmt: skip

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from referral.fhir.message import Attachment, InvalidFhir, SignedLetter, referral_message, validate
+from referral.fhir.message import MD_LICENCE_SYSTEM, Attachment, InvalidFhir, SignedLetter, referral_message, validate
 from referral.models import DocumentRef, Priority, Referral
 from referral.network import Network
 from referral.states import ReferralState
@@ -25,9 +25,7 @@ def referral(priority: Priority = Priority.URGENT) -> Referral:
                     submitted_at=SENT, fingerprint="0" * 64)  # fmt: skip
 
 
-LETTER = SignedLetter(
-    "진료의뢰서", "진료의뢰서\n진단: 본태성 고혈압 (I10) <주의>", "dr.kim@knuh.example", SENT, "ab" * 32
-)
+LETTER = SignedLetter("진료의뢰서", "진료의뢰서\n진단: 본태성 고혈압 (I10) <주의>", "김영월", "123456", SENT, "ab" * 32)
 SCAN = Attachment("외부 진료기록 스캔", "outside_record", "image/png", b"\x89PNG fake bytes")
 
 
@@ -76,6 +74,10 @@ def test_signed_letter_is_a_document_bundle_and_scans_travel_as_binaries(network
     composition = document_bundle["entry"][0]["resource"]
     assert document_bundle["type"] == "document" and composition["status"] == "final"
     assert composition["attester"][0]["mode"] == "legal" and composition["identifier"]["value"] == LETTER.sha256
+    [signer] = by_type(document_bundle, "Practitioner")
+    assert composition["attester"][0]["party"]["reference"] == f"Practitioner/{signer['id']}"
+    assert signer["name"][0]["text"] == "김영월"
+    assert signer["qualification"][0]["identifier"][0] == {"system": MD_LICENCE_SYSTEM, "value": "123456"}
     assert "&lt;주의&gt;" in composition["section"][0]["text"]["div"]  # the letter text is escaped, not markup
     [binary], [reference] = by_type(bundle, "Binary"), by_type(bundle, "DocumentReference")
     assert base64.b64decode(binary["data"]) == SCAN.data

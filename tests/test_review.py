@@ -23,11 +23,13 @@ from referral.synthetic import clinical_record, image_bytes, render_page
 from referral.workflow_io import ProcessingStage, ReferralStatus
 from review.board import WEBHOOK_SECRET_HEADER
 from review.models import SignedDocument, SignedDocumentRef
+from review.roster import Signer, load_roster
 from tests.helpers import make_request, wait_for, wait_for_activity, wait_for_attempts
 from tests.review_fixtures import REVIEWERS, ReviewEnv, annotate, task_in_browser
 
 pytestmark = pytest.mark.slow
-KIM, PARK = "dr.kim@knuh.example", "dr.park@knuh.example"
+KIM, JUNG = "dr.kim@yeongwol.example", "dr.jung@yeongwol.example"  # sign for 영월의료원 (the referring side)
+PARK, HAN = "dr.park@knuh.example", "dr.han@knuh.example"  # 강원대병원; dr.han is not on the signing roster
 
 
 async def submit(client: Client, store: DocumentStore, network: Network, env: ReviewEnv, **settings: object) -> str:
@@ -71,13 +73,18 @@ async def test_approve_with_edits_signs_the_clinicians_text(
     await asyncio.to_thread(annotate, url, KIM, letter.task.task_id, "approve", edited)
     for other in status.reviews:
         if other.task.kind != "referral_letter":
-            await asyncio.to_thread(annotate, url, PARK, other.task.task_id, "approve")
+            await asyncio.to_thread(annotate, url, JUNG, other.task.task_id, "approve")
     done = await wait_for(client, referral_id, all_signed)
     signed_letter = next(r for r in done.reviews if r.task.kind == "referral_letter").signed
     assert signed_letter is not None and signed_letter.reviewer == KIM
     document = SignedDocument.model_validate_json(store.get(signed_letter.json_key))
-    assert document.text.strip() == edited.strip() and "임상의 수정" in document.text
+    banner = "※ 서명 전 초안 — 임상의 검토·서명 후 발송\n"
+    assert banner in edited and document.text.strip() == edited.replace(banner, "").strip()
+    assert "임상의 수정" in document.text
     assert document.reviewer_email == KIM and 0 < document.edit_ratio < 0.1
+    assert (document.reviewer_name, document.reviewer_licence, document.reviewer_org) == ("김영월", "100001",
+                                                                                         "yeongwol-mc")  # fmt: skip
+    assert "서명 전 초안" in draft_text and "서명 전 초안" not in document.text  # the banner is the draft's only
     assert "+" in document.diff and "임상의 수정" in document.diff
     assert document.ai_backend == "clinical-extractor-1"
     import hashlib
@@ -85,7 +92,32 @@ async def test_approve_with_edits_signs_the_clinicians_text(
     assert hashlib.sha256(document.text.encode()).hexdigest() == document.sha256 == signed_letter.sha256
     assert store.get(signed_letter.pdf_key).startswith(b"%PDF-")
     others = [r.signed for r in done.reviews if r.task.kind != "referral_letter"]
-    assert all(s is not None and s.reviewer == PARK and s.edit_ratio == 0.0 for s in others), others
+    assert all(s is not None and s.reviewer == JUNG and s.edit_ratio == 0.0 for s in others), others
+
+
+async def test_only_a_clinician_on_the_institutions_roster_signs(
+    client: Client, store: DocumentStore, network: Network, review_env: ReviewEnv
+) -> None:
+    """An approval by a clinician of the other hospital, or by an account on no roster, signs nothing: the task
+    stays open with the refusal shown; a clinician of the referring hospital then signs it."""
+    referral_id = await submit(client, store, network, review_env)
+    status = await wait_for(client, referral_id, tasks_ready)
+    letter = next(r for r in status.reviews if r.task.kind == "referral_letter")
+    url = review_env.label_studio.url
+    for outsider in (PARK, HAN):
+        await asyncio.to_thread(annotate, url, outsider, letter.task.task_id, "approve")
+        refused = await wait_for(
+            client,
+            referral_id,
+            lambda s: any(
+                r.task.task_id == letter.task.task_id and r.refused == "signer_not_on_roster" for r in s.reviews
+            ),
+        )
+        mine = next(r for r in refused.reviews if r.task.task_id == letter.task.task_id)
+        assert mine.status == "pending" and mine.signed is None
+    await asyncio.to_thread(annotate, url, KIM, letter.task.task_id, "approve")
+    signed = await letter_signed(client, referral_id)
+    assert signed.reviewer == KIM
 
 
 async def test_reject_returns_the_referral_with_the_reason(
@@ -178,7 +210,7 @@ async def test_decisions_are_read_only_from_the_task_the_workflow_made(
     referral_id = await submit(client, store, network, review_env)
     status = await wait_for(client, referral_id, tasks_ready)
     ref = status.reviews[0].task
-    await asyncio.to_thread(annotate, review_env.label_studio.url, PARK, ref.task_id, "approve")
+    await asyncio.to_thread(annotate, review_env.label_studio.url, JUNG, ref.task_id, "approve")
     board = review_env.board
     assert [d.task_id for d in await asyncio.to_thread(board.decisions, referral_id, [ref])] == [ref.task_id]
     assert await asyncio.to_thread(board.decisions, "ref-someone-else", [ref]) == []
@@ -191,7 +223,7 @@ async def test_same_webhook_twice_is_one_decision(
 ) -> None:
     referral_id = await submit(client, store, network, review_env)
     status = await wait_for(client, referral_id, tasks_ready)
-    created = [await asyncio.to_thread(annotate, review_env.label_studio.url, PARK, r.task.task_id, "approve")
+    created = [await asyncio.to_thread(annotate, review_env.label_studio.url, JUNG, r.task.task_id, "approve")
                for r in status.reviews]  # fmt: skip
     url = f"http://127.0.0.1:{review_env.api.port}/review/webhook"
     headers = {WEBHOOK_SECRET_HEADER: review_env.settings.review_webhook_secret or ""}
@@ -297,11 +329,27 @@ async def test_reviewer_accounts_from_the_cli(client: Client, review_env: Review
 
     env = process_env(client, review_env.settings, REFERRAL_LABEL_STUDIO_URL=review_env.label_studio.url,
                       REFERRAL_LABEL_STUDIO_TOKEN=review_env.label_studio.token)  # fmt: skip
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "referral.cli", "reviewer", "dr.choi@cnuh.example", "--password", "choi-review-pass-1",
-        env=env, stdout=PIPE, stderr=PIPE,
-    )  # fmt: skip
-    out, err = await process.communicate()
-    assert process.returncode == 0, err.decode()
+    entry = ["--org", "cnuh", "--name", "최전남", "--department", "신경과"]
+
+    async def reviewer(email: str, licence: str) -> tuple[int | None, str]:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "referral.cli", "reviewer", email, "--password", "choi-review-pass-1", *entry,
+            "--licence", licence, env=env, stdout=PIPE, stderr=PIPE,
+        )  # fmt: skip
+        _, err = await process.communicate()
+        return process.returncode, err.decode()
+
+    code, err = await reviewer("dr.nobody@cnuh.example", "12-34")  # not a licence number: nothing is created
+    assert code == 2 and "licence" in err
+    code, err = await reviewer("dr.choi@cnuh.example", "300001")
+    assert code == 0, err
     REVIEWERS["dr.choi@cnuh.example"] = "choi-review-pass-1"
     assert len(await asyncio.to_thread(reviewer_token, review_env.label_studio.url, "dr.choi@cnuh.example")) == 40
+    roster = load_roster(review_env.settings.roster_path)
+    assert roster.signer("DR.CHOI@cnuh.example", "cnuh") == Signer(email="dr.choi@cnuh.example", name="최전남",
+                                                                   licence="300001", department="신경과")  # fmt: skip
+    assert (
+        roster.signer("dr.choi@cnuh.example", "knuh") is None
+        and roster.signer("dr.nobody@cnuh.example", "cnuh") is None
+    )
+    assert review_env.settings.roster_path.stat().st_mode & 0o777 == 0o600

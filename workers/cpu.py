@@ -20,12 +20,13 @@ from referral.network import load_network
 from referral.storage import DocumentStore, open_store
 from referral.temporal import connect
 from review.board import review_board
+from review.roster import load_roster
 from workers.run import run_main, run_until_signalled
 
 
 def build_worker(client: Client, settings: Settings, store: DocumentStore, task_queue: str | None = None) -> Worker:
     intake = IntakeActivities(store, settings.limits)
-    review = ReviewActivities(store, lambda: review_board(settings))
+    review = ReviewActivities(store, lambda: review_board(settings), lambda: load_roster(settings.roster_path))
     network = load_network(settings.network_file)
     delivery = DeliveryActivities(store, network, settings.api_tokens)
     imaging = ImagingActivities(network, settings.pacs_timeout_s, settings.pacs_credentials())

@@ -21,6 +21,7 @@ from referral.network import Institution, Network
 from referral.states import FHIR_TASK_STATUS, ReferralState
 
 KR_CORE = "http://www.hl7korea.or.kr/fhir/krcore/StructureDefinition/"
+MD_LICENCE_SYSTEM = "http://www.hl7korea.or.kr/Identifier/mohw-md-license-id"  # KR Core MedicalDoctor qualification
 BSER_TASK_BUSINESS_STATUS = "http://hl7.org/fhir/us/bser/CodeSystem/TaskBusinessStatusCS"
 V2_0003 = "http://terminology.hl7.org/CodeSystem/v2-0003"
 INSTITUTION_SYSTEM = "urn:referral-ax:institution"
@@ -49,7 +50,8 @@ class Attachment:
 class SignedLetter:
     title: str
     text: str
-    signed_by: str
+    signer_name: str
+    signer_licence: str  # 보건복지부 의사 면허번호
     signed_at: datetime
     sha256: str
 
@@ -102,6 +104,12 @@ def composition_bundle(referral: Referral, letter: SignedLetter, base: str, prac
         if practitioner_id
         else {"reference": f"Organization/{referring['id']}"}
     )
+    signer = {
+        "resourceType": "Practitioner", "id": _uid(referral.referral_id, "signer", letter.signer_licence),
+        "meta": {"profile": [KR_CORE + "krcore-medical-doctor"]}, "name": [{"text": letter.signer_name}],
+        "qualification": [{"identifier": [{"system": MD_LICENCE_SYSTEM, "value": letter.signer_licence}],
+                           "code": {"text": "의사 (medical doctor)"}}],
+    }  # fmt: skip
     narrative = '<div xmlns="http://www.w3.org/1999/xhtml"><pre>' + html.escape(letter.text) + "</pre></div>"
     composition = {
         "resourceType": "Composition", "id": _uid(referral.referral_id, "letter", letter.sha256),
@@ -110,11 +118,12 @@ def composition_bundle(referral: Referral, letter: SignedLetter, base: str, prac
                  "text": "진료의뢰서"},
         "subject": {"reference": f"Patient/{the_patient['id']}"}, "date": letter.signed_at.isoformat(),
         "author": [author], "title": letter.title,
-        "attester": [{"mode": "legal", "time": letter.signed_at.isoformat(), "party": author}],
+        "attester": [{"mode": "legal", "time": letter.signed_at.isoformat(),
+                      "party": {"reference": f"Practitioner/{signer['id']}"}}],
         "custodian": {"reference": f"Organization/{referring['id']}"},
         "section": [{"title": letter.title, "text": {"status": "additional", "div": narrative}}],
     }  # fmt: skip
-    entries = [_entry(base, composition), _entry(base, the_patient), _entry(base, referring)]
+    entries = [_entry(base, composition), _entry(base, the_patient), _entry(base, referring), _entry(base, signer)]
     return {"resourceType": "Bundle", "id": _uid(referral.referral_id, "letter-bundle", letter.sha256),
             "identifier": {"system": SHA256_SYSTEM, "value": letter.sha256}, "type": "document",
             "timestamp": letter.signed_at.isoformat(), "entry": entries}  # fmt: skip

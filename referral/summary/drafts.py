@@ -83,6 +83,8 @@ LABELS = {
     "document": ("문서", "document"),
     "page": ("쪽", "page"),
 }
+# the banner every draft carries and no signed document does (review/signing.py removes it)
+DRAFT_BANNERS = frozenset(f"※ {text}" for text in LABELS["unsigned"])
 _FOLLOW_UP_OWNER = re.compile(r"담당|외래|추적|f/u|follow[- ]?up|primary care|referring", re.I)
 _MED_CHANGE = re.compile(r"중단|변경|추가|증량|감량|시작|discontinu|stop|start|increase|decrease|change|hold", re.I)
 
