@@ -171,7 +171,6 @@ async def cmd_event(args: argparse.Namespace, settings: Settings) -> int:
 async def cmd_reviewer(args: argparse.Namespace, settings: Settings) -> int:
     """A clinician account in Label Studio (through the invite link), so each signature names its clinician."""
     from review.board import review_board
-
     from review.roster import Signer, add_signer
 
     try:
