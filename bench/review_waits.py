@@ -39,6 +39,7 @@ from referral.devserver import free_port  # noqa: E402
 from referral.network import default_network  # noqa: E402
 from referral.operations import get_status  # noqa: E402
 from referral.submission import IncomingFile, submit_referral  # noqa: E402
+from referral.tuning import WorkflowTuning  # noqa: E402
 from review.board import review_board  # noqa: E402
 from review.server import LabelStudioServer  # noqa: E402
 from tests.helpers import make_request, tiny_scan  # noqa: E402
@@ -74,7 +75,7 @@ class RequestCounter:
 async def submit(client, store, settings: Settings, seed: int, **update: object) -> str:  # type: ignore[no-untyped-def]
     scan = tiny_scan() + seed.to_bytes(4, "big")  # distinct bytes: distinct referrals
     request = make_request().model_copy(update={"reason": f"bench {seed}"})
-    result = await submit_referral(client, store, default_network(), settings.model_copy(update=update), request,
+    result = await submit_referral(client, store, default_network(), settings.with_changes(**update), request,
                                    [IncomingFile("scan.png", scan)])  # fmt: skip
     return result.referral_id
 
@@ -108,7 +109,7 @@ async def run(tick: float, ticks: int, referrals: int, folder: Path) -> dict[str
     try:
         server.wait_ready()
         settings = Settings(namespace="default", data_dir=folder / "data", label_studio_url=server.url,
-                            label_studio_token=server.token, ocr_heartbeat_timeout_s=60,
+                            label_studio_token=server.token, workflow=WorkflowTuning(ocr_heartbeat_timeout_s=60),
                             payload_key=base64.b64encode(secrets.token_bytes(32)).decode())  # fmt: skip
         async with embedded_stack(settings) as (client, store):
             waiting = await submit(client, store, settings, 0, review_reminder_s=tick, sla_override_s=10**7)
@@ -137,13 +138,14 @@ async def run(tick: float, ticks: int, referrals: int, folder: Path) -> dict[str
         server.stop()
     per_minute_old = old_poll.count / referrals * 1000 * 60 / OLD_POLL_S
     per_minute_new = run_cost.count / 5
+    defaults = WorkflowTuning()
     return {
-        "review_wait": {"events_per_reminder": review, "events_per_day": review * DAY / Settings().review_reminder_s,
+        "review_wait": {"events_per_reminder": review, "events_per_day": review * DAY / defaults.review_reminder_s,
                         "events_per_day_before": OLD_EVENTS_PER_POLL * DAY / OLD_POLL_S,
                         "days_to_limit_before": EVENT_LIMIT / (OLD_EVENTS_PER_POLL * DAY / OLD_POLL_S),
-                        "events_per_year": review * YEAR * DAY / Settings().review_reminder_s},
-        "sla_wait": {"events_per_reminder": sla, "events_per_day": sla * DAY / Settings().sla_reminder_every_s,
-                     "events_per_year": sla * YEAR * DAY / Settings().sla_reminder_every_s},
+                        "events_per_year": review * YEAR * DAY / defaults.review_reminder_s},
+        "sla_wait": {"events_per_reminder": sla, "events_per_day": sla * DAY / defaults.sla_reminder_every_s,
+                     "events_per_year": sla * YEAR * DAY / defaults.sla_reminder_every_s},
         "label_studio": {"referrals_waiting": referrals, "tasks_waiting": sum(len(s.reviews) for s in statuses),
                          "reconciler_run_requests": run_cost.count, "hint_requests": hint_cost.count,
                          "old_poll_requests_all_referrals": old_poll.count,

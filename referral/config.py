@@ -13,6 +13,8 @@ import yaml
 from pydantic import BaseModel, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from referral.tuning import WorkflowTuning
+
 
 class IntakeLimits(BaseModel):
     max_bytes: int = 50 * 1024 * 1024
@@ -53,8 +55,6 @@ class Settings(BaseSettings):
     label_studio_token: str | None = None
     review_webhook_url: str | None = None
     review_webhook_secret: str | None = None
-    review_reminder_s: float = 24 * 3600
-    review_escalate_after: int = 3
     review_reconcile_every_s: float = 300  # the fleet reconciler's schedule (flows/review_reconciler.py)
     roster_file: Path | None = None  # who may sign for which institution (review/roster.py); default data_dir
 
@@ -64,10 +64,6 @@ class Settings(BaseSettings):
     operator_tokens_file: Path | None = None
     codec_trusted_origins: list[str] = Field(default_factory=list)
 
-    delivery_retry_initial_s: float = 2.0
-    delivery_retry_max_s: float = 60.0
-    sla_reminder_every_s: float = 24 * 3600
-    sla_escalate_after: int = 2
     # every wait's SLA in seconds, replacing the per-state defaults (demonstrations and tests)
     sla_override_s: float | None = None
 
@@ -80,12 +76,8 @@ class Settings(BaseSettings):
     asr_model_path: Path | None = None
     asr_vosk_models: dict[str, Path] = Field(default_factory=dict)
     asr_max_new_tokens: int = 440
-    asr_chunk_s: float = Field(default=30.0, gt=1, le=30)  # Whisper's window is 30 s
 
     pacs_timeout_s: float = 30.0
-    pacs_retry_initial_s: float = 2.0
-    pacs_attempts: int = 8
-    pacs_lookback_days: int = 730
     # YAML: institution code -> {username, password} for its PACS; default data_dir/secrets/pacs-credentials.yaml
     pacs_credentials_file: Path | None = None
 
@@ -93,9 +85,15 @@ class Settings(BaseSettings):
     bulk_intake_cron: str = "0 2 * * *"
     report_cron: str = "0 7 * * *"
 
-    ocr_lang: str = "kor+eng"
-    ocr_heartbeat_timeout_s: float = 120.0
     limits: IntakeLimits = Field(default_factory=IntakeLimits)
+    # timers, retries and model-call limits of every referral workflow (REFERRAL_WORKFLOW__REVIEW_REMINDER_S=…)
+    workflow: WorkflowTuning = Field(default_factory=WorkflowTuning)
+
+    def with_changes(self, **changes: object) -> Settings:
+        """A copy with some settings changed; the names of the workflow group may be given directly."""
+        tuning = {k: v for k, v in changes.items() if k in WorkflowTuning.model_fields}
+        top = {k: v for k, v in changes.items() if k not in tuning}
+        return self.model_copy(update={**top, "workflow": self.workflow.model_copy(update=tuning)})
 
     @property
     def secrets_dir(self) -> Path:

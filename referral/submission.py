@@ -71,27 +71,14 @@ class SubmissionResult:
 
 
 def workflow_settings(settings: Settings) -> WorkflowSettings:
-    overrides: dict[str, object] = {}
-    if settings.sla_override_s is not None:
+    tuning = settings.workflow
+    if settings.sla_override_s is not None:  # every wait's SLA replaced (demonstrations and tests)
         seconds = max(1, int(settings.sla_override_s))
-        overrides["sla_seconds"] = {state: seconds for state in ReferralState if state not in TERMINAL_STATES}
-        overrides["receipt_sla_seconds"] = dict.fromkeys(Priority, seconds)
-    return WorkflowSettings(
-        **overrides,
-        gpu_task_queue=settings.gpu_task_queue,
-        ocr_lang=settings.ocr_lang,
-        ocr_heartbeat_timeout_s=settings.ocr_heartbeat_timeout_s,
-        review_reminder_s=settings.review_reminder_s,
-        review_escalate_after=settings.review_escalate_after,
-        delivery_retry_initial_s=settings.delivery_retry_initial_s,
-        delivery_retry_max_s=settings.delivery_retry_max_s,
-        sla_reminder_every_s=settings.sla_reminder_every_s,
-        sla_escalate_after=settings.sla_escalate_after,
-        asr_chunk_s=settings.asr_chunk_s,
-        pacs_retry_initial_s=settings.pacs_retry_initial_s,
-        pacs_attempts=settings.pacs_attempts,
-        pacs_lookback_days=settings.pacs_lookback_days,
-    )
+        tuning = tuning.model_copy(update={
+            "sla_seconds": {state: seconds for state in ReferralState if state not in TERMINAL_STATES},
+            "receipt_sla_seconds": dict.fromkeys(Priority, seconds),
+        })  # fmt: skip
+    return WorkflowSettings(**tuning.model_dump(), gpu_task_queue=settings.gpu_task_queue)
 
 
 def operator_memo(network: Network, referral: Referral) -> dict[str, object]:

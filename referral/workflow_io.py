@@ -12,9 +12,8 @@ from referral.models import DocumentRef, Priority, Referral, Side
 from referral.orders import OrderCheck, OrderChoiceRecord
 from referral.pacs.models import ImagingStatus
 from referral.states import ReferralEvent, ReferralState
+from referral.tuning import WorkflowTuning
 from review.models import ReviewState
-
-DAY = 24 * 3600
 
 
 class ProcessingStage(StrEnum):
@@ -51,45 +50,15 @@ PIPELINE_SETTLED = frozenset(
 )
 
 
-def _default_sla() -> dict[ReferralState, int]:
-    # domain.md: accept or decline <= 14 days; acknowledge <= 7 days. Calendar days, not working days.
-    return {
-        ReferralState.RECEIVED: 14 * DAY,
-        ReferralState.ACCEPTED: 14 * DAY,
-        ReferralState.CANCEL_REQUESTED: 3 * DAY,
-        ReferralState.COMPLETED: 7 * DAY,
-        ReferralState.RETURNED_WITH_ADVICE: 7 * DAY,
-    }
-
-
-def _default_receipt_sla() -> dict[Priority, int]:
-    # delivery receipt <= 1 working day (urgent) / 3 (routine)
-    return {Priority.EMERGENCY: 4 * 3600, Priority.URGENT: DAY, Priority.ROUTINE: 3 * DAY}
-
-
-class WorkflowSettings(BaseModel):
+class WorkflowSettings(WorkflowTuning):
     """What a workflow must know of the deployment; fixed at start so replay stays deterministic."""
 
-    gpu_task_queue: str = "referral-gpu"
-    ocr_lang: str = "kor+eng"
-    ocr_heartbeat_timeout_s: float = 120.0
-    sla_seconds: dict[ReferralState, int] = Field(default_factory=_default_sla)
-    receipt_sla_seconds: dict[Priority, int] = Field(default_factory=_default_receipt_sla)
-    review_reminder_s: float = 24 * 3600
-    review_escalate_after: int = 3
-    delivery_retry_initial_s: float = 2.0
-    delivery_retry_max_s: float = 60.0
-    sla_reminder_every_s: float = DAY
-    sla_escalate_after: int = 2
-    asr_chunk_s: float = Field(default=30.0, gt=1, le=30)  # Whisper's window is 30 s
-    pacs_retry_initial_s: float = 2.0
-    pacs_attempts: int = 8
-    pacs_lookback_days: int = 730
+    gpu_task_queue: str  # the model workers' queue: Settings.gpu_task_queue, or an operator's re-processing queue
 
 
 class ReferralWorkflowInput(BaseModel):
     referral: Referral
-    settings: WorkflowSettings = Field(default_factory=WorkflowSettings)
+    settings: WorkflowSettings
 
 
 class OutcomeRequest(BaseModel):

@@ -21,6 +21,7 @@ from referral.search_attributes import ALL_KEYS
 from referral.storage import DocumentStore
 from referral.storage.local import LocalFolderStore
 from referral.temporal import data_converter
+from referral.tuning import WorkflowTuning
 from tests.api_fixtures import api, api_store, tokens  # noqa: F401  (fixtures for the API and dictation tests)
 from tests.deployment import deployment  # noqa: F401  (two hospitals' gateways, for delivered referrals)
 from tests.helpers import running
@@ -59,7 +60,7 @@ def settings(data_dir: Path, payload_key: str) -> Settings:
         payload_key=payload_key,
         cpu_task_queue=f"cpu-{uuid.uuid4().hex[:8]}",
         gpu_task_queue=f"gpu-{uuid.uuid4().hex[:8]}",
-        ocr_heartbeat_timeout_s=30,
+        workflow=WorkflowTuning(ocr_heartbeat_timeout_s=30),
     )
 
 

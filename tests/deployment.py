@@ -56,8 +56,8 @@ async def deploy(
         endpoints.setdefault(org, {})["pacs_url"] = url
     write_network(folder / "network.yaml", endpoints)
     (folder / "tokens.yaml").write_text(yaml.safe_dump(TOKENS))
-    deploy_settings = settings.model_copy(
-        update={
+    deploy_settings = settings.with_changes(
+        **{
             "cpu_task_queue": f"cpu-deliver-{uuid.uuid4().hex[:6]}",
             "network_file": folder / "network.yaml",
             "api_tokens_file": folder / "tokens.yaml",
@@ -105,7 +105,7 @@ async def delivered_referral(
     from tests.review_fixtures import annotate
 
     result = await submit_referral(
-        client, store, deployment.network, deployment.settings.model_copy(update=settings), make_request(),
+        client, store, deployment.network, deployment.settings.with_changes(**settings), make_request(),
         files or [IncomingFile("scan.png", tiny_scan())],
     )  # fmt: skip
     status = await wait_for(client, result.referral_id, drafts_ready)

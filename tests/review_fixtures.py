@@ -94,7 +94,7 @@ def review_settings(settings: Settings, label_studio: LabelStudioServer) -> Sett
         for signer in signers:
             add_signer(settings.roster_path, org, signer)
     port = free_port()
-    return settings.model_copy(update={
+    return settings.with_changes(**{
         "label_studio_url": label_studio.url, "label_studio_token": label_studio.token,
         "review_webhook_url": f"http://127.0.0.1:{port}/review/webhook",
         "review_webhook_secret": secrets.token_urlsafe(24), "review_reminder_s": 3600.0,

@@ -45,9 +45,7 @@ def spawn_gpu_worker(settings: Settings, client: Client, log: Path) -> subproces
 async def test_worker_killed_during_ocr_resumes_on_a_new_worker(
     client: Client, workers: None, settings: Settings, store: DocumentStore, network: Network, tmp_path: Path
 ) -> None:
-    kill_settings = settings.model_copy(
-        update={"gpu_task_queue": f"gpu-kill-{uuid.uuid4().hex[:6]}", "ocr_heartbeat_timeout_s": 20}
-    )
+    kill_settings = settings.with_changes(gpu_task_queue=f"gpu-kill-{uuid.uuid4().hex[:6]}", ocr_heartbeat_timeout_s=20)
     first = spawn_gpu_worker(kill_settings, client, tmp_path / "worker1.log")
     try:
         result = await submit_referral(

@@ -186,8 +186,8 @@ def test_prior_ct_from_the_pacs_is_a_prior_test_for_the_guard(pacs: Pacs) -> Non
 async def pacs_settings(
     client: Client, workers: None, settings: Settings, store: DocumentStore, pacs: Pacs
 ) -> AsyncIterator[Settings]:
-    deployed = settings.model_copy(
-        update={
+    deployed = settings.with_changes(
+        **{
             "cpu_task_queue": f"cpu-pacs-{uuid.uuid4().hex[:6]}",
             "network_file": pacs.network_file,
             "pacs_lookback_days": LONG_LOOKBACK,

@@ -35,7 +35,7 @@ PARK, HAN = "dr.park@knuh.example", "dr.han@knuh.example"  # 강원대병원; dr
 async def submit(client: Client, store: DocumentStore, network: Network, env: ReviewEnv, **settings: object) -> str:
     record = clinical_record(31)
     scan = image_bytes(render_page(record.lines, damage=0.2, seed=31))
-    result = await submit_referral(client, store, network, env.settings.model_copy(update=settings),
+    result = await submit_referral(client, store, network, env.settings.with_changes(**settings),
                                    make_request(record=record), [IncomingFile("scan.png", scan)])  # fmt: skip
     return result.referral_id
 
