@@ -59,7 +59,7 @@ async def test_submit_status_events_and_worklist(api: httpx.AsyncClient, tokens:
 
     refused = await api.post(f"/referrals/{referral_id}/events", headers=auth(tokens, "yeongwol-mc"),
                              json={"event": "accept", "actor": "someone"})  # fmt: skip
-    assert refused.status_code == 409 and "receiving side" in refused.json()["detail"]
+    assert refused.status_code == 409 and "not allowed in state DRAFT" in refused.json()["detail"]
     withdrawn = await api.post(f"/referrals/{referral_id}/events", headers=auth(tokens, "yeongwol-mc"),
                                json={"event": "withdraw", "actor": "dr-kim"})  # fmt: skip
     assert withdrawn.status_code == 409 and "requires a reason" in withdrawn.json()["detail"]

@@ -68,7 +68,9 @@ async def test_submit_wait_status_event_and_list(
     )
     assert refused.returncode == 1 and "not allowed in state DRAFT" in refused.stderr
 
-    listed = await run_cli(client, settings, "list", "--status", "DRAFT", "--org", "yeongwol-mc", "--side", "referring")
+    listed = await run_cli(
+        client, settings, "list", "--status", "DRAFT", "--org", "gangneung-mc", "--side", "referring"
+    )
     assert referral_id in listed.stdout
 
     again = await run_cli(client, settings, "submit", *PATIENT, str(scan_file))
