@@ -6,12 +6,15 @@ from __future__ import annotations
 import asyncio
 import re
 from datetime import datetime, timedelta
+from typing import Any, TypeVar
 
 from pydantic import BaseModel
-from temporalio.client import Client, WorkflowExecutionStatus, WorkflowUpdateFailedError
+from temporalio.client import Client, WorkflowExecutionStatus, WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
+from temporalio.workflow import UpdateMethodMultiParam
 
+from flows.referral import ReferralWorkflow
 from referral.models import Side
 from referral.orders import OrderCheck, OrderCheckRequest, OrderChoice, OrderChoiceRecord
 from referral.search_attributes import (
@@ -34,6 +37,8 @@ from referral.workflow_io import (
 )
 
 _ORG = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
+_Arg = TypeVar("_Arg")
+_Result = TypeVar("_Result")
 
 
 class ReferralNotFound(LookupError):
@@ -65,24 +70,21 @@ def _not_found(err: RPCError, referral_id: str) -> Exception:
 
 async def get_status(client: Client, referral_id: str, timeout: timedelta | None = None) -> ReferralStatus:
     try:
-        handle = client.get_workflow_handle(referral_id)
-        return await handle.query("status", result_type=ReferralStatus, rpc_timeout=timeout)
+        return await _handle(client, referral_id).query(ReferralWorkflow.status, rpc_timeout=timeout)
     except RPCError as err:
         raise _not_found(err, referral_id) from None
 
 
 async def get_history(client: Client, referral_id: str, timeout: timedelta | None = None) -> list[TransitionRecord]:
     try:
-        handle = client.get_workflow_handle(referral_id)
-        return await handle.query("history", result_type=list[TransitionRecord], rpc_timeout=timeout)
+        return await _handle(client, referral_id).query(ReferralWorkflow.history, rpc_timeout=timeout)
     except RPCError as err:
         raise _not_found(err, referral_id) from None
 
 
 async def get_available_actions(client: Client, referral_id: str, side: Side) -> list[ReferralEvent]:
     try:
-        handle = client.get_workflow_handle(referral_id)
-        return await handle.query("available_actions", side, result_type=list[ReferralEvent])
+        return await _handle(client, referral_id).query(ReferralWorkflow.available_actions, side)
     except RPCError as err:
         raise _not_found(err, referral_id) from None
 
@@ -90,7 +92,7 @@ async def get_available_actions(client: Client, referral_id: str, side: Side) ->
 async def hint_review(client: Client, referral_id: str, task_ids: list[int]) -> str:
     """Tell a referral that these review tasks changed (it reads the decisions itself); "closed" when it ended."""
     try:
-        await client.get_workflow_handle(referral_id).signal("review_updated", task_ids)
+        await _handle(client, referral_id).signal(ReferralWorkflow.review_updated, task_ids)
     except RPCError as err:
         if err.status != RPCStatusCode.NOT_FOUND:
             raise
@@ -99,44 +101,44 @@ async def hint_review(client: Client, referral_id: str, task_ids: list[int]) -> 
 
 
 async def send_event(client: Client, referral_id: str, request: EventRequest) -> TransitionRecord:
-    record = await _update(client, referral_id, "apply_event", request, TransitionRecord)
-    assert isinstance(record, TransitionRecord)
-    return record
+    return await _update(client, referral_id, ReferralWorkflow.apply_event, request)
 
 
 async def request_outcome(client: Client, referral_id: str, request: OutcomeRequest) -> None:
-    await _update(client, referral_id, "request_outcome", request, type(None))
+    await _update(client, referral_id, ReferralWorkflow.request_outcome, request)
 
 
 async def add_interim_documents(client: Client, referral_id: str, request: OutcomeRequest) -> None:
-    await _update(client, referral_id, "add_interim_documents", request, type(None))
+    await _update(client, referral_id, ReferralWorkflow.add_interim_documents, request)
 
 
 async def request_reprocess(client: Client, referral_id: str, request: ReprocessRequest) -> ReprocessRecord:
-    record = await _update(client, referral_id, "reprocess_summary", request, ReprocessRecord)
-    assert isinstance(record, ReprocessRecord)
-    return record
+    return await _update(client, referral_id, ReferralWorkflow.reprocess_summary, request)
 
 
 async def check_planned_orders(client: Client, referral_id: str, request: OrderCheckRequest) -> OrderCheck:
-    check = await _update(client, referral_id, "check_planned_orders", request, OrderCheck)
-    assert isinstance(check, OrderCheck)
-    return check
+    return await _update(client, referral_id, ReferralWorkflow.check_planned_orders, request)
 
 
 async def record_order_choice(client: Client, referral_id: str, choice: OrderChoice) -> OrderChoiceRecord:
-    record = await _update(client, referral_id, "record_order_choice", choice, OrderChoiceRecord)
-    assert isinstance(record, OrderChoiceRecord)
-    return record
+    return await _update(client, referral_id, ReferralWorkflow.record_order_choice, choice)
+
+
+def _handle(client: Client, referral_id: str) -> WorkflowHandle[Any, ReferralStatus]:
+    return client.get_workflow_handle_for(ReferralWorkflow.run, referral_id)
 
 
 async def _update(
-    client: Client, referral_id: str, name: str, arg: object, result_type: type, attempts: int = 5
-) -> object:
-    handle = client.get_workflow_handle(referral_id)
+    client: Client,
+    referral_id: str,
+    update: UpdateMethodMultiParam[[Any, _Arg], _Result],  # a ReferralWorkflow update (some are its stages')
+    arg: _Arg,
+    attempts: int = 5,
+) -> _Result:
+    handle = _handle(client, referral_id)
     for attempt in range(attempts):
         try:
-            return await handle.execute_update(name, arg, result_type=result_type)
+            return await handle.execute_update(update, arg)
         except WorkflowUpdateFailedError as err:
             cause = err.cause
             if isinstance(cause, ApplicationError):

@@ -19,6 +19,7 @@ from temporalio.common import (
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
+from flows.referral import ReferralWorkflow
 from referral.audio.inspect import inspect_audio
 from referral.config import Settings
 from referral.documents import DocumentRejected, inspect_document, sanitize_filename
@@ -29,7 +30,7 @@ from referral.states import TERMINAL_STATES, ReferralState
 from referral.storage import DocumentStore, sha256_hex
 from referral.workflow_io import ReferralWorkflowInput, WorkflowSettings
 
-WORKFLOW_NAME = "ReferralWorkflow"
+WORKFLOW_NAME = ReferralWorkflow.__name__  # its workflow type, for visibility queries
 
 
 @dataclass(frozen=True)
@@ -242,7 +243,7 @@ async def submit_referral(
     )
     try:
         await client.start_workflow(
-            WORKFLOW_NAME,
+            ReferralWorkflow.run,
             ReferralWorkflowInput(referral=referral, settings=workflow_settings(settings)),
             id=referral_id,
             task_queue=settings.cpu_task_queue,
