@@ -9,6 +9,8 @@ from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import Depends, FastAPI, File, Form, Header, HTTPException, Query, Request, Response, UploadFile
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, ValidationError
 from temporalio.client import Client
 
@@ -64,8 +66,8 @@ def event_refused(err: EventRefused) -> HTTPException:
 class EventBody(BaseModel):
     event: ReferralEvent
     actor: str = Field(min_length=1, max_length=100)
-    reason: str | None = None
-    reason_code: str | None = None
+    reason: str | None = Field(default=None, max_length=2000)
+    reason_code: str | None = Field(default=None, max_length=64)
 
 
 class Services:
@@ -101,6 +103,12 @@ def create_app(
         version="0.1.0",
         description="의뢰·회송 (referral and return referral) between hospitals. Each referral is a Temporal workflow.",
     )
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(_: Request, err: RequestValidationError) -> JSONResponse:
+        """422 saying where and why, never echoing what was sent (it may be patient data)."""
+        where = [{"loc": e.get("loc"), "type": e.get("type"), "msg": e.get("msg")} for e in err.errors()]
+        return JSONResponse({"detail": where}, status_code=422)
 
     async def caller_org(
         svc: Annotated[Services, Depends(services)],
@@ -177,8 +185,6 @@ def create_app(
             referral_id=result.referral_id, duplicate=result.duplicate, documents=result.documents
         )
         if result.duplicate:
-            from fastapi.responses import JSONResponse
-
             return JSONResponse(body.model_dump(mode="json"), status_code=200)  # type: ignore[return-value]
         return body
 

@@ -62,7 +62,8 @@ def create_gateway(institution: str, tokens: dict[str, str], store: DocumentStor
     app = FastAPI(title=f"Referral AX gateway — {institution}", version="0.1.0")
 
     def sender_of(authorization: str | None) -> str:
-        presented = (authorization or "").removeprefix("Bearer ").strip().encode()
+        scheme, _, credentials = (authorization or "").partition(" ")
+        presented = credentials.strip().encode() if scheme == "Bearer" else b""  # RFC 6750: the scheme is required
         for org, token in tokens.items():
             if presented and hmac.compare_digest(presented, token.encode()):
                 return org

@@ -173,9 +173,10 @@ async def check_re_referral(client: Client, request: ReferralRequest) -> None:
     try:
         previous = await get_status(client, request.previous_referral_id)
     except ReferralNotFound:
-        raise ReReferralRefused("the referral to replace does not exist") from None
-    if previous.referring_org != request.referring.org:
-        raise ReReferralRefused("only the referring institution of a referral can re-refer it")
+        previous = None
+    if previous is None or previous.referring_org != request.referring.org:
+        # one answer for "does not exist" and "not yours": another institution's referral ids are not revealed
+        raise ReReferralRefused("the referral to replace does not exist among this institution's referrals")
     if previous.state not in (ReferralState.DECLINED, ReferralState.CANCELLED):
         raise ReReferralRefused(
             f"only a declined or cancelled referral can be re-referred, not one in {previous.state}"

@@ -57,6 +57,11 @@ async def test_submit_status_events_and_worklist(api: httpx.AsyncClient, tokens:
         )
         assert asked.status_code == 404, route
 
+    for too_long in ({"reason": "사유" * 1001}, {"reason_code": "X" * 65}):  # a clear 422, nothing echoed or changed
+        body = {"event": "withdraw", "actor": "dr-kim", "reason": "환자 요청", **too_long}
+        answer = await api.post(f"/referrals/{referral_id}/events", headers=auth(tokens, "yeongwol-mc"), json=body)
+        assert answer.status_code == 422 and "string_too_long" in answer.text
+        assert "사유사유" not in answer.text and "XXXX" not in answer.text
     refused = await api.post(f"/referrals/{referral_id}/events", headers=auth(tokens, "yeongwol-mc"),
                              json={"event": "accept", "actor": "someone"})  # fmt: skip
     assert refused.status_code == 409 and "not allowed in state DRAFT" in refused.json()["detail"]

@@ -80,7 +80,7 @@ async def test_delivered_exactly_once_across_an_outage(hospitals: dict[str, Hosp
 @pytest.mark.parametrize(
     ("case", "status"),
     [("wrong-token", 401), ("sent-as-another-institution", 403), ("wrong-destination", 422), ("malformed", 400),
-     ("not-json", 400)],
+     ("not-json", 400), ("token-without-bearer", 401)],
 )  # fmt: skip
 async def test_bad_messages_are_refused_and_nothing_is_stored(
     hospitals: dict[str, Hospital], network: Network, case: str, status: int
@@ -96,7 +96,12 @@ async def test_bad_messages_are_refused_and_nothing_is_stored(
         bundle["entry"][0]["resource"]["sender"]["reference"] = "Organization/knuh"
     elif case == "malformed":
         bundle["entry"][1]["resource"]["birthDate"] = "not a date"
-    if case == "not-json":
+    if case == "token-without-bearer":  # the right token, but not as `Bearer <token>`
+        async with httpx.AsyncClient() as http:
+            response = await http.post(f"{target.url}/fhir/$process-message", json=bundle,
+                                       headers={"Authorization": token})  # fmt: skip
+        assert response.status_code == status
+    elif case == "not-json":
         async with httpx.AsyncClient() as http:
             response = await http.post(f"{target.url}/fhir/$process-message", content=b"<xml/>",
                                        headers={"Authorization": f"Bearer {token}"})  # fmt: skip

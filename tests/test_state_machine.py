@@ -248,8 +248,12 @@ async def test_a_declined_referral_is_re_referred_elsewhere_with_a_link(
         await again(open_one, "snuh")
     with pytest.raises(ReReferralRefused, match="another institution"):
         await again(declined, "knuh")
-    with pytest.raises(ReReferralRefused, match="does not exist"):
+    with pytest.raises(ReReferralRefused, match="does not exist") as missing:
         await again("ref-" + "0" * 24, "snuh")
+    other = make_request(referring="seoul-mc", receiving="snuh").model_copy(update={"previous_referral_id": declined})
+    with pytest.raises(ReReferralRefused) as not_ours:  # another institution's referral: the same answer
+        await submit_referral(client, store, network, settings, other, [IncomingFile("s.png", tiny_scan())])
+    assert str(not_ours.value) == str(missing.value)
     result = await again(declined, "snuh")
     assert result.referral_id != declined
     status = await get_status(client, result.referral_id)
