@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import secrets
 import shutil
 import signal
 import subprocess
@@ -17,11 +18,12 @@ from datetime import date
 from pathlib import Path
 
 import httpx
+import yaml
 
 from flows.server import PrefectServer
-from referral.config import Settings, ensure_local_secrets
+from referral.config import Settings, ensure_local_secrets, write_secret
 from referral.devserver import TemporalDevServer
-from referral.examples import example_referrals, example_studies
+from referral.examples import example_institutions, example_referrals, example_studies
 from referral.network import load_network, write_network
 from referral.operations import get_status
 from referral.pacs.orthanc import OrthancServer
@@ -30,6 +32,8 @@ from referral.storage import open_store
 from referral.submission import submit_referral
 from referral.temporal import connect, ensure_search_attributes
 from referral.workflow_io import PIPELINE_SETTLED, ProcessingStage
+from review.board import review_board
+from review.roster import Signer, add_signer
 from review.server import LabelStudioServer
 
 DEMO_PACS = ["yeongwol-mc", "knuh"]
@@ -92,6 +96,23 @@ async def _start_demo_pacs(settings: Settings, options: DevOptions, stack: ExitS
     return settings.model_copy(update={"network_file": network_file})
 
 
+def demo_clinicians(settings: Settings, orgs: list[str]) -> Path:
+    """One demonstration clinician per institution of the examples: a Label Studio account and a signing-roster
+    entry (fictional name and licence), passwords in data/secrets/demo-clinicians.yaml (0600). Once."""
+    path = settings.secrets_dir / "demo-clinicians.yaml"
+    if path.exists():
+        return path
+    board, accounts = review_board(settings), {}
+    for number, org in enumerate(orgs, start=1):
+        email, password = f"clinician.{org}@referral.local", secrets.token_urlsafe(12)
+        board.invite_reviewer(email, password)
+        add_signer(settings.roster_path, org, Signer(email=email, name=f"데모 임상의 {number}",
+                                                     licence=f"9{number:05d}", department="내과"))  # fmt: skip
+        accounts[email] = {"password": password, "signs_for": org}
+    write_secret(path, yaml.safe_dump(accounts, sort_keys=True))
+    return path
+
+
 async def run_dev(settings: Settings, options: DevOptions) -> int:
     network = load_network(settings.network_file)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
@@ -138,6 +159,8 @@ async def run_dev(settings: Settings, options: DevOptions) -> int:
             stack.callback(studio.stop)
             print("starting Label Studio (the first start migrates its database, about 90 s)…", flush=True)
             await asyncio.to_thread(studio.wait_ready)
+            board_settings = settings.model_copy(update={"label_studio_url": studio.url})
+            await asyncio.to_thread(demo_clinicians, board_settings, example_institutions())
         if options.prefect:  # fleet flows (bulk intake, report, re-processing) served with their schedules
             prefect = PrefectServer(settings.data_dir.resolve() / "prefect", options.prefect_port,
                                     log=stack.enter_context(open(logs / "prefect-server.log", "ab")))  # fmt: skip
@@ -179,6 +202,8 @@ async def run_dev(settings: Settings, options: DevOptions) -> int:
         if options.label_studio:
             print(f"Label Studio    http://127.0.0.1:{options.label_studio_port}  (admin@referral.local, password in "
                   f"{settings.secrets_dir / 'label-studio-admin-password'})")  # fmt: skip
+            print(f"Clinicians      one per example institution, who may sign its drafts: "
+                  f"{settings.secrets_dir / 'demo-clinicians.yaml'}")  # fmt: skip
         if options.pacs and shutil.which("Orthanc"):
             print(f"Demo PACS       http://127.0.0.1:{options.pacs_port} (영월의료원), "
                   f"http://127.0.0.1:{options.pacs_port + 1} (강원대학교병원) — Orthanc with DICOMweb")  # fmt: skip

@@ -17,6 +17,11 @@ _EXAMPLES = [
 ]
 
 
+def example_institutions() -> list[str]:
+    """Every institution an example referral names, referring or receiving."""
+    return sorted({org for referring, receiving, *_ in _EXAMPLES for org in (referring, receiving)})
+
+
 def example_studies(today: date) -> list[tuple[str, bytes]]:
     """(institution, DICOM instance) for the referring PACS of the first example: a chest CT 20 days ago (still
     valid: the drafts say not to repeat it) and a chest X-ray of last year."""

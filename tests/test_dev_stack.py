@@ -42,6 +42,13 @@ async def test_dev_runs_the_examples_and_keeps_them_across_restarts(tmp_path: Pa
     assert (tmp_path / "data" / "temporal.db").exists()
     secrets = tmp_path / "data" / "secrets"
     assert (secrets / "payload.key").stat().st_mode & 0o077 == 0  # readable by the owner only
+    # a clinician per example institution who may sign its drafts (account + roster entry), passwords owner-only
+    from review.roster import load_roster
+
+    assert (secrets / "demo-clinicians.yaml").stat().st_mode & 0o077 == 0
+    roster = load_roster(tmp_path / "data" / "roster.yaml")
+    assert roster.signer("clinician.knuh@referral.local", "knuh") is not None
+    assert roster.signer("clinician.knuh@referral.local", "yeongwol-mc") is None and len(roster.institutions) == 6
 
     code, output = await run_dev(tmp_path, "--exit-when-done")
     assert code == 0, output
