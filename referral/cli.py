@@ -68,20 +68,24 @@ async def _follow(client: object, referral_id: str) -> int:
         await asyncio.sleep(0.5)
 
 
+def _read_checked(name: str, what: str, max_bytes: int) -> tuple[str, bytes]:
+    """A file's name and bytes; its size is checked before anything is read."""
+    path = Path(name)
+    if not path.is_file():
+        raise UsageError(f"no such {what}: {name}")
+    if path.stat().st_size > max_bytes:
+        raise UsageError(f"{what} {path.name} is larger than the limit of {max_bytes} bytes (too_large)")
+    return path.name, path.read_bytes()
+
+
 async def cmd_submit(args: argparse.Namespace, settings: Settings) -> int:
     request = _request_from_args(args)
-    files = []
-    for name in args.files:
-        path = Path(name)
-        if not path.is_file():
-            raise UsageError(f"no such file: {name}")
-        files.append(IncomingFile(path.name, path.read_bytes()))
-    dictations = []
-    for name in args.dictation or []:
-        path = Path(name)
-        if not path.is_file():
-            raise UsageError(f"no such recording: {name}")
-        dictations.append(IncomingDictation(path.name, path.read_bytes(), args.dictation_language))
+    limits = settings.limits
+    files = [IncomingFile(*_read_checked(name, "file", limits.max_bytes)) for name in args.files]
+    dictations = [
+        IncomingDictation(*_read_checked(name, "recording", limits.max_audio_bytes), args.dictation_language)
+        for name in args.dictation or []
+    ]
     if not files and not dictations:
         raise UsageError("give at least one document or --dictation recording")
     client = await connect(settings)

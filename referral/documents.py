@@ -51,6 +51,10 @@ def sanitize_filename(name: str) -> str:
         raise DocumentRejected("bad_filename", "file name must not contain a path")
     if _UNSAFE_NAME.search(cleaned):
         raise DocumentRejected("bad_filename", "file name contains control characters")
+    if any(unicodedata.category(c) == "Cf" for c in cleaned):  # right-to-left override, isolates, zero-width
+        raise DocumentRejected("bad_filename", "file name contains invisible formatting characters")
+    if cleaned.startswith("."):
+        raise DocumentRejected("bad_filename", "file name must not be hidden (start with a dot)")
     if len(cleaned.encode()) > 255:
         raise DocumentRejected("bad_filename", "file name is longer than 255 bytes")
     return cleaned

@@ -208,3 +208,17 @@ async def test_operator_memo_labels_without_patient_data(
     assert memo["referring"] == "영월의료원 (yeongwol-mc)" and memo["receiving"] == "강원대학교병원 (knuh)"
     assert (memo["priority"], memo["documents"], memo["dictations"]) == ("urgent", 1, 0)
     assert PATIENT_NAME not in str(memo) and "MRN-" not in str(memo)
+
+
+@pytest.mark.parametrize("name", ["", "\u202egnp.exe", ".hidden.png"])
+async def test_a_file_without_a_safe_name_is_refused_without_echoing_it(
+    api: httpx.AsyncClient, tokens: dict[str, str], client: Client, api_store, name: str
+) -> None:
+    objects, count = stored_objects(api_store), await workflow_count(client)
+    scan = tiny_scan() + b"SECRET-PAGE-BYTES"
+    response = await api.post(
+        "/referrals", headers=auth(tokens, "yeongwol-mc"), **form(make_request().model_dump_json(), [(name, scan)])
+    )
+    assert response.status_code == 422, response.text
+    assert b"SECRET-PAGE-BYTES" not in response.content and b"PNG" not in response.content
+    assert (stored_objects(api_store), await workflow_count(client)) == (objects, count)

@@ -107,6 +107,11 @@ async def test_bad_file_and_missing_options(client: Client, settings: Settings, 
     assert missing.returncode == 2 and "--birth-date" in missing.stderr
     absent = await run_cli(client, settings, "submit", *PATIENT, str(tmp_path / "nope.pdf"))
     assert absent.returncode == 2 and "no such file" in absent.stderr
+    huge = tmp_path / "huge.pdf"
+    with huge.open("wb") as sparse:  # 300 MB that take no disk: refused by its size, never read
+        sparse.truncate(300 * 1024 * 1024)
+    refused = await run_cli(client, settings, "submit", *PATIENT, str(huge))
+    assert refused.returncode == 2 and "too_large" in refused.stderr
 
 
 async def test_status_of_unknown_referral(client: Client, settings: Settings) -> None:

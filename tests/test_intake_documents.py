@@ -54,7 +54,21 @@ def test_size_and_page_limits() -> None:
     assert too_many.value.code == "too_many_pages"
 
 
-@pytest.mark.parametrize("name", ["../../etc/passwd.pdf", "a/b.pdf", "..\\x.pdf", "..", "", "bad\x00name.pdf"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "../../etc/passwd.pdf",
+        "a/b.pdf",
+        "..\\x.pdf",
+        "..",
+        "",
+        "bad\x00name.pdf",
+        "invoice\u202efdp.exe",
+        "report\u2066.pdf",
+        ".hidden.pdf",
+        " .profile.png",
+    ],
+)
 def test_unsafe_filenames_are_refused(name: str) -> None:
     with pytest.raises(DocumentRejected) as rejected:
         sanitize_filename(name)
