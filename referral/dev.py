@@ -27,7 +27,7 @@ from referral.examples import example_institutions, example_referrals, example_s
 from referral.network import load_network, write_network
 from referral.operations import get_status
 from referral.pacs.orthanc import OrthancServer
-from referral.processes import stop_process
+from referral.processes import PRIVATE_UMASK, stop_process
 from referral.storage import open_store
 from referral.submission import submit_referral
 from referral.temporal import connect, ensure_search_attributes
@@ -114,6 +114,7 @@ def demo_clinicians(settings: Settings, orgs: list[str]) -> Path:
 
 
 async def run_dev(settings: Settings, options: DevOptions) -> int:
+    os.umask(PRIVATE_UMASK)  # data, logs and databases (ours and the servers' we start) are the owner's only
     network = load_network(settings.network_file)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     ensure_local_secrets(settings, sorted(network.institutions()))

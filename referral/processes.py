@@ -11,6 +11,9 @@ from collections.abc import Callable
 
 import httpx
 
+# files and folders a process of this system creates hold patient data: owner only (0600 files, 0700 folders)
+PRIVATE_UMASK = 0o077
+
 
 def wait_until_up(
     probe: Callable[[], bool], process: subprocess.Popen[bytes] | None, what: str, timeout_s: float,

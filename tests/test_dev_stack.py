@@ -46,6 +46,10 @@ async def test_dev_runs_the_examples_and_keeps_them_across_restarts(tmp_path: Pa
     from review.roster import load_roster
 
     assert (secrets / "demo-clinicians.yaml").stat().st_mode & 0o077 == 0
+    data = tmp_path / "data"
+    for private in [data / "temporal.db", data / "roster.yaml", *(data / "logs").iterdir(),
+                    *(data / "labelstudio").rglob("*.sqlite3"), *(data / "documents").rglob("*")]:  # fmt: skip
+        assert private.stat().st_mode & 0o077 == 0, private  # data, logs and databases: the owner's only
     roster = load_roster(tmp_path / "data" / "roster.yaml")
     assert roster.signer("clinician.knuh@referral.local", "knuh") is not None
     assert roster.signer("clinician.knuh@referral.local", "yeongwol-mc") is None and len(roster.institutions) == 6

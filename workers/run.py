@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import signal
 from collections.abc import Callable, Coroutine
 from typing import Any
 
 from temporalio.worker import Worker
 
+from referral.processes import PRIVATE_UMASK
 from referral.temporal import hard_exit
 
 
@@ -24,5 +26,6 @@ async def run_until_signalled(worker: Worker) -> None:
 
 
 def run_main(main: Callable[[], Coroutine[Any, Any, None]]) -> None:
+    os.umask(PRIVATE_UMASK)  # stored documents, OCR results and drafts are readable by the owner only
     asyncio.run(main())
     hard_exit(0)
