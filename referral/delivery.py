@@ -28,10 +28,14 @@ def deliver(bundle: dict[str, Any], gateway_url: str, token: str, timeout_s: flo
     )
     if 400 <= response.status_code < 500:
         try:
-            issues = response.json().get("detail", {}).get("issue", [])
-            detail = "; ".join(i.get("diagnostics", "") for i in issues) or response.text[:200]
-        except ValueError:
+            outcome = response.json().get("detail", {})
+            issues = outcome.get("issue", []) if isinstance(outcome, dict) else []
+            detail = "; ".join(str(i.get("diagnostics", "")) for i in issues) or response.text[:200]
+        except (ValueError, AttributeError):  # not JSON, or JSON of another shape than an OperationOutcome
             detail = response.text[:200]
         raise DeliveryRejected(response.status_code, detail)
     response.raise_for_status()  # 5xx: transient, retried by the caller
-    return Receipt.model_validate(response.json())
+    receipt = Receipt.model_validate(response.json())
+    if receipt.message_id != str(bundle["id"]):  # a receipt for another message is no receipt of this one
+        raise DeliveryRejected(502, "the gateway's receipt names another message")
+    return receipt

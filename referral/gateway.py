@@ -1,6 +1,6 @@
 """The hospital gateway: the HTTP endpoint each hospital runs to receive FHIR referral messages from its
-peers. It authenticates the sending institution, validates the Bundle, deduplicates by message id (a resent
-message is acknowledged again, never stored twice), stores it, and acknowledges receipt."""
+peers. It authenticates the sending institution, validates the Bundle, deduplicates by (sender, message id) (a
+resent message is acknowledged again, never stored twice), stores it, and acknowledges receipt."""
 
 import hmac
 import sqlite3
@@ -25,31 +25,35 @@ class Receipt(BaseModel):
 
 
 class MessageIndex:
-    """message id → stored object, in SQLite: the primary key makes "store once" atomic across requests."""
+    """(sender, message id) → stored object, in SQLite: the primary key makes "store once" atomic across
+    requests, and one sender's ids never collide with another's (a peer cannot pre-empt another's message)."""
 
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         self._lock = threading.Lock()
-        self._db.execute("CREATE TABLE IF NOT EXISTS messages (message_id TEXT PRIMARY KEY, stored_key TEXT NOT NULL,"
-                         " sender TEXT NOT NULL, received_at TEXT NOT NULL)")  # fmt: skip
+        self._db.execute(
+            "CREATE TABLE IF NOT EXISTS received (sender TEXT NOT NULL, message_id TEXT NOT NULL,"
+            " stored_key TEXT NOT NULL, received_at TEXT NOT NULL, PRIMARY KEY (sender, message_id))"
+        )
 
     def record(self, message_id: str, stored_key: str, sender: str) -> tuple[Receipt, bool]:
         with self._lock:
             now = datetime.now(UTC).isoformat()
             inserted = self._db.execute(
-                "INSERT OR IGNORE INTO messages VALUES (?, ?, ?, ?)", (message_id, stored_key, sender, now)
+                "INSERT OR IGNORE INTO received VALUES (?, ?, ?, ?)", (sender, message_id, stored_key, now)
             ).rowcount
             row = self._db.execute(
-                "SELECT stored_key, sender, received_at FROM messages WHERE message_id = ?", (message_id,)
+                "SELECT stored_key, received_at FROM received WHERE sender = ? AND message_id = ?",
+                (sender, message_id),
             ).fetchone()
-        receipt = Receipt(message_id=message_id, stored_key=row[0], sender=row[1], received_at=row[2],
+        receipt = Receipt(message_id=message_id, stored_key=row[0], sender=sender, received_at=row[1],
                           duplicate=not inserted)  # fmt: skip
         return receipt, bool(inserted)
 
     def count(self) -> int:
         with self._lock:
-            return int(self._db.execute("SELECT COUNT(*) FROM messages").fetchone()[0])
+            return int(self._db.execute("SELECT COUNT(*) FROM received").fetchone()[0])
 
 
 def _outcome(status: int, code: str, text: str) -> HTTPException:

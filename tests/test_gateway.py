@@ -12,6 +12,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from fastapi import FastAPI, Request
 
 from referral.delivery import DeliveryRejected, deliver
 from referral.devserver import free_port
@@ -24,7 +25,11 @@ from referral.storage.local import LocalFolderStore
 from tests.helpers import make_request
 from tests.review_fixtures import ApiServer
 
-TOKENS = {"yeongwol-mc": secrets.token_urlsafe(24), "knuh": secrets.token_urlsafe(24)}
+TOKENS = {
+    "yeongwol-mc": secrets.token_urlsafe(24),
+    "knuh": secrets.token_urlsafe(24),
+    "gangneung-mc": secrets.token_urlsafe(24),
+}
 
 
 @dataclass
@@ -52,11 +57,11 @@ async def hospitals(tmp_path: Path) -> AsyncIterator[dict[str, Hospital]]:
             await hospital.server.stop()
 
 
-def message(network: Network) -> dict:  # type: ignore[type-arg]
+def message(network: Network, referring: str = "yeongwol-mc") -> dict:  # type: ignore[type-arg]
     document = DocumentRef(key="sha256/00/" + "0" * 64, sha256="0" * 64, media_type="image/png", page_count=1,
                            size_bytes=1, filename="scan.png")  # fmt: skip
-    referral = Referral(**make_request().model_dump(), referral_id="ref-gateway-test", documents=[document],
-                        submitted_at=datetime.now(UTC), fingerprint="0" * 64)  # fmt: skip
+    referral = Referral(**make_request(referring=referring).model_dump(), referral_id="ref-gateway-test",
+                        documents=[document], submitted_at=datetime.now(UTC), fingerprint="0" * 64)  # fmt: skip
     scan = Attachment("외부 진료기록", "outside_record", "image/png", b"\x89PNG scan bytes")
     return referral_message(referral, network, ReferralState.DRAFT, datetime.now(UTC), attachments=[scan])
 
@@ -142,3 +147,42 @@ async def test_gateways_process_serves_each_institution_on_its_port(tmp_path: Pa
     finally:
         process.terminate()
         await process.wait()
+
+
+async def test_message_ids_are_per_sender(hospitals: dict[str, Hospital], network: Network) -> None:
+    """Another hospital sending a message with the same id (by chance or to pre-empt it) neither replaces nor
+    blocks the first sender's message: each is stored, once."""
+    knuh = hospitals["knuh"]
+    first = message(network)
+    other = message(network, referring="gangneung-mc") | {"id": first["id"]}
+    mine = await asyncio.to_thread(deliver, first, knuh.url, TOKENS["yeongwol-mc"])
+    theirs = await asyncio.to_thread(deliver, other, knuh.url, TOKENS["gangneung-mc"])
+    again = await asyncio.to_thread(deliver, first, knuh.url, TOKENS["yeongwol-mc"])
+    assert (mine.duplicate, theirs.duplicate, again.duplicate) == (False, False, True)
+    assert (mine.sender, theirs.sender) == ("yeongwol-mc", "gangneung-mc") and mine.stored_key != theirs.stored_key
+    assert again.stored_key == mine.stored_key and knuh.index.count() == 2
+
+
+async def test_a_receipt_for_another_message_is_no_receipt(network: Network) -> None:
+    """A peer that acknowledges with another message's id (a broken or lying gateway): delivery is refused, not
+    taken as received. The peer checks what it receives is our message before it answers."""
+    seen: list[str] = []
+    peer = FastAPI()
+
+    @peer.post("/fhir/$process-message", status_code=201)
+    async def wrong_receipt(request: Request) -> dict[str, object]:
+        bundle = await request.json()
+        assert bundle["resourceType"] == "Bundle" and request.headers["authorization"].startswith("Bearer ")
+        seen.append(bundle["id"])
+        return {"message_id": "someone-elses-message", "stored_key": "x", "sender": "yeongwol-mc",
+                "received_at": datetime.now(UTC).isoformat(), "duplicate": False}  # fmt: skip
+
+    server = ApiServer(peer, free_port())
+    await server.start()
+    try:
+        bundle = message(network)
+        with pytest.raises(DeliveryRejected, match="another message"):
+            await asyncio.to_thread(deliver, bundle, f"http://127.0.0.1:{server.port}", TOKENS["yeongwol-mc"])
+    finally:
+        await server.stop()
+    assert seen == [bundle["id"]]
