@@ -36,6 +36,7 @@ from referral.storage import DocumentStore, open_store
 from referral.submission import (
     FileRejected,
     IdempotencyConflict,
+    ImplausibleRequest,
     IncomingDictation,
     IncomingFile,
     ReReferralRefused,
@@ -175,7 +176,7 @@ def create_app(
             result = await submit_referral(
                 svc.client, svc.store, svc.network, svc.settings, request, incoming, idempotency_key, heard
             )
-        except UnknownInstitution as err:
+        except (UnknownInstitution, ImplausibleRequest) as err:
             raise HTTPException(422, str(err)) from None
         except FileRejected as err:
             raise file_refused(err) from None

@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from temporalio.client import Client, WorkflowExecutionStatus
 from temporalio.common import (
@@ -199,6 +199,18 @@ async def existing_fingerprint(client: Client, referral_id: str) -> str | None:
     return value
 
 
+class ImplausibleRequest(ValueError):
+    """A request whose content cannot be right (a birth date in the future); refused before anything is stored."""
+
+
+EARLIEST_BIRTH_DATE = date(1900, 1, 1)  # no living patient was born earlier
+
+
+def check_patient(request: ReferralRequest, today: date) -> None:
+    if not EARLIEST_BIRTH_DATE <= request.patient.birth_date <= today:
+        raise ImplausibleRequest(f"the patient's birth date must lie between {EARLIEST_BIRTH_DATE} and today ({today})")
+
+
 async def submit_referral(
     client: Client,
     store: DocumentStore,
@@ -210,6 +222,7 @@ async def submit_referral(
     dictations: list[IncomingDictation] | None = None,
 ) -> SubmissionResult:
     network.check_request(request)
+    check_patient(request, date.today())
     if request.previous_referral_id:
         await check_re_referral(client, request)
     checked = check_files(files, settings, dictated=bool(dictations))

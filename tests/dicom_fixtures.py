@@ -52,8 +52,10 @@ def repatient(
 
 
 def referring_pacs_studies(root: Path, today: date) -> dict[str, Study]:
-    """김희중 (2008-3, born 1800-01-01 as in chrKoreanMulti.dcm) and 홍길동 (I2EXAMPLE), with decoys."""
+    """김희중 (2008-3) and 홍길동 (I2EXAMPLE), with decoys. chrKoreanMulti.dcm says 김희중 was born 1800-01-01, which
+    intake refuses as implausible: the fixtures give him 1940-01-01."""
     korean_cr = _read(root, "charset_files/chrKoreanMulti.dcm")
+    korean_cr.PatientBirthDate = "19400101"
     hong = _read(root, "charset_files/chrI2.dcm")
     hong.PatientBirthDate = "19700101"
     hong.StudyDate = f"{today - timedelta(days=10):%Y%m%d}"
@@ -63,8 +65,8 @@ def referring_pacs_studies(root: Path, today: date) -> dict[str, Study]:
     }
     recent = today - timedelta(days=20)
     variants = {
-        "kim-ct": ("test_files/CT_small.dcm", "김희중", "2008-3", "18000101", "CHEST CT 흉부"),
-        "namesake-mr": ("test_files/MR_small.dcm", "김희중", "2011-7", "18000101", "BRAIN MRI"),
+        "kim-ct": ("test_files/CT_small.dcm", "김희중", "2008-3", "19400101", "CHEST CT 흉부"),
+        "namesake-mr": ("test_files/MR_small.dcm", "김희중", "2011-7", "19400101", "BRAIN MRI"),
         "other-birth-ct": ("test_files/CT_small.dcm", "김희중", "2008-3", "19650505", "ABDOMEN CT"),
         "no-birth-mr": ("test_files/MR_small.dcm", "김희중", "2008-3", None, "BRAIN MRI"),
     }

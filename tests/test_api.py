@@ -163,6 +163,8 @@ BAD_REQUESTS = [
     ("invalid-priority", _with(priority="whenever"), "yeongwol-mc", 422, "priority"),
     ("as-another-institution", _with(referring__org="snuh"), "yeongwol-mc", 403, "own institution"),
     ("not-json", "{patient: ", "yeongwol-mc", 422, "json"),
+    ("born-in-the-future", _with(patient__birth_date="2999-01-01"), "yeongwol-mc", 422, "birth date"),
+    ("born-before-1900", _with(patient__birth_date="1800-01-01"), "yeongwol-mc", 422, "birth date"),
 ]
 
 

@@ -40,7 +40,7 @@ from tests.test_review import tasks_ready
 from workers import cpu
 
 pytestmark = pytest.mark.slow
-KIM = Patient(name="김희중", birth_date=date(1800, 1, 1), sex=Sex.MALE, identifier="2008-3")
+KIM = Patient(name="김희중", birth_date=date(1940, 1, 1), sex=Sex.MALE, identifier="2008-3")
 HONG = Patient(name="홍길동", birth_date=date(1970, 1, 1), sex=Sex.MALE, identifier="I2EXAMPLE")
 LONG_LOOKBACK = 365 * 30  # chrKoreanMulti.dcm is a 2008 study
 RECEIVING_PASSWORD = "knuh-pacs-test-only"  # 강원대병원's PACS asks for credentials; 영월의료원's does not
