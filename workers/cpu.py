@@ -3,7 +3,6 @@ delivery, PACS search and study transfer)."""
 
 from __future__ import annotations
 
-import logging
 from concurrent.futures import ThreadPoolExecutor
 
 from temporalio.client import Client
@@ -21,7 +20,7 @@ from referral.storage import DocumentStore, open_store
 from referral.temporal import connect
 from review.board import review_board
 from review.roster import load_roster
-from workers.run import run_main, run_until_signalled
+from workers.run import configure_logging, run_main, run_until_signalled
 
 
 def build_worker(client: Client, settings: Settings, store: DocumentStore, task_queue: str | None = None) -> Worker:
@@ -52,7 +51,7 @@ def build_worker(client: Client, settings: Settings, store: DocumentStore, task_
 
 
 async def main() -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s cpu-worker %(levelname)s %(message)s")
+    configure_logging("cpu-worker")
     settings = Settings()
     client = await connect(settings)
     await run_until_signalled(build_worker(client, settings, open_store(settings)))

@@ -22,7 +22,7 @@ from referral.network import load_network
 from referral.storage import DocumentStore, open_store
 from referral.summary.backends import open_backend
 from referral.temporal import connect
-from workers.run import run_main, run_until_signalled
+from workers.run import configure_logging, run_main, run_until_signalled
 
 
 def device() -> str:
@@ -56,7 +56,7 @@ def build_worker(
 
 
 async def main() -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s gpu-worker %(levelname)s %(message)s")
+    configure_logging("gpu-worker")
     settings = Settings()
     logging.info("model device: %s", device())
     client = await connect(settings)
