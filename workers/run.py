@@ -15,7 +15,6 @@ from temporalio.worker import Worker
 from referral.processes import PRIVATE_UMASK
 from referral.temporal import hard_exit
 
-
 # DICOM/QIDO query parameters that name a patient (keyword or tag), as they appear in a URL's query string
 _PATIENT_QUERY = re.compile(r"\b(PatientID|PatientName|PatientBirthDate|00100020|00100010|00100030)=[^&\s'\"]*")
 
