@@ -24,7 +24,6 @@ import secrets
 import sys
 import tempfile
 import threading
-import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -37,12 +36,11 @@ from flows.review_reconciler import reconcile  # noqa: E402
 from referral.config import Settings  # noqa: E402
 from referral.devserver import free_port  # noqa: E402
 from referral.network import default_network  # noqa: E402
-from referral.operations import get_status  # noqa: E402
 from referral.submission import IncomingFile, submit_referral  # noqa: E402
 from referral.tuning import WorkflowTuning  # noqa: E402
 from review.board import review_board  # noqa: E402
 from review.server import LabelStudioServer  # noqa: E402
-from tests.helpers import make_request, tiny_scan  # noqa: E402
+from tests.helpers import make_request, tiny_scan, wait_for  # noqa: E402
 from workers.embedded import embedded_stack  # noqa: E402
 
 DAY, YEAR, EVENT_LIMIT = 86_400, 365, 51_200  # the server's default history limit (events)
@@ -80,25 +78,15 @@ async def submit(client, store, settings: Settings, seed: int, **update: object)
     return result.referral_id
 
 
-async def until(client, referral_id: str, check, timeout_s: float = 300):  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        status = await get_status(client, referral_id)
-        if check(status):
-            return status
-        await asyncio.sleep(0.5)
-    raise TimeoutError(referral_id)
-
-
 async def events(client, referral_id: str) -> int:  # type: ignore[no-untyped-def]
     return len((await client.get_workflow_handle(referral_id).fetch_history()).events)
 
 
 async def per_tick(client, referral_id: str, counter: str, ticks: int) -> float:  # type: ignore[no-untyped-def]
     """History events added per reminder, over `ticks` reminders."""
-    start = await until(client, referral_id, lambda s: getattr(s, counter) >= 1)
+    start = await wait_for(client, referral_id, lambda s: getattr(s, counter) >= 1, timeout_s=300)
     first, begun = getattr(start, counter), await events(client, referral_id)
-    end = await until(client, referral_id, lambda s: getattr(s, counter) >= first + ticks)
+    end = await wait_for(client, referral_id, lambda s: getattr(s, counter) >= first + ticks, timeout_s=300)
     return (await events(client, referral_id) - begun) / (getattr(end, counter) - first)
 
 
@@ -121,7 +109,7 @@ async def run(tick: float, ticks: int, referrals: int, folder: Path) -> dict[str
                 await client.get_workflow_handle(fast).terminate("bench: measured")
 
             ids = [await submit(client, store, settings, 100 + i, review_reminder_s=10**7) for i in range(referrals)]
-            statuses = [await until(client, i, lambda s: bool(s.reviews)) for i in ids]
+            statuses = [await wait_for(client, i, lambda s: bool(s.reviews), timeout_s=300) for i in ids]
             board = review_board(settings)
             since = datetime.now(UTC) - timedelta(minutes=15)
             with RequestCounter(server.url) as run_cost:  # what the reconciler asks the board (then it hints)

@@ -47,19 +47,6 @@ def make_request(
     )
 
 
-async def wait_for_stage(
-    client: Client, referral_id: str, stages: set[ProcessingStage], timeout_s: float = 180
-) -> ReferralStatus:
-    deadline = asyncio.get_running_loop().time() + timeout_s
-    while True:
-        status = await get_status(client, referral_id)
-        if status.stage in stages:
-            return status
-        if asyncio.get_running_loop().time() > deadline:
-            raise TimeoutError(f"referral {referral_id} stayed in {status.stage}")
-        await asyncio.sleep(0.5)
-
-
 async def wait_for(
     client: Client, referral_id: str, check: Callable[[ReferralStatus], bool], timeout_s: float = 180
 ) -> ReferralStatus:
@@ -72,6 +59,12 @@ async def wait_for(
         if asyncio.get_running_loop().time() > deadline:
             raise TimeoutError(f"{referral_id}: stage {status.stage}, reviews {[r.status for r in status.reviews]}")
         await asyncio.sleep(0.5)
+
+
+async def wait_for_stage(
+    client: Client, referral_id: str, stages: set[ProcessingStage], timeout_s: float = 180
+) -> ReferralStatus:
+    return await wait_for(client, referral_id, lambda status: status.stage in stages, timeout_s)
 
 
 def tiny_scan() -> bytes:
