@@ -314,3 +314,58 @@ def test_an_operation_record_and_a_history_line_that_looks_like_a_heading() -> N
     assert {(p.name, p.date) for p in summary.procedures} == {
         ("Laparoscopic appendectomy", "2027-02-03"), ("좌측 서혜부 탈장 수술(전신마취)", "2015년")}  # fmt: skip
     assert summary.problems == []
+
+
+def test_numbered_studies_of_a_check_up_report_take_its_exam_date_not_the_birth_date_on_that_line() -> None:
+    text = ("영상판독소견서 (건강검진)\n등록번호: 30118842 성명: 남궁현\n"
+            "생년월일: 1968-09-30 검진일: 2027-03-14 판독일: 2027-03-16\n"
+            "1) Chest PA (흉부 X선)\n  No active lesion in both lungs.\n2) Carotid US (경동맥 초음파)\n"
+            "  - 1.8 mm IMT, no plaque\n")  # fmt: skip
+    summary = _summary(text)
+    assert {(s.modality, s.date) for s in summary.imaging} == {("X-ray", "2027-03-14"), ("US", "2027-03-14")}
+    read_only = _summary("영상판독소견서\n판독일: 2027-03-16\n1) Chest PA (흉부 X선)\n  No active lesion.\n")
+    assert "2027-03-16" not in {s.date for s in read_only.imaging}  # the day it was read is not the day it was done
+
+
+def test_a_study_to_consider_and_a_study_that_guides_a_biopsy_are_no_results() -> None:
+    summary = _summary("[Impression]\n  Recommendation: Breast MRI 고려 바랍니다.\n"
+                       "[시행 검사]\n  CT-guided lung biopsy (2027.04.02)\n"
+                       "  MRI-US fusion targeted biopsy (2027.04.09)\n")  # fmt: skip
+    assert summary.imaging == []
+    assert {(p.name, p.date) for p in summary.procedures} == {
+        ("CT-guided lung biopsy", "2027.04.02"), ("MRI-US fusion targeted biopsy", "2027.04.09")}  # fmt: skip
+
+
+def test_a_procedure_as_the_anchor_of_another_time_and_a_disease_named_dissection_are_not_procedures() -> None:
+    text = ("[경과]\n  수술 후 상태: 안정\n  리바록사반 수술 3일 전부터 중단(27.05.01~). 수술 당일 아침 혈당 확인.\n"
+            "  EMR 3개월 후 대장내시경 추적 예정 (2027년 8월)\n"
+            "  * Carotid dissection: ruled out (CT angiography 2027.05.02)\n")  # fmt: skip
+    assert _summary(text).procedures == []
+
+
+def test_a_procedure_named_in_a_wrapped_sentence_takes_the_date_said_earlier_in_it() -> None:
+    text = ("회송서\n  상기 환자는 2027. 03. 08. 본원에서\n  관상동맥조영술(CAG)을 시행하였고, 중간 협착에 대해\n"
+            "  FFR 측정 후 PCI (DES 1개)를 같은 날 시행 받았습니다.\n  추후 외래에서 추적 예정입니다.\n"
+            "  시술 관련 합병증은 없었으며\n  퇴원하셨습니다.\n")  # fmt: skip
+    summary = _summary(text)
+    assert {(p.name, p.date) for p in summary.procedures} == {
+        ("관상동맥조영술(CAG)", "2027. 03. 08."), ("PCI (DES 1개)", "2027. 03. 08.")}  # fmt: skip
+
+
+def test_a_pathology_report_gives_its_operation_and_the_sampling_of_its_specimen_on_the_day_taken() -> None:
+    text = ("병리결과보고서\n병리번호: S27-00811 채취일: 2027-06-02 접수일: 2027-06-02 보고일: 2027-06-05\n"
+            "임상진단: Right kidney mass (C64.1), s/p CNB (S27-00102)\n"
+            "수술명: Robot-assisted partial nephrectomy, right\n"
+            "검체: Thyroid, left lower, US-guided fine needle aspiration (0.9 cm nodule)\n"
+            "진단: Clear cell renal cell carcinoma\n")  # fmt: skip
+    summary = _summary(text)
+    assert {(p.name, p.date) for p in summary.procedures} == {
+        ("CNB (S27-00102)", None), ("Robot-assisted partial nephrectomy", "2027-06-02"),
+        ("US-guided fine needle aspiration (0.9 cm nodule)", "2027-06-02")}  # fmt: skip
+    assert summary.imaging == []
+
+
+def test_a_procedure_mentioned_again_without_a_date_is_the_dated_one() -> None:
+    text = "[과거력]\n - 협심증, s/p CABG (I25.1)\n - 2018.04 본원 흉부외과 CABG (3-vessel), 이후 흉통 없음\n"
+    summary = _summary(text)
+    assert [(p.name, p.date, len(p.evidence)) for p in summary.procedures] == [("CABG (3-vessel)", "2018.04", 2)]

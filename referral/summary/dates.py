@@ -50,11 +50,15 @@ def dates_or_partial_in(text: str) -> list[tuple[int, str]]:
     return sorted((start, printed) for start, printed, _ in full + partial)
 
 
-# a line that prints a birth date or the printout's own time: its dates are not those of the care
+# a birth date or the printout's own time, by the label printed before it: not a date of the care
 _NOT_CARE = re.compile(r"생\s*년\s*월\s*일|생일|DOB|birth|주민|출력|인쇄", re.I)
 _EXAM_LABEL = re.compile(
-    r"(?:검사|검진|촬영|시행|채혈|수술|시술|판독|보고|exam|study|procedure)\s*(?:일시|일자|일|date)\s*[:：]?\s*$", re.I
+    r"(?:검사|검진|촬영|시행|채혈|채취|수술|시술|exam|study|procedure)\s*(?:일시|일자|일|date)\s*[:：]?\s*$",
+    re.I,
 )
+
+
+_SENTENCE_END = re.compile(r"(?:[다요음함됨임]\.?|[.:!?。])\s*$|^\s*$")
 
 
 class DateContext:
@@ -65,19 +69,32 @@ class DateContext:
     def __init__(self, text: str) -> None:
         self._dates: dict[int, list[str]] = {}
         self._exam: dict[int, str] = {}
-        for number, raw in enumerate(text.split("\n")):
-            if _NOT_CARE.search(raw):
-                continue
-            found = list(DATE.finditer(raw))
+        self._lines = text.split("\n")
+        for number, raw in enumerate(self._lines):
+            found, label_from = [], 0
+            for match in DATE.finditer(raw):  # "생년월일: 1979-04-18 검진일: 2026-06-05": the second is the care's
+                label, label_from = raw[label_from : match.start()], match.end()
+                if not _NOT_CARE.search(label):
+                    found.append((label, match))
             if found:
-                self._dates[number] = [_printed(m.group(0)) for m in found]
-            for match in found:
-                if _EXAM_LABEL.search(raw[: match.start()]):
+                self._dates[number] = [_printed(m.group(0)) for _, m in found]
+            for label, match in found:
+                if _EXAM_LABEL.search(label):
                     self._exam.setdefault(number, _printed(match.group(0)))
 
     def before(self, line: int, window: int = 3) -> str | None:
         """The last date printed on this line or the `window` lines above it."""
         for number in range(line, max(-1, line - window - 1), -1):
+            if number in self._dates:
+                return self._dates[number][-1]
+        return None
+
+    def in_sentence(self, line: int, window: int = 3) -> str | None:
+        """The last date of the sentence that runs on to this line from the lines above (prose wrapped by the
+        printer: "...의뢰되어 2026. 05. 19. 본원에서 / 관상동맥조영술(CAG)을 시행하였고"), if that sentence has one."""
+        for number in range(line - 1, max(-1, line - window - 1), -1):
+            if _SENTENCE_END.search(self._lines[number]):
+                return None
             if number in self._dates:
                 return self._dates[number][-1]
         return None

@@ -13,7 +13,7 @@ from typing import Any
 from referral.summary.cells import page_cells
 from referral.summary.coded import CODE, coded_parts
 from referral.summary.dates import DateContext, dates_in
-from referral.summary.findings import labs_in, medications_in
+from referral.summary.findings import is_procedure_label, labs_in, medications_in
 from referral.summary.models import (
     Allergy,
     ClinicalSummary,
@@ -26,7 +26,7 @@ from referral.summary.models import (
 )
 from referral.summary.pathology import field_of, one_line
 from referral.summary.prose import MEDICATION_CUE, NO_ALLERGY_SENTENCE, list_parts, sentences
-from referral.summary.reading import Builder, add_findings, add_table_item
+from referral.summary.reading import Builder, add_findings, add_procedures, add_table_item, merge_undated_procedures
 from referral.summary.sections import Line, last_section, lines_of
 from referral.summary.source import SourcePage
 from referral.summary.spoken import spoken_allergies, spoken_medications, spoken_no_allergies
@@ -270,8 +270,12 @@ def _handle(builder: Builder, page: SourcePage, line: Line) -> None:
         label, colon, _ = line.text.partition(":")
         if colon and CODE.search(line.text) and field_of(label) is None:  # 임상진단: the clinical diagnosis
             _free_text(builder, page, line)
+        elif colon and is_procedure_label(label):  # "수술명: ...": the operation the specimen came from
+            _procedures(builder, page, line)
         elif field_of(label) is not None or not _findings(builder, page, line):  # a study or lab is not the report's
             builder.pathology.read(line.text, _evidence(page, line.start, line.end, line.number))
+            if field_of(label) == "specimen":  # "검체: Thyroid, US-guided FNA": taken on the report's 채취일
+                _procedures(builder, page, line)
     elif section == "procedures":
         _findings(builder, page, line, need_date=False)
     elif section in _STATEMENT_SECTIONS or section in ("airway", "anesthesia"):
@@ -322,6 +326,10 @@ def _findings(builder: Builder, page: SourcePage, line: Line, **options: Any) ->
     return add_findings(builder, page, line.start, line.text, line.number, _evidence, **options)
 
 
+def _procedures(builder: Builder, page: SourcePage, line: Line) -> None:
+    add_procedures(builder, page, line.start, line.text, line.number, _evidence, need_date=False)
+
+
 def _spoken(builder: Builder, page: SourcePage) -> None:
     """What a dictation or consultation says without sections: medications taken, allergies, no allergies."""
     summary = builder.summary
@@ -361,6 +369,7 @@ def extract(pages: list[SourcePage]) -> ClinicalSummary:
         if page.spoken:
             _spoken(builder, page)
         section = last_section(page.text, section)
+    merge_undated_procedures(summary)
     summary.anesthesia.comorbidities = list(summary.problems)
     summary.anesthesia.anticoagulants = [m for m in summary.medications if is_antithrombotic(m.ingredient or m.name)]
     if not summary.items():

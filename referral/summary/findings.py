@@ -8,8 +8,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from referral.summary.coded import CODE
 from referral.summary.dates import DATE, dates_in, dates_or_partial_in
-from referral.summary.vocabulary import squeeze, study_type, vocabulary
+from referral.summary.vocabulary import squeeze, statement_cues, study_type, vocabulary
 
 NUMBER = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
 VALUE = re.compile(rf"[<>≤≥]?\s?{NUMBER}(?![\d/])")
@@ -24,8 +25,9 @@ FREQUENCY = re.compile(
     re.I,
 )
 ROUTE = re.compile(r"(?<![A-Za-z])(PO|IV|SC|IM|SL|경구|정맥|피하주사|피하|근육|흡입|설하|패치)(?![A-Za-z])")
-_PLANNED = re.compile(r"예정|예약|권고|권유|planned|scheduled|to be done|will be|recommend|\bf/u\b", re.I)
 _STUDY_CLAUSE = re.compile(r"[.;:](?:\s|$)|,\s")
+_GUIDING = re.compile(r"(?:-[A-Za-z]+)*\s*-?\s*(?:guided|fusion|targeted)\b", re.I)
+_INSIDE = re.compile(r"[^()]*\([^()]*")  # from a study's name into the parentheses after it
 _NO_STUDY = re.compile(r"\s*(?:\([^)]*\)\s*)?(?:없음|없었|없다|미시행|시행\s*안\s*함)")
 _CLAUSE_END = re.compile(r"[,;]|\s(?:및|and)\s|이며|이고|,")
 
@@ -111,13 +113,19 @@ def studies_in(text: str, need_date: bool = True) -> list[Found]:
     and what the line says of it after a colon."""
     found = []
     dates = dates_or_partial_in(text)
+    previous: tuple[str, int] | None = None  # the last study's type and where its name ends
     for term in vocabulary().modality.finditer(text):
         left = max((m.end() for m in _STUDY_CLAUSE.finditer(text, 0, term.start())), default=0)
         right = _STUDY_CLAUSE.search(text, term.end())
-        if _PLANNED.search(text[left : right.start() if right else len(text)]):
+        if statement_cues()["planned"].search(text[left : right.start() if right else len(text)]):
             continue  # "Liver MRI 권고", "복부 CT 예정": a study to do is no result
+        if _GUIDING.match(text, term.end()):
+            continue  # "US-guided FNA", "MRI-TRUS fusion biopsy": the study guides a procedure, it is not one
         if _NO_STUDY.match(text[term.end() :]) or re.search(r"\bno\s+(?:prior\s+)?$", text[: term.start()], re.I):
             continue  # "이전 CT 없음", "no prior CT"
+        if previous and previous[0] == study_type(term.group(0)) and _INSIDE.fullmatch(text, previous[1], term.start()):
+            continue  # "Chest X-ray PA (흉부 X선)": the same study named again in its parentheses
+        previous = (study_type(term.group(0)), term.end())
         nearest = min(dates, key=lambda d: abs(d[0] - term.start()), default=None)
         if nearest is None and need_date:
             continue
@@ -163,6 +171,35 @@ _NEGATED = re.compile(r"\s*(?:no|not|without|r/o|negative for)\s", re.I)
 _DATE_ONLY = re.compile(r"\s*\(\s*[\d.\s/년월일-]*\)")
 
 
+_SPAN_AFTER = re.compile(r"\s*\d+\s*(?:일|주|개월|달|년|days?|weeks?|months?|years?)\s*(?:전|후|뒤|before|after)", re.I)
+_AROUND = re.compile(r"\s*(?:전|후|뒤|당일)(?=[\s,.;:)]|$|부터|까지|에|의|로|으로)")
+
+
+_LEAD_CLAUSE = re.compile(r"(?<=[가-힣A-Za-z)])\s*(?:후|뒤|에서|에\s*대해|하여|하고|after|then)\s+", re.I)
+_PLACE = re.compile(r"^(?:(?:본원|귀원|타원|당원|외부|[가-힣]*(?:내과|외과|의학과|병원|의원))\s+)+")
+_PRIOR = re.compile(r"^(?:s/p|status post)\s*", re.I)
+_DONE = re.compile(r"시행|받(?:았|으셨)|하였|했습|performed|underwent|was done", re.I)
+
+
+def done_in(text: str) -> bool:
+    """Whether a clause says its procedure was done ("을 시행하였고", "를 같은 날 시행 받았습니다", "performed")."""
+    clause = re.split(r"[.;]\s|[,，]\s*(?=[A-Za-z가-힣]+\s*[:(])", text, maxsplit=1)[0]
+    return bool(_DONE.search(clause))
+
+
+def is_procedure_label(label: str) -> bool:
+    """A field label that names a procedure: 수술명, 시술명, Procedure, Operation date."""
+    return bool(_LABEL.fullmatch(label.strip(" -•·")))
+
+
+def _anchor(text: str, term: re.Match[str]) -> bool:
+    """A procedure named as the anchor of another time, not as an event: "ESD 6개월 후 추적", "수술 5일 전부터
+    중단", and the bare word 수술/시술 before 전/후/당일 ("수술 후 상태", "수술 당일 아침")."""
+    if _SPAN_AFTER.match(text, term.end()):
+        return True
+    return bool(_LABEL.fullmatch(term.group(0)) and _AROUND.match(text, term.end()))
+
+
 def procedures_in(text: str, need_date: bool = True) -> list[Found]:
     """Each procedure or operation named with the date it was (or will be) done, to the day, month or year: a
     stretch between separators ("CAG 및 PCI" are two) from its start to the procedure's last word and what is in
@@ -178,22 +215,28 @@ def procedures_in(text: str, need_date: bool = True) -> list[Found]:
         if label is not None and _LABEL.fullmatch(DATE.sub("", label).strip(" -•·")):
             continue
         terms = [t for t in vocabulary().procedure.finditer(text, left, segment_end)
-                 if not re.search(r"(?:CT|MR)\s*$", text[left : t.start()])]  # CT angiography is a study  # fmt: skip
+                 if not re.search(r"(?:CT|MR)\s*$", text[left : t.start()])  # CT angiography is a study
+                 and not _anchor(text, t)]  # fmt: skip
         if not terms or _NEGATED.match(text[left:segment_end]):
             continue
-        start = max([left, *(d + len(p) for d, p in dates if left <= d and d + len(p) <= terms[0].start())])
+        start = max([left, *(d + len(p) for d, p in dates if left <= d and d + len(p) <= terms[0].start()),
+                     *(m.end() for m in _LEAD_CLAUSE.finditer(text, left, terms[0].start()))])  # fmt: skip
         end = terms[-1].end()
         after = re.match(r"\s*\([^)]*\)", text[end:segment_end])
-        if after and not _DATE_ONLY.fullmatch(after.group(0)):
+        if after and not _DATE_ONLY.fullmatch(after.group(0)) and not CODE.search(after.group(0)):  # "(I25.1)"
             end += after.end()
         elif text[start:end].count("(") > text[start:end].count(")") and ")" in text[end:segment_end]:
             end = text.index(")", end) + 1  # "관상동맥조영술(CAG)"
         name = text[start:end].strip(" -–→•·")
         if not name or _LABEL.fullmatch(name):  # "수술" alone names no procedure
             continue
+        prior = _PRIOR.search(name)
+        name = name[prior.end() :] if prior else name  # "s/p CNB": the procedure is CNB, done before
+        name = _PLACE.sub("", name)  # "본원 흉부외과 CABG": where it was done is not its name
         offset = text.index(name, start)
         nearest = min(dates, key=lambda d: abs(d[0] - terms[0].start()), default=None)
-        found.append(Found(offset, offset + len(name), {"name": name, "date": nearest[1] if nearest else None}))
+        fields = {"name": name, "date": nearest[1] if nearest else None, "prior": "s/p" if prior else None}
+        found.append(Found(offset, offset + len(name), fields))
     return found
 
 

@@ -7,7 +7,15 @@ from collections.abc import Callable
 from typing import Any
 
 from referral.summary.dates import DateContext, dates_in
-from referral.summary.findings import Found, labs_in, medications_in, procedures_in, status_of, studies_in
+from referral.summary.findings import (
+    Found,
+    done_in,
+    labs_in,
+    medications_in,
+    procedures_in,
+    status_of,
+    studies_in,
+)
 from referral.summary.models import (
     ClinicalSummary,
     Evidence,
@@ -85,6 +93,41 @@ def add_table_item(builder: Builder, page: SourcePage, item: TableItem, evidence
         builder.add(builder.summary.problems, code or name, Problem(name=name, code=code, evidence=evidence))
 
 
+def add_procedures(
+    builder: Builder, page: SourcePage, start: int, text: str, number: int, evidence_of: EvidenceOf, *, need_date: bool
+) -> bool:
+    """The procedures named in `text` with their dates; one printed without a date takes the exam date printed
+    near it when `need_date` is false ("수술명: ..." under "수술일: ...", a specimen under its 채취일)."""
+    procedures = []
+    for found in procedures_in(text, need_date=False):
+        when = found.fields["date"]
+        if when is None and not need_date:
+            when = builder.dates.exam_near(number)
+        elif when is None and done_in(text[found.end :]):  # "...2026. 05. 19. 본원에서 / 관상동맥조영술을 시행"
+            when = builder.dates.in_sentence(number)
+        if when is None and need_date and not found.fields.get("prior"):  # "s/p CNB" is done, its date not given
+            continue
+        procedures.append(found)
+        evidence = evidence_of(page, start + found.start, start + found.end, number)
+        procedure = Procedure(name=found.fields["name"] or "", date=when, evidence=evidence)
+        builder.add(builder.summary.procedures, f"{squeeze(procedure.name)}|{procedure.date or ''}", procedure)
+    return bool(procedures)
+
+
+def merge_undated_procedures(summary: ClinicalSummary) -> None:
+    """A procedure mentioned without a date ("협심증, s/p PCI") that the record also names with one ("2019.08 pRCA
+    PCI (DES x1)") is that procedure: its evidence joins the dated one instead of standing as a second item."""
+    dated = [p for p in summary.procedures if p.date]
+    kept = []
+    for procedure in summary.procedures:
+        same = None if procedure.date else next((p for p in dated if squeeze(procedure.name) in squeeze(p.name)), None)
+        if same is None:
+            kept.append(procedure)
+        else:
+            same.evidence.extend(e for e in procedure.evidence if e not in same.evidence)
+    summary.procedures[:] = kept
+
+
 def add_findings(
     builder: Builder,
     page: SourcePage,
@@ -113,11 +156,7 @@ def add_findings(
         medication = medication_of(found.fields, evidence(found), text[found.start : found.end])
         medication.status = medication.status or default_status
         builder.medication(medication)
-    procedures = procedures_in(text, need_date)
-    for found in procedures:
-        when = found.fields["date"] or (None if need_date else builder.dates.exam_near(number))  # 수술명 under 수술일
-        procedure = Procedure(name=found.fields["name"] or "", date=when, evidence=evidence(found))
-        builder.add(builder.summary.procedures, f"{squeeze(procedure.name)}|{procedure.date or ''}", procedure)
+    procedures = add_procedures(builder, page, start, text, number, evidence_of, need_date=need_date)
     studies = []
     for found in studies_in(text, need_date=False):
         when = found.fields["date"] or builder.dates.exam_near(number)  # "검사명: CT ..." under "검사일시: ..."
