@@ -1,9 +1,14 @@
 """AES-256-GCM payload codec: every payload (inputs, results, queries, failure details) is encrypted before it
-leaves the process, so the Temporal server and its database never hold PHI in clear."""
+leaves the process, so the Temporal server and its database never hold PHI in clear; and only what a holder of
+the key wrote is read. A payload that arrives unencrypted (a signal or update sent with the `temporal` CLI or a
+client without the key) decodes to a refusal that no converter reads: the SDK drops such a signal, rejects such an
+update or query, and fails such a start, and the referral goes on. Raising instead would fail the workflow task on
+every replay of a signal already in history, so one stray message could stall a referral."""
 
 from __future__ import annotations
 
 import dataclasses
+import logging
 import os
 from collections.abc import Mapping, Sequence
 
@@ -13,7 +18,9 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.converter import DataConverter, DefaultFailureConverterWithEncodedAttributes, PayloadCodec
 
 ENCODING = b"binary/encrypted"
+REFUSED = b"binary/refused-unencrypted"  # no payload converter knows it, so nothing reads what was refused
 KEY_ID_META = "encryption-key-id"
+_log = logging.getLogger(__name__)
 
 
 class EncryptionCodec(PayloadCodec):
@@ -40,8 +47,10 @@ class EncryptionCodec(PayloadCodec):
         )
 
     def decrypt(self, payload: Payload) -> Payload:
-        if payload.metadata.get("encoding", b"") != ENCODING:
-            return payload
+        encoding = payload.metadata.get("encoding", b"")
+        if encoding != ENCODING:
+            _log.warning("refused an unencrypted payload (encoding %r)", encoding[:40])
+            return Payload(metadata={"encoding": REFUSED})
         key_id = payload.metadata.get(KEY_ID_META, b"").decode()
         cipher = self._ciphers.get(key_id)
         if cipher is None:

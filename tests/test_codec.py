@@ -5,8 +5,9 @@ import secrets
 import pytest
 from cryptography.exceptions import InvalidTag
 from temporalio.api.common.v1 import Payload
+from temporalio.contrib.pydantic import pydantic_data_converter
 
-from referral.codec import EncryptionCodec
+from referral.codec import REFUSED, EncryptionCodec
 
 
 def payload(text: str) -> Payload:
@@ -38,6 +39,9 @@ async def test_wrong_or_unknown_key_fails_loudly() -> None:
         await EncryptionCodec("k9", {"k9": secrets.token_bytes(32)}).decode([sealed])
 
 
-async def test_unencrypted_payloads_pass_through() -> None:
+async def test_an_unencrypted_payload_decodes_to_a_refusal_that_no_converter_reads() -> None:
     codec = EncryptionCodec("k1", {"k1": secrets.token_bytes(32)})
-    assert await codec.decode([payload("plain")]) == [payload("plain")]
+    [refused] = await codec.decode([payload('{"event": "withdraw"}')])
+    assert refused.metadata["encoding"] == REFUSED and refused.data == b""
+    with pytest.raises(KeyError, match="Unknown payload encoding"):
+        pydantic_data_converter.payload_converter.from_payloads([refused])
