@@ -27,6 +27,7 @@ from review.signing import sign
 
 class CreateReviewTasksInput(BaseModel):
     referral_id: str
+    org: str  # the institution whose clinicians review: the tasks go on its board
     round: int = 1
     drafts: list[DraftRef]
     ocr: list[OcrSummary]
@@ -42,6 +43,7 @@ def identity_header(findings: list[IdentityFinding]) -> str:
 
 
 class RetireReviewTasksInput(BaseModel):
+    org: str
     task_ids: list[int]
 
 
@@ -59,9 +61,9 @@ class SignDocumentInput(BaseModel):
 
 
 class ReviewActivities:
-    def __init__(self, store: DocumentStore, board: Callable[[], ReviewBoard], roster: Callable[[], Roster]) -> None:
+    def __init__(self, store: DocumentStore, board: Callable[[str], ReviewBoard], roster: Callable[[], Roster]) -> None:
         self.store = store
-        self.board = board  # built per call: the token and URL are read when Label Studio is needed
+        self.board = board  # an institution's board, built per call: token and URL read when Label Studio is needed
         self.roster = roster  # read per signature: an entry added or removed counts at once
 
     @activity.defn
@@ -79,34 +81,39 @@ class ReviewActivities:
                     image = Image.open(io.BytesIO(self.store.get(page.image_key)))
                     to_check.append((f"{result.document_key[:19]}… p.{page.page}", image, page.checks))
         checks = data_uri(checks_image(to_check)[0])
-        board = self.board()
+        board = self.board(inp.org)
         identity = identity_header(inp.identity) if inp.identity else None
         tasks = []
         for ref in inp.drafts:
             draft = Draft.model_validate_json(self.store.get(ref.text_key))
-            tasks.append(
-                board.create_task(
-                    f"{inp.referral_id}:r{inp.round}", inp.referral_id, ref.text_key, draft, pages, identity, checks
-                )
+            task = board.create_task(
+                f"{inp.referral_id}:r{inp.round}", inp.referral_id, ref.text_key, draft, pages, identity, checks
             )
+            tasks.append(task.model_copy(update={"org": inp.org}))
             activity.heartbeat(len(tasks))
         return tasks
 
     @activity.defn
     def retire_review_tasks(self, inp: RetireReviewTasksInput) -> int:
         """Remove superseded tasks nobody has decided, so no clinician reviews a draft that no longer counts."""
-        return self.board().retire(inp.task_ids)
+        return self.board(inp.org).retire(inp.task_ids)
 
     @activity.defn
     def fetch_decisions(self, inp: FetchDecisionsInput) -> list[ReviewDecision]:
         """The decisions as Label Studio holds them: the only source of a decision, its text and its reviewer."""
-        return self.board().decisions(inp.referral_id, inp.tasks)
+        found = []
+        for org in sorted({task.org for task in inp.tasks}):  # each task is read from the board that holds it
+            found += self.board(org).decisions(inp.referral_id, [t for t in inp.tasks if t.org == org])
+        return found
 
     @activity.defn
     def sign_document(self, inp: SignDocumentInput) -> SignedDocumentRef:
         if inp.decision.reviewer_id is None:
             raise ApplicationError("the decision names no reviewer", type="UnsignedDecision", non_retryable=True)
-        email, _ = self.board().reviewer(inp.decision.reviewer_id)
+        if inp.task.org != inp.org:
+            raise ApplicationError(f"task {inp.task.task_id} is on {inp.task.org}'s board, not {inp.org}'s",
+                                   type="NotOnRoster", non_retryable=True)  # fmt: skip
+        email, _ = self.board(inp.org).reviewer(inp.decision.reviewer_id)  # the account of the board that holds it
         signer = self.roster().signer(email, inp.org)
         if signer is None:  # an account of the board, but not a clinician who may sign for this institution
             raise ApplicationError(f"reviewer account {inp.decision.reviewer_id} is not on the signing roster of "

@@ -115,7 +115,7 @@ async def run(tick: float, ticks: int, referrals: int, folder: Path) -> dict[str
             with RequestCounter(server.url) as run_cost:  # what the reconciler asks the board (then it hints)
                 changed = board.updated_tasks(since)
             assert set(ids) <= set(changed), "every waiting referral's new tasks are found"
-            await reconcile(client, board, since)
+            await reconcile(client, [board], since)
             with RequestCounter(server.url) as hint_cost:
                 board.decisions(statuses[0].referral_id, [r.task for r in statuses[0].reviews])
             with RequestCounter(server.url) as old_poll:  # the earlier design's poll, on the same tasks

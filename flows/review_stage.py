@@ -24,7 +24,7 @@ with workflow.unsafe.imports_passed_through():
         ReviewActivities,
         SignDocumentInput,
     )
-    from referral.models import Referral, Side
+    from referral.models import Party, Referral, Side
     from referral.search_attributes import REVIEW_ESCALATED, REVIEW_REMINDERS
     from referral.workflow_io import (
         OcrSummary,
@@ -56,7 +56,7 @@ class ReviewStage:
         self._inbox: list[ReviewDecision] = []
         self._look = False  # a hint arrived: read the pending tasks' decisions
         self._review_side: Side | None = None
-        self._seen_annotations: set[int] = set()
+        self._seen_annotations: set[tuple[str, int]] = set()  # (board's institution, annotation id): ids are per board
         self._reminders = 0
         self._escalated = False
         self._review_round = 0
@@ -70,6 +70,9 @@ class ReviewStage:
     async def _summarize(self) -> bool:
         raise NotImplementedError
 
+    def _party(self, side: Side) -> Party:
+        return self._referral.referring if side == Side.REFERRING else self._referral.receiving
+
     def _hint(self, task_ids: list[int]) -> None:
         """Tasks changed on the board: look, if one of them is pending here. The hint is no decision."""
         pending = {task_id for task_id, state in self._reviews.items() if state.status == "pending"}
@@ -77,9 +80,12 @@ class ReviewStage:
 
     def _receive(self, decision: ReviewDecision) -> None:
         state = self._reviews.get(decision.task_id)
-        if decision.annotation_id in self._seen_annotations or state is None or state.status != "pending":
-            return  # a repeated webhook, a poll that found a known decision, or a task of an older draft
-        self._seen_annotations.add(decision.annotation_id)
+        if state is None or state.status != "pending":
+            return  # a task of an older draft, or one already decided
+        seen = (state.task.org, decision.annotation_id)
+        if seen in self._seen_annotations:
+            return  # a repeated webhook, or a poll that found a known decision
+        self._seen_annotations.add(seen)
         self._inbox.append(decision)
 
     async def _review_until_decided(self, side: Side) -> None:
@@ -91,6 +97,7 @@ class ReviewStage:
                 ReviewActivities.create_review_tasks,
                 CreateReviewTasksInput(
                     referral_id=self._referral.referral_id,
+                    org=self._party(side).org,  # on that institution's board, for its clinicians only
                     round=self._review_round,
                     drafts=self._summary.drafts,
                     ocr=self._ocr,
@@ -121,7 +128,9 @@ class ReviewStage:
                 self._superseded += list(self._reviews.values())
                 await workflow.execute_activity_method(
                     ReviewActivities.retire_review_tasks,
-                    RetireReviewTasksInput(task_ids=list(self._reviews)),
+                    RetireReviewTasksInput(
+                        org=self._party(self._review_side or Side.REFERRING).org, task_ids=list(self._reviews)
+                    ),
                     start_to_close_timeout=timedelta(minutes=2),
                     retry_policy=_LABEL_STUDIO_RETRY,
                 )
@@ -169,7 +178,7 @@ class ReviewStage:
         if decision.decision == Decision.APPROVE and identity and decision.identity is None:
             # no signature while a page may be another patient's: the task stays open, an updated annotation counts
             state.refused = "identity_unmarked"
-            self._seen_annotations.discard(decision.annotation_id)
+            self._seen_annotations.discard((state.task.org, decision.annotation_id))
             workflow.logger.warning("approval without the identity mark refused (task %d)", decision.task_id)
             return None
         if decision.decision == Decision.APPROVE and identity and decision.identity == "remove":
@@ -180,7 +189,7 @@ class ReviewStage:
             state.status = "redraft"
             return Decision.REDRAFT  # the summary runs again without the removed pages; new tasks follow
         if decision.decision == Decision.APPROVE:
-            party = self._referral.referring if state.side == Side.REFERRING else self._referral.receiving
+            party = self._party(state.side)
             try:
                 state.signed = await workflow.execute_activity_method(
                     ReviewActivities.sign_document,
@@ -199,7 +208,7 @@ class ReviewStage:
                     raise
                 # not a clinician who may sign for this institution: the task stays open for one who may
                 state.refused = "signer_not_on_roster"
-                self._seen_annotations.discard(decision.annotation_id)
+                self._seen_annotations.discard((state.task.org, decision.annotation_id))
                 workflow.logger.warning("approval by a reviewer not on the roster refused (task %d)", decision.task_id)
                 return None
             state.refused = None

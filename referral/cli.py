@@ -182,11 +182,16 @@ async def cmd_reviewer(args: argparse.Namespace, settings: Settings) -> int:
     except ValueError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
+    network = load_network(settings.network_file)
+    if args.org not in network.institutions():
+        print(f"error: unknown institution {args.org!r}", file=sys.stderr)
+        return 2
+    board = review_board(settings, args.org, network)  # the institution's own board, where it has one
     password = args.password or secrets.token_urlsafe(12)
-    await asyncio.to_thread(review_board(settings).invite_reviewer, args.email, password)
+    await asyncio.to_thread(board.invite_reviewer, args.email, password)
     add_signer(settings.roster_path, args.org, signer)
     print(
-        f"reviewer {args.email} can now log in to {settings.label_studio_url}"
+        f"reviewer {args.email} can now log in to {board.url}"
         + ("" if args.password else f" with password {password}")
         + f" and sign for {args.org} ({settings.roster_path})"
     )

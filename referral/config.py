@@ -50,9 +50,11 @@ class Settings(BaseSettings):
     # YAML mapping institution code -> API token; when unset, data_dir/secrets/api-tokens.yaml
     api_tokens_file: Path | None = None
 
-    label_studio_url: str = "http://127.0.0.1:8080"
+    label_studio_url: str = "http://127.0.0.1:8080"  # the board of institutions without their own (network file)
     # when unset, read from data_dir/secrets/label-studio-token and review-webhook-secret
     label_studio_token: str | None = None
+    # service tokens of the institutions' own boards, by institution; when unset, secrets/label-studio-token.<org>
+    label_studio_tokens: dict[str, str] = {}
     review_webhook_url: str | None = None
     review_webhook_secret: str | None = None
     review_reconcile_every_s: float = 300  # the fleet reconciler's schedule (flows/review_reconciler.py)
@@ -124,8 +126,11 @@ class Settings(BaseSettings):
         path = self.secrets_dir / name
         return path.read_text().strip() if path.exists() else None
 
-    def label_studio_api_token(self) -> str | None:
-        return self._secret(self.label_studio_token, "label-studio-token")
+    def label_studio_api_token(self, org: str | None = None) -> str | None:
+        """The service token of the default board, or of `org`'s own board."""
+        if org is None:
+            return self._secret(self.label_studio_token, "label-studio-token")
+        return self._secret(self.label_studio_tokens.get(org), f"label-studio-token.{org}")
 
     def webhook_secret(self) -> str | None:
         return self._secret(self.review_webhook_secret, "review-webhook-secret")

@@ -102,10 +102,10 @@ def demo_clinicians(settings: Settings, orgs: list[str]) -> Path:
     path = settings.secrets_dir / "demo-clinicians.yaml"
     if path.exists():
         return path
-    board, accounts = review_board(settings), {}
+    network, accounts = load_network(settings.network_file), {}
     for number, org in enumerate(orgs, start=1):
         email, password = f"clinician.{org}@referral.local", secrets.token_urlsafe(12)
-        board.invite_reviewer(email, password)
+        review_board(settings, org, network).invite_reviewer(email, password)
         add_signer(settings.roster_path, org, Signer(email=email, name=f"데모 임상의 {number}",
                                                      licence=f"9{number:05d}", department="내과"))  # fmt: skip
         accounts[email] = {"password": password, "signs_for": org}

@@ -28,6 +28,9 @@ class Institution(BaseModel):
     gateway_url: str
     hira_code: str | None = None
     pacs_url: str | None = Field(default=None, description="DICOMweb root of the institution's PACS")
+    review_board_url: str | None = Field(
+        default=None, description="the institution's own Label Studio: its clinicians see only its review tasks"
+    )
     region: str = ""
 
 

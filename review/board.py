@@ -13,6 +13,7 @@ import httpx
 from label_studio_sdk import LabelStudio
 
 from referral.config import Settings
+from referral.network import Network
 from referral.summary.drafts import TITLES, Draft, DraftKind
 from review.labelconfig import IDENTITY_LABEL_CONFIG, LABEL_CONFIG, parse_annotation, prediction, source_text
 from review.models import Decision, ReviewDecision, ReviewTaskRef
@@ -175,12 +176,31 @@ def decision_from(annotation_id: int, task_id: int, result: list[Any], reviewer_
     )  # fmt: skip
 
 
-def review_board(settings: Settings) -> ReviewBoard:
-    """The board of these settings, with the service token (read when Label Studio is needed)."""
-    token = settings.label_studio_api_token()
+def review_board(settings: Settings, org: str | None = None, network: Network | None = None) -> ReviewBoard:
+    """The board where `org`'s clinicians review: the institution's own Label Studio when the network file names
+    one (its clinicians have accounts there only, so they see only its tasks), else this deployment's board (a
+    hospital's own deployment, or a demonstration stack). The service token is read when Label Studio is needed."""
+    own = network.institution(org).review_board_url if network is not None and org is not None else None
+    token = settings.label_studio_api_token(org if own else None)
     if token is None:
-        raise RuntimeError("no Label Studio token: set REFERRAL_LABEL_STUDIO_TOKEN or run `referral dev` once")
-    return ReviewBoard(settings.label_studio_url, token, settings.review_webhook_url, settings.webhook_secret())
+        where = (
+            f"REFERRAL_LABEL_STUDIO_TOKENS__{org} or secrets/label-studio-token.{org}"
+            if own
+            else ("REFERRAL_LABEL_STUDIO_TOKEN or run `referral dev` once")
+        )
+        raise RuntimeError(f"no Label Studio token for {own or settings.label_studio_url}: set {where}")
+    url = own or settings.label_studio_url
+    return ReviewBoard(url, token, settings.review_webhook_url, settings.webhook_secret())
+
+
+def review_boards(settings: Settings, network: Network) -> list[ReviewBoard]:
+    """Every board of the network once: this deployment's and each institution's own (the fleet reconciler's)."""
+    boards = {settings.label_studio_url.rstrip("/"): review_board(settings)}
+    for code in sorted(network.institutions()):
+        url = network.institution(code).review_board_url
+        if url and url.rstrip("/") not in boards:
+            boards[url.rstrip("/")] = review_board(settings, code, network)
+    return list(boards.values())
 
 
 def _form_errors(html: str) -> str:

@@ -23,6 +23,7 @@ class ReviewTaskRef(BaseModel):
     task_id: int
     project_id: int
     draft_key: str
+    org: str = ""  # the institution whose board holds it (its own, or the deployment's: review.board.review_board)
 
 
 class ReviewDecision(BaseModel):

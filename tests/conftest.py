@@ -25,7 +25,7 @@ from referral.tuning import WorkflowTuning
 from tests.api_fixtures import api, api_store, tokens  # noqa: F401  (fixtures for the API and dictation tests)
 from tests.deployment import deployment  # noqa: F401  (two hospitals' gateways, for delivered referrals)
 from tests.helpers import running
-from tests.review_fixtures import label_studio, review_env, review_settings, webhook_receiver  # noqa: F401  (fixtures for the review tests)
+from tests.review_fixtures import knuh_board, label_studio, review_env, review_settings, webhook_receiver  # noqa: F401  (fixtures for the review tests)
 from workers import cpu, gpu
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -24,6 +24,7 @@ from referral.storage import DocumentStore
 from referral.storage.local import LocalFolderStore
 from referral.submission import IncomingFile, submit_referral
 from referral.workflow_io import ReferralStatus
+from review.server import LabelStudioServer
 from tests.helpers import make_request, running, tiny_scan, wait_for
 from tests.review_fixtures import ApiServer
 from workers import cpu
@@ -47,6 +48,7 @@ async def deploy(
     store: DocumentStore,
     folder: Path,
     pacs_urls: dict[str, str] | None = None,
+    boards: dict[str, LabelStudioServer] | None = None,
     **overrides: object,
 ) -> AsyncIterator[Deployment]:
     port, home_port = free_port(), free_port()
@@ -54,6 +56,9 @@ async def deploy(
     endpoints = {org: {"gateway_url": url} for org, url in gateways.items()}
     for org, url in (pacs_urls or {}).items():
         endpoints.setdefault(org, {})["pacs_url"] = url
+    for org, board in (boards or {}).items():  # an institution's own review board
+        endpoints.setdefault(org, {})["review_board_url"] = board.url
+        overrides["label_studio_tokens"] = {**overrides.get("label_studio_tokens", {}), org: board.token}  # type: ignore[dict-item]
     write_network(folder / "network.yaml", endpoints)
     (folder / "tokens.yaml").write_text(yaml.safe_dump(TOKENS))
     deploy_settings = settings.with_changes(
@@ -86,9 +91,11 @@ async def deploy(
 @pytest.fixture(scope="module")
 async def deployment(
     client: Client, workers: None, review_settings: Settings, store: DocumentStore, webhook_receiver: object,
-    tmp_path_factory: pytest.TempPathFactory,
+    knuh_board: LabelStudioServer, tmp_path_factory: pytest.TempPathFactory,
 ) -> AsyncIterator[Deployment]:  # fmt: skip
-    async with deploy(client, review_settings, store, tmp_path_factory.mktemp("deployment")) as deployed:
+    """영월의료원 reviews on the session's default board, 강원대병원 on its own."""
+    folder = tmp_path_factory.mktemp("deployment")
+    async with deploy(client, review_settings, store, folder, boards={"knuh": knuh_board}) as deployed:
         yield deployed
 
 

@@ -9,6 +9,7 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import httpx
@@ -41,20 +42,34 @@ ROSTER = {
 }  # fmt: skip
 
 
-@pytest.fixture(scope="session")
-def label_studio(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabelStudioServer]:
-    folder = tmp_path_factory.mktemp("labelstudio")
+# 강원대병원's own board (the receiving side of the deployment fixture): only its clinicians have accounts there
+KNUH_REVIEWERS = ["dr.park@knuh.example", "dr.han@knuh.example"]
+
+
+def _board_server(folder: Path, reviewers: list[str]) -> Iterator[LabelStudioServer]:
     server = LabelStudioServer(folder / "data", free_port(), "admin@referral.example", secrets.token_urlsafe(12),
                                secrets.token_hex(20), log=(folder / "label-studio.log").open("ab"))  # fmt: skip
     server.start()
     try:
         server.wait_ready()
         board = ReviewBoard(server.url, server.token)
-        for email, password in REVIEWERS.items():
-            board.invite_reviewer(email, password)
+        for email in reviewers:
+            board.invite_reviewer(email, REVIEWERS[email])
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="session")
+def label_studio(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabelStudioServer]:
+    """The default board (institutions without their own): the referring side's in these tests."""
+    yield from _board_server(tmp_path_factory.mktemp("labelstudio"), list(REVIEWERS))
+
+
+@pytest.fixture(scope="session")
+def knuh_board(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabelStudioServer]:
+    """강원대병원's own Label Studio, named in the deployment's network file."""
+    yield from _board_server(tmp_path_factory.mktemp("labelstudio-knuh"), KNUH_REVIEWERS)
 
 
 class ApiServer:
@@ -154,8 +169,8 @@ def annotate(url: str, email: str, task_id: int, decision: str, final_text: str 
 
 
 @asynccontextmanager
-async def task_in_browser(url: str, email: str, task: ReviewTaskRef) -> AsyncIterator[Page]:
-    """A clinician signed in to Label Studio (Debian chromium), on the page of one review task."""
+async def signed_in_browser(url: str, email: str) -> AsyncIterator[Page]:
+    """A clinician signed in to a Label Studio board (Debian chromium)."""
     from playwright.async_api import async_playwright
 
     async with async_playwright() as pw:
@@ -171,7 +186,14 @@ async def task_in_browser(url: str, email: str, task: ReviewTaskRef) -> AsyncIte
             await page.fill("input[name=password]", REVIEWERS[email])
             await page.click("button[type=submit]")
             await page.wait_for_load_state("networkidle")
-            await page.goto(f"{url}/projects/{task.project_id}/data?task={task.task_id}")
             yield page
         finally:
             await browser.close()
+
+
+@asynccontextmanager
+async def task_in_browser(url: str, email: str, task: ReviewTaskRef) -> AsyncIterator[Page]:
+    """A clinician signed in to Label Studio, on the page of one review task."""
+    async with signed_in_browser(url, email) as page:
+        await page.goto(f"{url}/projects/{task.project_id}/data?task={task.task_id}")
+        yield page

@@ -26,6 +26,32 @@ from tests.test_review import KIM, PARK, tasks_ready
 pytestmark = pytest.mark.slow
 
 
+def referral_tasks(url: str, email: str, referral_id: str) -> set[str]:
+    """The draft kinds of a referral's tasks that a clinician's own account can list on a board."""
+    import httpx
+
+    from tests.review_fixtures import reviewer_token
+
+    headers = {"Authorization": f"Token {reviewer_token(url, email)}"}
+    kinds = set()
+    with httpx.Client(base_url=url, headers=headers, timeout=30) as api:
+        projects = api.get("/api/projects/", params={"page_size": 100}).json()["results"]
+        for project in projects:
+            tasks = api.get("/api/tasks/", params={"project": project["id"], "page_size": 1000}).json()["tasks"]
+            kinds |= {t["meta"]["kind"] for t in tasks if (t.get("meta") or {}).get("workflow_id") == referral_id}
+    return kinds
+
+
+async def sees_only_projects_of_its_board(url: str, email: str, shown: str, not_shown: str) -> None:
+    """In the browser: the clinician's project list shows `shown`'s review project, and nothing of `not_shown`."""
+    from tests.review_fixtures import signed_in_browser
+
+    async with signed_in_browser(url, email) as page:
+        await page.goto(f"{url}/projects/")
+        await page.get_by_text(shown, exact=False).first.wait_for(timeout=30_000)
+        assert not_shown not in await page.inner_text("body")
+
+
 async def submit_and_sign(client: Client, store: DocumentStore, deployment: Deployment, url: str) -> str:
     scan = image_bytes(render_page(clinical_record(55).lines, damage=0.2, seed=55))
     result = await submit_referral(client, store, deployment.network, deployment.settings, make_request(),
@@ -75,10 +101,13 @@ async def test_gateway_down_for_several_retries_then_delivered_once(
 
 
 async def test_full_loop_from_yeongwol_to_knuh_and_back(
-    client: Client, store: DocumentStore, deployment: Deployment, label_studio: LabelStudioServer
-) -> None:
+    client: Client, store: DocumentStore, deployment: Deployment, label_studio: LabelStudioServer,
+    knuh_board: LabelStudioServer,
+) -> None:  # fmt: skip
     """영월의료원 → 강원대병원: delivered, accepted, scheduled, in care with a pathology report, outcome, 회송서
-    approved, delivered back, acknowledged → LOOP_CLOSED; every bundle on both gateways validates."""
+    approved, delivered back, acknowledged → LOOP_CLOSED; every bundle on both gateways validates. Each hospital
+    reviews on its own board: the 회송 drafts are on 강원대병원's, where 영월의료원's letter is not, and the other way
+    round (through the API with each clinician's own token, and in the browser)."""
     import httpx
 
     from referral.api import create_app
@@ -110,9 +139,16 @@ async def test_full_loop_from_yeongwol_to_knuh_and_back(
         assert again.status_code == 409
     outcome = await wait_for(client, referral_id, lambda s: len(s.past_reviews) == 3 and tasks_ready(s))
     assert {r.task.kind for r in outcome.reviews} == {"discharge_summary", "return_letter", "pathology_review"}
-    assert all(r.side == Side.RECEIVING for r in outcome.reviews)
-    for review in outcome.reviews:  # the attending of 강원대병원 signs the 회송 documents
-        await asyncio.to_thread(annotate, label_studio.url, PARK, review.task.task_id, "approve")
+    assert all(r.side == Side.RECEIVING and r.task.org == "knuh" for r in outcome.reviews)
+    letter = next(r for r in outcome.past_reviews if r.task.kind == "referral_letter")
+    assert letter.task.org == "yeongwol-mc"
+    on_knuh = await asyncio.to_thread(referral_tasks, knuh_board.url, PARK, referral_id)
+    on_yeongwol = await asyncio.to_thread(referral_tasks, label_studio.url, KIM, referral_id)
+    assert on_knuh == {r.task.kind for r in outcome.reviews}  # the 회송 drafts, and nothing of 영월의료원's round
+    assert on_yeongwol == {r.task.kind for r in outcome.past_reviews}  # its own round (the letter), no 회송 draft
+    await sees_only_projects_of_its_board(knuh_board.url, PARK, "회송서", "진료의뢰서")
+    for review in outcome.reviews:  # the attending of 강원대병원 signs the 회송 documents, on its board
+        await asyncio.to_thread(annotate, knuh_board.url, PARK, review.task.task_id, "approve")
     completed = await wait_for(client, referral_id, lambda s: s.state == ReferralState.COMPLETED)
     assert all(r.signed is not None and r.signed.reviewer == PARK for r in completed.reviews)
     assert completed.delivery is not None and completed.delivery.target_org == "yeongwol-mc"

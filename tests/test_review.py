@@ -251,13 +251,13 @@ async def test_receiver_down_the_fleet_reconciler_hints_and_the_decisions_are_re
             await asyncio.to_thread(annotate, review_env.label_studio.url, KIM, review.task.task_id, "approve")
         await asyncio.sleep(2)
         assert all(r.status == "pending" for r in (await get_status(client, referral_id)).reviews)
-        report = await reconcile(client, review_env.board, since)
+        report = await reconcile(client, [review_env.board], since)
         assert sorted(report.hinted[referral_id]) == sorted(r.task.task_id for r in status.reviews)
         done = await wait_for(client, referral_id, all_signed, timeout_s=60)
     finally:
         await review_env.api.start()
     assert all(r.signed is not None and r.signed.reviewer == KIM for r in done.reviews)
-    assert referral_id not in (await reconcile(client, review_env.board, datetime.now(UTC))).hinted
+    assert referral_id not in (await reconcile(client, [review_env.board], datetime.now(UTC))).hinted
 
 
 async def test_reminders_then_escalation(
@@ -341,6 +341,10 @@ async def test_reviewer_accounts_from_the_cli(client: Client, review_env: Review
 
     code, err = await reviewer("dr.nobody@cnuh.example", "12-34")  # not a licence number: nothing is created
     assert code == 2 and "licence" in err
+    entry[1] = "no-such-hospital"
+    code, err = await reviewer("dr.nobody@cnuh.example", "300009")  # an institution the network does not know
+    assert code == 2 and "unknown institution" in err
+    entry[1] = "cnuh"
     code, err = await reviewer("dr.choi@cnuh.example", "300001")
     assert code == 0, err
     REVIEWERS["dr.choi@cnuh.example"] = "choi-review-pass-1"

@@ -25,8 +25,10 @@ from workers.run import configure_logging, run_main, run_until_signalled
 
 def build_worker(client: Client, settings: Settings, store: DocumentStore, task_queue: str | None = None) -> Worker:
     intake = IntakeActivities(store, settings.limits)
-    review = ReviewActivities(store, lambda: review_board(settings), lambda: load_roster(settings.roster_path))
     network = load_network(settings.network_file)
+    review = ReviewActivities(
+        store, lambda org: review_board(settings, org or None, network), lambda: load_roster(settings.roster_path)
+    )
     delivery = DeliveryActivities(store, network, settings.api_tokens)
     imaging = ImagingActivities(network, settings.pacs_timeout_s, settings.pacs_credentials())
     orders = OrderActivities(store)
