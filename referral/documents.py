@@ -16,6 +16,7 @@ from pypdf.errors import PdfReadError
 
 from referral.config import IntakeLimits
 from referral.models import MediaType
+from referral.pdf_active import active_content, polyglot
 
 
 class DocumentRejected(ValueError):
@@ -92,8 +93,18 @@ def _inspect_pdf(data: bytes) -> int:
         raise DocumentRejected("corrupt_pdf", "PDF cannot be read (damaged or truncated)") from err
     if encrypted:
         raise DocumentRejected("encrypted_pdf", "PDF is encrypted: remove the password before sending")
-    if not data.rstrip().endswith(b"%%EOF") and b"%%EOF" not in data[-2048:]:
+    if b"%%EOF" not in data[-2048:]:
         raise DocumentRejected("corrupt_pdf", "PDF is truncated (no end-of-file marker)")
+    if polyglot(data):
+        raise DocumentRejected("polyglot_pdf", "file is a PDF and something else (content before its header or "
+                                               "after its end): print it to PDF or scan it before sending")  # fmt: skip
+    try:
+        active = active_content(reader)
+    except (PdfReadError, ValueError, OSError, RecursionError) as err:
+        raise DocumentRejected("corrupt_pdf", "PDF cannot be read (damaged or truncated)") from err
+    if active:
+        raise DocumentRejected("active_pdf", f"PDF contains active content ({', '.join(active)}): print it to PDF "
+                                             "or scan it before sending")  # fmt: skip
     try:
         document = pdfium.PdfDocument(data)
     except pdfium.PdfiumError as err:

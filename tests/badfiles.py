@@ -7,6 +7,8 @@ import struct
 import zlib
 
 from pypdf import PdfWriter
+from pypdf.annotations import Link
+from pypdf.generic import ArrayObject, DictionaryObject, NameObject, TextStringObject
 
 from referral.synthetic import text_pdf
 
@@ -40,3 +42,66 @@ def decompression_bomb_png(side: int = 40_000) -> bytes:
 
 def zip_renamed_pdf() -> bytes:
     return b"PK\x03\x04" + b"\x00" * 200  # a .docx/.zip named referral.pdf
+
+
+def _written(writer: PdfWriter) -> bytes:
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def _letter() -> PdfWriter:
+    """A real one-page letter (our text PDF) to add active content to."""
+    return PdfWriter(clone_from=io.BytesIO(text_pdf(["진료의뢰서", "진단: 본태성 고혈압 (I10)"])))
+
+
+def javascript_pdf() -> bytes:
+    writer = _letter()  # document-level JavaScript: /Names << /JavaScript << /Names [(open) action] >> >>
+    action = writer._add_object(DictionaryObject({NameObject("/S"): NameObject("/JavaScript"),
+                                                  NameObject("/JS"): TextStringObject("app.alert('x');")}))  # fmt: skip
+    tree = DictionaryObject({NameObject("/Names"): ArrayObject([TextStringObject("open"), action])})
+    writer._root_object[NameObject("/Names")] = DictionaryObject({NameObject("/JavaScript"): tree})
+    return _written(writer)
+
+
+def launch_on_open_pdf() -> bytes:
+    writer = _letter()
+    action = DictionaryObject({NameObject("/S"): NameObject("/Launch"), NameObject("/F"): TextStringObject("cmd.exe")})
+    writer._root_object[NameObject("/OpenAction")] = writer._add_object(action)
+    return _written(writer)
+
+
+def uri_link_pdf() -> bytes:
+    writer = _letter()
+    writer.add_annotation(0, Link(rect=(50, 50, 200, 80), url="http://attacker.example/"))
+    return _written(writer)
+
+
+def embedded_file_pdf() -> bytes:
+    writer = _letter()
+    writer.add_attachment("invoice.exe", b"MZ\x90\x00")
+    return _written(writer)
+
+
+def hex_escaped_javascript_pdf() -> bytes:
+    """/J#61vaScript is /JavaScript to a viewer: a byte search for the name would miss it."""
+    data = javascript_pdf()
+    escaped = data.replace(b"/JavaScript", b"/J#61vaScript").replace(b"/JS ", b"/J#53 ")
+    assert b"/JavaScript" not in escaped and b"/JS " not in escaped
+    return escaped
+
+
+def html_polyglot_pdf() -> bytes:
+    return b"<html><script>alert(1)</script></html>\n" + text_pdf(["진료의뢰서"])
+
+
+def pdf_with_trailing_html() -> bytes:
+    return text_pdf(["진료의뢰서"]) + b"\n<html><script>alert(1)</script></html>\n"
+
+
+def page_link_pdf() -> bytes:
+    """A link to a page of the same document and an open action to page 1: navigation, not active content."""
+    writer = _letter()
+    writer.add_annotation(0, Link(rect=(50, 50, 200, 80), target_page_index=0))
+    writer.open_destination = writer.pages[0]
+    return _written(writer)

@@ -122,6 +122,8 @@ BAD_FILES = [
     ("letter.pdf", badfiles.zip_renamed_pdf, 415, "unsupported_type"),
     ("huge.png", lambda: b"\x89PNG\r\n\x1a\n" + b"\x00" * 2_100_000, 413, "too_large"),
     ("../../etc/passwd.png", tiny_scan, 422, "bad_filename"),
+    ("letter.pdf", badfiles.javascript_pdf, 422, "active_pdf"),
+    ("letter.pdf", badfiles.html_polyglot_pdf, 422, "polyglot_pdf"),
 ]
 
 

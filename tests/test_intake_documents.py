@@ -23,6 +23,13 @@ def test_accepts_real_documents(shared_data: Path) -> None:
     two = inspect_document(scanned_pdf([page, page]), LIMITS)
     assert (two.media_type, two.page_count) == ("application/pdf", 2)
     assert inspect_document(text_pdf(["한 줄"]), LIMITS).page_count == 1
+    assert inspect_document(badfiles.page_link_pdf(), LIMITS).page_count == 1  # navigation is not active content
+
+
+def test_active_content_is_named_in_the_refusal_without_quoting_the_file() -> None:
+    with pytest.raises(DocumentRejected) as rejected:
+        inspect_document(badfiles.launch_on_open_pdf(), LIMITS)
+    assert "launch action" in str(rejected.value) and "cmd.exe" not in str(rejected.value)
 
 
 @pytest.mark.parametrize(
@@ -35,8 +42,30 @@ def test_accepts_real_documents(shared_data: Path) -> None:
         (badfiles.zip_renamed_pdf, "unsupported_type"),
         (lambda: b"%PDF-1.7\n garbage that is no pdf", "corrupt_pdf"),
         (lambda: image_bytes(render_page(["x"], dpi=50))[:300], "corrupt_image"),
+        (badfiles.javascript_pdf, "active_pdf"),
+        (badfiles.hex_escaped_javascript_pdf, "active_pdf"),
+        (badfiles.launch_on_open_pdf, "active_pdf"),
+        (badfiles.uri_link_pdf, "active_pdf"),
+        (badfiles.embedded_file_pdf, "active_pdf"),
+        (badfiles.html_polyglot_pdf, "polyglot_pdf"),
+        (badfiles.pdf_with_trailing_html, "polyglot_pdf"),
     ],
-    ids=["empty", "truncated-pdf", "encrypted-pdf", "bomb", "zip-as-pdf", "fake-pdf", "truncated-png"],
+    ids=[
+        "empty",
+        "truncated-pdf",
+        "encrypted-pdf",
+        "bomb",
+        "zip-as-pdf",
+        "fake-pdf",
+        "truncated-png",
+        "javascript",
+        "hex-escaped-javascript",
+        "launch-on-open",
+        "uri-link",
+        "embedded-file",
+        "html-polyglot",
+        "trailing-html",
+    ],
 )
 def test_rejects_bad_documents(maker, code: str) -> None:
     with pytest.raises(DocumentRejected) as rejected:
