@@ -3,7 +3,12 @@ each referral's state lives in its Temporal workflow; this flow validates, submi
 
 Layout: DROP/<any-name>/request.json (a ReferralRequest) beside the referral's documents. A folder that was
 submitted before (same content) names the same referral (deterministic id): it is reported as a duplicate and
-nothing is started twice. Processed folders move to DROP/.done/, refused ones to DROP/.failed/ with a reason."""
+nothing is started twice. Processed folders move to DROP/.done/, refused ones to DROP/.failed/ with a reason.
+
+The drop folder is a flow parameter anyone with access to the Prefect API can set, so it must lie inside the
+configured intake root (`REFERRAL_INTAKE_ROOT`, default data_dir/drop; links resolved), and only folders with a
+readable referral request are touched: any other folder, and every link, is left as it is and reported; a file
+that is a link refuses its folder (it could point at anything the flow's user may read)."""
 
 from __future__ import annotations
 
@@ -29,6 +34,7 @@ class IntakeReport(BaseModel):
     submitted: list[str] = []
     duplicates: list[str] = []
     failed: dict[str, str] = {}
+    skipped: list[str] = []  # not referral folders (no request.json, or a link): left untouched
 
 
 def _file(folder: Path, destination: str, reason: str | None = None) -> None:
@@ -46,22 +52,47 @@ def _file(folder: Path, destination: str, reason: str | None = None) -> None:
 async def submit_folder(folder: Path) -> tuple[str, bool]:
     """One referral folder. Settings (and so secrets) come from the environment, never as task parameters."""
     settings = Settings()
-    request = ReferralRequest.model_validate_json((folder / "request.json").read_text(encoding="utf-8"))
-    files = [IncomingFile(p.name, p.read_bytes()) for p in sorted(folder.iterdir()) if p.name != "request.json"]
+    request = _request(folder)
+    entries = [p for p in sorted(folder.iterdir()) if p.name != "request.json"]
+    if any(p.is_symlink() or not p.is_file() for p in entries):
+        raise ValueError("the folder holds a link or a subfolder: only the referral's own files are accepted")
+    files = [IncomingFile(p.name, p.read_bytes()) for p in entries]
     client = await connect(settings)
     result = await submit_referral(client, open_store(settings), load_network(settings.network_file), settings,
                                    request, files, idempotency_key=None)  # fmt: skip
     return result.referral_id, result.duplicate
 
 
+def _request(folder: Path) -> ReferralRequest:
+    return ReferralRequest.model_validate_json((folder / "request.json").read_text(encoding="utf-8"))
+
+
+def inside_intake_root(drop_folder: str, settings: Settings) -> Path:
+    """The drop folder, resolved, if it lies inside the intake root; else ValueError naming the root only."""
+    root, folder = settings.intake_root_path.resolve(), Path(drop_folder).resolve()
+    if folder != root and root not in folder.parents:
+        raise ValueError(f"drop folder refused: it must be inside the intake root {root}")
+    if not folder.is_dir():
+        raise ValueError("drop folder refused: it is not a folder")
+    return folder
+
+
 @flow(name="bulk-intake")
 async def bulk_intake(drop_folder: str) -> IntakeReport:
     logger = get_run_logger()
     report = IntakeReport()
-    for folder in sorted(p for p in Path(drop_folder).iterdir() if p.is_dir() and not p.name.startswith(".")):
+    drop = inside_intake_root(drop_folder, Settings())
+    for folder in sorted(p for p in drop.iterdir() if not p.name.startswith(".")):
+        if folder.is_symlink() or not folder.is_dir() or not (folder / "request.json").is_file():
+            report.skipped.append(folder.name)  # not a referral folder: not ours to move
+            continue
         try:
-            if not (folder / "request.json").exists():
-                raise FileNotFoundError("request.json is missing")
+            _request(folder)
+        except (ValidationError, ValueError, OSError) as err:  # left where it is, for whoever wrote it
+            report.failed[folder.name] = f"request.json is not a referral request: {str(err).splitlines()[0][:200]}"
+            logger.warning("left %s in place: %s", folder.name, report.failed[folder.name])
+            continue
+        try:
             referral_id, duplicate = await submit_folder(folder)
         except (ValidationError, ValueError, FileNotFoundError, FileRejected, UnknownInstitution,
                 IdempotencyConflict, ReReferralRefused) as err:  # fmt: skip

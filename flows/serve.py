@@ -29,7 +29,7 @@ def _built(deployment: object) -> RunnerDeployment:
 
 def deployments(settings: Settings) -> list[RunnerDeployment]:
     data = settings.data_dir.resolve()
-    drop, reports = data / "drop", data / "reports"
+    drop, reports = settings.intake_root_path, data / "reports"
     drop.mkdir(parents=True, exist_ok=True)
     reports.mkdir(parents=True, exist_ok=True)
     built = [

@@ -85,6 +85,7 @@ class Settings(BaseSettings):
 
     # fleet flows served by `python -m flows.serve` (cron in Asia/Seoul)
     bulk_intake_cron: str = "0 2 * * *"
+    intake_root: Path | None = None  # bulk intake reads drop folders inside it only; default data_dir/drop
     report_cron: str = "0 7 * * *"
 
     limits: IntakeLimits = Field(default_factory=IntakeLimits)
@@ -134,6 +135,10 @@ class Settings(BaseSettings):
 
     def webhook_secret(self) -> str | None:
         return self._secret(self.review_webhook_secret, "review-webhook-secret")
+
+    @property
+    def intake_root_path(self) -> Path:
+        return self.intake_root or self.data_dir / "drop"
 
     @property
     def roster_path(self) -> Path:

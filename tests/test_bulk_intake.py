@@ -48,22 +48,36 @@ async def test_bulk_intake_of_a_drop_folder(
             monkeypatch.setenv(key, value)
     from flows.bulk_intake import bulk_intake
 
-    drop = tmp_path / "drop"
-    drop.mkdir()
+    monkeypatch.setenv("REFERRAL_INTAKE_ROOT", str(tmp_path / "intake"))
+    drop = tmp_path / "intake" / "drop"
+    drop.mkdir(parents=True)
     shared_request = make_request().model_dump_json()
     scan = image_bytes(render_page(clinical_record(61).lines, dpi=100))
     referral_folder(drop, "2026-11-28-001", {"scan.png": scan}, shared_request)
     referral_folder(drop, "2026-11-28-002-resent", {"scan.png": scan}, shared_request)  # the same referral again
     referral_folder(drop, "2026-11-28-003", {"scan.png": tiny_scan()})
     referral_folder(drop, "2026-11-28-004-corrupt", {"record.pdf": badfiles.truncated_pdf()})
+    referral_folder(drop, "2026-11-28-005-not-a-request", {"scan.png": tiny_scan()}, request='{"patient": "x"}')
+    referral_folder(drop, "2026-11-28-006-link", {})
+    (drop / "2026-11-28-006-link" / "scan.png").symlink_to(tmp_path / "elsewhere.png")
+    (tmp_path / "elsewhere.png").write_bytes(tiny_scan())
+    (drop / "scanner-settings").mkdir()  # somebody else's folder: no request.json
+    (drop / "scanner-settings" / "profile.ini").write_text("dpi=300\n")
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    referral_folder(outside, "2026-11-28-007", {"scan.png": tiny_scan()})
+    with pytest.raises(ValueError, match="inside the intake root"):
+        await bulk_intake(str(outside))
+    with pytest.raises(ValueError, match="inside the intake root"):
+        await bulk_intake(str(drop / ".." / ".." / "outside"))
+    assert (outside / "2026-11-28-007" / "request.json").exists() and not (outside / ".done").exists()
     report = await bulk_intake(str(drop))
 
     assert len(report.submitted) == 2 and len(report.duplicates) == 1
     assert report.duplicates[0] in report.submitted  # the resent folder names the first referral
-    assert (
-        list(report.failed) == ["2026-11-28-004-corrupt"]
-        and "corrupt_pdf" not in report.failed["2026-11-28-004-corrupt"]
-    )
+    assert sorted(report.failed) == ["2026-11-28-004-corrupt", "2026-11-28-005-not-a-request", "2026-11-28-006-link"]
+    assert "corrupt_pdf" not in report.failed["2026-11-28-004-corrupt"]
+    assert "link" in report.failed["2026-11-28-006-link"] and report.skipped == ["scanner-settings"]
     assert (
         "truncated" in report.failed["2026-11-28-004-corrupt"] or "damaged" in report.failed["2026-11-28-004-corrupt"]
     )
@@ -74,6 +88,10 @@ async def test_bulk_intake_of_a_drop_folder(
     ]
     failed = drop / ".failed" / "2026-11-28-004-corrupt"
     assert (failed / "record.pdf").exists() and (failed / "error.txt").read_text().strip()  # nothing lost
-    assert [p.name for p in drop.iterdir() if not p.name.startswith(".")] == []
+    assert sorted(p.name for p in (drop / ".failed").iterdir()) == ["2026-11-28-004-corrupt", "2026-11-28-006-link"]
+    # only folders with a referral request are moved: the unreadable request and the other folder stay as they were
+    assert sorted(p.name for p in drop.iterdir() if not p.name.startswith(".")) == [
+        "2026-11-28-005-not-a-request", "scanner-settings"]  # fmt: skip
+    assert (drop / "scanner-settings" / "profile.ini").read_text() == "dpi=300\n"
     for referral_id in report.submitted:
         assert (await get_status(client, referral_id)).referral_id == referral_id
