@@ -1,5 +1,7 @@
 """A local Prefect server (`prefect server start`) for `referral dev` and the tests, with its database under the
-data folder. Production uses the compose file's Prefect service; the flows only need PREFECT_API_URL."""
+data folder. Production uses the compose file's Prefect service; the flows need PREFECT_API_URL and, since the
+server requires credentials (`PREFECT_SERVER_API_AUTH_STRING`, "user:password"), PREFECT_API_AUTH_STRING: without
+them nobody can start a flow run or change a deployment's parameters (its health endpoint stays open)."""
 
 from __future__ import annotations
 
@@ -15,8 +17,10 @@ from referral.processes import stop_process, wait_until_up
 
 
 class PrefectServer:
-    def __init__(self, home: Path, port: int, log: IO[bytes] | None = None) -> None:
-        self.home, self.port, self.log = home, port, log
+    def __init__(self, home: Path, port: int, auth_string: str, log: IO[bytes] | None = None) -> None:
+        if ":" not in auth_string:
+            raise ValueError("the Prefect auth string is user:password")
+        self.home, self.port, self.auth_string, self.log = home, port, auth_string, log
         self.process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -25,13 +29,14 @@ class PrefectServer:
 
     def env(self) -> dict[str, str]:
         return {"PREFECT_HOME": str(self.home), "PREFECT_API_URL": self.api_url,
-                "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}  # fmt: skip
+                "PREFECT_API_AUTH_STRING": self.auth_string, "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}  # fmt: skip
 
     def start(self) -> None:
         self.home.mkdir(parents=True, exist_ok=True)
         # the server itself runs without PREFECT_API_URL: it is the API
         env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
-        env |= {"PREFECT_HOME": str(self.home), "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
+        env |= {"PREFECT_HOME": str(self.home), "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+                "PREFECT_SERVER_API_AUTH_STRING": self.auth_string}  # fmt: skip
         command = [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(self.port)]
         self.process = subprocess.Popen(command, env=env, stdout=self.log or subprocess.DEVNULL,
                                         stderr=subprocess.STDOUT, start_new_session=True)  # fmt: skip

@@ -183,6 +183,7 @@ def ensure_local_secrets(settings: Settings, institution_codes: list[str]) -> No
         "review-webhook-secret": secrets.token_urlsafe(32),
         "label-studio-admin-password": secrets.token_urlsafe(16),
         "operator-tokens": secrets.token_urlsafe(32),
+        "prefect-auth": f"admin:{secrets.token_urlsafe(24)}",  # the local Prefect server's user:password
     }
     for name, value in generated.items():
         if not (settings.secrets_dir / name).exists():

@@ -163,7 +163,8 @@ async def run_dev(settings: Settings, options: DevOptions) -> int:
             board_settings = settings.model_copy(update={"label_studio_url": studio.url})
             await asyncio.to_thread(demo_clinicians, board_settings, example_institutions())
         if options.prefect:  # fleet flows (bulk intake, report, re-processing) served with their schedules
-            prefect = PrefectServer(settings.data_dir.resolve() / "prefect", options.prefect_port,
+            auth = (settings.secrets_dir / "prefect-auth").read_text().strip()
+            prefect = PrefectServer(settings.data_dir.resolve() / "prefect", options.prefect_port, auth,
                                     log=stack.enter_context(open(logs / "prefect-server.log", "ab")))  # fmt: skip
             prefect.start()
             stack.callback(prefect.stop)
@@ -209,8 +210,9 @@ async def run_dev(settings: Settings, options: DevOptions) -> int:
             print(f"Demo PACS       http://127.0.0.1:{options.pacs_port} (영월의료원), "
                   f"http://127.0.0.1:{options.pacs_port + 1} (강원대학교병원) — Orthanc with DICOMweb")  # fmt: skip
         if options.prefect:
-            print(f"Prefect UI      http://127.0.0.1:{options.prefect_port}  (bulk intake 02:00, report 07:00 KST; "
-                  f"drop folder {settings.data_dir.resolve() / 'drop'})")  # fmt: skip
+            print(f"Prefect UI      http://127.0.0.1:{options.prefect_port}  (user:password in "
+                  f"{settings.secrets_dir / 'prefect-auth'}; bulk intake 02:00, report 07:00 KST; "
+                  f"drop folder {settings.intake_root_path.resolve()})")  # fmt: skip
         print(f"API tokens      {settings.secrets_dir / 'api-tokens.yaml'}")
         print(f"Logs            {logs}")
         print("CLI             .venv/bin/referral list   |   .venv/bin/referral status <id>")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -27,13 +28,21 @@ pytestmark = pytest.mark.slow
 @pytest.fixture(scope="module")
 def prefect_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PrefectServer]:
     folder = tmp_path_factory.mktemp("prefect-server")
-    server = PrefectServer(folder / "home", free_port(), log=(folder / "server.log").open("ab"))
+    server = PrefectServer(folder / "home", free_port(), AUTH, log=(folder / "server.log").open("ab"))
     server.start()
     try:
         server.wait_ready()
         yield server
     finally:
         server.stop()
+
+
+AUTH = "referral-flows:" + secrets.token_urlsafe(16)
+
+
+def basic() -> httpx.BasicAuth:
+    user, password = AUTH.split(":", 1)
+    return httpx.BasicAuth(user, password)
 
 
 def deployments(api: httpx.Client) -> dict[str, dict]:  # type: ignore[type-arg]
@@ -47,7 +56,7 @@ async def test_flows_are_served_on_schedules_and_run_on_demand(
     log = (tmp_path / "serve.log").open("ab")
     serving = subprocess.Popen([sys.executable, "-m", "flows.serve"], env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
-        with httpx.Client(base_url=prefect_server.api_url, timeout=10) as api:
+        with httpx.Client(base_url=prefect_server.api_url, timeout=10, auth=basic()) as api:
             for _ in range(120):
                 if len(served := deployments(api)) == 4:
                     break
@@ -59,6 +68,15 @@ async def test_flows_are_served_on_schedules_and_run_on_demand(
             assert served["daily"]["parameters"] == {"out_dir": str(tmp_path / "reports")}
             assert schedules["review-reconciler"][0]["interval"] == 300.0
             assert served["review-reconciler"]["parameters"] == {"window_s": 900.0}
+            drop = served["nightly-drop-folder"]["id"]
+            for credentials in (None, httpx.BasicAuth("referral-flows", "guess")):  # no run without the password
+                with httpx.Client(base_url=prefect_server.api_url, timeout=10, auth=credentials) as anyone:
+                    assert anyone.get("/health").status_code == 200
+                    refused = anyone.post(f"/deployments/{drop}/create_flow_run", json={"parameters": {
+                        "drop_folder": "/"}})  # fmt: skip
+                    assert refused.status_code == 401
+                    assert anyone.post("/deployments/filter", json={}).status_code == 401
+            assert api.post("/flow_runs/filter", json={}).json() == []  # nothing was started
 
             for _ in range(5):  # Prefect's SQLite answers 5xx when it is locked under load; the call is retried
                 created = api.post(f"/deployments/{served['daily']['id']}/create_flow_run", json={})
@@ -77,6 +95,6 @@ async def test_flows_are_served_on_schedules_and_run_on_demand(
     finally:
         serving.send_signal(signal.SIGTERM)
         serving.wait(30)
-    with httpx.Client(base_url=prefect_server.api_url, timeout=10) as api:
+    with httpx.Client(base_url=prefect_server.api_url, timeout=10, auth=basic()) as api:
         assert not any(d["paused"] for d in deployments(api).values())  # schedules survive a stop
     assert os.path.exists(tmp_path / "drop")
