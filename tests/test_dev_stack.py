@@ -32,6 +32,23 @@ async def run_dev(cwd: Path, *extra: str, timeout: float = 300) -> tuple[int, st
     return process.returncode or 0, out.decode() + err.decode()
 
 
+def phi_in(data: Path, inside: bool) -> list[tuple[str, str]]:
+    """(file, what) for every example patient's name, birth date or registration number found in the files of the
+    data folder inside (or outside) the places that hold PHI by design: the document store, Label Studio, the PACS."""
+    from referral.examples import example_referrals
+
+    patients = [request.patient for _, request, _ in example_referrals()]
+    needles = {p.name for p in patients} | {p.identifier for p in patients if p.identifier}
+    needles |= {p.birth_date.isoformat() for p in patients} | {p.birth_date.strftime("%Y%m%d") for p in patients}
+    by_design = [data / "documents", data / "labelstudio", *data.glob("pacs*")]
+    found = []
+    for path in sorted(p for p in data.rglob("*") if p.is_file()):
+        if any(place in path.parents for place in by_design) == inside:
+            content = path.read_bytes()
+            found += [(str(path.relative_to(data)), n) for n in sorted(needles) if n.encode() in content]
+    return found
+
+
 async def test_dev_runs_the_examples_and_keeps_them_across_restarts(tmp_path: Path) -> None:
     code, output = await run_dev(tmp_path, "--exit-when-done")
     assert code == 0, output
@@ -50,6 +67,9 @@ async def test_dev_runs_the_examples_and_keeps_them_across_restarts(tmp_path: Pa
     for private in [data / "temporal.db", data / "roster.yaml", *(data / "logs").iterdir(),
                     *(data / "labelstudio").rglob("*.sqlite3"), *(data / "documents").rglob("*")]:  # fmt: skip
         assert private.stat().st_mode & 0o077 == 0, private  # data, logs and databases: the owner's only
+    # no patient name, birth date or registration number in Temporal's database, the logs, Prefect's database,
+    # the reports or the secrets; the search finds them where they are by design (the review tasks' sources)
+    assert phi_in(data, inside=False) == [] and phi_in(data, inside=True) != []
     roster = load_roster(tmp_path / "data" / "roster.yaml")
     assert roster.signer("clinician.knuh@referral.local", "knuh") is not None
     assert roster.signer("clinician.knuh@referral.local", "yeongwol-mc") is None and len(roster.institutions) == 6
