@@ -3,9 +3,10 @@ to this endpoint and gets them back decrypted (and encrypted for the UI's own in
 refused. Protocol: POST /decode and /encode with {"payloads": [{"metadata": {...}, "data": "..."}]},
 base64 fields, as the Temporal UI's remote codec sends them.
 
-Operators present a bearer token (the UI passes the user's access token when its auth is on). The local dev stack,
-whose UI has no auth, may instead trust the UI's own origin from a loopback client (`trusted_origins`): a page
-of another origin, or a remote client, is still refused. Run: `python -m referral.codec_server`."""
+Every call needs an operator token, from every origin and every client: as a bearer token (the Temporal UI passes
+the user's access token when its auth is on), or in the path, `/t/<token>/decode`, for a UI without auth: the
+operator enters that endpoint in the UI's Data Encoder setting, in their own browser, as they would a password.
+No origin and no loopback client is trusted without one. Run: `python -m referral.codec_server`."""
 
 import hmac
 from typing import Annotated, Any
@@ -17,27 +18,18 @@ from temporalio.api.common.v1 import Payload, Payloads
 
 from referral.codec import EncryptionCodec
 
-_LOOPBACK = {"127.0.0.1", "::1", "localhost"}
 
-
-def create_codec_server(
-    codec: EncryptionCodec, operator_tokens: list[str], ui_origins: list[str], trusted_origins: list[str] | None = None
-) -> FastAPI:
+def create_codec_server(codec: EncryptionCodec, operator_tokens: list[str], ui_origins: list[str]) -> FastAPI:
     app = FastAPI(title="Referral AX codec server", version="0.1.0")
     app.add_middleware(
         CORSMiddleware, allow_origins=ui_origins, allow_credentials=True, allow_methods=["POST"],
         allow_headers=["Authorization", "Content-Type", "X-Namespace"],
     )  # fmt: skip
 
-    trusted = set(trusted_origins or [])
-
-    def authorise(request: Request, authorization: str | None) -> None:
-        presented = (authorization or "").removeprefix("Bearer ").strip().encode()
+    def authorise(authorization: str | None, path_token: str | None = None) -> None:
+        presented = (path_token or (authorization or "").removeprefix("Bearer ")).strip().encode()
         if presented and any(hmac.compare_digest(presented, t.encode()) for t in operator_tokens):
             return
-        loopback = request.client is not None and request.client.host in _LOOPBACK
-        if loopback and request.headers.get("origin") in trusted:
-            return  # the dev stack's own UI, in a browser on this machine
         raise HTTPException(401, "operator credentials required")
 
     async def payloads(request: Request) -> list[Payload]:
@@ -54,19 +46,33 @@ def create_codec_server(
     async def health() -> dict[str, str]:
         return {"status": "UP"}
 
-    @app.post("/decode")
-    async def decode(request: Request, authorization: Annotated[str | None, Header()] = None) -> dict[str, Any]:
-        authorise(request, authorization)
+    async def decode(request: Request, authorization: str | None, path_token: str | None = None) -> dict[str, Any]:
+        authorise(authorization, path_token)
         received = await payloads(request)
         try:
             return reply(await codec.decode(received))
         except Exception as err:  # a payload for another key or a tampered one: say so, reveal nothing
             raise HTTPException(422, f"cannot decode: {type(err).__name__}") from None
 
-    @app.post("/encode")
-    async def encode(request: Request, authorization: Annotated[str | None, Header()] = None) -> dict[str, Any]:
-        authorise(request, authorization)
+    async def encode(request: Request, authorization: str | None, path_token: str | None = None) -> dict[str, Any]:
+        authorise(authorization, path_token)
         return reply(await codec.encode(await payloads(request)))
+
+    @app.post("/decode")
+    async def decode_bearer(request: Request, authorization: Annotated[str | None, Header()] = None) -> dict[str, Any]:
+        return await decode(request, authorization)
+
+    @app.post("/encode")
+    async def encode_bearer(request: Request, authorization: Annotated[str | None, Header()] = None) -> dict[str, Any]:
+        return await encode(request, authorization)
+
+    @app.post("/t/{token}/decode")
+    async def decode_in_path(request: Request, token: str) -> dict[str, Any]:
+        return await decode(request, None, token)
+
+    @app.post("/t/{token}/encode")
+    async def encode_in_path(request: Request, token: str) -> dict[str, Any]:
+        return await encode(request, None, token)
 
     return app
 
@@ -77,8 +83,7 @@ def app_from_env() -> FastAPI:
 
     settings = Settings()
     codec = EncryptionCodec(settings.payload_key_id, {settings.payload_key_id: settings.payload_key_bytes()})
-    return create_codec_server(codec, settings.operator_tokens(), settings.codec_ui_origins,
-                               settings.codec_trusted_origins)  # fmt: skip
+    return create_codec_server(codec, settings.operator_tokens(), settings.codec_ui_origins)
 
 
 if __name__ == "__main__":

@@ -60,11 +60,10 @@ class Settings(BaseSettings):
     review_reconcile_every_s: float = 300  # the fleet reconciler's schedule (flows/review_reconciler.py)
     roster_file: Path | None = None  # who may sign for which institution (review/roster.py); default data_dir
 
-    # codec server for the Temporal UI: browser origins allowed (CORS), operator tokens (file, one per line;
-    # default data_dir/secrets/operator-tokens), and origins trusted from loopback without a token (dev stack only)
+    # codec server for the Temporal UI: browser origins allowed (CORS) and operator tokens (file, one per line;
+    # default data_dir/secrets/operator-tokens); every call needs a token
     codec_ui_origins: list[str] = Field(default_factory=lambda: ["http://127.0.0.1:8233"])
     operator_tokens_file: Path | None = None
-    codec_trusted_origins: list[str] = Field(default_factory=list)
 
     # every wait's SLA in seconds, replacing the per-state defaults (demonstrations and tests)
     sla_override_s: float | None = None

@@ -129,7 +129,7 @@ async def run_dev(settings: Settings, options: DevOptions) -> int:
         server_log = stack.enter_context(open(logs / "temporal.log", "ab"))
         codec_url = f"http://127.0.0.1:{options.codec_port}"
         server = TemporalDevServer(settings.data_dir / "temporal.db", options.temporal_port, options.ui_port,
-                                   settings.namespace, server_log, codec_endpoint=codec_url)  # fmt: skip
+                                   settings.namespace, server_log)  # fmt: skip
         server.start()
         stack.callback(server.stop)
         await server.wait_ready()
@@ -171,8 +171,7 @@ async def run_dev(settings: Settings, options: DevOptions) -> int:
             await asyncio.to_thread(prefect.wait_ready)
             _spawn("flows", ["-m", "flows.serve"], {**env, **prefect.env()}, logs, stack)
         ui_origin = f"http://127.0.0.1:{options.ui_port}"
-        codec_env = {**env, "REFERRAL_CODEC_UI_ORIGINS": json.dumps([ui_origin]),
-                     "REFERRAL_CODEC_TRUSTED_ORIGINS": json.dumps([ui_origin])}  # fmt: skip
+        codec_env = {**env, "REFERRAL_CODEC_UI_ORIGINS": json.dumps([ui_origin])}
         _spawn(
             "codec-server", ["-m", "referral.codec_server", "--port", str(options.codec_port)], codec_env, logs, stack
         )
@@ -196,8 +195,8 @@ async def run_dev(settings: Settings, options: DevOptions) -> int:
         ui = f"http://127.0.0.1:{options.ui_port}/namespaces/{settings.namespace}/workflows"
         print(f"\nTemporal UI     {ui}")
         print(f"HTTP API docs   http://127.0.0.1:{options.api_port}/docs")
-        print(f"Codec server    {codec_url}  (the UI shows decrypted payloads; operator tokens in "
-              f"{settings.secrets_dir / 'operator-tokens'})")  # fmt: skip
+        print(f"Codec server    {codec_url}  (payloads show encrypted; to read them, enter {codec_url}/t/<token> in "
+              f"the UI's Data Encoder, a token from {settings.secrets_dir / 'operator-tokens'})")  # fmt: skip
         print(
             f"Gateways        one per institution, ports from {settings.network_file or 'referral/data/network.yaml'}"
         )

@@ -39,10 +39,9 @@ class TemporalDevServer:
         ui_port: int = 8233,
         namespace: str = "default",
         log: IO[bytes] | None = None,
-        codec_endpoint: str | None = None,
     ) -> None:
         self.db_file, self.port, self.ui_port, self.namespace = db_file, port, ui_port, namespace
-        self.log, self.codec_endpoint = log, codec_endpoint
+        self.log = log
         self.process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -56,8 +55,6 @@ class TemporalDevServer:
             "--ui-port", str(self.ui_port), "--db-filename", str(self.db_file), "--namespace", self.namespace,
             "--log-level", "warn", *cli_flags(),
         ]  # fmt: skip
-        if self.codec_endpoint:  # the UI decrypts payloads for the operator through our codec server
-            command += ["--ui-codec-endpoint", self.codec_endpoint]
         self.process = subprocess.Popen(
             command, stdout=self.log or subprocess.DEVNULL, stderr=subprocess.STDOUT, start_new_session=True
         )

@@ -51,23 +51,27 @@ async def test_operator_sees_decrypted_payloads_others_are_refused(
         assert refused.status_code == 422 and PATIENT_NAME not in refused.text
 
 
-async def test_dev_ui_origin_is_trusted_only_from_loopback(settings: Settings) -> None:
-    """The dev stack's UI sends no token: its own origin, from this machine, is enough there — nothing else is."""
+async def test_no_origin_is_trusted_without_a_token_and_a_ui_without_auth_carries_it_in_the_path(
+    settings: Settings,
+) -> None:
+    """The Temporal UI's own origin, from this machine, gets nothing without a token; an operator who enters
+    `/t/<token>` as the UI's codec endpoint reads payloads; a wrong token gets nothing from anywhere."""
     codec = EncryptionCodec(settings.payload_key_id, {settings.payload_key_id: settings.payload_key_bytes()})
     ui = "http://127.0.0.1:8233"
-    app = create_codec_server(codec, [OPERATOR], [ui], trusted_origins=[ui])
+    app = create_codec_server(codec, [OPERATOR], [ui])
     plain = {"payloads": [{"metadata": {"encoding": base64.b64encode(b"json/plain").decode()},
                            "data": base64.b64encode(f'"{PATIENT_NAME}"'.encode()).decode()}]}  # fmt: skip
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://codec") as local:
-        preflight = await local.options("/decode", headers={"Origin": ui, "Access-Control-Request-Method": "POST"})
+        preflight = await local.options(f"/t/{OPERATOR}/decode",
+                                        headers={"Origin": ui, "Access-Control-Request-Method": "POST"})  # fmt: skip
         assert preflight.headers["access-control-allow-origin"] == ui
-        encoded = await local.post("/encode", json=plain, headers={"Origin": ui})
+        for path in ("/encode", "/decode"):
+            assert (await local.post(path, json=plain, headers={"Origin": ui})).status_code == 401
+        encoded = await local.post(f"/t/{OPERATOR}/encode", json=plain, headers={"Origin": ui})
         assert encoded.status_code == 200 and PATIENT_NAME.encode() not in encoded.content
-        decoded = await local.post("/decode", json=encoded.json(), headers={"Origin": ui})
+        decoded = await local.post(f"/t/{OPERATOR}/decode", json=encoded.json(), headers={"Origin": ui})
         assert decoded.status_code == 200 and decoded.json() == plain
-        for origin in ("http://evil.example", "http://127.0.0.1:9999", None):
+        for origin in (ui, "http://evil.example", None):
             headers = {"Origin": origin} if origin else {}
-            assert (await local.post("/decode", json=encoded.json(), headers=headers)).status_code == 401
-    remote = httpx.ASGITransport(app=app, client=("10.1.2.3", 40000))
-    async with httpx.AsyncClient(transport=remote, base_url="http://codec") as far:
-        assert (await far.post("/decode", json=encoded.json(), headers={"Origin": ui})).status_code == 401
+            for path in ("/t/not-the-token/decode", "/decode"):
+                assert (await local.post(path, json=encoded.json(), headers=headers)).status_code == 401

@@ -79,24 +79,26 @@ async def test_dev_runs_the_examples_and_keeps_them_across_restarts(tmp_path: Pa
     assert output.count("(already submitted)") == 3  # the SQLite file kept the referrals
 
 
-async def check_ui_decrypts_through_the_codec_server(ports: list[str]) -> None:
-    """The dev Temporal UI is configured with the codec endpoint, and the codec server answers the UI's origin."""
+async def check_codec_server_needs_the_operator_token(ports: list[str], secrets: Path) -> None:
+    """The dev UI is given no codec endpoint (no token for whoever can read its settings), and the codec server
+    answers its origin only with the operator token in the path, as the operator enters it in the Data Encoder."""
     import base64
 
     import httpx
 
     ui = f"http://127.0.0.1:{ports[ports.index('--ui-port') + 1]}"
     codec = f"http://127.0.0.1:{ports[ports.index('--codec-port') + 1]}"
+    token = (secrets / "operator-tokens").read_text().split()[0]
     async with httpx.AsyncClient(timeout=10) as http:
         settings = (await http.get(f"{ui}/api/v1/settings")).json()
-        assert settings["Codec"]["Endpoint"] == codec
+        assert token not in str(settings) and not (settings.get("Codec") or {}).get("Endpoint")
         plain = {"payloads": [{"metadata": {"encoding": base64.b64encode(b"json/plain").decode()},
                                "data": base64.b64encode('"홍길동"'.encode()).decode()}]}  # fmt: skip
-        encoded = await http.post(f"{codec}/encode", json=plain, headers={"Origin": ui})
+        assert (await http.post(f"{codec}/encode", json=plain, headers={"Origin": ui})).status_code == 401
+        encoded = await http.post(f"{codec}/t/{token}/encode", json=plain, headers={"Origin": ui})
         assert encoded.status_code == 200
-        decoded = await http.post(f"{codec}/decode", json=encoded.json(), headers={"Origin": ui})
+        decoded = await http.post(f"{codec}/t/{token}/decode", json=encoded.json(), headers={"Origin": ui})
         assert decoded.json() == plain
-        assert (await http.post(f"{codec}/decode", json=encoded.json())).status_code == 401  # no origin, no token
 
 
 async def test_dev_stops_cleanly_on_interrupt(tmp_path: Path) -> None:
@@ -117,7 +119,7 @@ async def test_dev_stops_cleanly_on_interrupt(tmp_path: Path) -> None:
     assert process.stdout is not None
     while b"Ctrl-C stops everything" not in (line := await asyncio.wait_for(process.stdout.readline(), 120)):
         assert line, "dev exited before it was ready"
-    await check_ui_decrypts_through_the_codec_server(ports)
+    await check_codec_server_needs_the_operator_token(ports, tmp_path / "data" / "secrets")
     process.send_signal(signal.SIGINT)
     code = await asyncio.wait_for(process.wait(), 60)
     assert code == 0
