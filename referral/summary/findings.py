@@ -228,11 +228,11 @@ def procedures_in(text: str, need_date: bool = True) -> list[Found]:
         elif text[start:end].count("(") > text[start:end].count(")") and ")" in text[end:segment_end]:
             end = text.index(")", end) + 1  # "관상동맥조영술(CAG)"
         name = text[start:end].strip(" -–→•·")
-        if not name or _LABEL.fullmatch(name):  # "수술" alone names no procedure
-            continue
         prior = _PRIOR.search(name)
         name = name[prior.end() :] if prior else name  # "s/p CNB": the procedure is CNB, done before
         name = _PLACE.sub("", name)  # "본원 흉부외과 CABG": where it was done is not its name
+        if not name or _LABEL.fullmatch(name):  # "수술" alone names no procedure
+            continue
         offset = text.index(name, start)
         nearest = min(dates, key=lambda d: abs(d[0] - terms[0].start()), default=None)
         fields = {"name": name, "date": nearest[1] if nearest else None, "prior": "s/p" if prior else None}
