@@ -10,6 +10,7 @@ round the same way: the summary runs again and the new drafts get new tasks."""
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import timedelta
 
 from temporalio import workflow
@@ -39,8 +40,8 @@ with workflow.unsafe.imports_passed_through():
 
 # Label Studio may be down for a while (restart, upgrade): keep trying, backing off to a minute.
 _LABEL_STUDIO_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1))
-_SIGN_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1),
-                          non_retryable_error_types=["NotOnRoster", "UnsignedDecision"])  # fmt: skip
+# signing is retried the same way, except when the reviewer may not sign: that is an answer, not an outage
+_SIGN_RETRY = dataclasses.replace(_LABEL_STUDIO_RETRY, non_retryable_error_types=["NotOnRoster", "UnsignedDecision"])
 
 
 class ReviewStage:
