@@ -276,7 +276,7 @@ class ReferralWorkflow(ReviewStage, DeliveryStage, OutcomeStage, SlaTimers, Medi
             check_event(self._state, request.event, request.side, request.reason)
         except TransitionRefused as err:
             raise ApplicationError(str(err), type="TransitionRefused", non_retryable=True) from None
-        party = self._referral.referring if request.side == Side.REFERRING else self._referral.receiving
+        party = self._referral.party(request.side)
         if request.org != party.org:
             raise ApplicationError(
                 f"institution {request.org} is not the {request.side} side of this referral",

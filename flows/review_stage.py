@@ -25,7 +25,7 @@ with workflow.unsafe.imports_passed_through():
         ReviewActivities,
         SignDocumentInput,
     )
-    from referral.models import Party, Referral, Side
+    from referral.models import Referral, Side
     from referral.search_attributes import REVIEW_ESCALATED, REVIEW_REMINDERS
     from referral.workflow_io import (
         OcrSummary,
@@ -71,9 +71,6 @@ class ReviewStage:
     async def _summarize(self) -> bool:
         raise NotImplementedError
 
-    def _party(self, side: Side) -> Party:
-        return self._referral.referring if side == Side.REFERRING else self._referral.receiving
-
     def _hint(self, task_ids: list[int]) -> None:
         """Tasks changed on the board: look, if one of them is pending here. The hint is no decision."""
         pending = {task_id for task_id, state in self._reviews.items() if state.status == "pending"}
@@ -98,7 +95,7 @@ class ReviewStage:
                 ReviewActivities.create_review_tasks,
                 CreateReviewTasksInput(
                     referral_id=self._referral.referral_id,
-                    org=self._party(side).org,  # on that institution's board, for its clinicians only
+                    org=self._referral.party(side).org,  # on that institution's board, for its clinicians only
                     round=self._review_round,
                     drafts=self._summary.drafts,
                     ocr=self._ocr,
@@ -130,7 +127,7 @@ class ReviewStage:
                 await workflow.execute_activity_method(
                     ReviewActivities.retire_review_tasks,
                     RetireReviewTasksInput(
-                        org=self._party(self._review_side or Side.REFERRING).org, task_ids=list(self._reviews)
+                        org=self._referral.party(self._review_side or Side.REFERRING).org, task_ids=list(self._reviews)
                     ),
                     start_to_close_timeout=timedelta(minutes=2),
                     retry_policy=_LABEL_STUDIO_RETRY,
@@ -190,7 +187,7 @@ class ReviewStage:
             state.status = "redraft"
             return Decision.REDRAFT  # the summary runs again without the removed pages; new tasks follow
         if decision.decision == Decision.APPROVE:
-            party = self._party(state.side)
+            party = self._referral.party(state.side)
             try:
                 state.signed = await workflow.execute_activity_method(
                     ReviewActivities.sign_document,

@@ -104,6 +104,10 @@ class ReferralRequest(Strict):
         default=None, pattern=r"^ref-[0-9a-f]{24}$", description="a declined or cancelled referral this one replaces"
     )
 
+    def party(self, side: Side) -> Party:
+        """The institution and clinician on `side` of the referral."""
+        return self.referring if side == Side.REFERRING else self.receiving
+
 
 class Referral(ReferralRequest):
     referral_id: str

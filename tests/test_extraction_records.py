@@ -337,10 +337,12 @@ def test_a_study_to_consider_and_a_study_that_guides_a_biopsy_are_no_results() -
 
 
 def test_a_procedure_as_the_anchor_of_another_time_and_a_disease_named_dissection_are_not_procedures() -> None:
-    text = ("[경과]\n  수술 후 상태: 안정\n  리바록사반 수술 3일 전부터 중단(27.05.01~). 수술 당일 아침 혈당 확인.\n"
-            "  EMR 3개월 후 대장내시경 추적 예정 (2027년 8월)\n"
-            "  * Carotid dissection: ruled out (CT angiography 2027.05.02)\n"
-            "  2027.05.03 본원 외과 수술 시행\n")  # fmt: skip  (a place and the bare word name no operation)
+    text = (
+        "[경과]\n  수술 후 상태: 안정\n  리바록사반 수술 3일 전부터 중단(27.05.01~). 수술 당일 아침 혈당 확인.\n"
+        "  EMR 3개월 후 대장내시경 추적 예정 (2027년 8월)\n"
+        "  * Carotid dissection: ruled out (CT angiography 2027.05.02)\n"
+        "  2027.05.03 본원 외과 수술 시행\n"
+    )  # fmt: skip  (a place and the bare word name no operation)
     assert _summary(text).procedures == []
 
 
