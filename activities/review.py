@@ -15,6 +15,7 @@ from referral.asr.models import Transcript
 from referral.identity import IdentityFinding
 from referral.ocr.models import Check, OcrDocument
 from referral.pdf import text_pdf
+from referral.review_plan import in_department
 from referral.storage import DocumentStore
 from referral.summary.drafts import Draft
 from referral.workflow_io import DraftRef, OcrSummary, TranscriptSummary
@@ -58,6 +59,7 @@ class SignDocumentInput(BaseModel):
     task: ReviewTaskRef
     decision: ReviewDecision
     identity: list[IdentityFinding] = Field(default_factory=list)
+    departments: list[str] = Field(default_factory=list)  # the review plan's for this kind; empty: any department
 
 
 class ReviewActivities:
@@ -118,6 +120,9 @@ class ReviewActivities:
         if signer is None:  # an account of the board, but not a clinician who may sign for this institution
             raise ApplicationError(f"reviewer account {inp.decision.reviewer_id} is not on the signing roster of "
                                    f"{inp.org}", type="NotOnRoster", non_retryable=True)  # fmt: skip
+        if inp.departments and not in_department(signer.department, inp.departments):
+            raise ApplicationError(f"a {inp.task.kind} is signed by {' / '.join(inp.departments)}, not by "
+                                   f"{signer.department}", type="NotInDepartment", non_retryable=True)  # fmt: skip
         draft = Draft.model_validate_json(self.store.get(inp.task.draft_key))
         signed = sign(
             inp.referral_id, draft, inp.task.draft_key, inp.decision, signer, inp.org, activity.info().started_time

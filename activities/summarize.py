@@ -12,6 +12,7 @@ from referral.models import Referral
 from referral.network import Network
 from referral.ocr.models import OcrDocument
 from referral.pacs.models import StudyRef
+from referral.review_plan import PlannedOperation
 from referral.storage import DocumentStore
 from referral.summary.backends import ExtractorBackend, SummaryBackend
 from referral.summary.drafts import INTAKE_DRAFTS, DraftKind, draft_pdf
@@ -34,6 +35,8 @@ class SummarizeInput(BaseModel):
     planned_orders: list[PlannedOrder] = Field(default_factory=list)
     kinds: list[DraftKind] = Field(default_factory=lambda: list(INTAKE_DRAFTS))
     excluded_pages: list[PageRef] = Field(default_factory=list)  # removed by a reviewer: another patient's
+    with_pathology: list[DraftKind] = Field(default_factory=lambda: [DraftKind.PATHOLOGY_REVIEW])
+    operation: PlannedOperation | None = None  # the operation round: what the pre-anesthesia draft is for
 
 
 class SummaryActivities:
@@ -72,6 +75,7 @@ class SummaryActivities:
         outcome = summarize_pages(
             pages, inp.referral, self.network, self.backend, kinds=inp.kinds, planned_orders=inp.planned_orders,
             studies=study_items(inp.studies), transcripts=transcripts, progress=activity.heartbeat,
+            with_pathology=inp.with_pathology, operation=inp.operation,
         )  # fmt: skip
         summary, guard = outcome.summary, outcome.guard
         drafts = []

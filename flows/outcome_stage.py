@@ -1,22 +1,23 @@
-"""The 회송 (return referral) stage of ReferralWorkflow (a mixin). While the patient is in care, the receiving
-side asks for the outcome documents: the documents of the stay are OCR'd, the discharge summary and 회송서 are
-drafted from everything on record, reviewed and signed like every draft, and delivered back to the referring
-hospital; the referring gateway's receipt completes the referral (COMPLETED), and the referring side's
-acknowledgement closes the loop (LOOP_CLOSED)."""
+"""The receiving side's care stage of ReferralWorkflow (a mixin). Once it has accepted the referral, the receiving
+side may plan an operation: a 마취 전 상태평가 is drafted for its anaesthesiologist to sign. While the patient is in
+care, it adds documents of the stay (OCR'd at once) and asks for the outcome documents: the discharge summary and
+회송서 are drafted from everything on record, signed by its attending, and delivered back to the referring hospital;
+the referring gateway's receipt completes the referral (COMPLETED), and the referring side's acknowledgement closes
+the loop (LOOP_CLOSED)."""
 
 from __future__ import annotations
 
 from temporalio import workflow
-from temporalio.exceptions import ActivityError, ApplicationError, CancelledError
+from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from referral.models import DocumentRef, Referral, Side
+    from referral.models import DocumentRef, Referral
+    from referral.review_plan import PlannedOperation, ReviewRoundName
     from referral.states import ReferralState
-    from referral.summary.drafts import DraftKind
     from referral.workflow_io import OcrSummary, OutcomeRequest, ProcessingStage
-    from review.models import ReviewState
 
-OUTCOME_DRAFTS = [DraftKind.DISCHARGE_SUMMARY, DraftKind.RETURN_LETTER]
+_OPERATION_PLANNED_IN = frozenset({ReferralState.ACCEPTED, ReferralState.SCHEDULED, ReferralState.IN_CARE})
+_IN_CARE = frozenset({ReferralState.IN_CARE})
 
 
 class OutcomeStage:
@@ -24,14 +25,43 @@ class OutcomeStage:
     _state: ReferralState
     _stage: ProcessingStage
     _ocr: list[OcrSummary]
-    _reviews: dict[int, ReviewState]
 
     def _init_outcome(self) -> None:
         self._interim: list[DocumentRef] = []
         self._interim_documents = 0
         self._outcome: OutcomeRequest | None = None
         self._outcome_requested = False
-        self._past_reviews: list[ReviewState] = []
+        self._operations: list[PlannedOperation] = []
+        self._operation: PlannedOperation | None = None  # the one whose assessment is drafted or under review
+        self._operation_asked = False
+
+    @workflow.update
+    def plan_operation(self, request: PlannedOperation) -> None:
+        """The receiving side records a planned operation: its pre-anesthesia assessment is drafted."""
+        self._operations.append(request)
+        self._operation = request
+        self._operation_asked = True
+
+    def _receiving_side_may(self, org: str, states: frozenset[ReferralState], what: str) -> None:
+        """Refuse (a validator's answer: nothing changes) unless the receiving side asks, in one of `states`."""
+        if org != self._referral.receiving.org:
+            raise ApplicationError(f"only the receiving side {what}", type="NotAParty", non_retryable=True)
+        if self._state not in states:
+            raise ApplicationError(f"the receiving side {what} in {' / '.join(sorted(states))}, not in {self._state}",
+                                   type="TransitionRefused", non_retryable=True)  # fmt: skip
+
+    @plan_operation.validator
+    def validate_operation(self, request: PlannedOperation) -> None:
+        self._receiving_side_may(request.org, _OPERATION_PLANNED_IN, "plans an operation")
+        if self._operation is not None:
+            raise ApplicationError("the assessment of the last planned operation is still being drafted or reviewed",
+                                   type="TransitionRefused", non_retryable=True)  # fmt: skip
+
+    async def _operation_pipeline(self) -> None:
+        try:
+            await self._run_round(ReviewRoundName.OPERATION)
+        finally:
+            self._operation = None  # decided (or closed): the next operation may be planned
 
     @workflow.update
     def add_interim_documents(self, request: OutcomeRequest) -> None:
@@ -40,12 +70,9 @@ class OutcomeStage:
 
     @add_interim_documents.validator
     def validate_interim(self, request: OutcomeRequest) -> None:
-        if request.org != self._referral.receiving.org:
-            raise ApplicationError("only the receiving side adds documents of the stay", type="NotAParty",
-                                   non_retryable=True)  # fmt: skip
-        if self._state != ReferralState.IN_CARE or not request.documents:
-            raise ApplicationError(f"documents of the stay are added while in care, not in {self._state}",
-                                   type="TransitionRefused", non_retryable=True)  # fmt: skip
+        self._receiving_side_may(request.org, _IN_CARE, "adds documents of the stay")
+        if not request.documents:
+            raise ApplicationError("no documents of the stay were sent", type="TransitionRefused", non_retryable=True)
 
     async def _interim_pipeline(self, documents: list[DocumentRef]) -> None:
         try:
@@ -61,11 +88,7 @@ class OutcomeStage:
 
     @request_outcome.validator
     def validate_outcome(self, request: OutcomeRequest) -> None:
-        if request.org != self._referral.receiving.org:
-            raise ApplicationError("only the receiving side drafts the outcome", type="NotAParty", non_retryable=True)
-        if self._state != ReferralState.IN_CARE:
-            raise ApplicationError(f"the outcome is drafted while the patient is in care, not in {self._state}",
-                                   type="TransitionRefused", non_retryable=True)  # fmt: skip
+        self._receiving_side_may(request.org, _IN_CARE, "asks for the outcome drafts")
         if self._outcome_requested:
             raise ApplicationError("the outcome was already requested", type="TransitionRefused", non_retryable=True)
 
@@ -78,10 +101,7 @@ class OutcomeStage:
     async def _ocr_documents(self, documents: list[DocumentRef]) -> list[OcrSummary]:
         raise NotImplementedError
 
-    async def _summarize(self, kinds: list[DraftKind] | None = None) -> bool:
-        raise NotImplementedError
-
-    async def _review_until_decided(self, side: Side) -> None:
+    async def _run_round(self, name: ReviewRoundName) -> bool:
         raise NotImplementedError
 
     async def _deliver(self, target_org: str, event: str) -> None:
@@ -94,15 +114,5 @@ class OutcomeStage:
         except ActivityError as err:
             self._fail(ProcessingStage.OCR_FAILED, err)
             return
-        self._past_reviews += list(self._reviews.values())
-        self._reviews = {}
-        if not await self._summarize(OUTCOME_DRAFTS):
-            return
-        try:
-            await self._review_until_decided(Side.RECEIVING)  # the attending signs the 회송 documents
-        except ActivityError as err:
-            if not isinstance(err.cause, CancelledError):
-                raise
-            return  # the referral closed while the outcome was under review
-        if self._stage == ProcessingStage.SIGNED:
+        if await self._run_round(ReviewRoundName.OUTCOME):  # the attending signs the 회송 documents
             await self._deliver(self._referral.referring.org, "return-referral")

@@ -32,6 +32,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.ocr import OcrActivities, OcrDocumentInput
     from activities.summarize import SummarizeInput, SummaryActivities
     from referral.models import DocumentRef, Side
+    from referral.review_plan import ReviewRoundName
     from referral.search_attributes import (
         RECEIVING_ORG,
         REFERRAL_DUE_TIME,
@@ -49,7 +50,6 @@ with workflow.unsafe.imports_passed_through():
         available_events,
         check_event,
     )
-    from referral.summary.drafts import DraftKind
     from referral.workflow_io import (
         DeliveryReceipt,
         EventRequest,
@@ -94,7 +94,6 @@ class ReferralWorkflow(ReviewStage, DeliveryStage, OutcomeStage, SlaTimers, Medi
         self._init_media()
         self._init_orders()
         self._reprocessed: list[ReprocessRecord] = []
-        self._draft_kinds: list[DraftKind] | None = None
         self._due_at: datetime | None = None
 
     @workflow.run
@@ -111,6 +110,7 @@ class ReferralWorkflow(ReviewStage, DeliveryStage, OutcomeStage, SlaTimers, Medi
                         self._state in TERMINAL_STATES  # type: ignore[misc]
                         or self._outcome is not None
                         or bool(self._interim)
+                        or self._operation_asked
                         or len(self._history) != seen
                     ),
                     timeout=timeout,
@@ -121,6 +121,9 @@ class ReferralWorkflow(ReviewStage, DeliveryStage, OutcomeStage, SlaTimers, Medi
             if self._interim:  # documents of the stay: OCR them now, for the outcome drafts
                 pipelines.append(asyncio.create_task(self._interim_pipeline(self._interim)))
                 self._interim = []
+            if self._operation_asked:  # a planned operation: its pre-anesthesia assessment, for the anaesthesiologist
+                self._operation_asked = False
+                pipelines.append(asyncio.create_task(self._operation_pipeline()))
             if self._outcome is not None:  # the receiving side asked for the 회송 documents
                 pipelines.append(asyncio.create_task(self._outcome_pipeline(self._outcome)))
                 self._outcome = None
@@ -129,6 +132,7 @@ class ReferralWorkflow(ReviewStage, DeliveryStage, OutcomeStage, SlaTimers, Medi
                 pipeline.cancel()  # a closed referral needs no more processing
             with contextlib.suppress(asyncio.CancelledError):
                 await pipeline
+        await self._retire_open_tasks()
         await workflow.wait_condition(workflow.all_handlers_finished)
         return self.status()
 
@@ -166,18 +170,15 @@ class ReferralWorkflow(ReviewStage, DeliveryStage, OutcomeStage, SlaTimers, Medi
         self._set_stage(ProcessingStage.OCR_DONE)
         await imaging
 
-        if not await self._summarize():
+        # the referring side's half: its letter, signed by its clinicians, delivered with the records and studies
+        if not await self._run_round(ReviewRoundName.REFERRAL):
             return
-        try:
-            await self._review_until_decided(Side.REFERRING)
-        except ActivityError as err:
-            if not isinstance(err.cause, CancelledError):
-                raise
-            # the referral closed while its drafts were under review
-        if self._stage == ProcessingStage.SIGNED:
-            await self._deliver(self._referral.receiving.org, "referral")
-            if self._stage == ProcessingStage.DELIVERED:
-                await self._transfer_studies(self._referral.receiving.org)
+        await self._deliver(self._referral.receiving.org, "referral")
+        if self._stage != ProcessingStage.DELIVERED:
+            return
+        await self._transfer_studies(self._referral.receiving.org)
+        # the receiving side's half begins at receipt: its own reading of the outside records, on its own board
+        await self._run_round(ReviewRoundName.RECEIPT)
 
     async def _ocr_documents(self, documents: list[DocumentRef]) -> list[OcrSummary]:
         return list(
@@ -197,15 +198,16 @@ class ReferralWorkflow(ReviewStage, DeliveryStage, OutcomeStage, SlaTimers, Medi
             )
         )
 
-    async def _summarize(self, kinds: list[DraftKind] | None = None) -> bool:
+    async def _summarize(self) -> bool:
+        """The drafts of the current review round (a re-draft or re-processing makes that round's again)."""
         self._set_stage(ProcessingStage.SUMMARY_RUNNING)
+        name = self._round or ReviewRoundName.REFERRAL
+        planned = self._settings.review_plan.round(name)
         request = SummarizeInput(referral=self._referral, ocr=self._ocr, transcripts=self._transcripts,
                                  studies=self._imaging.studies if self._imaging else [],
-                                 excluded_pages=self._excluded_pages)  # fmt: skip
-        # a re-draft or re-processing makes again the drafts of the round it replaces (intake or outcome drafts)
-        self._draft_kinds = kinds or self._draft_kinds
-        if self._draft_kinds:
-            request.kinds = self._draft_kinds
+                                 excluded_pages=self._excluded_pages, kinds=planned.drafts,
+                                 with_pathology=planned.with_pathology,
+                                 operation=self._operation if name == ReviewRoundName.OPERATION else None)  # fmt: skip
         try:
             self._summary = await workflow.execute_activity_method(
                 SummaryActivities.summarize_records,
@@ -359,6 +361,8 @@ class ReferralWorkflow(ReviewStage, DeliveryStage, OutcomeStage, SlaTimers, Medi
             order_checks=self._order_checks,
             order_choices=self._order_choices,
             review_side=self._review_side,
+            review_round=self._round,
+            planned_operations=self._operations,
         )
 
     @workflow.query

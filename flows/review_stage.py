@@ -15,7 +15,7 @@ from datetime import timedelta
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
-from temporalio.exceptions import ActivityError, ApplicationError
+from temporalio.exceptions import ActivityError, ApplicationError, CancelledError
 
 with workflow.unsafe.imports_passed_through():
     from activities.review import (
@@ -26,6 +26,7 @@ with workflow.unsafe.imports_passed_through():
         SignDocumentInput,
     )
     from referral.models import Referral, Side
+    from referral.review_plan import ROUND_SIDE, ReviewRoundName
     from referral.search_attributes import REVIEW_ESCALATED, REVIEW_REMINDERS
     from referral.workflow_io import (
         OcrSummary,
@@ -41,7 +42,8 @@ with workflow.unsafe.imports_passed_through():
 # Label Studio may be down for a while (restart, upgrade): keep trying, backing off to a minute.
 _LABEL_STUDIO_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1))
 # signing is retried the same way, except when the reviewer may not sign: that is an answer, not an outage
-_SIGN_RETRY = dataclasses.replace(_LABEL_STUDIO_RETRY, non_retryable_error_types=["NotOnRoster", "UnsignedDecision"])
+_SIGN_REFUSALS = {"NotOnRoster": "signer_not_on_roster", "NotInDepartment": "signer_not_in_department"}
+_SIGN_RETRY = dataclasses.replace(_LABEL_STUDIO_RETRY, non_retryable_error_types=[*_SIGN_REFUSALS, "UnsignedDecision"])
 
 
 class ReviewStage:
@@ -51,6 +53,7 @@ class ReviewStage:
     _ocr: list[OcrSummary]
     _transcripts: list[TranscriptSummary]
     _stage_error: str | None
+    _stage: ProcessingStage
 
     def _init_review(self) -> None:
         self._reviews: dict[int, ReviewState] = {}
@@ -64,6 +67,9 @@ class ReviewStage:
         self._reprocess: ReprocessRequest | None = None
         self._superseded: list[ReviewState] = []
         self._excluded_pages: list[PageRef] = []
+        self._round: ReviewRoundName | None = None  # the review plan's round whose drafts are (or were last) reviewed
+        self._round_open = False
+        self._past_reviews: list[ReviewState] = []
 
     def _set_stage(self, stage: ProcessingStage) -> None:
         raise NotImplementedError
@@ -85,6 +91,31 @@ class ReviewStage:
             return  # a repeated webhook, or a poll that found a known decision
         self._seen_annotations.add(seen)
         self._inbox.append(decision)
+
+    async def _run_round(self, name: ReviewRoundName) -> bool:
+        """One round of the review plan: its drafts made and reviewed by its side's clinicians until decided.
+        Rounds of one referral take turns (their drafts and tasks are the workflow's current ones). True when
+        every draft of the round was signed."""
+        if not self._settings.review_plan.round(name).drafts:
+            return False  # this deployment makes no drafts at this point
+        await workflow.wait_condition(lambda: not self._round_open)
+        self._round_open = True
+        try:
+            self._past_reviews += list(self._reviews.values())
+            self._reviews = {}
+            self._summary = None  # the last round's drafts were its side's: none of them shows in this round
+            self._round = name
+            self._reminders, self._escalated = 0, False  # reminders are about the drafts now under review
+            if not await self._summarize():
+                return False
+            await self._review_until_decided(ROUND_SIDE[name])
+        except ActivityError as err:
+            if not isinstance(err.cause, CancelledError):
+                raise
+            return False  # the referral closed while the round was under review
+        finally:
+            self._round_open = False
+        return self._stage == ProcessingStage.SIGNED
 
     async def _review_until_decided(self, side: Side) -> None:
         """Review rounds of `side`'s clinicians until every draft is decided (a re-draft starts a new round)."""
@@ -108,6 +139,20 @@ class ReviewStage:
             self._reviews = {task.task_id: ReviewState(task=task, side=side) for task in tasks}
             if await self._await_decisions() != Decision.REDRAFT or not await self._summarize():
                 return
+
+    async def _retire_open_tasks(self) -> None:
+        """The referral closed: its undecided drafts are taken off the board, so nobody reviews them for nothing."""
+        pending = [state for state in self._reviews.values() if state.status == "pending"]
+        if not pending:
+            return
+        for state in pending:
+            state.status = "closed"
+        await workflow.execute_activity_method(
+            ReviewActivities.retire_review_tasks,
+            RetireReviewTasksInput(org=pending[0].task.org, task_ids=[state.task.task_id for state in pending]),
+            start_to_close_timeout=timedelta(minutes=2),
+            retry_policy=_LABEL_STUDIO_RETRY,
+        )
 
     async def _await_decisions(self) -> Decision:
         while any(state.status == "pending" for state in self._reviews.values()):
@@ -197,17 +242,18 @@ class ReviewStage:
                         task=state.task,
                         decision=decision,
                         identity=identity,
+                        departments=self._settings.review_plan.departments(state.task.kind),
                     ),  # fmt: skip
                     start_to_close_timeout=timedelta(minutes=2),
                     retry_policy=_SIGN_RETRY,
                 )
             except ActivityError as err:
-                if not isinstance(err.cause, ApplicationError) or err.cause.type != "NotOnRoster":
+                if not isinstance(err.cause, ApplicationError) or err.cause.type not in _SIGN_REFUSALS:
                     raise
-                # not a clinician who may sign for this institution: the task stays open for one who may
-                state.refused = "signer_not_on_roster"
+                # not a clinician who may sign this draft for this institution: the task stays open for one who may
+                state.refused = _SIGN_REFUSALS[err.cause.type]
                 self._seen_annotations.discard((state.task.org, decision.annotation_id))
-                workflow.logger.warning("approval by a reviewer not on the roster refused (task %d)", decision.task_id)
+                workflow.logger.warning("approval refused: %s (task %d)", state.refused, decision.task_id)
                 return None
             state.refused = None
             state.status = "approved"

@@ -24,7 +24,7 @@ from flows.server import PrefectServer
 from referral.config import Settings, ensure_local_secrets, write_secret
 from referral.devserver import TemporalDevServer
 from referral.examples import example_institutions, example_referrals, example_studies
-from referral.network import load_network, write_network
+from referral.network import Tier, load_network, write_network
 from referral.operations import get_status
 from referral.pacs.orthanc import OrthancServer
 from referral.processes import PRIVATE_UMASK, stop_process
@@ -96,20 +96,29 @@ async def _start_demo_pacs(settings: Settings, options: DevOptions, stack: ExitS
     return settings.model_copy(update={"network_file": network_file})
 
 
+# demonstration clinicians of every example institution, and at a tertiary hospital also the departments that
+# alone sign some of its drafts (the review plan's signing_departments: pre-anesthesia, pathology review)
+_DEMO_DEPARTMENTS = {"clinician": "내과"}
+_TERTIARY_DEPARTMENTS = {"anesthesia": "마취통증의학과", "pathology": "병리과"}
+
+
 def demo_clinicians(settings: Settings, orgs: list[str]) -> Path:
-    """One demonstration clinician per institution of the examples: a Label Studio account and a signing-roster
-    entry (fictional name and licence), passwords in data/secrets/demo-clinicians.yaml (0600). Once."""
+    """Demonstration clinicians of each institution of the examples: a Label Studio account and a signing-roster
+    entry (fictional name and licence) each, passwords in data/secrets/demo-clinicians.yaml (0600). Once."""
     path = settings.secrets_dir / "demo-clinicians.yaml"
     if path.exists():
         return path
-    network, accounts = load_network(settings.network_file), {}
-    for number, org in enumerate(orgs, start=1):
-        email, password = f"clinician.{org}@referral.local", secrets.token_urlsafe(12)
-        review_board(settings, org, network).invite_reviewer(email, password)
-        add_signer(settings.roster_path, org, Signer(email=email, name=f"데모 임상의 {number}",
-                                                     licence=f"9{number:05d}", department="내과"))  # fmt: skip
-        accounts[email] = {"password": password, "signs_for": org}
-    write_secret(path, yaml.safe_dump(accounts, sort_keys=True))
+    network, accounts, number = load_network(settings.network_file), {}, 0
+    for org in orgs:
+        tertiary = network.institution(org).tier == Tier.TERTIARY
+        for role, department in {**_DEMO_DEPARTMENTS, **(_TERTIARY_DEPARTMENTS if tertiary else {})}.items():
+            number += 1
+            email, password = f"{role}.{org}@referral.local", secrets.token_urlsafe(12)
+            review_board(settings, org, network).invite_reviewer(email, password)
+            add_signer(settings.roster_path, org, Signer(email=email, name=f"데모 임상의 {number}",
+                                                         licence=f"9{number:05d}", department=department))  # fmt: skip
+            accounts[email] = {"password": password, "signs_for": org, "department": department}
+    write_secret(path, yaml.safe_dump(accounts, sort_keys=True, allow_unicode=True))
     return path
 
 

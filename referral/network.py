@@ -11,6 +11,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
 from referral.models import ReferralRequest
+from referral.review_plan import ReviewPlan
 
 
 class Tier(StrEnum):
@@ -50,6 +51,7 @@ class Network(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     regions: list[Region]
+    review_plan: ReviewPlan = Field(default_factory=ReviewPlan)
 
     def institutions(self) -> dict[str, Institution]:
         return {i.code: i.model_copy(update={"region": r.code}) for r in self.regions for i in r.institutions}

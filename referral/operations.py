@@ -17,6 +17,7 @@ from temporalio.workflow import UpdateMethodMultiParam
 from flows.referral import ReferralWorkflow
 from referral.models import Side
 from referral.orders import OrderCheck, OrderCheckRequest, OrderChoice, OrderChoiceRecord
+from referral.review_plan import PlannedOperation
 from referral.search_attributes import (
     RECEIVING_ORG,
     REFERRAL_DUE_TIME,
@@ -106,6 +107,10 @@ async def send_event(client: Client, referral_id: str, request: EventRequest) ->
 
 async def request_outcome(client: Client, referral_id: str, request: OutcomeRequest) -> None:
     await _update(client, referral_id, ReferralWorkflow.request_outcome, request)
+
+
+async def plan_operation(client: Client, referral_id: str, request: PlannedOperation) -> None:
+    await _update(client, referral_id, ReferralWorkflow.plan_operation, request)
 
 
 async def add_interim_documents(client: Client, referral_id: str, request: OutcomeRequest) -> None:

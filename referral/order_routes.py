@@ -1,14 +1,16 @@
-"""HTTP routes of planned orders: the receiving side sends what it plans to order (JSON or FHIR ServiceRequests)
-and records the clinician's choice per avoidable repeat; CDS Hooks services answer the EMR at ordering time.
+"""HTTP routes of planned care: the receiving side sends what it plans to order (JSON or FHIR ServiceRequests)
+and records the clinician's choice per avoidable repeat; CDS Hooks services answer the EMR at ordering time; a
+planned operation has its pre-anesthesia assessment drafted for the anaesthesiologist.
 Every route is the caller institution's own (bearer token), and only the receiving side of a delivered referral
 may use it."""
 
 from collections.abc import Awaitable, Callable
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, FastAPI, HTTPException, Query, Request
 from pydantic import BaseModel, Field, ValidationError
+from temporalio.service import RPCError
 
 from referral import cds_hooks
 from referral.models import Side
@@ -18,6 +20,7 @@ from referral.operations import (
     check_planned_orders,
     get_status,
     list_referrals,
+    plan_operation,
     record_order_choice,
 )
 from referral.orders import (
@@ -29,6 +32,7 @@ from referral.orders import (
     OrderSource,
     service_requests,
 )
+from referral.review_plan import PlannedOperation
 from referral.states import TERMINAL_STATES
 from referral.summary.guard import PlannedOrder
 from referral.workflow_io import ReferralStatus
@@ -42,6 +46,13 @@ PartyStatus = Callable[[Any, str, str], Awaitable[tuple[ReferralStatus, Side]]]
 class PlannedOrdersBody(BaseModel):
     actor: str = Field(min_length=1, max_length=100)
     orders: list[PlannedOrder] = Field(min_length=1, max_length=50)
+
+
+class PlannedOperationBody(BaseModel):
+    actor: str = Field(min_length=1, max_length=100)
+    procedure: str = Field(min_length=1, max_length=200)
+    planned_on: date
+    department: str = Field(default="", max_length=100)
 
 
 class ChoiceBody(BaseModel):
@@ -118,6 +129,14 @@ def add_order_routes(app: FastAPI, services: Callable[..., Any], caller: Callabl
                              reason=body.reason)  # fmt: skip
         return await _answer(record_order_choice(svc.client, referral_id, choice))
 
+    @app.post("/referrals/{referral_id}/planned-operation", status_code=202)
+    async def planned_operation(svc: Svc, org: Caller, referral_id: str, body: PlannedOperationBody) -> dict[str, str]:
+        """A planned operation (procedure, date, department): the 마취 전 상태평가 is drafted on the receiving side's
+        board, for a clinician of its anaesthesiology to sign."""
+        await receiving(svc, referral_id, org)
+        await _answer(plan_operation(svc.client, referral_id, PlannedOperation(org=org, **body.model_dump())))
+        return {"status": "drafting"}
+
     @app.get("/cds-services")
     async def cds_discovery() -> dict[str, Any]:
         return cds_hooks.discovery()
@@ -147,9 +166,11 @@ def add_order_routes(app: FastAPI, services: Callable[..., Any], caller: Callabl
             choices = cds_hooks.feedback_choices(await _json(request))
         except cds_hooks.BadHookRequest as err:
             raise HTTPException(400, str(err)) from None
-        cards = await _cards_of(svc, org)
+        cards, unread = await _cards_of(svc, org)
         recorded = 0
         for card, choice, reason in choices:
+            if card not in cards and unread:  # the card may be one of a referral that cannot answer just now
+                raise HTTPException(503, f"{unread} referral(s) could not be read now; send the feedback again")
             if card not in cards:
                 raise HTTPException(404, f"no card {card} of this institution's referrals")
             referral_id, check_id, test = cards[card]
@@ -159,15 +180,21 @@ def add_order_routes(app: FastAPI, services: Callable[..., Any], caller: Callabl
         return {"recorded": recorded}
 
 
-async def _cards_of(svc: Any, org: str) -> dict[str, tuple[str, str, str]]:
-    """card uuid → (referral, check, test) over the caller's open received referrals."""
+async def _cards_of(svc: Any, org: str) -> tuple[dict[str, tuple[str, str, str]], int]:
+    """card uuid → (referral, check, test) over the caller's open received referrals, and how many of them could
+    not be read now (their worker is down): one referral's outage must not stop feedback on the others."""
     found: dict[str, tuple[str, str, str]] = {}
+    unread = 0
     for listed in await list_referrals(svc.client, org=org, side=Side.RECEIVING):
         if listed.status in {s.value for s in TERMINAL_STATES}:
             continue
-        status = await get_status(svc.client, listed.referral_id)
+        try:
+            status = await get_status(svc.client, listed.referral_id, timeout=timedelta(seconds=5))
+        except (RPCError, ReferralNotFound):
+            unread += 1
+            continue
         for check in status.order_checks:
             for repeat in check.report.repeats:
                 found[cds_hooks.card_uuid(check.check_id, repeat.test)] = (status.referral_id, check.check_id,
                                                                            repeat.test)  # fmt: skip
-    return found
+    return found, unread

@@ -71,7 +71,7 @@ class SubmissionResult:
     documents: list[DocumentRef]
 
 
-def workflow_settings(settings: Settings) -> WorkflowSettings:
+def workflow_settings(settings: Settings, network: Network) -> WorkflowSettings:
     tuning = settings.workflow
     if settings.sla_override_s is not None:  # every wait's SLA replaced (demonstrations and tests)
         seconds = max(1, int(settings.sla_override_s))
@@ -79,7 +79,9 @@ def workflow_settings(settings: Settings) -> WorkflowSettings:
             "sla_seconds": {state: seconds for state in ReferralState if state not in TERMINAL_STATES},
             "receipt_sla_seconds": dict.fromkeys(Priority, seconds),
         })  # fmt: skip
-    return WorkflowSettings(**tuning.model_dump(), gpu_task_queue=settings.gpu_task_queue)
+    return WorkflowSettings(
+        **tuning.model_dump(), gpu_task_queue=settings.gpu_task_queue, review_plan=network.review_plan
+    )
 
 
 def operator_memo(network: Network, referral: Referral) -> dict[str, object]:
@@ -258,7 +260,7 @@ async def submit_referral(
     try:
         await client.start_workflow(
             ReferralWorkflow.run,
-            ReferralWorkflowInput(referral=referral, settings=workflow_settings(settings)),
+            ReferralWorkflowInput(referral=referral, settings=workflow_settings(settings, network)),
             id=referral_id,
             task_queue=settings.cpu_task_queue,
             id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,

@@ -11,6 +11,7 @@ from referral.identity import IdentityFinding
 from referral.models import DocumentRef, Priority, Referral, Side
 from referral.orders import OrderCheck, OrderChoiceRecord
 from referral.pacs.models import ImagingStatus
+from referral.review_plan import PlannedOperation, ReviewPlan, ReviewRoundName
 from referral.states import ReferralEvent, ReferralState
 from referral.tuning import WorkflowTuning
 from review.models import ReviewState
@@ -54,6 +55,7 @@ class WorkflowSettings(WorkflowTuning):
     """What a workflow must know of the deployment; fixed at start so replay stays deterministic."""
 
     gpu_task_queue: str  # the model workers' queue: Settings.gpu_task_queue, or an operator's re-processing queue
+    review_plan: ReviewPlan = Field(default_factory=ReviewPlan)  # the network file's: which side drafts what
 
 
 class ReferralWorkflowInput(BaseModel):
@@ -193,6 +195,8 @@ class ReferralStatus(BaseModel):
     order_checks: list[OrderCheck] = Field(default_factory=list, description="planned orders checked for repeats")
     order_choices: list[OrderChoiceRecord] = Field(default_factory=list, description="cancel/keep per repeat")
     review_side: Side | None = Field(default=None, description="whose drafts are (or were last) under review")
+    review_round: ReviewRoundName | None = Field(default=None, description="the review plan's round of those drafts")
+    planned_operations: list[PlannedOperation] = Field(default_factory=list, description="by the receiving side")
 
     def seen_by(self, side: Side) -> ReferralStatus:
         """What one side may see: its own review rounds (drafts, decisions, reasons, reminders) and not the

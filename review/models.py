@@ -51,7 +51,7 @@ class SignedDocumentRef(BaseModel):
 class ReviewState(BaseModel):
     task: ReviewTaskRef
     side: Side = Side.REFERRING  # whose clinicians review it: only that side sees the draft and its decision
-    status: str = "pending"  # pending | approved | rejected | redraft | superseded
+    status: str = "pending"  # pending | approved | rejected | redraft | superseded | closed (the referral closed)
     refused: str | None = None  # why a submitted approval was not signed (the task stays open)
     decision: ReviewDecision | None = None
     signed: SignedDocumentRef | None = None

@@ -19,6 +19,7 @@ from referral.config import Settings
 from referral.devserver import free_port
 from referral.gateway import MessageIndex, create_gateway
 from referral.network import Network, load_network, write_network
+from referral.review_plan import ReviewRoundName
 from referral.states import ReferralState
 from referral.storage import DocumentStore
 from referral.storage.local import LocalFolderStore
@@ -101,6 +102,21 @@ async def deployment(
 
 def drafts_ready(status: ReferralStatus) -> bool:
     return bool(status.reviews) and all(r.status == "pending" for r in status.reviews)
+
+
+async def sign_round(
+    client: Client, referral_id: str, round_name: ReviewRoundName, url: str, default_signer: str,
+    signers: dict[str, str] | None = None,
+) -> ReferralStatus:  # fmt: skip
+    """Wait for the drafts of `round_name` and approve each on the board at `url`: by `signers[kind]` where the
+    kind has its own department, else by `default_signer`. The round's status before signing."""
+    from tests.review_fixtures import annotate
+
+    status = await wait_for(client, referral_id, lambda s: s.review_round == round_name and drafts_ready(s))
+    for review in status.reviews:
+        reviewer = (signers or {}).get(review.task.kind, default_signer)
+        await asyncio.to_thread(annotate, url, reviewer, review.task.task_id, "approve")
+    return status
 
 
 async def delivered_referral(

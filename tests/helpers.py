@@ -15,6 +15,7 @@ from referral.config import Settings
 from referral.models import Clinician, Party, Patient, Priority, ReferralRequest, Sex, Side
 from referral.network import Network
 from referral.operations import get_status, send_event
+from referral.review_plan import DraftKind, ReviewPlan, ReviewRound, ReviewRoundName
 from referral.states import SYSTEM_EVENTS, TRANSITIONS, ReferralEvent, ReferralState
 from referral.storage import DocumentStore
 from referral.submission import IncomingFile, submit_referral
@@ -22,6 +23,14 @@ from referral.synthetic import ClinicalDocument
 from referral.workflow_io import EventRequest, ProcessingStage, ReferralStatus
 
 PATIENT_NAME = "홍길순"
+REFERRING_SUMMARIES = [DraftKind.REFERRAL_LETTER, DraftKind.OUTSIDE_RECORD_SUMMARY, DraftKind.PRE_ANESTHESIA]
+
+
+def referring_sends_summaries(network: Network) -> Network:
+    """A deployment whose referring side also sends its own summary of the records and pre-anesthesia notes, each
+    signed by any of its clinicians: three drafts, three tasks in its round (the review plan is configuration)."""
+    rounds = {**network.review_plan.rounds, ReviewRoundName.REFERRAL: ReviewRound(drafts=REFERRING_SUMMARIES)}
+    return network.model_copy(update={"review_plan": ReviewPlan(rounds=rounds, signing_departments={})})
 
 
 def make_request(

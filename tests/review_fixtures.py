@@ -33,17 +33,22 @@ if TYPE_CHECKING:
     from playwright.async_api import Page
 
 REVIEWERS = {"dr.kim@yeongwol.example": "kim-review-pass-1", "dr.jung@yeongwol.example": "jung-review-pass-1",
-             "dr.park@knuh.example": "park-review-pass-1", "dr.han@knuh.example": "han-review-pass-1"}  # fmt: skip
+             "dr.park@knuh.example": "park-review-pass-1", "dr.han@knuh.example": "han-review-pass-1",
+             "dr.choi@knuh.example": "choi-review-pass-1", "dr.yoon@knuh.example": "yoon-review-pass-1"}  # fmt: skip
 # who may sign for which institution (fictional clinicians and licence numbers); dr.han has an account, no entry
 ROSTER = {
     "yeongwol-mc": [Signer(email="dr.kim@yeongwol.example", name="김영월", licence="100001", department="내과"),
                     Signer(email="dr.jung@yeongwol.example", name="정가정", licence="100002", department="가정의학과")],
-    "knuh": [Signer(email="dr.park@knuh.example", name="박강원", licence="200001", department="외과")],
+    "knuh": [Signer(email="dr.park@knuh.example", name="박강원", licence="200001", department="외과"),
+             Signer(email="dr.choi@knuh.example", name="최마취", licence="200002", department="마취통증의학과"),
+             Signer(email="dr.yoon@knuh.example", name="윤병리", licence="200003", department="병리과")],
 }  # fmt: skip
+# who signs which draft kind on 강원대병원's side: its anaesthesiology and pathology sign their own drafts
+KNUH_SIGNERS = {"pre_anesthesia": "dr.choi@knuh.example", "pathology_review": "dr.yoon@knuh.example"}
 
 
 # 강원대병원's own board (the receiving side of the deployment fixture): only its clinicians have accounts there
-KNUH_REVIEWERS = ["dr.park@knuh.example", "dr.han@knuh.example"]
+KNUH_REVIEWERS = ["dr.park@knuh.example", "dr.han@knuh.example", "dr.choi@knuh.example", "dr.yoon@knuh.example"]
 
 
 def _board_server(folder: Path, reviewers: list[str]) -> Iterator[LabelStudioServer]:

@@ -12,15 +12,15 @@ from temporalio.client import Client
 from referral.fhir.message import validate
 from referral.models import Side
 from referral.operations import get_history, get_status
+from referral.review_plan import ReviewRoundName
 from referral.states import ReferralState
 from referral.storage import DocumentStore
 from referral.submission import IncomingFile, submit_referral
 from referral.synthetic import clinical_record, image_bytes, render_page
-from referral.workflow_io import ProcessingStage
 from review.server import LabelStudioServer
-from tests.deployment import TOKENS, Deployment
+from tests.deployment import TOKENS, Deployment, sign_round
 from tests.helpers import make_request, wait_for, wait_for_attempts
-from tests.review_fixtures import annotate
+from tests.review_fixtures import KNUH_SIGNERS, annotate
 from tests.test_review import KIM, PARK, tasks_ready
 
 pytestmark = pytest.mark.slow
@@ -67,15 +67,15 @@ async def test_signed_referral_is_delivered_and_received(
 ) -> None:
     before = deployment.index.count()
     referral_id = await submit_and_sign(client, store, deployment, label_studio.url)
-    status = await wait_for(client, referral_id, lambda s: s.stage == ProcessingStage.DELIVERED)
-    assert status.state == ReferralState.RECEIVED and status.delivery is not None
+    status = await wait_for(client, referral_id, lambda s: s.state == ReferralState.RECEIVED)
+    assert status.delivery is not None
     [receipt] = [r for r in (await get_history(client, referral_id)) if r.event == "receive"]
     assert receipt.side == Side.RECEIVING and receipt.actor == "gateway:knuh"
     assert deployment.index.count() == before + 1
     bundle = __import__("json").loads(deployment.inbox.get(status.delivery.stored_key))
     validate(bundle)
     resources = [e["resource"]["resourceType"] for e in bundle["entry"]]
-    assert resources.count("Binary") == 4  # three signed PDFs and the scan
+    assert resources.count("Binary") == 2  # the signed letter and the scan: the referring side's drafts only
     [letter] = [e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "Bundle"]
     composition = letter["entry"][0]["resource"]
     assert composition["attester"][0]["mode"] == "legal"
@@ -95,8 +95,8 @@ async def test_gateway_down_for_several_retries_then_delivered_once(
         before = deployment.index.count()
     finally:
         await deployment.gateway.start()
-    status = await wait_for(client, referral_id, lambda s: s.stage == ProcessingStage.DELIVERED, timeout_s=60)
-    assert status.state == ReferralState.RECEIVED
+    status = await wait_for(client, referral_id, lambda s: s.state == ReferralState.RECEIVED, timeout_s=60)
+    assert status.delivery is not None
     assert deployment.index.count() == before + 1  # exactly one stored message
 
 
@@ -104,14 +104,15 @@ async def test_full_loop_from_yeongwol_to_knuh_and_back(
     client: Client, store: DocumentStore, deployment: Deployment, label_studio: LabelStudioServer,
     knuh_board: LabelStudioServer,
 ) -> None:  # fmt: skip
-    """영월의료원 → 강원대병원: delivered, accepted, scheduled, in care with a pathology report, outcome, 회송서
-    approved, delivered back, acknowledged → LOOP_CLOSED; every bundle on both gateways validates. Each hospital
-    reviews on its own board: the 회송 drafts are on 강원대병원's, where 영월의료원's letter is not, and the other way
-    round (through the API with each clinician's own token, and in the browser)."""
+    """영월의료원 → 강원대병원, each half reviewed by its own hospital on its own board: 영월의료원's clinician signs
+    the 진료의뢰서 → delivered → 강원대병원's clinician signs its summary of the outside records → accepted, an
+    operation planned → its anaesthesiologist signs the 마취 전 상태평가 → in care with a pathology report → the
+    attending signs the 퇴원요약 and 회송서 (its pathologist the 병리 판독 리뷰) → delivered back → acknowledged →
+    LOOP_CLOSED; every bundle on both gateways validates. Neither board holds a task of the other hospital's
+    (through the API with each clinician's own token, and in the browser)."""
     import httpx
 
     from referral.api import create_app
-    from referral.models import Side
     from referral.operations import send_event
     from referral.states import ReferralEvent
     from referral.synthetic import text_pdf
@@ -120,14 +121,27 @@ async def test_full_loop_from_yeongwol_to_knuh_and_back(
 
     referral_id = await submit_and_sign(client, store, deployment, label_studio.url)
     await wait_for(client, referral_id, lambda s: s.state == ReferralState.RECEIVED)
-    for event in (ReferralEvent.ACCEPT, ReferralEvent.SCHEDULE, ReferralEvent.START_CARE):
-        await send_event(
-            client, referral_id, EventRequest(event=event, side=Side.RECEIVING, org="knuh", actor="dr-lee")
-        )
+    receipt = await sign_round(client, referral_id, ReviewRoundName.RECEIPT, knuh_board.url, PARK, KNUH_SIGNERS)
+    assert {r.task.kind for r in receipt.reviews} <= {"outside_record_summary", "pathology_review"}
+    assert "outside_record_summary" in {r.task.kind for r in receipt.reviews}
+    assert all(r.side == Side.RECEIVING and r.task.org == "knuh" for r in receipt.reviews)
+    for event in (ReferralEvent.ACCEPT, ReferralEvent.SCHEDULE):
+        await send_event(client, referral_id, EventRequest(event=event, side=Side.RECEIVING, org="knuh",
+                                                           actor="dr-lee"))  # fmt: skip
     app = create_app(deployment.settings, client=client, store=store, network=deployment.network)
+    knuh = {"Authorization": f"Bearer {TOKENS['knuh']}"}
+    operation = {"actor": "dr-lee", "procedure": "복강경 담낭절제술", "planned_on": "2026-12-10", "department": "외과"}
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://api") as api:
+        planned = await api.post(f"/referrals/{referral_id}/planned-operation", headers=knuh, json=operation)
+        assert planned.status_code == 202, planned.text
+    assessment = await sign_round(client, referral_id, ReviewRoundName.OPERATION, knuh_board.url, PARK,
+                                  KNUH_SIGNERS)  # fmt: skip
+    assert [r.task.kind for r in assessment.reviews] == ["pre_anesthesia"]
+    await wait_for(client, referral_id, lambda s: all(r.signed for r in s.reviews) and s.review_round == "operation")
+    await send_event(client, referral_id, EventRequest(event=ReferralEvent.START_CARE, side=Side.RECEIVING,
+                                                        org="knuh", actor="dr-lee"))  # fmt: skip
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://api") as api:
         pathology = text_pdf(KOREAN_DISCHARGE.splitlines())
-        knuh = {"Authorization": f"Bearer {TOKENS['knuh']}"}
         report = [("files", ("pathology.pdf", pathology, "application/pdf"))]
         added = await api.post(f"/referrals/{referral_id}/documents", headers=knuh, data={"actor": "dr-lee"},
                                files=report)  # fmt: skip
@@ -137,20 +151,23 @@ async def test_full_loop_from_yeongwol_to_knuh_and_back(
         assert asked.status_code == 202, asked.text
         again = await api.post(f"/referrals/{referral_id}/outcome", headers=knuh, data={"actor": "dr-lee"})
         assert again.status_code == 409
-    outcome = await wait_for(client, referral_id, lambda s: len(s.past_reviews) == 3 and tasks_ready(s))
+    outcome = await sign_round(client, referral_id, ReviewRoundName.OUTCOME, knuh_board.url, PARK, KNUH_SIGNERS)
     assert {r.task.kind for r in outcome.reviews} == {"discharge_summary", "return_letter", "pathology_review"}
     assert all(r.side == Side.RECEIVING and r.task.org == "knuh" for r in outcome.reviews)
-    letter = next(r for r in outcome.past_reviews if r.task.kind == "referral_letter")
-    assert letter.task.org == "yeongwol-mc"
+    [letter] = [r for r in outcome.past_reviews if r.side == Side.REFERRING]
+    assert letter.task.kind == "referral_letter" and letter.task.org == "yeongwol-mc"
     on_knuh = await asyncio.to_thread(referral_tasks, knuh_board.url, PARK, referral_id)
     on_yeongwol = await asyncio.to_thread(referral_tasks, label_studio.url, KIM, referral_id)
-    assert on_knuh == {r.task.kind for r in outcome.reviews}  # the 회송 drafts, and nothing of 영월의료원's round
-    assert on_yeongwol == {r.task.kind for r in outcome.past_reviews}  # its own round (the letter), no 회송 draft
+    knuh_rounds = [r for r in [*outcome.past_reviews, *outcome.reviews] if r.side == Side.RECEIVING]
+    assert on_knuh == {r.task.kind for r in knuh_rounds}  # its own rounds, and nothing of 영월의료원's
+    assert on_yeongwol == {"referral_letter"}  # its own round, no draft of 강원대병원's
     await sees_only_projects_of_its_board(knuh_board.url, PARK, "회송서", "진료의뢰서")
-    for review in outcome.reviews:  # the attending of 강원대병원 signs the 회송 documents, on its board
-        await asyncio.to_thread(annotate, knuh_board.url, PARK, review.task.task_id, "approve")
     completed = await wait_for(client, referral_id, lambda s: s.state == ReferralState.COMPLETED)
-    assert all(r.signed is not None and r.signed.reviewer == PARK for r in completed.reviews)
+    assert {r.task.kind: r.signed.reviewer for r in completed.reviews if r.signed} == {
+        "discharge_summary": PARK,
+        "return_letter": PARK,
+        "pathology_review": KNUH_SIGNERS["pathology_review"],
+    }
     assert completed.delivery is not None and completed.delivery.target_org == "yeongwol-mc"
     await send_event(client, referral_id, EventRequest(event=ReferralEvent.ACKNOWLEDGE, side=Side.REFERRING,
                                                         org="yeongwol-mc", actor="dr-kim"))  # fmt: skip
@@ -169,6 +186,7 @@ async def test_full_loop_from_yeongwol_to_knuh_and_back(
         e["resource"]["type"]["text"] for e in returned["entry"] if e["resource"]["resourceType"] == "DocumentReference"
     ]
     assert {"discharge_summary", "return_letter", "pathology_review"} <= set(kinds)
+    assert "pre_anesthesia" not in kinds and "outside_record_summary" not in kinds  # 강원대병원's own records
     for stored in deployment.inbox.root.rglob("*.meta.json"):
         key = str(stored.relative_to(deployment.inbox.root)).removesuffix(".meta.json")
         validate(__import__("json").loads(deployment.inbox.get(key)))
@@ -244,23 +262,28 @@ async def test_cds_hooks_card_for_a_recent_outside_ct_and_the_choice_recorded(
 async def test_once_delivered_the_receiving_side_sees_it_but_not_the_referring_sides_review(
     client: Client, store: DocumentStore, deployment: Deployment
 ) -> None:
-    """강원대병원 sees the referral after delivery (status, worklist, actions), without 영월의료원's drafts, decisions,
-    reviewers or dictations; 영월의료원 still sees its own review."""
+    """강원대병원 sees the referral after delivery (status, worklist, actions) with its own review round of the
+    outside records, without 영월의료원's drafts, decisions, reviewers or dictations; 영월의료원 sees its own signed
+    letter and nothing of 강원대병원's round."""
     import httpx
 
     from referral.api import create_app
-    from tests.deployment import delivered_referral
+    from tests.deployment import delivered_referral, drafts_ready
 
     referral_id = await delivered_referral(client, store, deployment)
+    await wait_for(client, referral_id, lambda s: s.review_round == ReviewRoundName.RECEIPT and drafts_ready(s))
     app = create_app(deployment.settings, client=client, store=store, network=deployment.network)
     knuh, yeongwol = ({"Authorization": f"Bearer {TOKENS[org]}"} for org in ("knuh", "yeongwol-mc"))
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://api") as api:
         seen = (await api.get(f"/referrals/{referral_id}", headers=knuh)).json()
         assert seen["state"] == "RECEIVED" and seen["delivery"] is not None
-        assert (seen["reviews"], seen["past_reviews"], seen["summary"], seen["dictations"]) == ([], [], None, [])
+        assert (seen["past_reviews"], seen["dictations"]) == ([], [])  # nothing of the referring side's round
+        assert seen["reviews"] and all(r["side"] == "receiving" and r["task"]["org"] == "knuh" for r in seen["reviews"])
+        assert seen["summary"] is not None and seen["review_side"] == "receiving"
         own = (await api.get(f"/referrals/{referral_id}", headers=yeongwol)).json()
-        assert len(own["reviews"]) == 3 and all(r["status"] == "approved" and r["signed"] for r in own["reviews"])
-        assert own["summary"] is not None and own["review_side"] == "referring"
+        assert (own["reviews"], own["summary"]) == ([], None)  # nothing of the receiving side's round
+        [letter] = own["past_reviews"]
+        assert letter["task"]["kind"] == "referral_letter" and letter["status"] == "approved" and letter["signed"]
         actions = (await api.get(f"/referrals/{referral_id}/actions", headers=knuh)).json()
         assert "accept" in actions and "receive" not in actions
         for _ in range(40):  # visibility is eventually consistent

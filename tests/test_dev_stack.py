@@ -73,6 +73,9 @@ async def test_dev_runs_the_examples_and_keeps_them_across_restarts(tmp_path: Pa
     roster = load_roster(tmp_path / "data" / "roster.yaml")
     assert roster.signer("clinician.knuh@referral.local", "knuh") is not None
     assert roster.signer("clinician.knuh@referral.local", "yeongwol-mc") is None and len(roster.institutions) == 6
+    anaesthetist = roster.signer("anesthesia.knuh@referral.local", "knuh")  # signs 강원대병원's pre-anesthesia drafts
+    assert anaesthetist is not None and anaesthetist.department == "마취통증의학과"
+    assert roster.signer("anesthesia.yeongwol-mc@referral.local", "yeongwol-mc") is None  # a 2차 hospital: one
 
     code, output = await run_dev(tmp_path, "--exit-when-done")
     assert code == 0, output

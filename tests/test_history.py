@@ -16,14 +16,17 @@ from referral.config import Settings
 from referral.models import Side
 from referral.network import Network
 from referral.operations import get_status
+from referral.review_plan import ReviewRoundName
 from referral.states import ReferralEvent, ReferralState
 from referral.storage import DocumentStore
 from referral.storage.local import LocalFolderStore
 from referral.submission import IncomingFile, submit_referral
 from referral.temporal import data_converter
 from referral.workflow_io import ProcessingStage, ReferralStatus
-from tests.deployment import Deployment, delivered_referral
-from tests.helpers import PATIENT_NAME, drive, make_request, path_to, raw_history, tiny_scan, wait_for_stage
+from tests.deployment import Deployment, delivered_referral, sign_round
+from tests.helpers import PATIENT_NAME, drive, make_request, path_to, raw_history, tiny_scan, wait_for, wait_for_stage
+from tests.review_fixtures import KNUH_SIGNERS
+from tests.test_review import PARK
 
 HISTORIES = Path(__file__).parent / "histories"
 FULL_LOOP = path_to(ReferralState.ACCEPTED) + [  # from the gateway's receipt on
@@ -35,7 +38,12 @@ FULL_LOOP = path_to(ReferralState.ACCEPTED) + [  # from the gateway's receipt on
 
 
 async def closed_referral(client: Client, store: DocumentStore, deployment: Deployment) -> str:
+    """Both halves: the letter signed by 영월의료원, the outside-record summary by 강원대병원, then the loop."""
     referral_id = await delivered_referral(client, store, deployment)
+    knuh_board = deployment.network.institution("knuh").review_board_url
+    assert knuh_board is not None
+    await sign_round(client, referral_id, ReviewRoundName.RECEIPT, knuh_board, PARK, KNUH_SIGNERS)
+    await wait_for(client, referral_id, lambda s: s.review_round == "receipt" and all(r.signed for r in s.reviews))
     await drive(client, referral_id, FULL_LOOP)
     final = await client.get_workflow_handle(referral_id, result_type=ReferralStatus).result()
     assert final.state == ReferralState.LOOP_CLOSED

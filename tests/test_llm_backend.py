@@ -126,4 +126,4 @@ async def test_summary_stage_runs_the_model_on_the_gpu_queue(
     assert status.stage == ProcessingStage.AWAITING_REVIEW, status.stage_error
     assert status.summary is not None and status.summary.backend.startswith("transformers:gpt2:")
     assert status.summary.items == 0 and "invalid outputs" in (status.summary.empty_reason or "")
-    assert [d.kind for d in status.summary.drafts] == ["referral_letter", "outside_record_summary", "pre_anesthesia"]
+    assert [d.kind for d in status.summary.drafts] == ["referral_letter"]  # the referring side's round

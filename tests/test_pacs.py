@@ -33,7 +33,7 @@ from referral.workflow_io import ProcessingStage
 from review.server import LabelStudioServer
 from tests.deployment import deploy
 from tests.dicom_fixtures import Study, referring_pacs_studies
-from tests.helpers import replays, running, tiny_scan, wait_for, wait_for_stage
+from tests.helpers import referring_sends_summaries, replays, running, tiny_scan, wait_for, wait_for_stage
 from tests.review_fixtures import annotate
 from tests.test_review import KIM as REVIEWER
 from tests.test_review import tasks_ready
@@ -203,8 +203,9 @@ async def pacs_settings(
 async def test_referral_carries_its_studies_into_the_summary(
     client: Client, store: DocumentStore, pacs: Pacs, pacs_settings: Settings
 ) -> None:
+    network = referring_sends_summaries(pacs.network)  # the duplicate-test findings are in the records' summary
     result = await submit_referral(
-        client, store, pacs.network, pacs_settings, request_for(KIM), [IncomingFile("scan.png", tiny_scan())]
+        client, store, network, pacs_settings, request_for(KIM), [IncomingFile("scan.png", tiny_scan())]
     )
     status = await wait_for_stage(client, result.referral_id, {ProcessingStage.AWAITING_REVIEW})
     assert status.imaging is not None and status.imaging.search == ImagingStep.DONE
@@ -281,7 +282,7 @@ async def test_delivered_referral_brings_its_studies_to_the_receiving_pacs(
         status = await wait_for(
             client, result.referral_id, lambda s: s.imaging is not None and s.imaging.transfer == ImagingStep.DONE
         )
-    assert status.stage == ProcessingStage.DELIVERED and status.imaging.transferred is not None
+    assert status.delivery is not None and status.imaging.transferred is not None
     assert status.imaging.transferred.target_org == "knuh" and status.imaging.transferred.instances == 1
     assert hong_study in pacs.receiving.study_uids()
     await replays(client, settings, result.referral_id)

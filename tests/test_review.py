@@ -24,7 +24,7 @@ from referral.workflow_io import ProcessingStage, ReferralStatus
 from review.board import WEBHOOK_SECRET_HEADER
 from review.models import SignedDocument, SignedDocumentRef
 from review.roster import Signer, load_roster
-from tests.helpers import make_request, wait_for, wait_for_activity, wait_for_attempts
+from tests.helpers import make_request, referring_sends_summaries, wait_for, wait_for_activity, wait_for_attempts
 from tests.review_fixtures import REVIEWERS, ReviewEnv, annotate, task_in_browser
 
 pytestmark = pytest.mark.slow
@@ -35,8 +35,9 @@ PARK, HAN = "dr.park@knuh.example", "dr.han@knuh.example"  # 강원대병원; dr
 async def submit(client: Client, store: DocumentStore, network: Network, env: ReviewEnv, **settings: object) -> str:
     record = clinical_record(31)
     scan = image_bytes(render_page(record.lines, damage=0.2, seed=31))
-    result = await submit_referral(client, store, network, env.settings.with_changes(**settings),
-                                   make_request(record=record), [IncomingFile("scan.png", scan)])  # fmt: skip
+    result = await submit_referral(client, store, referring_sends_summaries(network),
+                                   env.settings.with_changes(**settings), make_request(record=record),
+                                   [IncomingFile("scan.png", scan)])  # fmt: skip
     return result.referral_id
 
 
@@ -58,7 +59,8 @@ async def letter_signed(client: Client, referral_id: str) -> SignedDocumentRef:
 
 
 def tasks_ready(status: ReferralStatus) -> bool:
-    return len(status.reviews) == 3 and all(r.status == "pending" for r in status.reviews)
+    """The drafts of the current round are on the board, undecided (they are made and posted together)."""
+    return bool(status.reviews) and all(r.status == "pending" for r in status.reviews)
 
 
 async def test_approve_with_edits_signs_the_clinicians_text(

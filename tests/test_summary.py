@@ -230,7 +230,7 @@ async def test_referral_reaches_review_with_stored_drafts(
     assert status.stage == ProcessingStage.AWAITING_REVIEW, status.stage_error
     assert status.summary is not None and status.summary.items >= 10
     kinds = [d.kind for d in status.summary.drafts]
-    assert kinds == ["referral_letter", "outside_record_summary", "pre_anesthesia"]
+    assert kinds == ["referral_letter"]  # the referring side's round of the review plan
     letter = Draft.model_validate_json(store.get(status.summary.drafts[0].text_key))
     assert letter.title == "진료의뢰서" and result.referral_id in letter.text
     summary = ClinicalSummary.model_validate_json(store.get(status.summary.summary_key))

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel
@@ -15,20 +14,11 @@ from referral.identity import IdentityFinding
 from referral.models import Referral
 from referral.network import Network
 from referral.pdf import text_pdf
+from referral.review_plan import DraftKind, PlannedOperation
 from referral.summary.guard import GuardReport
 from referral.summary.models import ClinicalSummary, Evidence, Item, LabResult, Medication, Problem, Statement
 
-
-class DraftKind(StrEnum):
-    REFERRAL_LETTER = "referral_letter"
-    OUTSIDE_RECORD_SUMMARY = "outside_record_summary"
-    PRE_ANESTHESIA = "pre_anesthesia"
-    PATHOLOGY_REVIEW = "pathology_review"
-    DISCHARGE_SUMMARY = "discharge_summary"
-    RETURN_LETTER = "return_letter"
-
-
-# Drafts made when the outside records arrive; the discharge summary and 회송서 come with the outcome.
+# Every draft of the records at hand (`referral extract`); in a referral, the review plan says which side makes which.
 INTAKE_DRAFTS = (DraftKind.REFERRAL_LETTER, DraftKind.OUTSIDE_RECORD_SUMMARY, DraftKind.PRE_ANESTHESIA)
 
 TITLES = {
@@ -58,6 +48,7 @@ LABELS = {
     "pending": ("미결 검사", "Pending results"),
     "duplicates": ("중복 검사 확인", "Duplicate-test check"),
     "asa": ("ASA 분류", "ASA class"),
+    "planned_operation": ("예정 수술", "Planned operation"),
     "airway": ("기도", "Airway"),
     "anticoagulants": ("항응고·항혈소판제", "Anticoagulants"),
     "prior_anesthesia": ("마취·수술 과거력", "Prior anesthesia and surgery"),
@@ -175,6 +166,7 @@ def render(
     guard: GuardReport | None = None,
     language: str = "ko",
     identity: Sequence[IdentityFinding] = (),
+    operation: PlannedOperation | None = None,
 ) -> Draft:
     w = _Writer(language)
     title = TITLES[kind][w.index]
@@ -199,6 +191,9 @@ def render(
         w.items("chief_complaint", summary.chief_complaint, _statement)
     w.items("problems", summary.problems, _problem)
     if kind == DraftKind.PRE_ANESTHESIA:
+        if operation is not None:
+            planned = " ".join(x for x in (str(operation.planned_on), operation.procedure, operation.department) if x)
+            w.lines += ["", f"{w.label('planned_operation')}: {planned}"]
         w.heading("asa")
         w.lines.append(f"- ({w.label('clinician_judgement')})")
         w.items("airway", summary.anesthesia.airway, _statement)

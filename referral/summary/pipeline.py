@@ -3,6 +3,7 @@ drafts. One function, called by the summary activity and by `referral extract`, 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -10,6 +11,7 @@ from referral.asr.models import Transcript
 from referral.identity import IdentityFinding, check_documents, read_page
 from referral.models import Referral
 from referral.network import Network
+from referral.review_plan import PlannedOperation
 from referral.summary.backends import Progress, SummaryBackend
 from referral.summary.drafts import Draft, DraftKind, render
 from referral.summary.guard import GuardReport, PlannedOrder, check_orders, still_valid_priors
@@ -39,6 +41,8 @@ def summarize_pages(
     on: date | None = None,
     transcripts: dict[str, Transcript] | None = None,
     progress: Progress | None = None,
+    with_pathology: Sequence[DraftKind] = (DraftKind.PATHOLOGY_REVIEW,),
+    operation: PlannedOperation | None = None,
 ) -> SummaryOutcome:
     summary = backend.summarize(pages, progress=progress)
     stamp_times(summary, transcripts or {})
@@ -50,6 +54,7 @@ def summarize_pages(
     priors = still_valid_priors(summary, on or referral.submitted_at.date())
     listed = {r.test for r in guard.repeats}
     shown = guard.model_copy(update={"repeats": guard.repeats + [r for r in priors.repeats if r.test not in listed]})
-    kinds = list(kinds) + ([DraftKind.PATHOLOGY_REVIEW] if summary.pathology else [])
-    drafts = [render(kind, referral, summary, network, shown, identity=identity) for kind in dict.fromkeys(kinds)]
+    kinds = list(kinds) + (list(with_pathology) if summary.pathology else [])
+    drafts = [render(kind, referral, summary, network, shown, identity=identity, operation=operation)
+              for kind in dict.fromkeys(kinds)]  # fmt: skip
     return SummaryOutcome(summary=summary, guard=guard, shown=shown, identity=identity, drafts=drafts)
