@@ -32,6 +32,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.ocr import OcrActivities, OcrDocumentInput
     from activities.summarize import SummarizeInput, SummaryActivities
     from referral.models import DocumentRef, Side
+    from referral.reasons import ReasonRefused
     from referral.review_plan import ReviewRoundName
     from referral.search_attributes import (
         RECEIVING_ORG,
@@ -51,6 +52,7 @@ with workflow.unsafe.imports_passed_through():
         check_event,
     )
     from referral.workflow_io import (
+        Appointment,
         DeliveryReceipt,
         EventRequest,
         OcrSummary,
@@ -95,6 +97,7 @@ class ReferralWorkflow(ReviewStage, DeliveryStage, OutcomeStage, SlaTimers, Medi
         self._init_orders()
         self._reprocessed: list[ReprocessRecord] = []
         self._due_at: datetime | None = None
+        self._appointment: Appointment | None = None
 
     @workflow.run
     async def run(self, inp: ReferralWorkflowInput) -> ReferralStatus:
@@ -250,6 +253,7 @@ class ReferralWorkflow(ReviewStage, DeliveryStage, OutcomeStage, SlaTimers, Medi
 
     def _transition(self, request: EventRequest) -> TransitionRecord:
         transition = check_event(self._state, request.event, request.side, request.reason)
+        coded = self._settings.reason_codes.check(request.event, request.reason_code, request.reason)
         record = TransitionRecord(
             seq=len(self._history) + 1,
             event=request.event,
@@ -261,7 +265,11 @@ class ReferralWorkflow(ReviewStage, DeliveryStage, OutcomeStage, SlaTimers, Medi
             at=workflow.now(),
             reason=request.reason,
             reason_code=request.reason_code,
+            reason_display=coded.display if coded else None,
+            appointment=request.appointment,
         )
+        if request.appointment is not None:
+            self._appointment = request.appointment
         self._history.append(record)
         self._state = transition.target
         self._restart_clock()
@@ -276,8 +284,14 @@ class ReferralWorkflow(ReviewStage, DeliveryStage, OutcomeStage, SlaTimers, Medi
                                    type="TransitionRefused", non_retryable=True)  # fmt: skip
         try:
             check_event(self._state, request.event, request.side, request.reason)
+            self._settings.reason_codes.check(request.event, request.reason_code, request.reason)
         except TransitionRefused as err:
             raise ApplicationError(str(err), type="TransitionRefused", non_retryable=True) from None
+        except ReasonRefused as err:
+            raise ApplicationError(str(err), type="ReasonRequired", non_retryable=True) from None
+        if (request.event == ReferralEvent.SCHEDULE) != (request.appointment is not None):
+            raise ApplicationError("schedule, and only schedule, books an appointment (start, place)",
+                                   type="AppointmentRequired", non_retryable=True)  # fmt: skip
         party = self._referral.party(request.side)
         if request.org != party.org:
             raise ApplicationError(
@@ -362,6 +376,7 @@ class ReferralWorkflow(ReviewStage, DeliveryStage, OutcomeStage, SlaTimers, Medi
             order_choices=self._order_choices,
             review_side=self._review_side,
             review_round=self._round,
+            appointment=self._appointment,
             planned_operations=self._operations,
         )
 

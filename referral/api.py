@@ -31,6 +31,7 @@ from referral.operations import (
     send_event,
 )
 from referral.order_routes import add_order_routes
+from referral.reasons import ReasonCodes, load_reason_codes
 from referral.states import ReferralEvent, ReferralState
 from referral.storage import DocumentStore, open_store
 from referral.submission import (
@@ -44,7 +45,7 @@ from referral.submission import (
     submit_referral,
 )
 from referral.temporal import connect
-from referral.workflow_io import EventRequest, OutcomeRequest, ReferralStatus, TransitionRecord
+from referral.workflow_io import Appointment, EventRequest, OutcomeRequest, ReferralStatus, TransitionRecord
 from review.board import WEBHOOK_ACTIONS, WEBHOOK_SECRET_HEADER
 
 _FILE_STATUS = {"too_large": 413, "unsupported_type": 415}
@@ -60,15 +61,21 @@ def file_refused(err: FileRejected) -> HTTPException:
     return HTTPException(_FILE_STATUS.get(err.code, 422), {"code": err.code, "message": str(err)})
 
 
+_REFUSAL_STATUS = {"NotAParty": 403, "ReasonRequired": 400, "AppointmentRequired": 400}
+
+
 def event_refused(err: EventRefused) -> HTTPException:
-    return HTTPException(403 if err.kind == "NotAParty" else 409, str(err))
+    """403: not this side's referral; 400: the request lacks what the event needs (coded reason, appointment);
+    409: the event is not allowed now."""
+    return HTTPException(_REFUSAL_STATUS.get(err.kind, 409), str(err))
 
 
 class EventBody(BaseModel):
     event: ReferralEvent
     actor: str = Field(min_length=1, max_length=100)
     reason: str | None = Field(default=None, max_length=2000)
-    reason_code: str | None = Field(default=None, max_length=64)
+    reason_code: str | None = Field(default=None, max_length=64, description="see GET /reason-codes")
+    appointment: Appointment | None = Field(default=None, description="with `schedule`: start (with time zone), place")
 
 
 class Services:
@@ -144,6 +151,12 @@ def create_app(
     @app.get("/health")
     async def health() -> dict[str, str]:
         return {"status": "UP"}
+
+    @app.get("/reason-codes", response_model=ReasonCodes)
+    async def reason_codes(svc: Svc, org: Caller) -> ReasonCodes:
+        """The coded reasons each event takes (decline, return with advice, cancellations, no-show), with which
+        ones need a comment: what an EMR or worklist offers its staff to choose from."""
+        return load_reason_codes(svc.settings.reason_codes_file)
 
     @app.post(
         "/referrals", response_model=SubmissionResponse, status_code=201, responses={200: {"model": SubmissionResponse}}

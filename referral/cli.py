@@ -7,7 +7,7 @@ import asyncio
 import json
 import secrets
 import sys
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -22,9 +22,11 @@ from referral.storage import open_store
 from referral.submission import FileRejected, IdempotencyConflict, IncomingDictation, IncomingFile, submit_referral
 from referral.summary.drafts import DraftKind
 from referral.temporal import connect, hard_exit
-from referral.workflow_io import PIPELINE_SETTLED, EventRequest, ProcessingStage
+from referral.workflow_io import PIPELINE_SETTLED, Appointment, EventRequest, ProcessingStage
 
 _DONE = PIPELINE_SETTLED
+
+_KST = timezone(timedelta(hours=9), "KST")
 
 
 class UsageError(Exception):
@@ -119,6 +121,9 @@ async def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
     if status.delivery:
         d = status.delivery
         print(f"delivered  to {d.target_org} at {d.received_at} (message {d.message_id})")
+    if status.appointment:
+        a = status.appointment
+        print(f"예약 appt  {a.start.astimezone(_KST):%Y-%m-%d %H:%M} KST, {a.place} {a.department}".rstrip())
     for heard in status.dictations:
         seconds = f"{heard.duration_s:.0f} s"
         print(f"dictation  {heard.dictation_key[:19]}… {seconds} {heard.backend} {heard.segments} segments")
@@ -156,6 +161,15 @@ async def cmd_list(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _appointment_time(text: str) -> datetime:
+    """An appointment time as staff type it; without an offset it is Korea Standard Time."""
+    try:
+        when = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date and time: {text!r} (e.g. 2026-12-10 09:30)") from None
+    return when if when.tzinfo else when.replace(tzinfo=_KST)
+
+
 async def cmd_event(args: argparse.Namespace, settings: Settings) -> int:
     client = await connect(settings)
     side = Side(args.side)
@@ -163,9 +177,12 @@ async def cmd_event(args: argparse.Namespace, settings: Settings) -> int:
     if org is None:
         status = await get_status(client, args.referral_id)
         org = status.referring_org if side == Side.REFERRING else status.receiving_org
+    appointment = None
+    if args.at is not None:
+        appointment = Appointment(start=args.at, place=args.place or "", department=args.department or "")
     request = EventRequest(
         event=ReferralEvent(args.event), side=side, org=org, actor=args.actor, reason=args.reason,
-        reason_code=args.reason_code,
+        reason_code=args.reason_code, appointment=appointment,
     )  # fmt: skip
     record = await send_event(client, args.referral_id, request)
     print(f"{record.from_state} → {record.to_state}")
@@ -289,8 +306,19 @@ def parser() -> argparse.ArgumentParser:
     event.add_argument("--side", required=True, choices=[s.value for s in Side])
     event.add_argument("--actor", required=True, help="who acts (clinician or staff id)")
     event.add_argument("--org", help="caller's institution (default: the referral's institution on that side)")
-    event.add_argument("--reason")
-    event.add_argument("--reason-code")
+    event.add_argument("--reason", help="free text; required by some events and by some reason codes")
+    event.add_argument(
+        "--reason-code",
+        help="decline, return_with_advice, request_cancel, cancel_appointment, "
+        "no_show: a code of referral/data/reason_codes.yaml (or REFERRAL_REASON_CODES_FILE)",
+    )
+    event.add_argument(
+        "--at",
+        type=_appointment_time,
+        help="schedule: the appointment, e.g. '2026-12-10 09:30' (Korea time unless an offset is given)",
+    )
+    event.add_argument("--place", help="schedule: where (building, floor, clinic)")
+    event.add_argument("--department", help="schedule: the clinic's department")
     event.set_defaults(run=cmd_event)
 
     extract = sub.add_parser("extract", help="OCR, summary, identity and duplicate checks and drafts, offline")

@@ -35,6 +35,7 @@ class Settings(BaseSettings):
     gpu_task_queue: str = "referral-gpu"
     data_dir: Path = Path("data")
     network_file: Path | None = None
+    reason_codes_file: Path | None = None  # coded reasons per event; default referral/data/reason_codes.yaml
 
     store: Literal["local", "s3"] = "local"
     s3_endpoint: str = "127.0.0.1:9000"

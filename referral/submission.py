@@ -25,6 +25,7 @@ from referral.config import Settings
 from referral.documents import DocumentRejected, inspect_document, sanitize_filename
 from referral.models import DictationLanguage, DictationRef, DocumentRef, Priority, Referral, ReferralRequest
 from referral.network import Network
+from referral.reasons import load_reason_codes
 from referral.search_attributes import RECEIVING_ORG, REFERRAL_PRIORITY, REFERRAL_STAGE, REFERRAL_STATUS, REFERRING_ORG
 from referral.states import TERMINAL_STATES, ReferralState
 from referral.storage import DocumentStore, sha256_hex
@@ -80,8 +81,9 @@ def workflow_settings(settings: Settings, network: Network) -> WorkflowSettings:
             "receipt_sla_seconds": dict.fromkeys(Priority, seconds),
         })  # fmt: skip
     return WorkflowSettings(
-        **tuning.model_dump(), gpu_task_queue=settings.gpu_task_queue, review_plan=network.review_plan
-    )
+        **tuning.model_dump(), gpu_task_queue=settings.gpu_task_queue, review_plan=network.review_plan,
+        reason_codes=load_reason_codes(settings.reason_codes_file),
+    )  # fmt: skip
 
 
 def operator_memo(network: Network, referral: Referral) -> dict[str, object]:

@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from pydantic import BaseModel, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from referral.identity import IdentityFinding
 from referral.models import DocumentRef, Priority, Referral, Side
 from referral.orders import OrderCheck, OrderChoiceRecord
 from referral.pacs.models import ImagingStatus
+from referral.reasons import ReasonCodes, default_reason_codes
 from referral.review_plan import PlannedOperation, ReviewPlan, ReviewRoundName
 from referral.states import ReferralEvent, ReferralState
 from referral.tuning import WorkflowTuning
@@ -56,6 +57,7 @@ class WorkflowSettings(WorkflowTuning):
 
     gpu_task_queue: str  # the model workers' queue: Settings.gpu_task_queue, or an operator's re-processing queue
     review_plan: ReviewPlan = Field(default_factory=ReviewPlan)  # the network file's: which side drafts what
+    reason_codes: ReasonCodes = Field(default_factory=default_reason_codes)  # the events' coded reasons
 
 
 class ReferralWorkflowInput(BaseModel):
@@ -71,13 +73,24 @@ class OutcomeRequest(BaseModel):
     documents: list[DocumentRef] = Field(default_factory=list)
 
 
+class Appointment(BaseModel):
+    """What `schedule` books: shown to both sides (BSeR business status 5.1.1)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    start: AwareDatetime
+    place: str = Field(min_length=1, max_length=200, description="where: building, floor, clinic")
+    department: str = Field(default="", max_length=100)
+
+
 class EventRequest(BaseModel):
     event: ReferralEvent
     side: Side
     org: str = Field(description="institution code of the caller")
     actor: str = Field(min_length=1, max_length=100, description="who acts: clinician or staff id")
     reason: str | None = Field(default=None, max_length=2000)
-    reason_code: str | None = Field(default=None, max_length=64)
+    reason_code: str | None = Field(default=None, max_length=64, description="from the event's value set")
+    appointment: Appointment | None = Field(default=None, description="`schedule` only, and required there")
 
 
 class TransitionRecord(BaseModel):
@@ -91,6 +104,8 @@ class TransitionRecord(BaseModel):
     at: datetime
     reason: str | None = None
     reason_code: str | None = None
+    reason_display: str | None = None  # the code's display in the value set the referral started with
+    appointment: Appointment | None = None
 
 
 class OcrSummary(BaseModel):
@@ -196,6 +211,7 @@ class ReferralStatus(BaseModel):
     order_choices: list[OrderChoiceRecord] = Field(default_factory=list, description="cancel/keep per repeat")
     review_side: Side | None = Field(default=None, description="whose drafts are (or were last) under review")
     review_round: ReviewRoundName | None = Field(default=None, description="the review plan's round of those drafts")
+    appointment: Appointment | None = Field(default=None, description="the last one booked")
     planned_operations: list[PlannedOperation] = Field(default_factory=list, description="by the receiving side")
 
     def seen_by(self, side: Side) -> ReferralStatus:

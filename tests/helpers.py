@@ -6,7 +6,7 @@ import asyncio
 import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from datetime import date
+from datetime import date, datetime, timedelta, timezone
 
 from temporalio.client import Client
 from temporalio.worker import Worker
@@ -20,7 +20,7 @@ from referral.states import SYSTEM_EVENTS, TRANSITIONS, ReferralEvent, ReferralS
 from referral.storage import DocumentStore
 from referral.submission import IncomingFile, submit_referral
 from referral.synthetic import ClinicalDocument
-from referral.workflow_io import EventRequest, ProcessingStage, ReferralStatus
+from referral.workflow_io import Appointment, EventRequest, ProcessingStage, ReferralStatus
 
 PATIENT_NAME = "홍길순"
 REFERRING_SUMMARIES = [DraftKind.REFERRAL_LETTER, DraftKind.OUTSIDE_RECORD_SUMMARY, DraftKind.PRE_ANESTHESIA]
@@ -115,8 +115,20 @@ async def drive(client: Client, referral_id: str, steps: list[tuple[ReferralEven
         await send_event(client, referral_id, event_request(event, side, org))
 
 
+# a code of each coded event's value set (referral/data/reason_codes.yaml), and the appointment `schedule` books
+REASON_CODES = {ReferralEvent.DECLINE: "no-capacity", ReferralEvent.RETURN_WITH_ADVICE: "advice-given",
+                ReferralEvent.REQUEST_CANCEL: "patient-request", ReferralEvent.CANCEL_APPOINTMENT: "patient-request",
+                ReferralEvent.NO_SHOW: "did-not-attend"}  # fmt: skip
+APPOINTMENT = Appointment(start=datetime(2026, 12, 10, 9, 30, tzinfo=timezone(timedelta(hours=9))),
+                          place="본관 2층 순환기내과 외래", department="순환기내과")  # fmt: skip
+
+
 def event_request(event: ReferralEvent, side: Side, org: str) -> EventRequest:
-    return EventRequest(event=event, side=side, org=org, actor=f"{side}-clinician", reason="test reason")
+    """`event` as `side` sends it: with a reason, the coded reason where its value set has one, and an appointment
+    when it books one."""
+    return EventRequest(event=event, side=side, org=org, actor=f"{side}-clinician", reason="test reason",
+                        reason_code=REASON_CODES.get(event),
+                        appointment=APPOINTMENT if event == ReferralEvent.SCHEDULE else None)  # fmt: skip
 
 
 def process_env(client: Client, settings: Settings, **extra: str) -> dict[str, str]:

@@ -117,3 +117,16 @@ async def test_bad_file_and_missing_options(client: Client, settings: Settings, 
 async def test_status_of_unknown_referral(client: Client, settings: Settings) -> None:
     result = await run_cli(client, settings, "status", "ref-ffffffffffffffffffffffff")
     assert result.returncode == 1 and "no referral" in result.stderr
+
+
+def test_an_appointment_time_without_an_offset_is_korea_time_and_a_wrong_one_is_a_usage_error() -> None:
+    import argparse
+    from datetime import timedelta
+
+    from referral.cli import _appointment_time
+
+    when = _appointment_time("2026-12-10 09:30")
+    assert when.utcoffset() == timedelta(hours=9) and (when.hour, when.minute) == (9, 30)
+    assert _appointment_time("2026-12-10T09:30+00:00").utcoffset() == timedelta(0)
+    with pytest.raises(argparse.ArgumentTypeError, match="not a date and time"):
+        _appointment_time("12/10 9시 반")

@@ -19,7 +19,7 @@ from referral.submission import IncomingFile, submit_referral
 from referral.synthetic import clinical_record, image_bytes, render_page
 from review.server import LabelStudioServer
 from tests.deployment import TOKENS, Deployment, sign_round
-from tests.helpers import make_request, wait_for, wait_for_attempts
+from tests.helpers import event_request, make_request, wait_for, wait_for_attempts
 from tests.review_fixtures import KNUH_SIGNERS, annotate
 from tests.test_review import KIM, PARK, tasks_ready
 
@@ -126,8 +126,7 @@ async def test_full_loop_from_yeongwol_to_knuh_and_back(
     assert "outside_record_summary" in {r.task.kind for r in receipt.reviews}
     assert all(r.side == Side.RECEIVING and r.task.org == "knuh" for r in receipt.reviews)
     for event in (ReferralEvent.ACCEPT, ReferralEvent.SCHEDULE):
-        await send_event(client, referral_id, EventRequest(event=event, side=Side.RECEIVING, org="knuh",
-                                                           actor="dr-lee"))  # fmt: skip
+        await send_event(client, referral_id, event_request(event, Side.RECEIVING, "knuh"))
     app = create_app(deployment.settings, client=client, store=store, network=deployment.network)
     knuh = {"Authorization": f"Bearer {TOKENS['knuh']}"}
     operation = {"actor": "dr-lee", "procedure": "복강경 담낭절제술", "planned_on": "2026-12-10", "department": "외과"}

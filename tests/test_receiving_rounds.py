@@ -83,7 +83,7 @@ async def test_a_referral_declined_during_its_receipt_round_takes_its_drafts_off
     referral_id = await delivered_referral(client, store, deployment)
     pending = await wait_for(client, referral_id, lambda s: s.review_round == "receipt" and drafts_ready(s))
     decline = EventRequest(event=ReferralEvent.DECLINE, side=Side.RECEIVING, org="knuh", actor="dr-lee",
-                           reason="본원 진료 불가 (capacity)")  # fmt: skip
+                           reason="본원 진료 불가 (capacity)", reason_code="no-capacity")  # fmt: skip
     await send_event(client, referral_id, decline)
     final = await client.get_workflow_handle(referral_id, result_type=ReferralStatus).result()
     assert final.state == "DECLINED" and [r.status for r in final.reviews] == ["closed"] * len(pending.reviews)

@@ -5,14 +5,17 @@ before delivery the receiving side can do nothing (the receipt is the gateway's)
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 from temporalio.client import Client
 
 from referral.config import Settings
 from referral.models import Side
 from referral.network import Network
 from referral.operations import EventRefused, get_available_actions, get_history, get_status, send_event
+from referral.reasons import ReasonRefused, load_reason_codes
 from referral.states import (
     SYSTEM_EVENTS,
     TERMINAL_STATES,
@@ -268,3 +271,71 @@ async def test_a_declined_referral_is_re_referred_elsewhere_with_a_link(
     bundle = referral_message(referral, network, ReferralState.DRAFT, datetime.now(UTC))
     [request] = [e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "ServiceRequest"]
     assert request["replaces"][0]["identifier"]["value"] == declined
+
+
+def test_coded_reasons_are_checked_against_the_events_value_set(tmp_path: Path) -> None:
+    codes = load_reason_codes()
+    assert {e for e in ReferralEvent if codes.coded(e)} == {
+        ReferralEvent.DECLINE, ReferralEvent.RETURN_WITH_ADVICE, ReferralEvent.REQUEST_CANCEL,
+        ReferralEvent.CANCEL_APPOINTMENT, ReferralEvent.NO_SHOW}  # fmt: skip
+    assert codes.check(ReferralEvent.DECLINE, "no-capacity", None) is not None  # no comment needed for this one
+    for code, comment, says in ((None, "x", "requires a reason code"), ("busy", "x", "unknown reason code"),
+                                ("not-indicated", " ", "requires a comment")):  # fmt: skip
+        with pytest.raises(ReasonRefused, match=says):
+            codes.check(ReferralEvent.DECLINE, code, comment)
+    with pytest.raises(ReasonRefused, match="takes no reason code"):
+        codes.check(ReferralEvent.ACCEPT, "no-capacity", None)
+    assert codes.check(ReferralEvent.ACCEPT, None, None) is None
+    own = tmp_path / "reasons.yaml"  # a deployment's own value set
+    own.write_text("system: urn:hospital:reasons\nevents:\n  decline:\n    - {code: full, display: 병상 부족}\n")
+    assert load_reason_codes(own).check(ReferralEvent.DECLINE, "full", None) is not None
+    assert not load_reason_codes(own).coded(ReferralEvent.NO_SHOW)
+    own.write_text("system: urn:hospital:reasons\nevents:\n  decline:\n    - {code: Full Beds, display: x}\n")
+    with pytest.raises(ValidationError):
+        load_reason_codes(own)
+
+
+async def test_a_decline_needs_a_known_code_and_a_booking_its_time_and_place_through_the_api(
+    client: Client, store: DocumentStore, deployment: Deployment
+) -> None:
+    """Coded reasons and the appointment through the HTTP API: a missing or unknown code, a code whose comment is
+    missing, or a booking without its time and place is a 400 that changes nothing; a booking shows on both sides
+    and its record in the history carries the code's display."""
+    import httpx
+
+    from referral.api import create_app
+    from tests.deployment import TOKENS
+
+    referral_id = await delivered_referral(client, store, deployment)
+    app = create_app(deployment.settings, client=client, store=store, network=deployment.network)
+    knuh, yeongwol = ({"Authorization": f"Bearer {TOKENS[org]}"} for org in ("knuh", "yeongwol-mc"))
+    events = f"/referrals/{referral_id}/events"
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://api") as api:
+        listed = (await api.get("/reason-codes", headers=knuh)).json()
+        assert "no-capacity" in [c["code"] for c in listed["events"]["decline"]]
+        assert (await api.get("/reason-codes")).status_code == 401
+        for body, says in (({"reason": "병상 부족"}, "requires a reason code"),
+                           ({"reason": "병상 부족", "reason_code": "beds"}, "unknown reason code"),
+                           ({"reason_code": "not-indicated", "reason": " "}, "requires a reason")):  # fmt: skip
+            refused = await api.post(events, headers=knuh, json={"event": "decline", "actor": "접수", **body})
+            assert refused.status_code in (400, 409) and says in refused.json()["detail"], refused.text
+        await api.post(events, headers=knuh, json={"event": "accept", "actor": "접수"})
+        unbooked = await api.post(events, headers=knuh, json={"event": "schedule", "actor": "접수"})
+        assert unbooked.status_code == 400 and "appointment" in unbooked.json()["detail"]
+        naive = {"start": "2026-12-10T09:30:00", "place": "본관 2층"}
+        schedule = {"event": "schedule", "actor": "접수"}
+        no_zone = await api.post(events, headers=knuh, json={**schedule, "appointment": naive})
+        assert no_zone.status_code == 422  # a time without its zone is ambiguous
+        booked = {"start": "2026-12-10T09:30:00+09:00", "place": "본관 2층 순환기내과 외래", "department": "순환기내과"}
+        scheduled = await api.post(events, headers=knuh, json={**schedule, "appointment": booked})
+        assert scheduled.status_code == 200, scheduled.text
+        for side in (knuh, yeongwol):  # both sides see the booking
+            seen = (await api.get(f"/referrals/{referral_id}", headers=side)).json()
+            assert seen["appointment"]["place"] == "본관 2층 순환기내과 외래"
+            assert seen["appointment"]["start"] == "2026-12-10T09:30:00+09:00"  # as booked, in Korea time
+        missed = await api.post(events, headers=knuh, json={"event": "no_show", "actor": "접수",
+                                                             "reason_code": "did-not-attend"})  # fmt: skip
+        assert missed.status_code == 200, missed.text
+        history = (await api.get(f"/referrals/{referral_id}/history", headers=yeongwol)).json()
+    assert [h["event"] for h in history] == ["receive", "accept", "schedule", "no_show"]
+    assert history[-1]["reason_code"] == "did-not-attend" and "미내원" in history[-1]["reason_display"]
