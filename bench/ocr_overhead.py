@@ -14,10 +14,11 @@ import secrets
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 from pathlib import Path
 
 from referral.config import Settings
-from referral.models import Clinician, Party, Patient, Priority, ReferralRequest, Sex
+from referral.models import Clinician, ConsentBasis, ExchangeConsent, Party, Patient, Priority, ReferralRequest, Sex
 from referral.network import default_network
 from referral.ocr.engine import ocr_pages
 from referral.operations import get_status
@@ -38,6 +39,7 @@ def documents(count: int) -> list[bytes]:
 
 def request(index: int) -> ReferralRequest:
     return ReferralRequest(
+        consent=ExchangeConsent(basis=ConsentBasis.PATIENT, given_at=datetime.now(UTC), recorded_by="bench"),
         patient=Patient(name="벤치환자", birth_date="1960-01-01", sex=Sex.MALE, identifier=f"BENCH-{index}"),
         referring=Party(org="yeongwol-mc", department="내과", clinician=Clinician(name="벤치")),
         receiving=Party(org="knuh", department="순환기내과"),

@@ -4,24 +4,28 @@ receiving system. Outages are retried with backoff capped at a maximum interval;
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from datetime import timedelta
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
-from temporalio.exceptions import ActivityError
+from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from activities.deliver import DeliverInput, DeliveryActivities
     from referral.models import Referral, Side
-    from referral.states import ReferralEvent, ReferralState
+    from referral.states import TERMINAL_STATES, ReferralEvent, ReferralState
     from referral.workflow_io import (
+        ConsentWithdrawal,
+        ConsentWithdrawalRecord,
         DeliveryReceipt,
         EventRequest,
         ProcessingStage,
         TransitionRecord,
         WorkflowSettings,
     )
-    from review.models import ReviewState
+    from review.models import ReviewState, SignedDocumentRef
 
 # (is it the 회송 message, state when the receipt arrives) → the event the receipt stands for
 _EVENT_ON_RECEIPT = {
@@ -37,6 +41,7 @@ class DeliveryStage:
     _state: ReferralState
     _reviews: dict[int, ReviewState]
     _delivery: DeliveryReceipt | None
+    _stage_error: str | None
 
     def _set_stage(self, stage: ProcessingStage) -> None:
         raise NotImplementedError
@@ -47,24 +52,52 @@ class DeliveryStage:
     def _transition(self, request: EventRequest) -> TransitionRecord:
         raise NotImplementedError
 
+    def _init_delivery(self) -> None:
+        self._delivery = None
+        self._consent_withdrawn: ConsentWithdrawalRecord | None = None
+
+    @workflow.update
+    def withdraw_consent(self, request: ConsentWithdrawal) -> ConsentWithdrawalRecord:
+        """The patient withdrew the consent to send records: a delivery still being retried stops, and nothing of
+        this referral is sent again (documents or studies, in either direction)."""
+        self._consent_withdrawn = ConsentWithdrawalRecord(**request.model_dump(), at=workflow.now())
+        return self._consent_withdrawn
+
+    @withdraw_consent.validator
+    def validate_withdrawal(self, request: ConsentWithdrawal) -> None:
+        if request.org != self._referral.referring.org:
+            raise ApplicationError("the referring side, which took the consent, records its withdrawal",
+                                   type="NotAParty", non_retryable=True)  # fmt: skip
+        if self._state in TERMINAL_STATES or self._consent_withdrawn is not None:
+            raise ApplicationError("the referral is closed or its consent already withdrawn", type="TransitionRefused",
+                                   non_retryable=True)  # fmt: skip
+
+    def _stop_for_withdrawn_consent(self) -> bool:
+        if self._consent_withdrawn is None:
+            return False
+        self._stage_error = "동의 철회 (consent withdrawn): nothing more of this referral is sent"
+        self._set_stage(ProcessingStage.CONSENT_WITHDRAWN)
+        return True
+
     async def _deliver(self, target_org: str, event: str) -> None:
-        """Deliver the signed documents of the current review round to `target_org`'s gateway."""
+        """Deliver the signed documents of the current review round to `target_org`'s gateway, unless the patient
+        withdrew consent before or while it is being retried."""
+        if self._stop_for_withdrawn_consent():
+            return
         self._set_stage(ProcessingStage.DELIVERING)
         returning = event == "return-referral"
         state = ReferralState.COMPLETED if returning else self._state
         signed = [state.signed for state in self._reviews.values() if state.signed is not None]
+        sending = asyncio.create_task(self._send(target_org, event, state, signed))
+        await workflow.wait_condition(lambda: sending.done() or self._consent_withdrawn is not None)
+        if not sending.done():  # withdrawn while the gateway was retried: stop trying
+            sending.cancel()
+            with contextlib.suppress(asyncio.CancelledError, ActivityError):
+                await sending
+            self._stop_for_withdrawn_consent()
+            return
         try:
-            self._delivery = await workflow.execute_activity_method(
-                DeliveryActivities.deliver_message,
-                DeliverInput(referral=self._referral, state=state, signed=signed, target_org=target_org, event=event),
-                start_to_close_timeout=timedelta(minutes=2),
-                retry_policy=RetryPolicy(
-                    initial_interval=timedelta(seconds=self._settings.delivery_retry_initial_s),
-                    backoff_coefficient=2.0,
-                    maximum_interval=timedelta(seconds=self._settings.delivery_retry_max_s),
-                    non_retryable_error_types=_FINAL_DELIVERY_ERRORS,
-                ),
-            )
+            self._delivery = sending.result()
         except ActivityError as err:
             self._fail(ProcessingStage.DELIVERY_FAILED, err)
             return
@@ -77,3 +110,18 @@ class DeliveryStage:
                 event=event_on_receipt, side=Side.RECEIVING, org=receiving, actor=f"gateway:{target_org}",
                 reason=f"receipt of message {self._delivery.message_id}",
             ))  # fmt: skip
+
+    async def _send(
+        self, target_org: str, event: str, state: ReferralState, signed: list[SignedDocumentRef]
+    ) -> DeliveryReceipt:
+        return await workflow.execute_activity_method(
+            DeliveryActivities.deliver_message,
+            DeliverInput(referral=self._referral, state=state, signed=signed, target_org=target_org, event=event),
+            start_to_close_timeout=timedelta(minutes=2),
+            retry_policy=RetryPolicy(
+                initial_interval=timedelta(seconds=self._settings.delivery_retry_initial_s),
+                backoff_coefficient=2.0,
+                maximum_interval=timedelta(seconds=self._settings.delivery_retry_max_s),
+                non_retryable_error_types=_FINAL_DELIVERY_ERRORS,
+            ),
+        )

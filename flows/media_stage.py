@@ -20,7 +20,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.transcribe import TranscribeActivities, TranscribeInput
     from referral.models import Referral
     from referral.pacs.models import ImagingStatus, ImagingStep
-    from referral.workflow_io import TranscriptSummary, WorkflowSettings
+    from referral.workflow_io import ConsentWithdrawalRecord, TranscriptSummary, WorkflowSettings
 
 _ASR_RETRY = RetryPolicy(
     initial_interval=timedelta(seconds=2),
@@ -35,6 +35,7 @@ class MediaStage:
     _settings: WorkflowSettings
     _transcripts: list[TranscriptSummary]
     _imaging: ImagingStatus | None
+    _consent_withdrawn: ConsentWithdrawalRecord | None
 
     def _init_media(self) -> None:
         self._transcripts = []
@@ -87,8 +88,8 @@ class MediaStage:
         self._imaging.studies, self._imaging.excluded = found.search.studies, found.search.excluded
 
     async def _transfer_studies(self, target_org: str) -> None:
-        if self._imaging is None or not self._imaging.studies:
-            return
+        if self._imaging is None or not self._imaging.studies or self._consent_withdrawn is not None:
+            return  # nothing to copy, or the patient withdrew the consent to send
         self._imaging.transfer = ImagingStep.RUNNING
         instances = sum(s.instances or 1 for s in self._imaging.studies)
         try:

@@ -53,7 +53,6 @@ with workflow.unsafe.imports_passed_through():
     )
     from referral.workflow_io import (
         Appointment,
-        DeliveryReceipt,
         EventRequest,
         OcrSummary,
         ProcessingStage,
@@ -90,7 +89,7 @@ class ReferralWorkflow(ReviewStage, DeliveryStage, OutcomeStage, SlaTimers, Medi
         self._ocr: list[OcrSummary] = []
         self._summary: SummaryResult | None = None
         self._init_review()
-        self._delivery: DeliveryReceipt | None = None
+        self._init_delivery()
         self._init_outcome()
         self._init_sla()
         self._init_media()
@@ -376,6 +375,7 @@ class ReferralWorkflow(ReviewStage, DeliveryStage, OutcomeStage, SlaTimers, Medi
             order_choices=self._order_choices,
             review_side=self._review_side,
             review_round=self._round,
+            consent_withdrawn=self._consent_withdrawn,
             appointment=self._appointment,
             planned_operations=self._operations,
         )

@@ -29,6 +29,7 @@ from referral.operations import (
     list_referrals,
     request_outcome,
     send_event,
+    withdraw_consent,
 )
 from referral.order_routes import add_order_routes
 from referral.reasons import ReasonCodes, load_reason_codes
@@ -45,7 +46,15 @@ from referral.submission import (
     submit_referral,
 )
 from referral.temporal import connect
-from referral.workflow_io import Appointment, EventRequest, OutcomeRequest, ReferralStatus, TransitionRecord
+from referral.workflow_io import (
+    Appointment,
+    ConsentWithdrawal,
+    ConsentWithdrawalRecord,
+    EventRequest,
+    OutcomeRequest,
+    ReferralStatus,
+    TransitionRecord,
+)
 from review.board import WEBHOOK_ACTIONS, WEBHOOK_SECRET_HEADER
 
 _FILE_STATUS = {"too_large": 413, "unsupported_type": 415}
@@ -76,6 +85,11 @@ class EventBody(BaseModel):
     reason: str | None = Field(default=None, max_length=2000)
     reason_code: str | None = Field(default=None, max_length=64, description="see GET /reason-codes")
     appointment: Appointment | None = Field(default=None, description="with `schedule`: start (with time zone), place")
+
+
+class WithdrawalBody(BaseModel):
+    actor: str = Field(min_length=1, max_length=100)
+    reason: str | None = Field(default=None, max_length=500)
 
 
 class Services:
@@ -176,7 +190,8 @@ def create_app(
         try:
             request = ReferralRequest.model_validate_json(referral)
         except ValidationError as err:
-            raise HTTPException(422, err.errors(include_url=False, include_input=False)) from None
+            where = err.errors(include_url=False, include_input=False, include_context=False)
+            raise HTTPException(422, where) from None
         if request.referring.org != org:
             raise HTTPException(403, "a caller may only submit referrals as its own institution")
         limits = svc.settings.limits
@@ -238,6 +253,20 @@ def create_app(
             raise event_refused(err) from None
         except ReferralNotFound:
             raise HTTPException(409, "referral is closed") from None
+
+    @app.post("/referrals/{referral_id}/consent-withdrawal", response_model=ConsentWithdrawalRecord)
+    async def consent_withdrawal(
+        svc: Svc, org: Caller, referral_id: str, body: WithdrawalBody
+    ) -> ConsentWithdrawalRecord:
+        """The patient withdrew the consent to send the records (recorded by the referring side, which took it): a
+        delivery still being retried stops and nothing more of this referral is sent, in either direction."""
+        _, side = await party_status(svc, referral_id, org)
+        if side != Side.REFERRING:
+            raise HTTPException(403, "the referring side, which took the consent, records its withdrawal")
+        try:
+            return await withdraw_consent(svc.client, referral_id, ConsentWithdrawal(org=org, **body.model_dump()))
+        except EventRefused as err:
+            raise event_refused(err) from None
 
     async def stay_documents(
         svc: Services, org: str, referral_id: str, actor: str, files: list[UploadFile] | None, interim: bool

@@ -14,7 +14,18 @@ from pydantic import ValidationError
 
 from referral.config import Settings
 from referral.documents import DocumentRejected
-from referral.models import Clinician, Party, Patient, Priority, ReferralRequest, ReferralType, Sex, Side
+from referral.models import (
+    Clinician,
+    ConsentBasis,
+    ExchangeConsent,
+    Party,
+    Patient,
+    Priority,
+    ReferralRequest,
+    ReferralType,
+    Sex,
+    Side,
+)
 from referral.network import UnknownInstitution, load_network
 from referral.operations import EventRefused, ReferralNotFound, get_history, get_status, list_referrals, send_event
 from referral.states import ReferralEvent, ReferralState
@@ -33,15 +44,24 @@ class UsageError(Exception):
     pass
 
 
+_REQUIRED = ("patient_name", "birth_date", "sex", "patient_id", "referring_org", "receiving_org", "priority", "reason",
+             "consent", "consent_recorded_by", "consent_at")  # fmt: skip
+
+
 def _request_from_args(args: argparse.Namespace) -> ReferralRequest:
     if args.request:
         return ReferralRequest.model_validate_json(Path(args.request).read_text(encoding="utf-8"))
-    missing = [f for f in ("patient_name", "birth_date", "sex", "patient_id", "referring_org", "receiving_org",
-                           "priority", "reason") if getattr(args, f) is None]  # fmt: skip
+    missing = [f for f in _REQUIRED if getattr(args, f) is None]
     if missing:
         raise UsageError("missing required option(s): " + ", ".join("--" + m.replace("_", "-") for m in missing))
     clinician = Clinician(name=args.clinician) if args.clinician else None
+    consent = ExchangeConsent(
+        basis=ConsentBasis(args.consent), given_at=args.consent_at,
+        recorded_by=args.consent_recorded_by, representative=args.consent_by, relationship=args.relationship,
+        note=args.consent_note,
+    )  # fmt: skip
     return ReferralRequest(
+        consent=consent,
         patient=Patient(name=args.patient_name, birth_date=date.fromisoformat(args.birth_date), sex=Sex(args.sex),
                         identifier=args.patient_id),
         referring=Party(org=args.referring_org, department=args.referring_dept, clinician=clinician),
@@ -161,8 +181,8 @@ async def cmd_list(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _appointment_time(text: str) -> datetime:
-    """An appointment time as staff type it; without an offset it is Korea Standard Time."""
+def _korea_time(text: str) -> datetime:
+    """A date and time as staff type it; without an offset it is Korea Standard Time."""
     try:
         when = datetime.fromisoformat(text)
     except ValueError:
@@ -283,6 +303,17 @@ def parser() -> argparse.ArgumentParser:
     submit.add_argument("--priority", choices=[p.value for p in Priority])
     submit.add_argument("--type", default="consult", choices=[t.value for t in ReferralType])
     submit.add_argument("--reason", help="의뢰사유 / clinical question")
+    submit.add_argument(
+        "--consent",
+        choices=[b.value for b in ConsentBasis],
+        help="the patient's consent to send the records (의료법 제21조의2): patient, representative, "
+        "or emergency (an emergency referral sent without it; say why in --consent-note)",
+    )
+    submit.add_argument("--consent-recorded-by", help="who took the consent (staff)")
+    submit.add_argument("--consent-at", type=_korea_time, help="when it was given, e.g. '2026-11-28 10:00'")
+    submit.add_argument("--consent-by", help="the representative who consented")
+    submit.add_argument("--relationship", help="the representative's relationship to the patient")
+    submit.add_argument("--consent-note")
     submit.add_argument("--idempotency-key")
     submit.add_argument("--replaces", help="a declined or cancelled referral this one re-refers elsewhere")
     submit.add_argument("--wait", action="store_true", help="follow the referral through its stages")
@@ -314,7 +345,7 @@ def parser() -> argparse.ArgumentParser:
     )
     event.add_argument(
         "--at",
-        type=_appointment_time,
+        type=_korea_time,
         help="schedule: the appointment, e.g. '2026-12-10 09:30' (Korea time unless an offset is given)",
     )
     event.add_argument("--place", help="schedule: where (building, floor, clinic)")

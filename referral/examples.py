@@ -3,9 +3,18 @@ on the fly (a damaged scan and an EMR print with a text layer)."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
-from referral.models import Clinician, Party, Patient, Priority, ReferralRequest, Sex
+from referral.models import (
+    Clinician,
+    ConsentBasis,
+    ExchangeConsent,
+    Party,
+    Patient,
+    Priority,
+    ReferralRequest,
+    Sex,
+)
 from referral.pacs.demo import demo_study
 from referral.submission import IncomingFile
 from referral.synthetic import clinical_record, image_bytes, render_page, text_pdf
@@ -15,6 +24,10 @@ _EXAMPLES = [
     ("seongnam-mc", "snuh", "내분비내과", Priority.ROUTINE, "조절되지 않는 당뇨병 및 신기능 저하 평가"),
     ("kwangju-christian", "cnuh", "외과", Priority.EMERGENCY, "폐결절 조직검사 및 수술 전 평가"),
 ]
+
+
+# the examples' patients consented once; a fixed time keeps each example's submission the same (idempotent)
+_CONSENTED = datetime(2026, 5, 29, 9, 0, tzinfo=UTC)
 
 
 def example_institutions() -> list[str]:
@@ -37,6 +50,7 @@ def example_referrals() -> list[tuple[str, ReferralRequest, list[IncomingFile]]]
     for seed, (referring, receiving, department, priority, reason) in enumerate(_EXAMPLES, start=1):
         record = clinical_record(seed)
         request = ReferralRequest(
+            consent=ExchangeConsent(basis=ConsentBasis.PATIENT, given_at=_CONSENTED, recorded_by="진료협력센터 (예시)"),
             # the patient printed on the example's records: identity is checked on every page
             patient=Patient(name=record.patient_name, birth_date=record.birth_date, sex=Sex.MALE,
                             identifier=record.registration_no),

@@ -10,7 +10,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 SHA256_PATTERN = r"^[0-9a-f]{64}$"
 MediaType = Literal["application/pdf", "image/png", "image/jpeg", "image/tiff"]
@@ -91,10 +91,38 @@ class DictationRef(Strict):
     language: DictationLanguage = "ko"
 
 
+class ConsentBasis(StrEnum):
+    PATIENT = "patient"  # 환자 본인의 동의
+    REPRESENTATIVE = "representative"  # 환자 보호자·법정대리인의 동의
+    EMERGENCY = "emergency"  # 응급환자 이송: 동의 없이 송부하는 법정 예외 (의료법 제21조의2 제2항)
+
+
+class ExchangeConsent(Strict):
+    """The patient's consent to send the records to the receiving institution (의료법 제21조의2 진료기록의 송부),
+    as the referring hospital records it at intake: who consented, when, recorded by whom; or the emergency
+    exception, with why."""
+
+    basis: ConsentBasis
+    given_at: AwareDatetime
+    recorded_by: str = Field(min_length=1, max_length=100, description="staff who took the consent")
+    representative: str | None = Field(default=None, max_length=100, description="who consented for the patient")
+    relationship: str | None = Field(default=None, max_length=50, description="the representative's to the patient")
+    note: str | None = Field(default=None, max_length=500)
+
+    @model_validator(mode="after")
+    def _complete(self) -> ExchangeConsent:
+        if self.basis == ConsentBasis.REPRESENTATIVE and not (self.representative and self.relationship):
+            raise ValueError("a representative's consent names the representative and the relationship")
+        if self.basis == ConsentBasis.EMERGENCY and not self.note:
+            raise ValueError("an emergency transfer without consent says why in the note")
+        return self
+
+
 class ReferralRequest(Strict):
     """What a referring hospital submits, apart from the files."""
 
     patient: Patient
+    consent: ExchangeConsent
     referring: Party
     receiving: Party
     priority: Priority
@@ -104,12 +132,20 @@ class ReferralRequest(Strict):
         default=None, pattern=r"^ref-[0-9a-f]{24}$", description="a declined or cancelled referral this one replaces"
     )
 
+    @model_validator(mode="after")
+    def _consent_fits(self) -> ReferralRequest:
+        if self.consent and self.consent.basis == ConsentBasis.EMERGENCY and self.priority != Priority.EMERGENCY:
+            raise ValueError("records are sent without consent only for an emergency referral")
+        return self
+
     def party(self, side: Side) -> Party:
         """The institution and clinician on `side` of the referral."""
         return self.referring if side == Side.REFERRING else self.receiving
 
 
 class Referral(ReferralRequest):
+    # every submission records consent (ReferralRequest); none only for drafts made locally, which go nowhere
+    consent: ExchangeConsent | None = None  # type: ignore[assignment]
     referral_id: str
     documents: list[DocumentRef] = Field(default_factory=list)
     dictations: list[DictationRef] = Field(default_factory=list)

@@ -29,6 +29,8 @@ from referral.search_attributes import (
 from referral.states import ReferralEvent, ReferralState
 from referral.submission import WORKFLOW_NAME
 from referral.workflow_io import (
+    ConsentWithdrawal,
+    ConsentWithdrawalRecord,
     EventRequest,
     OutcomeRequest,
     ReferralStatus,
@@ -107,6 +109,10 @@ async def send_event(client: Client, referral_id: str, request: EventRequest) ->
 
 async def request_outcome(client: Client, referral_id: str, request: OutcomeRequest) -> None:
     await _update(client, referral_id, ReferralWorkflow.request_outcome, request)
+
+
+async def withdraw_consent(client: Client, referral_id: str, request: ConsentWithdrawal) -> ConsentWithdrawalRecord:
+    return await _update(client, referral_id, ReferralWorkflow.withdraw_consent, request)
 
 
 async def plan_operation(client: Client, referral_id: str, request: PlannedOperation) -> None:

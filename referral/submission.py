@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from temporalio.client import Client, WorkflowExecutionStatus
 from temporalio.common import (
@@ -213,6 +213,8 @@ EARLIEST_BIRTH_DATE = date(1900, 1, 1)  # no living patient was born earlier
 def check_patient(request: ReferralRequest, today: date) -> None:
     if not EARLIEST_BIRTH_DATE <= request.patient.birth_date <= today:
         raise ImplausibleRequest(f"the patient's birth date must lie between {EARLIEST_BIRTH_DATE} and today ({today})")
+    if request.consent.given_at > datetime.now(UTC) + timedelta(minutes=5):  # clocks differ a little, not by days
+        raise ImplausibleRequest("the consent to send the records cannot have been given in the future")
 
 
 async def submit_referral(

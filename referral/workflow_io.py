@@ -35,6 +35,7 @@ class ProcessingStage(StrEnum):
     OCR_FAILED = "OCR_FAILED"
     SUMMARY_FAILED = "SUMMARY_FAILED"
     TRANSCRIPTION_FAILED = "TRANSCRIPTION_FAILED"
+    CONSENT_WITHDRAWN = "CONSENT_WITHDRAWN"  # the patient withdrew consent: nothing more is sent
 
 
 # The stages after which the document pipeline has nothing more to do until a clinician acts.
@@ -48,6 +49,7 @@ PIPELINE_SETTLED = frozenset(
         ProcessingStage.OCR_FAILED,
         ProcessingStage.SUMMARY_FAILED,
         ProcessingStage.TRANSCRIPTION_FAILED,
+        ProcessingStage.CONSENT_WITHDRAWN,
     }
 )
 
@@ -81,6 +83,18 @@ class Appointment(BaseModel):
     start: AwareDatetime
     place: str = Field(min_length=1, max_length=200, description="where: building, floor, clinic")
     department: str = Field(default="", max_length=100)
+
+
+class ConsentWithdrawal(BaseModel):
+    """The patient withdraws the consent to send records (recorded by the referring side): nothing more is sent."""
+
+    org: str
+    actor: str = Field(min_length=1, max_length=100)
+    reason: str | None = Field(default=None, max_length=500)
+
+
+class ConsentWithdrawalRecord(ConsentWithdrawal):
+    at: datetime
 
 
 class EventRequest(BaseModel):
@@ -212,6 +226,7 @@ class ReferralStatus(BaseModel):
     review_side: Side | None = Field(default=None, description="whose drafts are (or were last) under review")
     review_round: ReviewRoundName | None = Field(default=None, description="the review plan's round of those drafts")
     appointment: Appointment | None = Field(default=None, description="the last one booked")
+    consent_withdrawn: ConsentWithdrawalRecord | None = None
     planned_operations: list[PlannedOperation] = Field(default_factory=list, description="by the receiving side")
 
     def seen_by(self, side: Side) -> ReferralStatus:

@@ -6,13 +6,23 @@ import asyncio
 import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 
 from temporalio.client import Client
 from temporalio.worker import Worker
 
 from referral.config import Settings
-from referral.models import Clinician, Party, Patient, Priority, ReferralRequest, Sex, Side
+from referral.models import (
+    Clinician,
+    ConsentBasis,
+    ExchangeConsent,
+    Party,
+    Patient,
+    Priority,
+    ReferralRequest,
+    Sex,
+    Side,
+)
 from referral.network import Network
 from referral.operations import get_status, send_event
 from referral.review_plan import DraftKind, ReviewPlan, ReviewRound, ReviewRoundName
@@ -23,6 +33,9 @@ from referral.synthetic import ClinicalDocument
 from referral.workflow_io import Appointment, EventRequest, ProcessingStage, ReferralStatus
 
 PATIENT_NAME = "홍길순"
+# the patient's own consent to send the records, as the referring hospital's coordinator records it
+CONSENT = ExchangeConsent(basis=ConsentBasis.PATIENT, given_at=datetime(2026, 11, 28, 10, 0, tzinfo=UTC),
+                          recorded_by="진료협력센터 김협력")  # fmt: skip
 REFERRING_SUMMARIES = [DraftKind.REFERRAL_LETTER, DraftKind.OUTSIDE_RECORD_SUMMARY, DraftKind.PRE_ANESTHESIA]
 
 
@@ -43,6 +56,7 @@ def make_request(
     """A referral request; with `record`, for the patient that record prints (no identity finding: the number is
     the referring hospital's, unlike the record's)."""
     return ReferralRequest(
+        consent=CONSENT,
         patient=Patient(
             name=record.patient_name if record else patient_name,
             birth_date=record.birth_date if record and record.birth_date else date(1951, 3, 14),

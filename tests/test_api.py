@@ -167,6 +167,17 @@ BAD_REQUESTS = [
     ("not-json", "{patient: ", "yeongwol-mc", 422, "json"),
     ("born-in-the-future", _with(patient__birth_date="2999-01-01"), "yeongwol-mc", 422, "birth date"),
     ("born-before-1900", _with(patient__birth_date="1800-01-01"), "yeongwol-mc", 422, "birth date"),
+    ("no-consent", _without("consent"), "yeongwol-mc", 422, "consent"),
+    ("consent-tomorrow", _with(consent__given_at="2999-01-01T09:00:00+09:00"), "yeongwol-mc", 422, "future"),
+    ("consent-without-zone", _with(consent__given_at="2026-11-28T09:00:00"), "yeongwol-mc", 422, "given_at"),
+    ("representative-unnamed", _with(consent__basis="representative"), "yeongwol-mc", 422, "representative"),
+    (
+        "emergency-exception-routine",
+        _with(consent__basis="emergency", consent__note="의식 저하"),
+        "yeongwol-mc",
+        422,
+        "emergency referral",
+    ),
 ]
 
 

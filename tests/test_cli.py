@@ -37,7 +37,8 @@ class Finished:
 
 PATIENT = ["--patient-name", "박영희", "--birth-date", "1949-11-02", "--sex", "female", "--patient-id", "CLI-0001",
            "--referring-org", "gangneung-mc", "--receiving-org", "knuh", "--priority", "routine",
-           "--reason", "신기능 저하 평가"]  # fmt: skip
+           "--reason", "신기능 저하 평가", "--consent", "patient", "--consent-recorded-by", "진료협력센터",
+           "--consent-at", "2026-11-28 10:00"]  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -88,6 +89,9 @@ async def test_submit_wait_status_event_and_list(
     [
         (["--receiving-org", "mars-hospital"], "unknown institution"),
         (["--priority", "someday"], "invalid choice"),
+        (["--consent", "representative"], "names the representative and the relationship"),
+        (["--consent", "emergency", "--consent-note", "의식 저하로 동의 불가"], "only for an emergency referral"),
+        (["--consent-at", "어제"], "not a date and time"),
     ],
 )
 async def test_bad_submissions_exit_with_a_clear_error(
@@ -119,14 +123,14 @@ async def test_status_of_unknown_referral(client: Client, settings: Settings) ->
     assert result.returncode == 1 and "no referral" in result.stderr
 
 
-def test_an_appointment_time_without_an_offset_is_korea_time_and_a_wrong_one_is_a_usage_error() -> None:
+def test_an_korea_time_without_an_offset_is_korea_time_and_a_wrong_one_is_a_usage_error() -> None:
     import argparse
     from datetime import timedelta
 
-    from referral.cli import _appointment_time
+    from referral.cli import _korea_time
 
-    when = _appointment_time("2026-12-10 09:30")
+    when = _korea_time("2026-12-10 09:30")
     assert when.utcoffset() == timedelta(hours=9) and (when.hour, when.minute) == (9, 30)
-    assert _appointment_time("2026-12-10T09:30+00:00").utcoffset() == timedelta(0)
+    assert _korea_time("2026-12-10T09:30+00:00").utcoffset() == timedelta(0)
     with pytest.raises(argparse.ArgumentTypeError, match="not a date and time"):
-        _appointment_time("12/10 9시 반")
+        _korea_time("12/10 9시 반")

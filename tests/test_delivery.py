@@ -17,6 +17,7 @@ from referral.states import ReferralState
 from referral.storage import DocumentStore
 from referral.submission import IncomingFile, submit_referral
 from referral.synthetic import clinical_record, image_bytes, render_page
+from referral.workflow_io import ProcessingStage
 from review.server import LabelStudioServer
 from tests.deployment import TOKENS, Deployment, sign_round
 from tests.helpers import event_request, make_request, wait_for, wait_for_attempts
@@ -291,3 +292,38 @@ async def test_once_delivered_the_receiving_side_sees_it_but_not_the_referring_s
                 break
             await asyncio.sleep(0.25)
         assert referral_id in [row["referral_id"] for row in listed]
+
+
+async def test_consent_withdrawn_while_the_gateway_is_down_stops_the_delivery_for_good(
+    client: Client, store: DocumentStore, deployment: Deployment, label_studio: LabelStudioServer
+) -> None:
+    """The signed referral is being retried against 강원대병원's gateway when the patient withdraws consent: 영월의료원
+    records it, the retries stop, and when the gateway is back nothing arrives. Only the referring side records it
+    (the receiving side does not even see the referral yet), and only once."""
+    import httpx
+
+    from referral.api import create_app
+
+    app = create_app(deployment.settings, client=client, store=store, network=deployment.network)
+    knuh, yeongwol = ({"Authorization": f"Bearer {TOKENS[org]}"} for org in ("knuh", "yeongwol-mc"))
+    await deployment.gateway.stop()
+    try:
+        referral_id = await submit_and_sign(client, store, deployment, label_studio.url)
+        await wait_for_attempts(client, referral_id, "deliver_message", 2)
+        withdrawal = f"/referrals/{referral_id}/consent-withdrawal"
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://api") as api:
+            assert (await api.post(withdrawal, headers=knuh, json={"actor": "접수"})).status_code == 404
+            assert (await api.post(withdrawal, headers=yeongwol, json={})).status_code == 422  # who records it
+            body = {"actor": "진료협력센터", "reason": "환자 요청"}
+            withdrawn = await api.post(withdrawal, headers=yeongwol, json=body)
+            assert withdrawn.status_code == 200, withdrawn.text
+            assert (await api.post(withdrawal, headers=yeongwol, json={"actor": "진료협력센터"})).status_code == 409
+        status = await wait_for(client, referral_id, lambda s: s.stage == ProcessingStage.CONSENT_WITHDRAWN)
+        before = deployment.index.count()
+    finally:
+        await deployment.gateway.start()
+    await asyncio.sleep(4)  # retries were 1–2 s apart: a delivery still going would have arrived by now
+    after = await get_status(client, referral_id)
+    assert deployment.index.count() == before and after.state == ReferralState.DRAFT and after.delivery is None
+    assert status.consent_withdrawn is not None and status.consent_withdrawn.reason == "환자 요청"
+    assert "동의 철회" in (status.stage_error or "")

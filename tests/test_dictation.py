@@ -160,6 +160,12 @@ async def test_cli_submits_a_dictation_and_shows_it(
         "urgent",
         "--reason",
         "흉통 평가",
+        "--consent",
+        "patient",
+        "--consent-recorded-by",
+        "진료협력센터",
+        "--consent-at",
+        "2026-11-28 10:00",
     ]
     submitted = await run_cli(client, settings, "submit", "--dictation", str(recording), *patient, "--wait")
     assert submitted.returncode == 0, submitted.stderr

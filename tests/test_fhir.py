@@ -126,3 +126,31 @@ def test_return_referral_goes_back_as_its_own_task(network: Network) -> None:
     assert returned["output"][0]["type"]["text"] == "discharge_summary"
     present = {f"{e['resource']['resourceType']}/{e['resource']['id']}" for e in bundle["entry"]}
     assert set(references(bundle)) <= present
+
+
+def test_the_patients_consent_travels_in_the_shape_of_bser_patient_consent(network: Network) -> None:
+    """Consent taken from the patient: a Consent (patient-privacy, permit, the Act's policy) that the ServiceRequest
+    names; from a representative: a RelatedPerson performs it; an emergency sent without it: no Consent, a note."""
+    from referral.models import ConsentBasis, ExchangeConsent
+
+    bundle = referral_message(referral(), network, ReferralState.DRAFT, datetime.now(UTC))
+    [consent] = by_type(bundle, "Consent")
+    [patient] = by_type(bundle, "Patient")
+    [request] = by_type(bundle, "ServiceRequest")
+    assert consent["status"] == "active" and consent["provision"]["type"] == "permit"
+    assert consent["scope"]["coding"][0]["code"] == "patient-privacy" and "제21조의2" in consent["policyRule"]["text"]
+    assert consent["performer"] == [{"reference": f"Patient/{patient['id']}"}]
+    assert {"reference": f"Consent/{consent['id']}"} in request["supportingInfo"]
+    given = ExchangeConsent(basis=ConsentBasis.REPRESENTATIVE, given_at=datetime(2026, 11, 28, 1, 0, tzinfo=UTC),
+                            recorded_by="진료협력센터", representative="홍아들", relationship="아들")  # fmt: skip
+    by_son = referral().model_copy(update={"consent": given})
+    bundle = referral_message(by_son, network, ReferralState.DRAFT, datetime.now(UTC))
+    [son] = by_type(bundle, "RelatedPerson")
+    assert son["relationship"][0]["text"] == "아들" and by_type(bundle, "Consent")[0]["performer"] == [
+        {"reference": f"RelatedPerson/{son['id']}"}]  # fmt: skip
+    unconscious = ExchangeConsent(basis=ConsentBasis.EMERGENCY, given_at=datetime(2026, 11, 28, 1, 0, tzinfo=UTC),
+                                  recorded_by="응급실", note="의식 저하로 동의 불가")  # fmt: skip
+    emergency = referral(Priority.EMERGENCY).model_copy(update={"consent": unconscious})
+    bundle = referral_message(emergency, network, ReferralState.DRAFT, datetime.now(UTC))
+    [request] = by_type(bundle, "ServiceRequest")
+    assert by_type(bundle, "Consent") == [] and "의식 저하로 동의 불가" in request["note"][0]["text"]

@@ -33,7 +33,7 @@ from referral.workflow_io import ProcessingStage
 from review.server import LabelStudioServer
 from tests.deployment import deploy
 from tests.dicom_fixtures import Study, referring_pacs_studies
-from tests.helpers import referring_sends_summaries, replays, running, tiny_scan, wait_for, wait_for_stage
+from tests.helpers import CONSENT, referring_sends_summaries, replays, running, tiny_scan, wait_for, wait_for_stage
 from tests.review_fixtures import annotate
 from tests.test_review import KIM as REVIEWER
 from tests.test_review import tasks_ready
@@ -79,6 +79,7 @@ def pacs(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterato
 
 def request_for(patient: Patient, referring: str = "yeongwol-mc") -> ReferralRequest:
     return ReferralRequest(
+        consent=CONSENT,
         patient=patient.model_copy(update={"identifier": patient.identifier}),
         referring=Party(org=referring, department="내과", clinician=Clinician(name="김의사")),
         receiving=Party(org="knuh", department="호흡기내과"),

@@ -59,5 +59,6 @@ def test_the_pre_anesthesia_draft_names_the_planned_operation_and_only_that_draf
     assert "예정 수술: 2026-12-10 복강경 담낭절제술 외과" in draft.text
     letter = render(DraftKind.REFERRAL_LETTER, _referral(), summary, load_network(), operation=operation)
     assert "복강경" not in letter.text
+    assert "정보 제공 동의: 환자 본인 동의, 2026-11-28T10:00+00:00, 진료협력센터 김협력" in letter.text
     with pytest.raises(ValidationError):
         PlannedOperation(org="knuh", actor="dr-lee", procedure="", planned_on=date(2026, 12, 10))

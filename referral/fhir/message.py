@@ -16,7 +16,7 @@ from typing import Any
 from fhir.resources.R4B.bundle import Bundle
 from pydantic import ValidationError
 
-from referral.models import Priority, Referral, Sex
+from referral.models import ConsentBasis, Priority, Referral, Sex
 from referral.network import Institution, Network
 from referral.states import FHIR_TASK_STATUS, ReferralState
 
@@ -129,6 +129,38 @@ def composition_bundle(referral: Referral, letter: SignedLetter, base: str, prac
             "timestamp": letter.signed_at.isoformat(), "entry": entries}  # fmt: skip
 
 
+CONSENT_SCOPE = "http://terminology.hl7.org/CodeSystem/consentscope"
+CONSENT_POLICY = "의료법 제21조의2 (진료기록의 송부) — Medical Service Act, Art. 21-2: sending medical records"
+
+
+def consent_resources(
+    referral: Referral, the_patient: dict[str, Any], referring: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """The patient's consent to this exchange in the shape of BSeR's PatientConsent (status, scope, category,
+    patient, dateTime, performer, provision), with the representative as a RelatedPerson when one consented.
+    None for an emergency transfer without consent: the ServiceRequest's note says so."""
+    consent = referral.consent
+    if consent is None or consent.basis == ConsentBasis.EMERGENCY:
+        return []
+    performer: dict[str, Any] = the_patient
+    resources: list[dict[str, Any]] = []
+    if consent.basis == ConsentBasis.REPRESENTATIVE:
+        performer = {"resourceType": "RelatedPerson", "id": _uid(referral.referral_id, "consent-representative"),
+                     "patient": _ref(the_patient), "name": [{"text": consent.representative}],
+                     "relationship": [{"text": consent.relationship}]}  # fmt: skip
+        resources.append(performer)
+    resources.append({
+        "resourceType": "Consent", "id": _uid(referral.referral_id, "consent"), "status": "active",
+        "scope": {"coding": [{"system": CONSENT_SCOPE, "code": "patient-privacy"}]},
+        "category": [{"coding": [{"system": "http://loinc.org", "code": "59284-0", "display": "Patient Consent"}]}],
+        "patient": _ref(the_patient), "dateTime": consent.given_at.isoformat(), "performer": [_ref(performer)],
+        "organization": [_ref(referring)], "policyRule": {"text": CONSENT_POLICY},
+        "provision": {"type": "permit", "purpose": [{"system": "http://terminology.hl7.org/CodeSystem/v3-ActReason",
+                                                      "code": "TREAT", "display": "treatment"}]},
+    })  # fmt: skip
+    return resources
+
+
 def referral_message(
     referral: Referral,
     network: Network,
@@ -177,6 +209,8 @@ def referral_message(
         resources += [binary, document]
         documents.append(document)
 
+    consents = consent_resources(referral, the_patient, referring)
+    resources += consents
     requester = f"Practitioner/{practitioner_id}" if practitioner_id else f"Organization/{referring['id']}"
     service_request = {
         "resourceType": "ServiceRequest", "id": _uid(referral.referral_id, "servicerequest"),
@@ -188,8 +222,12 @@ def referral_message(
         "requester": {"reference": requester},
         "performer": [{"reference": f"Organization/{receiving['id']}"}],
         "reasonCode": [{"text": referral.reason}],
-        "supportingInfo": [{"reference": f"DocumentReference/{d['id']}"} for d in documents],
+        "supportingInfo": [{"reference": f"DocumentReference/{d['id']}"} for d in documents]
+                          + [_ref(c) for c in consents if c["resourceType"] == "Consent"],
     }  # fmt: skip
+    if referral.consent is not None and referral.consent.basis == ConsentBasis.EMERGENCY:
+        service_request["note"] = [{"text": f"응급 이송 — 동의 없이 송부 (emergency transfer without consent): "
+                                            f"{referral.consent.note}"}]  # fmt: skip
     if referral.previous_referral_id:  # a re-referral names the declined referral it replaces
         service_request["replaces"] = [
             {"identifier": {"system": REFERRAL_SYSTEM, "value": referral.previous_referral_id}}

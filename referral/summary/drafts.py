@@ -11,7 +11,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from referral.identity import IdentityFinding
-from referral.models import Referral
+from referral.models import ConsentBasis, ExchangeConsent, Referral
 from referral.network import Network
 from referral.pdf import text_pdf
 from referral.review_plan import DraftKind, PlannedOperation
@@ -158,6 +158,24 @@ def omissions(summary: ClinicalSummary, writer: _Writer) -> list[str]:
     return missing
 
 
+_CONSENT_BASIS = {
+    ConsentBasis.PATIENT: ("환자 본인 동의", "the patient's consent"),
+    ConsentBasis.REPRESENTATIVE: ("보호자 동의", "a representative's consent"),
+    ConsentBasis.EMERGENCY: ("응급 이송 — 동의 없이 송부 (의료법 제21조의2 제2항)", "emergency, no consent"),
+}
+
+
+def consent_line(consent: ExchangeConsent | None, index: int) -> str:
+    """The consent as the letter states it: basis, who, when, recorded by whom; to be confirmed when none is on
+    record (drafts made locally)."""
+    if consent is None:
+        return f"({LABELS['to_confirm'][index]})"
+    who = f" {consent.representative} ({consent.relationship})" if consent.representative else ""
+    note = f" — {consent.note}" if consent.note else ""
+    given = consent.given_at.isoformat(timespec="minutes")
+    return f"{_CONSENT_BASIS[consent.basis][index]}{who}, {given}, {consent.recorded_by}{note}"
+
+
 def render(
     kind: DraftKind,
     referral: Referral,
@@ -232,7 +250,7 @@ def render(
         w.heading("omissions")
         w.lines += [f"- ⚠ {m}: {w.label('none')}" for m in missing] or ["- -"]
     if kind == DraftKind.REFERRAL_LETTER:
-        w.lines += ["", f"{w.label('consent')}: ({w.label('to_confirm')})"]
+        w.lines += ["", f"{w.label('consent')}: {consent_line(referral.consent, w.index)}"]
     w.lines += ["", f"※ {w.label('unsigned')}", f"{w.label('provenance')}: {summary.backend}"]
     w.heading("sources")
     for number, evidence in enumerate(w.evidence, start=1):
