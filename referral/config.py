@@ -10,10 +10,21 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, FilePath
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from referral.tuning import WorkflowTuning
+
+
+class TemporalTls(BaseModel):
+    """Mutual TLS to the Temporal frontend (REFERRAL_TEMPORAL_TLS__CA_PATH, __CERT_PATH, __KEY_PATH, __SERVER_NAME):
+    this process's client certificate and key, and the CA that signed the frontend's. `python -m
+    referral.tls_certs` makes a set for a deployment without its own PKI."""
+
+    ca_path: FilePath
+    cert_path: FilePath
+    key_path: FilePath
+    server_name: str | None = Field(default=None, description="the frontend's name in its certificate")
 
 
 class IntakeLimits(BaseModel):
@@ -30,6 +41,7 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="REFERRAL_", env_nested_delimiter="__")
 
     temporal_address: str = "127.0.0.1:7233"
+    temporal_tls: TemporalTls | None = None  # mutual TLS to the frontend; plaintext only for a loopback dev server
     namespace: str = "referral"
     cpu_task_queue: str = "referral-cpu"
     gpu_task_queue: str = "referral-gpu"

@@ -9,7 +9,7 @@ from typing import NoReturn
 
 from temporalio.api.enums.v1 import IndexedValueType
 from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest, ListSearchAttributesRequest
-from temporalio.client import Client
+from temporalio.client import Client, TLSConfig
 from temporalio.converter import DataConverter
 
 from referral.codec import referral_data_converter
@@ -21,10 +21,20 @@ def data_converter(settings: Settings) -> DataConverter:
     return referral_data_converter(settings.payload_key_id, settings.payload_key_bytes())
 
 
+def tls_config(settings: Settings) -> TLSConfig | bool:
+    """The client side of mutual TLS when the deployment configures it (docker-compose does), else plaintext."""
+    tls = settings.temporal_tls
+    if tls is None:
+        return False
+    return TLSConfig(server_root_ca_cert=tls.ca_path.read_bytes(), client_cert=tls.cert_path.read_bytes(),
+                     client_private_key=tls.key_path.read_bytes(), domain=tls.server_name)  # fmt: skip
+
+
 async def connect(settings: Settings) -> Client:
     return await Client.connect(
-        settings.temporal_address, namespace=settings.namespace, data_converter=data_converter(settings)
-    )
+        settings.temporal_address, namespace=settings.namespace, data_converter=data_converter(settings),
+        tls=tls_config(settings),
+    )  # fmt: skip
 
 
 async def ensure_search_attributes(client: Client) -> None:

@@ -50,3 +50,28 @@ def test_worker_health_check_finds_a_running_worker() -> None:
         assert subprocess.run([sys.executable, "-m", "workers.alive", "workers.fake"], check=False).returncode == 0
     finally:
         worker.kill()
+
+
+def test_temporal_speaks_mutual_tls_to_every_service_that_talks_to_it(tmp_path: Path) -> None:
+    """The frontend requires client certificates; each application service, the UI and the admin tools present
+    one (mounted read-only), and the application's settings name them (REFERRAL_TEMPORAL_TLS__*)."""
+    for name in ("docker-compose.yml", "Dockerfile"):
+        shutil.copy(ROOT / name, tmp_path / name)
+    shutil.copy(ROOT / ".env.example", tmp_path / ".env")
+    done = subprocess.run(["docker-compose", "-f", "docker-compose.yml", "config"], cwd=tmp_path,
+                          capture_output=True, text=True, check=True)  # fmt: skip
+    services = yaml.safe_load(done.stdout)["services"]
+    temporal = services["temporal"]["environment"]
+    assert temporal["TEMPORAL_TLS_REQUIRE_CLIENT_AUTH"] == "true" and temporal["TEMPORAL_TLS_CLIENT1_CA_CERT"]
+    assert services["temporal-ui"]["environment"]["TEMPORAL_TLS_CERT"] == "/certs/ui.pem"
+    assert services["temporal-search-attributes"]["environment"]["TEMPORAL_TLS_CLIENT_CERT_PATH"]
+    from referral.config import TemporalTls
+
+    clients = [n for n, s in services.items() if "REFERRAL_TEMPORAL_ADDRESS" in (s.get("environment") or {})]
+    assert {"api", "cpu-worker", "gpu-worker", "flows", "gateways"} <= set(clients)
+    for name in [*clients, "temporal", "temporal-ui", "temporal-search-attributes"]:
+        assert any(str(v).endswith(":/certs:ro") for v in services[name]["volumes"]), name
+    for name in clients:
+        env = services[name]["environment"]
+        fields = {f: env[f"REFERRAL_TEMPORAL_TLS__{f.upper()}"] for f in TemporalTls.model_fields}
+        assert fields["cert_path"].startswith("/certs/") and fields["server_name"] == "temporal", name
