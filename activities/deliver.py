@@ -4,6 +4,7 @@ retried by the workflow's policy; the message id makes a retry after a lost answ
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 
 from pydantic import BaseModel
@@ -44,7 +45,7 @@ class DeliveryActivities:
                                       signed.signed_at, signed.sha256)  # fmt: skip
             attachments.append(Attachment(f"{signed.title} (서명본 signed)", signed.kind, "application/pdf",
                                           self.store.get(ref.pdf_key)))  # fmt: skip
-        for document in referral.documents:
+        for document in referral.documents if inp.event == "referral" else []:  # the 회송 sends its own documents
             attachments.append(Attachment(document.filename, "outside_record", document.media_type,
                                           self.store.get(document.key)))  # fmt: skip
         try:
@@ -60,6 +61,8 @@ class DeliveryActivities:
             receipt = deliver(bundle, self.network.institution(inp.target_org).gateway_url, token)
         except DeliveryRejected as err:
             raise ApplicationError(str(err), type="DeliveryRejected", non_retryable=True) from None
+        # the message as it was sent, kept by the sender (`referral bundle ID`): what the receiver holds
+        sent = self.store.put(json.dumps(bundle, ensure_ascii=False).encode(), "application/fhir+json").key
         return DeliveryReceipt(message_id=receipt.message_id, stored_key=receipt.stored_key,
                                received_at=receipt.received_at, duplicate=receipt.duplicate,
-                               target_org=inp.target_org)  # fmt: skip
+                               target_org=inp.target_org, bundle_key=sent)  # fmt: skip

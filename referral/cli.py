@@ -12,6 +12,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from referral.cli_bundle import add_bundle_parser
 from referral.config import Settings
 from referral.documents import DocumentRejected
 from referral.models import (
@@ -391,6 +392,7 @@ def parser() -> argparse.ArgumentParser:
     dev.add_argument("--no-examples", action="store_true")
     dev.add_argument("--exit-when-done", action="store_true", help="stop once the examples finish OCR")
     dev.set_defaults(run=cmd_dev)
+    add_bundle_parser(sub)
     return root
 
 

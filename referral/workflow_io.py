@@ -190,6 +190,7 @@ class DeliveryReceipt(BaseModel):
     received_at: str
     duplicate: bool
     target_org: str
+    bundle_key: str | None = Field(default=None, description="the sent message Bundle in the sender's store")
 
 
 class ReferralStatus(BaseModel):

@@ -134,3 +134,23 @@ def test_an_korea_time_without_an_offset_is_korea_time_and_a_wrong_one_is_a_usag
     assert _korea_time("2026-12-10T09:30+00:00").utcoffset() == timedelta(0)
     with pytest.raises(argparse.ArgumentTypeError, match="not a date and time"):
         _korea_time("12/10 9시 반")
+
+
+async def test_an_example_bundle_is_written_without_a_server_and_validates(
+    client: Client, settings: Settings, tmp_path: Path
+) -> None:
+    import json
+
+    from referral.fhir.message import validate
+
+    out = tmp_path / "example.json"
+    written = await run_cli(client, settings, "bundle", "--example", "--out", str(out))
+    assert written.returncode == 0, written.stderr
+    bundle = json.loads(out.read_text(encoding="utf-8"))
+    validate(bundle)
+    kinds = [e["resource"]["resourceType"] for e in bundle["entry"]]
+    assert kinds[0] == "MessageHeader" and {"Consent", "ServiceRequest", "Task", "Bundle", "Binary"} <= set(kinds)
+    assert "예시" in json.dumps(bundle, ensure_ascii=False)  # the example letter says it is one
+    for wrong in ((), ("ref-0", "--example")):
+        refused = await run_cli(client, settings, "bundle", *wrong)
+        assert refused.returncode == 2 and "referral id, or --example" in refused.stderr

@@ -75,6 +75,13 @@ async def test_signed_referral_is_delivered_and_received(
     assert deployment.index.count() == before + 1
     bundle = __import__("json").loads(deployment.inbox.get(status.delivery.stored_key))
     validate(bundle)
+    assert status.delivery.bundle_key is not None  # the sender kept what it sent: exactly what the receiver holds
+    assert __import__("json").loads(store.get(status.delivery.bundle_key)) == bundle
+    from tests.test_cli import run_cli
+
+    written = await run_cli(client, deployment.settings, "bundle", referral_id)
+    assert written.returncode == 0, written.stderr
+    assert __import__("json").loads(written.stdout) == bundle
     resources = [e["resource"]["resourceType"] for e in bundle["entry"]]
     assert resources.count("Binary") == 2  # the signed letter and the scan: the referring side's drafts only
     [letter] = [e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "Bundle"]
