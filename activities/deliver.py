@@ -17,7 +17,7 @@ from referral.models import Referral
 from referral.network import Network
 from referral.states import ReferralState
 from referral.storage import DocumentStore
-from referral.workflow_io import DeliveryReceipt
+from referral.workflow_io import DeliveryReceipt, TaskUpdate
 from review.models import SignedDocument, SignedDocumentRef
 
 
@@ -27,6 +27,7 @@ class DeliverInput(BaseModel):
     signed: list[SignedDocumentRef]
     target_org: str
     event: str = "referral"
+    update: TaskUpdate | None = None  # event "task-update": what the receiving side did
 
 
 class DeliveryActivities:
@@ -50,7 +51,7 @@ class DeliveryActivities:
                                           self.store.get(document.key)))  # fmt: skip
         try:
             bundle = referral_message(referral, self.network, inp.state, activity.info().started_time, letter,
-                                      attachments, inp.event)  # fmt: skip
+                                      attachments, inp.event, inp.update)  # fmt: skip
         except InvalidFhir as err:
             raise ApplicationError(str(err), type="InvalidFhir", non_retryable=True) from None
         sender = referral.referring.org if inp.target_org == referral.receiving.org else referral.receiving.org

@@ -12,16 +12,20 @@ from temporalio import workflow
 from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError
 
+from flows.failures import failure_detail
+
 with workflow.unsafe.imports_passed_through():
     from activities.deliver import DeliverInput, DeliveryActivities
     from referral.models import Referral, Side
     from referral.states import TERMINAL_STATES, ReferralEvent, ReferralState
     from referral.workflow_io import (
+        Appointment,
         ConsentWithdrawal,
         ConsentWithdrawalRecord,
         DeliveryReceipt,
         EventRequest,
         ProcessingStage,
+        TaskUpdate,
         TransitionRecord,
         WorkflowSettings,
     )
@@ -42,6 +46,7 @@ class DeliveryStage:
     _reviews: dict[int, ReviewState]
     _delivery: DeliveryReceipt | None
     _stage_error: str | None
+    _appointment: Appointment | None
 
     def _set_stage(self, stage: ProcessingStage) -> None:
         raise NotImplementedError
@@ -55,6 +60,32 @@ class DeliveryStage:
     def _init_delivery(self) -> None:
         self._delivery = None
         self._consent_withdrawn: ConsentWithdrawalRecord | None = None
+        self._updates: list[TaskUpdate] = []  # the receiving side's acts, not yet at the referring side
+        self._updates_sent = 0
+
+    def _notify(self, record: TransitionRecord) -> None:
+        """Queue the receiving side's act for the referring side's system (a BSeR Task update)."""
+        appointment = record.appointment
+        if record.event in (ReferralEvent.NO_SHOW, ReferralEvent.CANCEL_APPOINTMENT):
+            appointment = self._appointment  # the booking that was missed or cancelled
+        self._updates.append(TaskUpdate(
+            seq=record.seq, event=record.event, state=record.to_state, reason=record.reason,
+            reason_code=record.reason_code, reason_display=record.reason_display,
+            reason_system=self._settings.reason_codes.system if record.reason_code else None, appointment=appointment,
+        ))  # fmt: skip
+
+    async def _notify_referring_side(self) -> None:
+        """Send the queued updates in order, each retried through the referring gateway's outages; a refusal is
+        logged and the next one goes on."""
+        while True:
+            await workflow.wait_condition(lambda: bool(self._updates))
+            update = self._updates[0]
+            try:
+                await self._send(self._referral.referring.org, "task-update", update.state, [], update)
+                self._updates_sent += 1
+            except ActivityError as err:
+                workflow.logger.warning("task update %d refused: %s", update.seq, failure_detail(err))
+            self._updates.pop(0)
 
     @workflow.update
     def withdraw_consent(self, request: ConsentWithdrawal) -> ConsentWithdrawalRecord:
@@ -112,11 +143,14 @@ class DeliveryStage:
             ))  # fmt: skip
 
     async def _send(
-        self, target_org: str, event: str, state: ReferralState, signed: list[SignedDocumentRef]
-    ) -> DeliveryReceipt:
+        self, target_org: str, event: str, state: ReferralState, signed: list[SignedDocumentRef],
+        update: TaskUpdate | None = None,
+    ) -> DeliveryReceipt:  # fmt: skip
         return await workflow.execute_activity_method(
             DeliveryActivities.deliver_message,
-            DeliverInput(referral=self._referral, state=state, signed=signed, target_org=target_org, event=event),
+            DeliverInput(
+                referral=self._referral, state=state, signed=signed, target_org=target_org, event=event, update=update
+            ),  # fmt: skip
             start_to_close_timeout=timedelta(minutes=2),
             retry_policy=RetryPolicy(
                 initial_interval=timedelta(seconds=self._settings.delivery_retry_initial_s),

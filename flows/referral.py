@@ -103,6 +103,7 @@ class ReferralWorkflow(ReviewStage, DeliveryStage, OutcomeStage, SlaTimers, Medi
         self._restart_clock()
         self._mirror_search_attributes()
         pipelines = [asyncio.create_task(self._process_documents())]
+        notifier = asyncio.create_task(self._notify_referring_side())
         while self._state not in TERMINAL_STATES:
             seen = len(self._history)
             timeout = self._sla_timeout()
@@ -135,6 +136,10 @@ class ReferralWorkflow(ReviewStage, DeliveryStage, OutcomeStage, SlaTimers, Medi
             with contextlib.suppress(asyncio.CancelledError):
                 await pipeline
         await self._retire_open_tasks()
+        await workflow.wait_condition(lambda: not self._updates)  # the last acts (a decline) reach the referrer too
+        notifier.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await notifier
         await workflow.wait_condition(workflow.all_handlers_finished)
         return self.status()
 
@@ -248,7 +253,10 @@ class ReferralWorkflow(ReviewStage, DeliveryStage, OutcomeStage, SlaTimers, Medi
     # ---- state machine ------------------------------------------------------------------------------------
     @workflow.update
     def apply_event(self, request: EventRequest) -> TransitionRecord:
-        return self._transition(request)
+        record = self._transition(request)
+        if request.side == Side.RECEIVING:  # the referring side's system learns what the receiving side did
+            self._notify(record)
+        return record
 
     def _transition(self, request: EventRequest) -> TransitionRecord:
         transition = check_event(self._state, request.event, request.side, request.reason)
@@ -376,6 +384,7 @@ class ReferralWorkflow(ReviewStage, DeliveryStage, OutcomeStage, SlaTimers, Medi
             review_side=self._review_side,
             review_round=self._round,
             consent_withdrawn=self._consent_withdrawn,
+            task_updates_sent=self._updates_sent,
             appointment=self._appointment,
             planned_operations=self._operations,
         )

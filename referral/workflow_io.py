@@ -81,8 +81,23 @@ class Appointment(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     start: AwareDatetime
+    minutes: int = Field(default=30, ge=5, le=24 * 60, description="the booked slot's length")
     place: str = Field(min_length=1, max_length=200, description="where: building, floor, clinic")
     department: str = Field(default="", max_length=100)
+
+
+class TaskUpdate(BaseModel):
+    """What the receiving side did, for the referring side's system: the referral Task's new status, the coded
+    reason and the appointment (HL7 BSeR's Task updates), sent to the referring gateway in order."""
+
+    seq: int = Field(description="the transition's number in the referral's history")
+    event: ReferralEvent
+    state: ReferralState = Field(description="the state it left the referral in")
+    reason: str | None = None
+    reason_code: str | None = None
+    reason_display: str | None = None
+    reason_system: str | None = None
+    appointment: Appointment | None = None
 
 
 class ConsentWithdrawal(BaseModel):
@@ -228,6 +243,7 @@ class ReferralStatus(BaseModel):
     review_round: ReviewRoundName | None = Field(default=None, description="the review plan's round of those drafts")
     appointment: Appointment | None = Field(default=None, description="the last one booked")
     consent_withdrawn: ConsentWithdrawalRecord | None = None
+    task_updates_sent: int = Field(default=0, description="the receiving side's acts delivered to the referring side")
     planned_operations: list[PlannedOperation] = Field(default_factory=list, description="by the receiving side")
 
     def seen_by(self, side: Side) -> ReferralStatus:

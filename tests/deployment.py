@@ -100,6 +100,25 @@ async def deployment(
         yield deployed
 
 
+def task_updates(deployment: Deployment, referral_id: str) -> list[dict[str, object]]:
+    """The Task updates 영월의료원's gateway received for a referral, oldest first: each message's resources by
+    type (Task, Appointment)."""
+    import json
+
+    assert deployment.home_inbox is not None
+    found = []
+    for meta in deployment.home_inbox.root.rglob("*.meta.json"):
+        key = str(meta.relative_to(deployment.home_inbox.root)).removesuffix(".meta.json")
+        bundle = json.loads(deployment.home_inbox.get(key))
+        header = bundle["entry"][0]["resource"]
+        if header.get("eventCoding", {}).get("code") != "task-update":
+            continue
+        resources = {e["resource"]["resourceType"]: e["resource"] for e in bundle["entry"]}
+        if resources["Task"]["identifier"][0]["value"] == referral_id:
+            found.append(resources)
+    return sorted(found, key=lambda r: r["Task"]["lastModified"])  # type: ignore[index]
+
+
 def drafts_ready(status: ReferralStatus) -> bool:
     return bool(status.reviews) and all(r.status == "pending" for r in status.reviews)
 

@@ -19,7 +19,7 @@ from referral.submission import IncomingFile, submit_referral
 from referral.synthetic import clinical_record, image_bytes, render_page
 from referral.workflow_io import ProcessingStage
 from review.server import LabelStudioServer
-from tests.deployment import TOKENS, Deployment, sign_round
+from tests.deployment import TOKENS, Deployment, sign_round, task_updates
 from tests.helpers import event_request, make_request, wait_for, wait_for_attempts
 from tests.review_fixtures import KNUH_SIGNERS, annotate
 from tests.test_review import KIM, PARK, tasks_ready
@@ -194,6 +194,9 @@ async def test_full_loop_from_yeongwol_to_knuh_and_back(
     ]
     assert {"discharge_summary", "return_letter", "pathology_review"} <= set(kinds)
     assert "pre_anesthesia" not in kinds and "outside_record_summary" not in kinds  # 강원대병원's own records
+    updates = task_updates(deployment, referral_id)  # what 영월의료원's system learnt on the way: accepted, booked …
+    assert [u["Task"]["businessStatus"]["coding"][0]["code"] for u in updates] == ["3.0", "5.1.1", "5.1.4"]
+    assert updates[1]["Appointment"]["status"] == "booked"
     for stored in deployment.inbox.root.rglob("*.meta.json"):
         key = str(stored.relative_to(deployment.inbox.root)).removesuffix(".meta.json")
         validate(__import__("json").loads(deployment.inbox.get(key)))

@@ -154,3 +154,31 @@ def test_the_patients_consent_travels_in_the_shape_of_bser_patient_consent(netwo
     bundle = referral_message(emergency, network, ReferralState.DRAFT, datetime.now(UTC))
     [request] = by_type(bundle, "ServiceRequest")
     assert by_type(bundle, "Consent") == [] and "의식 저하로 동의 불가" in request["note"][0]["text"]
+
+
+def test_a_task_update_goes_from_the_receiving_side_with_its_reason_and_appointment(network: Network) -> None:
+    from datetime import timedelta, timezone
+
+    from referral.states import ReferralEvent
+    from referral.workflow_io import Appointment, TaskUpdate
+
+    seoul = timezone(timedelta(hours=9))
+    booked = Appointment(start=datetime(2026, 12, 10, 9, 30, tzinfo=seoul), minutes=20, place="본관 2층")
+    update = TaskUpdate(seq=3, event=ReferralEvent.NO_SHOW, state=ReferralState.NO_SHOW, reason="연락 두절",
+                        reason_code="did-not-attend", reason_display="미내원", reason_system="urn:referral-ax:reason",
+                        appointment=booked)  # fmt: skip
+    bundle = referral_message(referral(), network, ReferralState.NO_SHOW, datetime.now(UTC), event="task-update",
+                              update=update)  # fmt: skip
+    validate(bundle)
+    header = bundle["entry"][0]["resource"]
+    assert header["sender"]["reference"] == "Organization/knuh"
+    assert header["destination"][0]["receiver"]["reference"] == "Organization/yeongwol-mc"
+    [task] = by_type(bundle, "Task")
+    [appointment] = by_type(bundle, "Appointment")
+    assert task["businessStatus"]["coding"][0]["code"] == "5.1.2"
+    assert task["statusReason"]["coding"][0]["code"] == "did-not-attend" and task["statusReason"]["text"] == "연락 두절"
+    assert appointment["status"] == "noshow" and appointment["end"] == "2026-12-10T09:50:00+09:00"
+    assert task["output"][0]["valueReference"] == {"reference": f"Appointment/{appointment['id']}"}
+    again = referral_message(referral(), network, ReferralState.NO_SHOW, datetime.now(UTC), event="task-update",
+                             update=update.model_copy(update={"seq": 5}))  # fmt: skip
+    assert again["id"] != bundle["id"]  # a second no-show is a new message, not a duplicate of the first

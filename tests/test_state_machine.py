@@ -339,3 +339,23 @@ async def test_a_decline_needs_a_known_code_and_a_booking_its_time_and_place_thr
         history = (await api.get(f"/referrals/{referral_id}/history", headers=yeongwol)).json()
     assert [h["event"] for h in history] == ["receive", "accept", "schedule", "no_show"]
     assert history[-1]["reason_code"] == "did-not-attend" and "미내원" in history[-1]["reason_display"]
+    # 영월의료원's system got each act as a BSeR Task update, in order, the booking and its no-show with it
+    from tests.deployment import task_updates
+
+    updates = await wait_until(lambda: task_updates(deployment, referral_id), lambda found: len(found) == 3)
+    assert [u["Task"]["businessStatus"]["coding"][0]["code"] for u in updates] == ["3.0", "5.1.1", "5.1.2"]
+    assert [u.get("Appointment", {}).get("status") for u in updates] == [None, "booked", "noshow"]
+    booked = updates[1]["Appointment"]
+    assert (booked["start"], booked["end"]) == ("2026-12-10T09:30:00+09:00", "2026-12-10T10:00:00+09:00")
+    assert updates[2]["Task"]["statusReason"]["coding"][0]["code"] == "did-not-attend"
+    assert (await get_status(client, referral_id)).task_updates_sent == 3
+
+
+async def wait_until(look, done, timeout_s: float = 60):  # type: ignore[no-untyped-def]
+    """`look()` until `done(found)`: messages arrive at a gateway a little after the act."""
+    deadline = asyncio.get_running_loop().time() + timeout_s
+    while True:
+        found = look()
+        if done(found) or asyncio.get_running_loop().time() > deadline:
+            return found
+        await asyncio.sleep(0.5)

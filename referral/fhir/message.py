@@ -10,7 +10,7 @@ import hashlib
 import html
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from fhir.resources.R4B.bundle import Bundle
@@ -18,7 +18,8 @@ from pydantic import ValidationError
 
 from referral.models import ConsentBasis, Priority, Referral, Sex
 from referral.network import Institution, Network
-from referral.states import FHIR_TASK_STATUS, ReferralState
+from referral.states import FHIR_TASK_STATUS, ReferralEvent, ReferralState
+from referral.workflow_io import TaskUpdate
 
 KR_CORE = "http://www.hl7korea.or.kr/fhir/krcore/StructureDefinition/"
 MD_LICENCE_SYSTEM = "http://www.hl7korea.or.kr/Identifier/mohw-md-license-id"  # KR Core MedicalDoctor qualification
@@ -161,6 +162,34 @@ def consent_resources(
     return resources
 
 
+_APPOINTMENT_STATUS = {ReferralEvent.NO_SHOW: "noshow", ReferralEvent.CANCEL_APPOINTMENT: "cancelled"}
+
+
+def task_update(
+    referral: Referral, update: TaskUpdate, task: dict[str, Any], service_request: dict[str, Any],
+    the_patient: dict[str, Any],
+) -> list[dict[str, Any]]:  # fmt: skip
+    """The Task as the receiving side left it: its reason (coded, with the comment) and, for a booking, no-show
+    or cancelled appointment, the Appointment as a Task output. Returns the resources to add."""
+    if update.reason_code or update.reason:
+        coding = [{"system": update.reason_system, "code": update.reason_code, "display": update.reason_display}]
+        task["statusReason"] = {**({"coding": coding} if update.reason_code else {}), "text": update.reason or ""}
+    if update.appointment is None:
+        return []
+    booked = update.appointment
+    end = booked.start + timedelta(minutes=booked.minutes)
+    appointment = {
+        "resourceType": "Appointment", "id": _uid(referral.referral_id, "appointment", booked.start.isoformat()),
+        "status": _APPOINTMENT_STATUS.get(update.event, "booked"), "start": booked.start.isoformat(),
+        "end": end.isoformat(), "basedOn": [_ref(service_request)],
+        "description": " ".join(x for x in (booked.place, booked.department) if x),
+        "participant": [{"actor": _ref(the_patient), "status": "accepted"},
+                        {"actor": {"display": booked.place}, "status": "accepted"}],
+    }  # fmt: skip
+    task["output"] = [{"type": {"text": "appointment"}, "valueReference": _ref(appointment)}]
+    return [appointment]
+
+
 def referral_message(
     referral: Referral,
     network: Network,
@@ -169,15 +198,17 @@ def referral_message(
     letter: SignedLetter | None = None,
     attachments: list[Attachment] | None = None,
     event: str = "referral",
+    update: TaskUpdate | None = None,
 ) -> dict[str, Any]:
     """The message Bundle as JSON-ready data. Its id is deterministic per referral, event, state and content, so
     a re-sent message is recognisably the same message."""
     returning = event == "return-referral"  # 회송: from the receiving hospital back to the referring one
+    from_receiving = returning or update is not None  # the 회송, or a Task update of the receiving side's
     referring_org, receiving_org = (
         network.institution(referral.referring.org),
         network.institution(referral.receiving.org),
     )
-    sender_org, destination_org = (receiving_org, referring_org) if returning else (referring_org, receiving_org)
+    sender_org, destination_org = (receiving_org, referring_org) if from_receiving else (referring_org, receiving_org)
     base = sender_org.gateway_url.rstrip("/") + "/fhir"
     referring, receiving, the_patient = organization(referring_org), organization(receiving_org), patient(referral)
     resources: list[dict[str, Any]] = [the_patient, referring, receiving]
@@ -244,6 +275,8 @@ def referral_message(
         "owner": {"reference": f"Organization/{receiving['id']}"},
     }  # fmt: skip
     resources += [service_request, task]
+    if update is not None:
+        resources += task_update(referral, update, task, service_request, the_patient)
     focus = task
     if returning:
         focus = {
@@ -263,7 +296,9 @@ def referral_message(
         task["input"] = [{"type": {"text": "진료의뢰서 (signed referral letter)"},
                           "valueReference": {"reference": f"Bundle/{letter_bundle['id']}"}}]  # fmt: skip
 
-    content = hashlib.sha256(repr((event, state.value, [r["id"] for r in resources])).encode()).hexdigest()[:16]
+    sequence = update.seq if update else 0  # each update its own message, though two may leave the same state
+    content = hashlib.sha256(repr((event, state.value, sequence, [r["id"] for r in resources])).encode()).hexdigest()
+    content = content[:16]
     message_id = _uid(referral.referral_id, "message", event, state.value, content)
     to_receiving = f"Organization/{destination_org.code}"
     header = {
