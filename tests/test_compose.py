@@ -63,7 +63,9 @@ def test_temporal_speaks_mutual_tls_to_every_service_that_talks_to_it(tmp_path: 
     services = yaml.safe_load(done.stdout)["services"]
     temporal = services["temporal"]["environment"]
     assert temporal["TEMPORAL_TLS_REQUIRE_CLIENT_AUTH"] == "true" and temporal["TEMPORAL_TLS_CLIENT1_CA_CERT"]
-    assert services["temporal-ui"]["environment"]["TEMPORAL_TLS_CERT"] == "/certs/ui.pem"
+    ui = services["temporal-ui"]["environment"]
+    assert ui["TEMPORAL_TLS_CERT"] == "/certs/ui.pem"
+    assert ui["TEMPORAL_AUTH_ENABLED"] == "true" and ui["TEMPORAL_AUTH_PROVIDER_URL"].startswith("https://")
     assert services["temporal-search-attributes"]["environment"]["TEMPORAL_TLS_CLIENT_CERT_PATH"]
     from referral.config import TemporalTls
 
