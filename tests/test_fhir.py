@@ -180,5 +180,6 @@ def test_a_task_update_goes_from_the_receiving_side_with_its_reason_and_appointm
     assert appointment["status"] == "noshow" and appointment["end"] == "2026-12-10T09:50:00+09:00"
     assert task["output"][0]["valueReference"] == {"reference": f"Appointment/{appointment['id']}"}
     again = referral_message(referral(), network, ReferralState.NO_SHOW, datetime.now(UTC), event="task-update",
-                             update=update.model_copy(update={"seq": 5}))  # fmt: skip
+                             update=update.model_copy(update={"seq": 5, "reason": None}))  # fmt: skip
+    validate(again)  # a coded reason without a comment: no empty text
     assert again["id"] != bundle["id"]  # a second no-show is a new message, not a duplicate of the first
