@@ -224,6 +224,7 @@ async def run_dev(settings: Settings, options: DevOptions) -> int:
         print(f"API tokens      {settings.secrets_dir / 'api-tokens.yaml'}")
         print(f"Logs            {logs}")
         print("CLI             .venv/bin/referral list   |   .venv/bin/referral status <id>")
+        print("Loopback only  every server above listens on 127.0.0.1: nothing is reachable from another machine")
         print("Ctrl-C stops everything.\n", flush=True)
 
         if options.exit_when_done:

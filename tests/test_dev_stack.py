@@ -53,6 +53,7 @@ async def test_dev_runs_the_examples_and_keeps_them_across_restarts(tmp_path: Pa
     code, output = await run_dev(tmp_path, "--exit-when-done")
     assert code == 0, output
     assert "Temporal UI     http://127.0.0.1:" in output and "Label Studio    http://127.0.0.1:" in output
+    assert "every server above listens on 127.0.0.1" in output
     assert "Prefect UI      http://127.0.0.1:" in output and (tmp_path / "data" / "drop").is_dir()  # flows served
     assert output.count("AWAITING_REVIEW") == 3
     assert output.count("imaging done 2 studies") == 1  # the demo PACS of 영월의료원 had the first patient's studies
