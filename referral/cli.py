@@ -7,12 +7,13 @@ import asyncio
 import json
 import secrets
 import sys
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from pydantic import ValidationError
 
 from referral.cli_bundle import add_bundle_parser
+from referral.cli_status import KST, cmd_status
 from referral.config import Settings
 from referral.documents import DocumentRejected
 from referral.models import (
@@ -28,7 +29,7 @@ from referral.models import (
     Side,
 )
 from referral.network import UnknownInstitution, load_network
-from referral.operations import EventRefused, ReferralNotFound, get_history, get_status, list_referrals, send_event
+from referral.operations import EventRefused, ReferralNotFound, get_status, list_referrals, send_event
 from referral.states import ReferralEvent, ReferralState
 from referral.storage import open_store
 from referral.submission import FileRejected, IdempotencyConflict, IncomingDictation, IncomingFile, submit_referral
@@ -37,8 +38,6 @@ from referral.temporal import connect, hard_exit
 from referral.workflow_io import PIPELINE_SETTLED, Appointment, EventRequest, ProcessingStage
 
 _DONE = PIPELINE_SETTLED
-
-_KST = timezone(timedelta(hours=9), "KST")
 
 
 class UsageError(Exception):
@@ -126,48 +125,6 @@ async def cmd_submit(args: argparse.Namespace, settings: Settings) -> int:
     return await _follow(client, result.referral_id) if args.wait else 0
 
 
-async def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
-    client = await connect(settings)
-    status = await get_status(client, args.referral_id)
-    if args.json:
-        history = await get_history(client, args.referral_id)
-        out = {"status": status.model_dump(mode="json"), "history": [h.model_dump(mode="json") for h in history]}
-        print(json.dumps(out, ensure_ascii=False, indent=2))
-        return 0
-    print(f"referral   {status.referral_id}\nstate      {status.state}\nstage      {status.stage}")
-    print(f"priority   {status.priority}\nreferring  {status.referring_org}\nreceiving  {status.receiving_org}")
-    print(f"due        {status.due_at.isoformat() if status.due_at else '-'}")
-    if status.stage_error:
-        print(f"error      {status.stage_error}")
-    if status.delivery:
-        d = status.delivery
-        print(f"delivered  to {d.target_org} at {d.received_at} (message {d.message_id})")
-    if status.appointment:
-        a = status.appointment
-        print(f"예약 appt  {a.start.astimezone(_KST):%Y-%m-%d %H:%M} KST, {a.place} {a.department}".rstrip())
-    for heard in status.dictations:
-        seconds = f"{heard.duration_s:.0f} s"
-        print(f"dictation  {heard.dictation_key[:19]}… {seconds} {heard.backend} {heard.segments} segments")
-    if status.imaging:
-        imaging = status.imaging
-        print(f"imaging    search {imaging.search}: {len(imaging.studies)} studies "
-              f"(left out: {sum(imaging.excluded.values())}); transfer {imaging.transfer or '-'}")  # fmt: skip
-        if imaging.error:
-            print(f"           {imaging.error}")
-    for ocr in status.ocr:
-        print(
-            f"ocr        {ocr.document_key[:19]}… {ocr.pages} pages {'/'.join(ocr.methods)} conf {ocr.mean_confidence}"
-        )
-    for finding in status.summary.identity if status.summary else []:
-        page = f" p{finding.page}" if finding.page else ""
-        print(f"identity   ⚠ {finding.document_key[:19]}…{page} {finding.message}")
-    for excluded in status.excluded_pages:
-        print(f"removed    {excluded.document_key[:19]}… p{excluded.page or '*'} (reviewer: another patient's)")
-    for record in await get_history(client, args.referral_id):
-        print(f"#{record.seq} {record.at:%Y-%m-%d %H:%M} {record.side:<9} {record.event} → {record.to_state}")
-    return 0
-
-
 async def cmd_list(args: argparse.Namespace, settings: Settings) -> int:
     client = await connect(settings)
     status = ReferralState(args.status) if args.status else None
@@ -188,7 +145,7 @@ def _korea_time(text: str) -> datetime:
         when = datetime.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a date and time: {text!r} (e.g. 2026-12-10 09:30)") from None
-    return when if when.tzinfo else when.replace(tzinfo=_KST)
+    return when if when.tzinfo else when.replace(tzinfo=KST)
 
 
 async def cmd_event(args: argparse.Namespace, settings: Settings) -> int:

@@ -349,6 +349,11 @@ async def test_a_decline_needs_a_known_code_and_a_booking_its_time_and_place_thr
     assert (booked["start"], booked["end"]) == ("2026-12-10T09:30:00+09:00", "2026-12-10T10:00:00+09:00")
     assert updates[2]["Task"]["statusReason"]["coding"][0]["code"] == "did-not-attend"
     assert (await get_status(client, referral_id)).task_updates_sent == 3
+    from tests.test_cli import run_cli
+
+    shown = await run_cli(client, deployment.settings, "status", referral_id)  # what an operator reads
+    assert "예약 appt  2026-12-10 09:30 KST, 본관 2층 순환기내과 외래 순환기내과" in shown.stdout, shown.stderr
+    assert "no_show → NO_SHOW [did-not-attend]" in shown.stdout and "updates    3 sent" in shown.stdout
 
 
 async def wait_until(look, done, timeout_s: float = 60):  # type: ignore[no-untyped-def]
