@@ -15,6 +15,7 @@ from pydantic import BaseModel, Field, ValidationError
 from temporalio.client import Client
 
 from referral.config import Settings
+from referral.http_refusals import event_refused
 from referral.models import DictationLanguage, DocumentRef, ReferralRequest, Side
 from referral.network import Network, UnknownInstitution, load_network
 from referral.operations import (
@@ -68,15 +69,6 @@ class SubmissionResponse(BaseModel):
 
 def file_refused(err: FileRejected) -> HTTPException:
     return HTTPException(_FILE_STATUS.get(err.code, 422), {"code": err.code, "message": str(err)})
-
-
-_REFUSAL_STATUS = {"NotAParty": 403, "ReasonRequired": 400, "AppointmentRequired": 400}
-
-
-def event_refused(err: EventRefused) -> HTTPException:
-    """403: not this side's referral; 400: the request lacks what the event needs (coded reason, appointment);
-    409: the event is not allowed now."""
-    return HTTPException(_REFUSAL_STATUS.get(err.kind, 409), str(err))
 
 
 class EventBody(BaseModel):

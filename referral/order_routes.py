@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field, ValidationError
 from temporalio.service import RPCError
 
 from referral import cds_hooks
+from referral.http_refusals import event_refused
 from referral.models import Side
 from referral.operations import (
     EventRefused,
@@ -62,11 +63,6 @@ class ChoiceBody(BaseModel):
     reason: str | None = None
 
 
-def _refused(err: EventRefused) -> HTTPException:
-    code = {"NotAParty": 403, "NotFound": 404, "ReasonRequired": 400}.get(err.kind, 409)
-    return HTTPException(code, str(err))
-
-
 async def _json(request: Request) -> Any:
     try:
         return await request.json()
@@ -79,7 +75,7 @@ async def _answer(call: Awaitable[_T]) -> _T:
     try:
         return await call
     except EventRefused as err:
-        raise _refused(err) from None
+        raise event_refused(err) from None
     except ReferralNotFound:
         raise HTTPException(404, "no such referral") from None
 
