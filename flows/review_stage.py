@@ -142,14 +142,17 @@ class ReviewStage:
 
     async def _retire_open_tasks(self) -> None:
         """The referral closed: its undecided drafts are taken off the board, so nobody reviews them for nothing."""
-        pending = [state for state in self._reviews.values() if state.status == "pending"]
-        if not pending:
+        await self._retire([state for state in self._reviews.values() if state.status == "pending"], "closed")
+
+    async def _retire(self, states: list[ReviewState], status: str) -> None:
+        """Mark these tasks of the current round `status` and take them off the board that holds them."""
+        if not states:
             return
-        for state in pending:
-            state.status = "closed"
+        for state in states:
+            state.status = status
         await workflow.execute_activity_method(
             ReviewActivities.retire_review_tasks,
-            RetireReviewTasksInput(org=pending[0].task.org, task_ids=[state.task.task_id for state in pending]),
+            RetireReviewTasksInput(org=states[0].task.org, task_ids=[state.task.task_id for state in states]),
             start_to_close_timeout=timedelta(minutes=2),
             retry_policy=_LABEL_STUDIO_RETRY,
         )
@@ -166,17 +169,8 @@ class ReviewStage:
                 self._look = reminder_due = True
             if self._reprocess is not None:  # new drafts replace these: a new round with new tasks
                 self._reprocess = None
-                for state in self._reviews.values():
-                    state.status = "superseded"
                 self._superseded += list(self._reviews.values())
-                await workflow.execute_activity_method(
-                    ReviewActivities.retire_review_tasks,
-                    RetireReviewTasksInput(
-                        org=self._referral.party(self._review_side or Side.REFERRING).org, task_ids=list(self._reviews)
-                    ),
-                    start_to_close_timeout=timedelta(minutes=2),
-                    retry_policy=_LABEL_STUDIO_RETRY,
-                )
+                await self._retire(list(self._reviews.values()), "superseded")
                 return Decision.REDRAFT
             if self._look:
                 self._look = False
