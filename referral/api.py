@@ -50,6 +50,7 @@ from referral.temporal import connect
 from referral.workflow_io import (
     Appointment,
     ConsentWithdrawal,
+    ConsentWithdrawalNote,
     ConsentWithdrawalRecord,
     EventRequest,
     OutcomeRequest,
@@ -77,11 +78,6 @@ class EventBody(BaseModel):
     reason: str | None = Field(default=None, max_length=2000)
     reason_code: str | None = Field(default=None, max_length=64, description="see GET /reason-codes")
     appointment: Appointment | None = Field(default=None, description="with `schedule`: start (with time zone), place")
-
-
-class WithdrawalBody(BaseModel):
-    actor: str = Field(min_length=1, max_length=100)
-    reason: str | None = Field(default=None, max_length=500)
 
 
 class Services:
@@ -248,7 +244,7 @@ def create_app(
 
     @app.post("/referrals/{referral_id}/consent-withdrawal", response_model=ConsentWithdrawalRecord)
     async def consent_withdrawal(
-        svc: Svc, org: Caller, referral_id: str, body: WithdrawalBody
+        svc: Svc, org: Caller, referral_id: str, body: ConsentWithdrawalNote
     ) -> ConsentWithdrawalRecord:
         """The patient withdrew the consent to send the records (recorded by the referring side, which took it): a
         delivery still being retried stops and nothing more of this referral is sent, in either direction."""

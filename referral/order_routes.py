@@ -33,7 +33,7 @@ from referral.orders import (
     OrderSource,
     service_requests,
 )
-from referral.review_plan import PlannedOperation
+from referral.review_plan import OperationPlan, PlannedOperation
 from referral.states import TERMINAL_STATES
 from referral.summary.guard import PlannedOrder
 from referral.workflow_io import ReferralStatus
@@ -47,13 +47,6 @@ PartyStatus = Callable[[Any, str, str], Awaitable[tuple[ReferralStatus, Side]]]
 class PlannedOrdersBody(BaseModel):
     actor: str = Field(min_length=1, max_length=100)
     orders: list[PlannedOrder] = Field(min_length=1, max_length=50)
-
-
-class PlannedOperationBody(BaseModel):
-    actor: str = Field(min_length=1, max_length=100)
-    procedure: str = Field(min_length=1, max_length=200)
-    planned_on: date
-    department: str = Field(default="", max_length=100)
 
 
 class ChoiceBody(BaseModel):
@@ -126,7 +119,7 @@ def add_order_routes(app: FastAPI, services: Callable[..., Any], caller: Callabl
         return await _answer(record_order_choice(svc.client, referral_id, choice))
 
     @app.post("/referrals/{referral_id}/planned-operation", status_code=202)
-    async def planned_operation(svc: Svc, org: Caller, referral_id: str, body: PlannedOperationBody) -> dict[str, str]:
+    async def planned_operation(svc: Svc, org: Caller, referral_id: str, body: OperationPlan) -> dict[str, str]:
         """A planned operation (procedure, date, department): the 마취 전 상태평가 is drafted on the receiving side's
         board, for a clinician of its anaesthesiology to sign."""
         await receiving(svc, referral_id, org)

@@ -26,16 +26,21 @@ class DraftKind(StrEnum):
     RETURN_LETTER = "return_letter"
 
 
-class PlannedOperation(BaseModel):
-    """The receiving side plans an operation: its 마취 전 상태평가 is drafted for the anaesthesiologist."""
+class OperationPlan(BaseModel):
+    """What the receiving side says of a planned operation (the HTTP body): who records it, what and when."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    org: str = Field(description="institution code of the caller: the receiving side")
     actor: str = Field(min_length=1, max_length=100)
     procedure: str = Field(min_length=1, max_length=200, description="the planned operation, as the surgeon names it")
     planned_on: date
     department: str = Field(default="", max_length=100, description="the operating department")
+
+
+class PlannedOperation(OperationPlan):
+    """A planned operation as the referral records it: its 마취 전 상태평가 is drafted for the anaesthesiologist."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    org: str = Field(description="institution code of the caller: the receiving side")
 
 
 class ReviewRoundName(StrEnum):

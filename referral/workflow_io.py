@@ -100,12 +100,17 @@ class TaskUpdate(BaseModel):
     appointment: Appointment | None = None
 
 
-class ConsentWithdrawal(BaseModel):
-    """The patient withdraws the consent to send records (recorded by the referring side): nothing more is sent."""
+class ConsentWithdrawalNote(BaseModel):
+    """What the referring side records when the patient withdraws the consent to send records (the HTTP body)."""
 
-    org: str
     actor: str = Field(min_length=1, max_length=100)
     reason: str | None = Field(default=None, max_length=500)
+
+
+class ConsentWithdrawal(ConsentWithdrawalNote):
+    """The withdrawal as the referral receives it, from the referring institution: nothing more is sent."""
+
+    org: str
 
 
 class ConsentWithdrawalRecord(ConsentWithdrawal):
