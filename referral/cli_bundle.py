@@ -19,7 +19,7 @@ from referral.network import Network, load_network
 from referral.operations import get_status
 from referral.states import ReferralState
 from referral.storage import open_store
-from referral.submission import check_files, referral_id_for
+from referral.submission import check_files, referral_id_for, submission_fingerprint
 from referral.temporal import connect
 
 
@@ -28,11 +28,10 @@ def example_bundle(settings: Settings, network: Network, now: datetime) -> dict[
     marked as an example: no clinician signed it."""
     key, request, files = example_referrals()[0]
     checked = check_files(files, settings)
-    digests = [c.ref.sha256 for c in checked]
     referral = Referral(
         **request.model_dump(), referral_id=referral_id_for(request.referring.org, key),
         documents=[c.ref for c in checked], submitted_at=now,
-        fingerprint=hashlib.sha256("".join(digests).encode()).hexdigest(),
+        fingerprint=submission_fingerprint(request, [c.ref.sha256 for c in checked]),
     )  # fmt: skip
     text = f"진료의뢰서 (예시 example)\n의뢰사유: {request.reason}\n"
     letter = SignedLetter("진료의뢰서 (예시 example)", text, "예시 — 서명 아님 (example, not a signature)", "0",
