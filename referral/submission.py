@@ -213,7 +213,10 @@ EARLIEST_BIRTH_DATE = date(1900, 1, 1)  # no living patient was born earlier
 def check_patient(request: ReferralRequest, today: date) -> None:
     if not EARLIEST_BIRTH_DATE <= request.patient.birth_date <= today:
         raise ImplausibleRequest(f"the patient's birth date must lie between {EARLIEST_BIRTH_DATE} and today ({today})")
-    if request.consent.given_at > datetime.now(UTC) + timedelta(minutes=5):  # clocks differ a little, not by days
+
+
+def check_consent(request: ReferralRequest, now: datetime) -> None:
+    if request.consent.given_at > now + timedelta(minutes=5):  # clocks differ a little, not by days
         raise ImplausibleRequest("the consent to send the records cannot have been given in the future")
 
 
@@ -229,6 +232,7 @@ async def submit_referral(
 ) -> SubmissionResult:
     network.check_request(request)
     check_patient(request, date.today())
+    check_consent(request, datetime.now(UTC))
     if request.previous_referral_id:
         await check_re_referral(client, request)
     checked = check_files(files, settings, dictated=bool(dictations))
