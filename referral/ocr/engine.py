@@ -12,13 +12,13 @@ from PIL import Image
 
 from referral.ocr.correct import correct_text
 from referral.ocr.models import OcrPage, OcrWord
-from referral.ocr.preprocess import TARGET_DPI, deskew, normalise
+from referral.ocr.preprocess import SPECKLED, TARGET_DPI, clear_rules_and_specks, deskew, normalise
 from referral.ocr.reread import low_confidence_numbers, read_code_letters, read_latin_again
 from referral.ocr.tables import join_words, table_rows, union_box, word_lines
 from referral.ocr.tesseract import detect_rotation, recognise
 
 MIN_TEXT_LAYER_CHARS = 20
-ENGINE = "tesseract-5+latin-reread+safe-correction-2"
+ENGINE = "tesseract-5+fax-cleanup+latin-reread+safe-correction-3"
 
 
 @dataclass(frozen=True)
@@ -110,9 +110,10 @@ def ocr_image(image: Image.Image, page: int, lang: str) -> OcrPage:
     if rotation:
         binary = binary.rotate(-rotation, expand=True, fillcolor=255)
     binary, skew = deskew(binary)
-    first = recognise(binary, lang)
-    words, rereads, checks = read_latin_again(binary, first)
-    words, letters = read_code_letters(binary, words)
+    reading = clear_rules_and_specks(binary) if noise > SPECKLED else binary  # the page image keeps its rules
+    first = recognise(reading, lang)
+    words, rereads, checks = read_latin_again(reading, first)
+    words, letters = read_code_letters(reading, words)
     raw = _words_text(words)
     text, corrections = correct_text(raw, [union_box(line) for line in word_lines(words)])
     confidences = [w.confidence for w in words]

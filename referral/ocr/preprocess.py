@@ -7,6 +7,9 @@ from PIL import Image, ImageFilter, ImageOps
 
 TARGET_DPI = 300
 NOISY = 0.01  # share of isolated dark pixels above which a page is despeckled
+SPECKLED = 0.0005  # above this share a page is a fax or copy: its table rules and lone specks are taken out
+RULE_INCHES = (0.3, 0.4)  # a straight stroke longer than this, across and down, is a ruling, not a letter
+SPECK_RADIUS, SPECK_MOST = 12, 16  # dark pixels with no more than SPECK_MOST others within the radius are a speck
 A4_WIDTH_IN = 8.27
 
 
@@ -92,3 +95,45 @@ def deskew(binary: Image.Image) -> tuple[Image.Image, float]:
     if abs(skew) >= 0.1:
         binary = binarise(binary.rotate(skew, resample=Image.Resampling.BICUBIC, fillcolor=255, expand=True))
     return binary, skew
+
+
+def _on_long_run(ink: np.ndarray, length: int, axis: int) -> np.ndarray:
+    """Pixels that lie on a straight run of ink at least `length` long along `axis` (0: down, 1: across)."""
+    size = ink.shape[axis]
+    if size < length:
+        return np.zeros(ink.shape, dtype=bool)
+    ink = np.moveaxis(ink, axis, 1)
+    total = np.pad(np.cumsum(ink, axis=1, dtype=np.int32), ((0, 0), (1, 0)))
+    full = (total[:, length:] - total[:, : size - length + 1]) == length  # the run starting here is all ink
+    starts = np.pad(np.cumsum(full, axis=1, dtype=np.int32), ((0, 0), (1, 0)))
+    index = np.arange(size)
+    covered = starts[:, np.minimum(index, full.shape[1] - 1) + 1] - starts[:, np.maximum(index - length + 1, 0)]
+    return np.moveaxis(covered > 0, 1, axis)
+
+
+def _widened(ink: np.ndarray, pixels: int, axis: int) -> np.ndarray:
+    out = ink.copy()
+    for shift in range(1, pixels + 1):
+        out |= np.roll(ink, shift, axis=axis) | np.roll(ink, -shift, axis=axis)
+    return out
+
+
+def _ink_around(ink: np.ndarray, radius: int) -> np.ndarray:
+    """How many dark pixels lie in the square of `radius` around each pixel (an integral image)."""
+    total = np.pad(ink.astype(np.int32).cumsum(0).cumsum(1), ((1, 0), (1, 0)))
+    rows, cols = np.arange(ink.shape[0]), np.arange(ink.shape[1])
+    top, bottom = np.clip(rows - radius, 0, ink.shape[0]), np.clip(rows + radius + 1, 0, ink.shape[0])
+    left, right = np.clip(cols - radius, 0, ink.shape[1]), np.clip(cols + radius + 1, 0, ink.shape[1])
+    return total[bottom][:, right] - total[top][:, right] - total[bottom][:, left] + total[top][:, left]
+
+
+def clear_rules_and_specks(binary: Image.Image, dpi: int = TARGET_DPI) -> Image.Image:
+    """A faxed page for reading: table rulings (a long straight stroke, followed through a slight slant) and lone
+    specks (no other ink near them) taken out. A decimal point or a hyphen sits beside its digits, so it stays;
+    nothing is moved, so word boxes still point at the page as scanned."""
+    ink = np.asarray(binary, dtype=np.uint8) < 128
+    across, down = (int(dpi * inches) for inches in RULE_INCHES)
+    rules = (_on_long_run(_widened(ink, 2, 0), across, 1) | _on_long_run(_widened(ink, 2, 1), down, 0)) & ink
+    kept = ink & ~rules
+    kept &= _ink_around(kept, SPECK_RADIUS) > SPECK_MOST
+    return Image.fromarray(np.where(kept, 0, 255).astype(np.uint8), "L")
