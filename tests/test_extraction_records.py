@@ -247,6 +247,24 @@ def test_rules_of_a_scanned_table_read_as_text_never_become_a_value() -> None:
     assert labs == {("Creatinine", "0.81", "mg/dL"), ("eGFR", "74", "mL/min/1.73m²")}
 
 
+def test_a_faxed_lab_row_keeps_its_value_across_the_rules_and_specks_ocr_leaves_between_cells() -> None:
+    """A fax's table rules and specks read as '|', 'ㆍ' or a lone dot between a test's name, its value and its unit;
+    the value is still read, with its unit. A lone dot just before the value may be its own decimal point, and a
+    second number after the value leaves the value unknown: neither is read."""
+    text = ("[검사 결과]\n"
+            "Creatinine | 0.92 mg/dL 2026.07.14\n"
+            "[Albumin . | 3.6 g/dL 2026.07.14\n"
+            "Potassium ㆍ 4.2 mmol/L\n"
+            "aPTT 33.5 . |sec 2026.07.14\n"
+            "Hb 0. 13.9 _、 g/dL\n"
+            "PLT . 87 x10^3/uL\n")  # fmt: skip
+    summary = _summary(text)
+    labs = {(lab.name, lab.value, lab.unit) for lab in summary.labs}
+    assert labs == {("Creatinine", "0.92", "mg/dL"), ("Albumin", "3.6", "g/dL"), ("Potassium", "4.2", "mmol/L"),
+                    ("aPTT", "33.5", "sec")}  # fmt: skip
+    _exact(summary, [text_page("doc", text)])
+
+
 def test_a_line_of_several_coded_diagnoses_and_an_allergy_line_of_two_statements() -> None:
     text = ("임상진단: 급성 신우신염 (N10), 2형 당뇨병 (E11.9), 탈수 (E86)\n"
             "[과거력]\n - 위궤양, s/p 내시경 지혈술 (K25.9)\n"

@@ -154,6 +154,10 @@ def _lab(page: SourcePage, line: Line) -> tuple[str, LabResult] | None:
     match = LAB.match(line.text)
     if match is None or not re.search(r"[A-Za-z]{1,}", match.group("name")):
         return None
+    if not re.search(r"[A-Za-zµμ%]", match.group("unit") or "") and re.match(
+        r"[\s|ㆍ·.,_:]*\d", line.text[match.end("value") :]
+    ):
+        return None  # "Hb 0. 13.9 g/dL": a second number after the value, which is the result cannot be told
     dates = dates_in(line.text)
     reference = match.group("range") if match.group("range") and not dates_in(match.group("range")) else None
     return match.group("name").strip().lower(), LabResult(

@@ -39,23 +39,33 @@ class Found:
     fields: dict[str, str | None]
 
 
+# Between a test's name and its value, and between the value and its unit, a scanned table leaves its rules and
+# specks: "Creatinine | 0.92 mg/dL", "Hb ㆍ 11.2 g/dL", "aPTT 31.2 . |sec". A lone dot counts only before another
+# mark, never just before the value, where it could be the value's own decimal point ("Hb . 12" is not read).
+_NAME_TAIL = re.compile(r"\s*(?:\((?P<note>[^)\d]{1,15})\))?(?:\s*(?:[:=|｜：ㆍ·]|\.(?=\s+[|｜ㆍ·:])))*\s*")
+_RULES = re.compile(r"(?:\s*(?:[|｜ㆍ·]|\.(?=\s)))*\s*")
+
+
 def labs_in(text: str) -> list[Found]:
     """Each known test name followed by a value: name, value, unit when a known unit follows, the date beside it."""
     vocab = vocabulary()
     found = []
     for name in vocab.lab.finditer(text):
-        tail = re.match(r"\s*(?:\((?P<note>[^)\d]{1,15})\))?\s*[:=]?\s*", text[name.end() :])
-        at = name.end() + (tail.end() if tail else 0)
+        tail = _NAME_TAIL.match(text, name.end())
+        at = tail.end() if tail else name.end()
         value = VALUE.match(text, at)
         qualitative = vocab.qualitative.match(text, at) if value is None else None
         if value is None and qualitative is None or DATE.match(text, at):
             continue
         end = (value or qualitative).end()  # type: ignore[union-attr]
-        unit = vocab.lab_unit.match(text, end + len(text[end:]) - len(text[end:].lstrip()))
+        gap = _RULES.match(text, end)
+        unit = vocab.lab_unit.match(text, gap.end() if gap else end)
         if unit:
             end = unit.end()
-        elif re.match(r"\s*\d", text[end:]):
-            continue  # "eGFR 0 74": two numbers after the name, which is the value cannot be told
+        elif re.search(r"[가-힣]", name.group(0)):
+            continue  # "혈당 150 이상": a Korean test name is a result only with its unit ("혈당 150 mg/dL")
+        elif (more := re.match(r"[\s|｜ㆍ·.,_:]*(?=\d)", text[end:])) and not DATE.match(text, end + more.end()):
+            continue  # "eGFR 0 74", "Hb 0. 15.2": two numbers after the name, which is the value cannot be told
         after = re.match(r"\s*\(([^)]*)\)", text[end:])
         dates = dates_in(after.group(1)) if after else []
         found.append(Found(name.start(), end, {

@@ -72,6 +72,7 @@ def vocabulary() -> Vocabulary:
     labs = load_data("lab_tests.yaml")
     procedures = load_data("procedures.yaml")
     lab_names = sorted(set(labs["names"]) | set(clinical_lexicon().labs))
+    korean_labs = rf"(?<![가-힣])(?:{_alternation(labs['korean_names'])})(?![가-힣])"  # 혈당, not 고혈당증's
     forms = "|".join(sorted(drugs["dosage_forms"], key=len, reverse=True))
     return Vocabulary(
         columns=columns,
@@ -81,8 +82,8 @@ def vocabulary() -> Vocabulary:
         ingredient_of={squeeze(k): v for k, v in korean.items()},
         product=re.compile(rf"(?<![가-힣A-Za-z])[가-힣][가-힣A-Za-z]{{1,20}}?(?:{forms})(?![가-힣])"),
         status_cues={kind: re.compile(_alternation(cues), re.I) for kind, cues in status.items()},
-        lab=re.compile(_alternation(lab_names), re.I),
-        lab_names=frozenset(squeeze(n) for n in lab_names),
+        lab=re.compile(rf"{_alternation(lab_names)}|{korean_labs}", re.I),
+        lab_names=frozenset(squeeze(n) for n in [*lab_names, *labs["korean_names"]]),
         lab_unit=re.compile(_alternation(list(labs["units"]) + list(clinical_lexicon().units))),
         qualitative=re.compile(_alternation(labs["qualitative"]), re.I),
         antithrombotics=tuple(drugs["antithrombotics"]),
