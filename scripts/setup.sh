@@ -22,6 +22,11 @@ if ((${#missing[@]})); then
 fi
 
 command -v "$PY" >/dev/null || PY=python3
+command -v npm >/dev/null || missing_npm=1
+if [ -n "${missing_npm:-}" ]; then  # the independent FHIR validator the tests run is an npm package
+  SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq nodejs npm >/dev/null
+fi
 if [ ! -x .venv/bin/python ]; then
   echo "setup: creating .venv with $PY"
   "$PY" -m venv .venv
@@ -43,4 +48,13 @@ if [ "$(cat .venv-labelstudio/.version 2>/dev/null)" != "$LS_VERSION" ]; then
   .venv-labelstudio/bin/python -m pip install -q --upgrade pip
   .venv-labelstudio/bin/python -m pip install -q "label-studio==$LS_VERSION"
   echo "$LS_VERSION" > .venv-labelstudio/.version
+fi
+
+# Medplum's FHIR R4 validator (scripts/fhir-validator), pinned by its package-lock.json: the tests validate every
+# bundle they make with it.
+lock=$(sha256sum < scripts/fhir-validator/package-lock.json | cut -d' ' -f1)
+if [ "$(cat scripts/fhir-validator/node_modules/.referral-stamp 2>/dev/null)" != "$lock" ]; then
+  echo "setup: installing the FHIR validator (npm ci in scripts/fhir-validator)"
+  npm ci --prefix scripts/fhir-validator --no-audit --no-fund --silent
+  echo "$lock" > scripts/fhir-validator/node_modules/.referral-stamp
 fi

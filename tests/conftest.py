@@ -24,6 +24,7 @@ from referral.temporal import data_converter
 from referral.tuning import WorkflowTuning
 from tests.api_fixtures import api, api_store, tokens  # noqa: F401  (fixtures for the API and dictation tests)
 from tests.deployment import deployment  # noqa: F401  (two hospitals' gateways, for delivered referrals)
+from tests.fhir_conformance import check_collected_bundles, collect_fhir_bundles  # noqa: F401  (every bundle validated)
 from tests.helpers import running
 from tests.review_fixtures import knuh_board, label_studio, review_env, review_settings, webhook_receiver  # noqa: F401  (fixtures for the review tests)
 from workers import cpu, gpu
@@ -103,3 +104,7 @@ async def workers(client: Client, settings: Settings, store: DocumentStore) -> A
 def artifacts() -> Iterator[Path]:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     yield ARTIFACTS
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    check_collected_bundles(session)
