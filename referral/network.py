@@ -27,7 +27,12 @@ class Institution(BaseModel):
     name: str
     tier: Tier
     gateway_url: str
-    hira_code: str | None = None
+    hira_code: str | None = Field(default=None, description="요양기관기호 (HIRA institution number)")
+    hira_type: str | None = Field(
+        default=None,
+        pattern=r"^\d{2}$",
+        description="HIRA institution type (01 상급종합병원 ...); by tier if not given",
+    )
     pacs_url: str | None = Field(default=None, description="DICOMweb root of the institution's PACS")
     review_board_url: str | None = Field(
         default=None, description="the institution's own Label Studio: its clinicians see only its review tasks"

@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from referral.fhir.message import MD_LICENCE_SYSTEM, Attachment, InvalidFhir, SignedLetter, referral_message, validate
+from referral.fhir.kr_core import MD_LICENCE_SYSTEM
+from referral.fhir.message import Attachment, InvalidFhir, SignedLetter, referral_message, validate
 from referral.models import DocumentRef, Priority, Referral
 from referral.network import Network
 from referral.states import ReferralState
@@ -56,9 +57,14 @@ def test_referral_message_is_valid_and_self_contained(network: Network) -> None:
     assert set(references(bundle)) <= present  # every reference resolves inside the message
     [task], [request] = by_type(bundle, "Task"), by_type(bundle, "ServiceRequest")
     assert task["focus"]["reference"] == f"ServiceRequest/{request['id']}"
+    [initiator] = by_type(bundle, "PractitionerRole")
     assert (task["requester"]["reference"], task["owner"]["reference"]) == (
-        "Organization/yeongwol-mc",
+        f"PractitionerRole/{initiator['id']}",
         "Organization/knuh",
+    )
+    assert (
+        request["requester"] == task["requester"]
+        and initiator["organization"]["reference"] == "Organization/yeongwol-mc"
     )
     assert task["status"] == "draft" and request["priority"] == "urgent"
     [patient] = by_type(bundle, "Patient")
@@ -66,6 +72,63 @@ def test_referral_message_is_valid_and_self_contained(network: Network) -> None:
     assert all(
         o["meta"]["profile"][0].endswith("krcore-healthcare-organization") for o in by_type(bundle, "Organization")
     )
+
+
+def empty_places(node: object, path: str = "") -> list[str]:
+    if isinstance(node, dict):
+        return [p for key, value in node.items() for p in empty_places(value, f"{path}.{key}")] + (
+            [path] if not node else [])  # fmt: skip
+    if isinstance(node, list):
+        return [p for i, item in enumerate(node) for p in empty_places(item, f"{path}[{i}]")] + (
+            [path] if not node else []
+        )
+    return [path] if node in ("", None) else []
+
+
+def test_the_message_claims_bser_and_kr_core_profiles_with_what_they_require(network: Network) -> None:
+    """A BSeR recipient finds the referral by its profiles: the Task (code fulfill) and the ServiceRequest carry the
+    placer's number (PLAC, assigned by the referring institution), the initiator is the referring doctor in their
+    role, the signed letter is supporting information; institutions carry their 요양기관기호 and HIRA type, the doctor
+    a licence and a HIRA 진료과목. No element is empty."""
+    bundle = referral_message(referral(), network, ReferralState.DRAFT, SENT, LETTER, [SCAN])
+    [task], [request] = by_type(bundle, "Task"), by_type(bundle, "ServiceRequest")
+    assert task["meta"]["profile"] == ["http://hl7.org/fhir/us/bser/StructureDefinition/BSeR-ReferralTask"]
+    assert request["meta"]["profile"] == ["http://hl7.org/fhir/us/bser/StructureDefinition/BSeR-ReferralServiceRequest"]
+    assert task["code"]["coding"][0]["code"] == "fulfill" and task["intent"] == request["intent"] == "order"
+    for resource in (task, request):
+        [placer] = resource["identifier"]
+        assert placer["type"]["coding"][0]["code"] == "PLAC" and placer["assigner"] == {
+            "reference": "Organization/yeongwol-mc"
+        }
+    [letter_bundle] = by_type(bundle, "Bundle")
+    assert request["supportingInfo"][0] == {"reference": f"Bundle/{letter_bundle['id']}"}
+    for organization in by_type(bundle, "Organization"):
+        hira = organization["identifier"][0]
+        assert hira["system"] == "http://www.hl7korea.or.kr/Identifier/hira-krnpi" and hira["value"].startswith("DEMO")
+    assert {o["id"]: o["type"][0]["coding"][0]["code"] for o in by_type(bundle, "Organization")} == {
+        "yeongwol-mc": "11", "knuh": "01"}  # fmt: skip
+    [role] = by_type(bundle, "PractitionerRole")
+    assert role["meta"]["profile"][0].endswith("krcore-medical-doctor-role")
+    assert role["code"][0]["coding"][0]["code"] == "doctor" and role["specialty"][0]["coding"][0]["code"] == "01"
+    doctors = {d["id"]: d for d in by_type(bundle, "Practitioner")}
+    assert doctors[role["practitioner"]["reference"].split("/")[1]]["qualification"][0]["identifier"][0] == {
+        "system": MD_LICENCE_SYSTEM, "value": "12345"}  # fmt: skip
+    assert empty_places(bundle) == []
+
+
+def test_a_doctor_without_a_licence_or_an_institution_without_its_number_claims_no_kr_core_profile(
+    network: Network,
+) -> None:
+    unlicensed = referral().model_copy(deep=True)
+    assert unlicensed.referring.clinician is not None
+    unlicensed.referring.clinician.license_no = None
+    plain = network.model_copy(deep=True)
+    for region in plain.regions:
+        region.institutions = [i.model_copy(update={"hira_code": None}) for i in region.institutions]
+    bundle = referral_message(unlicensed, plain, ReferralState.DRAFT, SENT)
+    assert all("meta" not in r for kind in ("Organization", "PractitionerRole") for r in by_type(bundle, kind))
+    [doctor] = by_type(bundle, "Practitioner")
+    assert "meta" not in doctor and "qualification" not in doctor
 
 
 def test_signed_letter_is_a_document_bundle_and_scans_travel_as_binaries(network: Network) -> None:

@@ -16,16 +16,17 @@ from typing import Any
 from fhir.resources.R4B.bundle import Bundle
 from pydantic import ValidationError
 
+from referral.fhir.kr_core import KR_CORE, organization, practitioner, practitioner_role
 from referral.models import ConsentBasis, Priority, Referral, Sex
-from referral.network import Institution, Network
+from referral.network import Network
 from referral.states import FHIR_TASK_STATUS, ReferralEvent, ReferralState
 from referral.workflow_io import TaskUpdate
 
-KR_CORE = "http://www.hl7korea.or.kr/fhir/krcore/StructureDefinition/"
-MD_LICENCE_SYSTEM = "http://www.hl7korea.or.kr/Identifier/mohw-md-license-id"  # KR Core MedicalDoctor qualification
+BSER = "http://hl7.org/fhir/us/bser/StructureDefinition/"
 BSER_TASK_BUSINESS_STATUS = "http://hl7.org/fhir/us/bser/CodeSystem/TaskBusinessStatusCS"
 V2_0003 = "http://terminology.hl7.org/CodeSystem/v2-0003"
-INSTITUTION_SYSTEM = "urn:referral-ax:institution"
+V2_0203 = "http://terminology.hl7.org/CodeSystem/v2-0203"
+TASK_CODE = "http://hl7.org/fhir/CodeSystem/task-code"
 REFERRAL_SYSTEM = "urn:referral-ax:referral"
 SHA256_SYSTEM = "urn:referral-ax:sha256"
 REFERRAL_CATEGORY = {"system": "http://snomed.info/sct", "code": "3457005", "display": "Patient referral"}
@@ -59,16 +60,6 @@ class SignedLetter:
 
 def _uid(*parts: str) -> str:
     return str(uuid.uuid5(uuid.NAMESPACE_URL, "referral-ax:" + ":".join(parts)))
-
-
-def organization(institution: Institution) -> dict[str, Any]:
-    identifiers = [{"system": INSTITUTION_SYSTEM, "value": institution.code}]
-    if institution.hira_code:
-        identifiers.append({"system": "https://www.hira.or.kr/institution", "value": institution.hira_code})
-    return {"resourceType": "Organization", "id": institution.code,
-            "meta": {"profile": [KR_CORE + "krcore-healthcare-organization"]},
-            "identifier": identifiers, "active": True, "name": institution.name,
-            "endpoint": []}  # fmt: skip
 
 
 def patient(referral: Referral) -> dict[str, Any]:
@@ -105,12 +96,8 @@ def composition_bundle(referral: Referral, letter: SignedLetter, base: str, prac
         if practitioner_id
         else {"reference": f"Organization/{referring['id']}"}
     )
-    signer = {
-        "resourceType": "Practitioner", "id": _uid(referral.referral_id, "signer", letter.signer_licence),
-        "meta": {"profile": [KR_CORE + "krcore-medical-doctor"]}, "name": [{"text": letter.signer_name}],
-        "qualification": [{"identifier": [{"system": MD_LICENCE_SYSTEM, "value": letter.signer_licence}],
-                           "code": {"text": "의사 (medical doctor)"}}],
-    }  # fmt: skip
+    signer = practitioner(_uid(referral.referral_id, "signer", letter.signer_licence), letter.signer_name,
+                          letter.signer_licence)  # fmt: skip
     narrative = '<div xmlns="http://www.w3.org/1999/xhtml"><pre>' + html.escape(letter.text) + "</pre></div>"
     composition = {
         "resourceType": "Composition", "id": _uid(referral.referral_id, "letter", letter.sha256),
@@ -213,17 +200,15 @@ def referral_message(
     base = sender_org.gateway_url.rstrip("/") + "/fhir"
     referring, receiving, the_patient = organization(referring_org), organization(receiving_org), patient(referral)
     resources: list[dict[str, Any]] = [the_patient, referring, receiving]
-    practitioner_id = None
+    practitioner_id, initiator = None, referring  # BSeR's referral initiator: the referring doctor in their role
     if referral.referring.clinician:
         practitioner_id = _uid(referral.referral_id, "practitioner")
-        practitioner: dict[str, Any] = {"resourceType": "Practitioner", "id": practitioner_id,
-                                        "meta": {"profile": [KR_CORE + "krcore-medical-doctor"]},
-                                        "name": [{"text": referral.referring.clinician.name}]}  # fmt: skip
-        if referral.referring.clinician.license_no:
-            practitioner["identifier"] = [
-                {"system": "urn:referral-ax:license", "value": referral.referring.clinician.license_no}
-            ]
-        resources.append(practitioner)
+        doctor = practitioner(
+            practitioner_id, referral.referring.clinician.name, referral.referring.clinician.license_no
+        )
+        initiator = practitioner_role(_uid(referral.referral_id, "initiator"), doctor, referring["id"],
+                                      referral.referring.department)  # fmt: skip
+        resources += [doctor, initiator]
 
     documents: list[dict[str, Any]] = []
     for index, attachment in enumerate(attachments or []):
@@ -243,18 +228,28 @@ def referral_message(
 
     consents = consent_resources(referral, the_patient, referring)
     resources += consents
-    requester = f"Practitioner/{practitioner_id}" if practitioner_id else f"Organization/{referring['id']}"
+    letter_bundle = None
+    if letter is not None:
+        letter_bundle = composition_bundle(referral, letter, base, practitioner_id, referring, the_patient)
+    placer = [
+        {
+            "type": {"coding": [{"system": V2_0203, "code": "PLAC"}]},
+            "system": REFERRAL_SYSTEM,
+            "value": referral.referral_id,
+            "assigner": _ref(referring),
+        }
+    ]  # the referring side's number for it
     service_request = {
         "resourceType": "ServiceRequest", "id": _uid(referral.referral_id, "servicerequest"),
-        "identifier": [{"system": REFERRAL_SYSTEM, "value": referral.referral_id}],
+        "meta": {"profile": [BSER + "BSeR-ReferralServiceRequest"]}, "identifier": placer,
         "status": "active", "intent": "order", "priority": _PRIORITY[referral.priority],
         "category": [{"coding": [REFERRAL_CATEGORY]}],
         "code": {"text": f"{referral.referral_type} — {referral.receiving.department}"},
         "subject": {"reference": f"Patient/{the_patient['id']}"}, "authoredOn": referral.submitted_at.isoformat(),
-        "requester": {"reference": requester},
+        "requester": _ref(initiator),
         "performer": [{"reference": f"Organization/{receiving['id']}"}],
         "reasonCode": [{"text": referral.reason}],
-        "supportingInfo": [{"reference": f"DocumentReference/{d['id']}"} for d in documents]
+        "supportingInfo": [_ref(d) for d in [*([letter_bundle] if letter_bundle else []), *documents]]
                           + [_ref(c) for c in consents if c["resourceType"] == "Consent"],
     }  # fmt: skip
     if referral.consent is not None and referral.consent.basis == ConsentBasis.EMERGENCY:
@@ -267,12 +262,13 @@ def referral_message(
     status, business = _task_status(state)
     task: dict[str, Any] = {
         "resourceType": "Task", "id": _uid(referral.referral_id, "task"),
-        "identifier": [{"system": REFERRAL_SYSTEM, "value": referral.referral_id}],
+        "meta": {"profile": [BSER + "BSeR-ReferralTask"]}, "identifier": placer,
         "status": status, "businessStatus": business, "intent": "order",
+        "code": {"coding": [{"system": TASK_CODE, "code": "fulfill"}]},
         "focus": {"reference": f"ServiceRequest/{service_request['id']}"},
         "for": {"reference": f"Patient/{the_patient['id']}"}, "authoredOn": referral.submitted_at.isoformat(),
         "lastModified": sent_at.isoformat(),
-        "requester": {"reference": f"Organization/{referring['id']}"},
+        "requester": _ref(initiator),
         "owner": {"reference": f"Organization/{receiving['id']}"},
     }  # fmt: skip
     resources += [service_request, task]
@@ -291,8 +287,7 @@ def referral_message(
                        for d in documents],
         }  # fmt: skip
         resources.append(focus)
-    if letter is not None:
-        letter_bundle = composition_bundle(referral, letter, base, practitioner_id, referring, the_patient)
+    if letter_bundle is not None:
         resources.append(letter_bundle)
         task["input"] = [{"type": {"text": "진료의뢰서 (signed referral letter)"},
                           "valueReference": {"reference": f"Bundle/{letter_bundle['id']}"}}]  # fmt: skip
