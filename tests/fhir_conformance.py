@@ -1,7 +1,8 @@
 """Every FHIR message bundle the tests make is checked by a validator nobody here wrote: Medplum's FHIR R4
 validator (scripts/fhir-validator, installed by scripts/setup.sh from the npm registry). Bundles are collected as
 `referral_message` makes them (at its own validation step), written under tests/artifacts/fhir-bundles, and
-validated once at the end of the session; one error fails the run, and the report names the file and element.
+validated once at the end of the session, with the BSeR and KR Core rules read from their FSH sources
+(tests/fsh_rules.py); one error fails the run, and the report names the file and the element.
 
 To keep the folder small, a Binary's base64 beyond its first 64 KiB is cut (at a multiple of 4 characters, so it
 is still base64) before it is written; the bundle is otherwise as sent."""
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 import subprocess
 from collections.abc import Iterator
@@ -19,10 +21,12 @@ from typing import Any
 import pytest
 
 import referral.fhir.message as message
+from tests.fsh_rules import broken_rules
 
 ROOT = Path(__file__).resolve().parents[1]
 VALIDATOR = ROOT / "scripts" / "fhir-validator"
 BUNDLES = ROOT / "tests" / "artifacts" / "fhir-bundles"
+FSH_SOURCES = Path(os.environ.get("REFERRAL_SHARED_DATA", ROOT.parent / "shared" / "data")) / "fhir"
 KEEP_BASE64 = 64 * 1024
 
 
@@ -89,6 +93,12 @@ def check_collected_bundles(session: pytest.Session) -> None:
         return
     errors = errors_in(validate_files(files))
     write(f"FHIR conformance (Medplum R4 validator): {len(files)} bundles, {len(errors)} errors")
+    checked = 0
+    for file in files:
+        count, broken = broken_rules(FSH_SOURCES, json.loads(file.read_text(encoding="utf-8")))
+        checked += count
+        errors += [f"{file.name}: {rule}" for rule in broken]
+    write(f"BSeR / KR Core rules read from their FSH sources: {checked} checked, {len(errors)} errors in all")
     for line in errors[:50]:
         write(f"  {line}")
     if errors:

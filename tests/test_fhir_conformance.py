@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.fhir_conformance import errors_in, validate_files, validator_ready
+from tests.fhir_conformance import FSH_SOURCES, errors_in, validate_files, validator_ready
+from tests.fsh_rules import broken_rules
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -42,3 +43,23 @@ def test_the_validator_names_each_broken_element(example_bundle: Path, tmp_path:
     assert "resource.status: Missing required property" in errors
     assert "resource.data: Invalid base64Binary format" in errors
     assert "resource.subject" in errors
+
+
+def test_the_bser_and_kr_core_rules_read_from_the_fsh_sources_hold_and_a_broken_one_is_named(
+    example_bundle: Path,
+) -> None:
+    bundle = json.loads(example_bundle.read_text())
+    checked, broken = broken_rules(FSH_SOURCES, bundle)
+    assert checked >= 20 and broken == []
+    kinds = {e["resource"]["resourceType"]: e["resource"] for e in bundle["entry"]}
+    kinds["Task"]["code"] = {"coding": [{"system": "http://hl7.org/fhir/CodeSystem/task-code", "code": "approve"}]}
+    kinds["Task"]["statusReason"] = {"coding": [{"code": "x"}]}  # a reason without its text
+    kinds["ServiceRequest"].pop("requester")
+    kinds["Patient"].pop("birthDate")
+    _, broken = broken_rules(FSH_SOURCES, bundle)
+    assert sorted(rule.split(": ", 1)[1] for rule in broken) == [
+        "BSeR-ReferralServiceRequest: requester 1..",
+        "BSeR-ReferralTask: code = http://hl7.org/fhir/CodeSystem/task-code#fulfill",
+        "BSeR-ReferralTask: statusReason.text 1..",
+        "krcore-patient: birthDate 1..",
+    ]

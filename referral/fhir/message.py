@@ -160,8 +160,8 @@ def task_update(
     or cancelled appointment, the Appointment as a Task output. Returns the resources to add."""
     if update.reason_code or update.reason:
         coding = [{"system": update.reason_system, "code": update.reason_code, "display": update.reason_display}]
-        task["statusReason"] = {**({"coding": coding} if update.reason_code else {}),
-                                **({"text": update.reason} if update.reason else {})}  # fmt: skip
+        task["statusReason"] = {**({"coding": coding} if update.reason_code else {}),  # BSeR: text always
+                                "text": update.reason or update.reason_display or update.reason_code}  # fmt: skip
     if update.appointment is None:
         return []
     booked = update.appointment
