@@ -265,6 +265,20 @@ def test_a_faxed_lab_row_keeps_its_value_across_the_rules_and_specks_ocr_leaves_
     _exact(summary, [text_page("doc", text)])
 
 
+def test_a_value_no_patient_can_have_is_a_misreading_and_not_a_result() -> None:
+    """A fax loses decimal points (K 4.4 read as 44) and reads rulings as zeros: such values are not taken, never
+    corrected; a value in another unit than the limits' is not judged by them, and a real extreme is kept."""
+    text = ("[검사 결과]\n"
+            "K 44 mmol/L\n"
+            "HbA1c 69 %\n"
+            "Glucose 00000 mg/dL\n"
+            "Glucose 8.2 mmol/L\n"
+            "Na 118 mmol/L\n"
+            "Creatinine 12.6 mg/dL\n")  # fmt: skip
+    labs = {(lab.name, lab.value, lab.unit) for lab in _summary(text).labs}
+    assert labs == {("Glucose", "8.2", "mmol/L"), ("Na", "118", "mmol/L"), ("Creatinine", "12.6", "mg/dL")}
+
+
 def test_a_line_of_several_coded_diagnoses_and_an_allergy_line_of_two_statements() -> None:
     text = ("임상진단: 급성 신우신염 (N10), 2형 당뇨병 (E11.9), 탈수 (E86)\n"
             "[과거력]\n - 위궤양, s/p 내시경 지혈술 (K25.9)\n"

@@ -25,6 +25,7 @@ from referral.summary.models import (
     Statement,
 )
 from referral.summary.pathology import field_of, one_line
+from referral.summary.plausible import plausible_lab
 from referral.summary.prose import MEDICATION_CUE, NO_ALLERGY_SENTENCE, list_parts, sentences
 from referral.summary.reading import Builder, add_findings, add_procedures, add_table_item, merge_undated_procedures
 from referral.summary.sections import Line, last_section, lines_of
@@ -158,6 +159,8 @@ def _lab(page: SourcePage, line: Line) -> tuple[str, LabResult] | None:
         r"[\s|ㆍ·.,_:]*\d", line.text[match.end("value") :]
     ):
         return None  # "Hb 0. 13.9 g/dL": a second number after the value, which is the result cannot be told
+    if not plausible_lab(match.group("name").strip(), match.group("value").replace(" ", ""), match.group("unit")):
+        return None
     dates = dates_in(line.text)
     reference = match.group("range") if match.group("range") and not dates_in(match.group("range")) else None
     return match.group("name").strip().lower(), LabResult(

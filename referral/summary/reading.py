@@ -27,6 +27,7 @@ from referral.summary.models import (
     Procedure,
 )
 from referral.summary.pathology import PathologyReader
+from referral.summary.plausible import plausible_lab
 from referral.summary.source import SourcePage
 from referral.summary.tables import TableItem
 from referral.summary.vocabulary import ingredient, squeeze
@@ -82,6 +83,8 @@ def add_table_item(builder: Builder, page: SourcePage, item: TableItem, evidence
     evidence = evidence_of(page, item.start, item.end, item.line)
     if item.kind == "lab":
         lab = lab_of(item.fields, evidence)
+        if not plausible_lab(lab.name, lab.value, lab.unit):
+            return
         lab.date = lab.date or builder.dates.before(item.header)  # "<검사결과> 2026.06.02" over the table
         builder.add(builder.summary.labs, _lab_key(lab), lab)
     elif item.kind == "medication":
@@ -145,7 +148,9 @@ def add_findings(
     def evidence(found: Found) -> list[Evidence]:
         return evidence_of(page, start + found.start, start + found.end, number)
 
-    labs = labs_in(text)
+    labs = [
+        f for f in labs_in(text) if plausible_lab(f.fields["name"] or "", f.fields["value"] or "", f.fields["unit"])
+    ]
     for found in labs:
         lab = lab_of(found.fields, evidence(found))
         earlier = dates_in(text[: found.start])  # "같은 날(2026.05.20) 시행한 혈액검사에서 CEA 8.2 ng/mL"
