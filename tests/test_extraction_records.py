@@ -279,6 +279,20 @@ def test_a_value_no_patient_can_have_is_a_misreading_and_not_a_result() -> None:
     assert labs == {("Glucose", "8.2", "mmol/L"), ("Na", "118", "mmol/L"), ("Creatinine", "12.6", "mg/dL")}
 
 
+def test_a_concentration_is_no_dose_and_a_quantity_alone_is_no_drug() -> None:
+    """Albumin is a drug and a test: "Albumin 3.6 g/dL" is a result. A prescription row whose name cell a scan
+    reduced to its quantity ("1정") names no drug."""
+    text = ("[투약]\n"
+            "약품명   1회 투여량   횟수   일수\n"
+            "1정   1정   2   14\n"
+            "Metformin 500mg   1정   2   14\n"
+            "[검사]\n"
+            "Albumin 3.6 g/dL 3.5-5.2\n")  # fmt: skip
+    summary = _summary(text)
+    assert [m.name for m in summary.medications] == ["Metformin"]
+    assert [(lab.name, lab.value, lab.unit) for lab in summary.labs] == [("Albumin", "3.6", "g/dL")]
+
+
 def test_a_line_of_several_coded_diagnoses_and_an_allergy_line_of_two_statements() -> None:
     text = ("임상진단: 급성 신우신염 (N10), 2형 당뇨병 (E11.9), 탈수 (E86)\n"
             "[과거력]\n - 위궤양, s/p 내시경 지혈술 (K25.9)\n"

@@ -8,6 +8,7 @@ from typing import Any
 
 from referral.summary.dates import DateContext, dates_in
 from referral.summary.findings import (
+    DOSE,
     Found,
     done_in,
     labs_in,
@@ -59,6 +60,8 @@ class Builder:
                 seen.dose = item.dose
 
     def medication(self, medication: Medication) -> None:
+        if DOSE.fullmatch(medication.name.strip()):
+            return  # "1정": a quantity a scan left in the name's cell names no drug
         self.add(self.summary.medications, medication.ingredient or squeeze(medication.name), medication)
 
 
