@@ -145,7 +145,8 @@ def test_signed_letter_is_a_document_bundle_and_scans_travel_as_binaries(network
     [binary], [reference] = by_type(bundle, "Binary"), by_type(bundle, "DocumentReference")
     assert base64.b64decode(binary["data"]) == SCAN.data
     assert reference["identifier"][0]["value"] == hashlib.sha256(SCAN.data).hexdigest()
-    assert reference["content"][0]["attachment"]["url"] == f"Binary/{binary['id']}"
+    binary_entry = next(e for e in bundle["entry"] if e["resource"] is binary or e["resource"] == binary)
+    assert reference["content"][0]["attachment"]["url"] == binary_entry["fullUrl"]  # absolute, resolvable in it
 
 
 @pytest.mark.parametrize(

@@ -220,7 +220,7 @@ def referral_message(
             "identifier": [{"system": SHA256_SYSTEM, "value": digest}], "status": "current",
             "type": {"text": attachment.kind}, "subject": {"reference": f"Patient/{the_patient['id']}"},
             "date": sent_at.isoformat(), "description": attachment.title,
-            "content": [{"attachment": {"contentType": attachment.media_type, "url": f"Binary/{binary['id']}",
+            "content": [{"attachment": {"contentType": attachment.media_type, "url": f"{base}/Binary/{binary['id']}",
                                         "size": len(attachment.data), "title": attachment.title}}],
         }  # fmt: skip
         resources += [binary, document]
