@@ -61,6 +61,21 @@ def _outcome(status: int, code: str, text: str) -> HTTPException:
     return HTTPException(status, body)
 
 
+def institution_of(bundle: dict[str, Any], reference: dict[str, Any]) -> str | None:
+    """The institution a sender or receiver names: an Organization, or a PractitionerRole of the message (BSeR's
+    initiator and recipient) by its organization."""
+    kind, _, ident = str(reference.get("reference", "")).partition("/")
+    if kind == "Organization":
+        return ident
+    if kind == "PractitionerRole":
+        for entry in bundle.get("entry", []):
+            role = entry.get("resource", {})
+            if role.get("resourceType") == "PractitionerRole" and role.get("id") == ident:
+                organization, _, code = str(role.get("organization", {}).get("reference", "")).partition("/")
+                return code if organization == "Organization" else None
+    return None
+
+
 def create_gateway(institution: str, tokens: dict[str, str], store: DocumentStore, index: MessageIndex) -> FastAPI:
     """`tokens`: institution code → the token that institution presents to this gateway."""
     app = FastAPI(title=f"Referral AX gateway — {institution}", version="0.1.0")
@@ -91,10 +106,10 @@ def create_gateway(institution: str, tokens: dict[str, str], store: DocumentStor
         except (InvalidFhir, ValueError, KeyError, IndexError, TypeError) as err:
             detail = str(err) if isinstance(err, InvalidFhir) else "not a FHIR message Bundle"
             raise _outcome(400, "invalid", detail) from None
-        if header.get("sender", {}).get("reference") != f"Organization/{sender}":
+        if institution_of(bundle, header.get("sender", {})) != sender:
             raise _outcome(403, "forbidden", "the message's sender is not the authenticated institution")
-        receivers = {d.get("receiver", {}).get("reference") for d in header.get("destination", [])}
-        if f"Organization/{institution}" not in receivers:
+        receivers = {institution_of(bundle, d.get("receiver", {})) for d in header.get("destination", [])}
+        if institution not in receivers:
             raise _outcome(422, "processing", f"the message is not addressed to {institution}")
         message_id = str(bundle.get("id") or header["id"])
         stored = store.put(await request.body(), "application/fhir+json")

@@ -57,7 +57,7 @@ def test_referral_message_is_valid_and_self_contained(network: Network) -> None:
     assert set(references(bundle)) <= present  # every reference resolves inside the message
     [task], [request] = by_type(bundle, "Task"), by_type(bundle, "ServiceRequest")
     assert task["focus"]["reference"] == f"ServiceRequest/{request['id']}"
-    [initiator] = by_type(bundle, "PractitionerRole")
+    initiator = next(r for r in by_type(bundle, "PractitionerRole") if "practitioner" in r)
     assert (task["requester"]["reference"], task["owner"]["reference"]) == (
         f"PractitionerRole/{initiator['id']}",
         "Organization/knuh",
@@ -100,6 +100,14 @@ def test_the_message_claims_bser_and_kr_core_profiles_with_what_they_require(net
         assert placer["type"]["coding"][0]["code"] == "PLAC" and placer["assigner"] == {
             "reference": "Organization/yeongwol-mc"
         }
+    header = bundle["entry"][0]["resource"]
+    assert header["meta"]["profile"] == ["http://hl7.org/fhir/us/bser/StructureDefinition/BSeR-ReferralMessageHeader"]
+    roles = {r["id"]: r for r in by_type(bundle, "PractitionerRole")}
+    initiator, recipient = (
+        roles[ref["reference"].split("/")[1]] for ref in (header["sender"], header["destination"][0]["receiver"])
+    )
+    assert initiator["organization"]["reference"] == "Organization/yeongwol-mc" and "practitioner" in initiator
+    assert recipient["organization"]["reference"] == "Organization/knuh" and "practitioner" not in recipient
     [letter_bundle] = by_type(bundle, "Bundle")
     assert request["supportingInfo"][0] == {"reference": f"Bundle/{letter_bundle['id']}"}
     for organization in by_type(bundle, "Organization"):
@@ -107,7 +115,7 @@ def test_the_message_claims_bser_and_kr_core_profiles_with_what_they_require(net
         assert hira["system"] == "http://www.hl7korea.or.kr/Identifier/hira-krnpi" and hira["value"].startswith("DEMO")
     assert {o["id"]: o["type"][0]["coding"][0]["code"] for o in by_type(bundle, "Organization")} == {
         "yeongwol-mc": "11", "knuh": "01"}  # fmt: skip
-    [role] = by_type(bundle, "PractitionerRole")
+    role = initiator
     assert role["meta"]["profile"][0].endswith("krcore-medical-doctor-role")
     assert role["code"][0]["coding"][0]["code"] == "doctor" and role["specialty"][0]["coding"][0]["code"] == "01"
     doctors = {d["id"]: d for d in by_type(bundle, "Practitioner")}

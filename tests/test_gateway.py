@@ -85,7 +85,7 @@ async def test_delivered_exactly_once_across_an_outage(hospitals: dict[str, Hosp
 @pytest.mark.parametrize(
     ("case", "status"),
     [("wrong-token", 401), ("sent-as-another-institution", 403), ("wrong-destination", 422), ("malformed", 400),
-     ("not-json", 400), ("token-without-bearer", 401)],
+     ("not-json", 400), ("token-without-bearer", 401), ("sender-role-of-another-institution", 403)],
 )  # fmt: skip
 async def test_bad_messages_are_refused_and_nothing_is_stored(
     hospitals: dict[str, Hospital], network: Network, case: str, status: int
@@ -99,6 +99,10 @@ async def test_bad_messages_are_refused_and_nothing_is_stored(
     elif case == "wrong-destination":
         target, token = yeongwol, TOKENS["knuh"]
         bundle["entry"][0]["resource"]["sender"]["reference"] = "Organization/knuh"
+    elif case == "sender-role-of-another-institution":  # BSeR's initiator role, claiming another institution
+        header = bundle["entry"][0]["resource"]
+        [role] = [e["resource"] for e in bundle["entry"] if e["fullUrl"].endswith(header["sender"]["reference"])]
+        role["organization"] = {"reference": "Organization/knuh"}
     elif case == "malformed":
         bundle["entry"][1]["resource"]["birthDate"] = "not a date"
     if case == "token-without-bearer":  # the right token, but not as `Bearer <token>`

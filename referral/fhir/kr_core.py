@@ -74,18 +74,18 @@ def practitioner(resource_id: str, name: str, licence: str | None) -> dict[str, 
 
 
 def practitioner_role(
-    resource_id: str, doctor: dict[str, Any], organization_id: str, department: str
+    resource_id: str, doctor: dict[str, Any] | None, organization_id: str, department: str
 ) -> dict[str, Any]:
-    """The doctor at the institution, in the department: KR Core's role profile when the doctor is a KR Core
-    MedicalDoctor and the department has a HIRA code."""
+    """The doctor at the institution, in the department (no doctor: whoever of that department takes the referral):
+    KR Core's role profile when the doctor is a KR Core MedicalDoctor and the department has a HIRA code."""
     specialty = hira_department(department)
     resource: dict[str, Any] = {
         "resourceType": "PractitionerRole", "id": resource_id, "active": True,
-        "practitioner": {"reference": f"Practitioner/{doctor['id']}"},
+        **({"practitioner": {"reference": f"Practitioner/{doctor['id']}"}} if doctor else {}),
         "organization": {"reference": f"Organization/{organization_id}"},
         "code": [{"coding": [{"system": PRACTITIONER_ROLE, "code": "doctor", "display": "Doctor"}]}],
         "specialty": [{"coding": [specialty], "text": department} if specialty else {"text": department}],
     }  # fmt: skip
-    if specialty and "meta" in doctor:
+    if specialty and doctor and "meta" in doctor:
         resource["meta"] = {"profile": [KR_CORE + "krcore-medical-doctor-role"]}
     return resource

@@ -209,6 +209,11 @@ def referral_message(
         initiator = practitioner_role(_uid(referral.referral_id, "initiator"), doctor, referring["id"],
                                       referral.referring.department)  # fmt: skip
         resources += [doctor, initiator]
+    recipient = None  # BSeR's referral recipient: the receiving department, whoever of it takes the referral
+    if event == "referral" and initiator is not referring:
+        recipient = practitioner_role(_uid(referral.referral_id, "recipient"), None, receiving["id"],
+                                      referral.receiving.department)  # fmt: skip
+        resources.append(recipient)
 
     documents: list[dict[str, Any]] = []
     for index, attachment in enumerate(attachments or []):
@@ -296,13 +301,15 @@ def referral_message(
     content = hashlib.sha256(repr((event, state.value, sequence, [r["id"] for r in resources])).encode()).hexdigest()
     content = content[:16]
     message_id = _uid(referral.referral_id, "message", event, state.value, content)
-    to_receiving = f"Organization/{destination_org.code}"
+    sender = _ref(initiator) if recipient else {"reference": f"Organization/{sender_org.code}"}
+    receiver = _ref(recipient) if recipient else {"reference": f"Organization/{destination_org.code}"}
     header = {
         "resourceType": "MessageHeader", "id": message_id,
+        **({"meta": {"profile": [BSER + "BSeR-ReferralMessageHeader"]}} if recipient else {}),
         "eventCoding": {"system": V2_0003, "code": "I12", "display": "REF/RRI - Patient referral"}
         if event == "referral" else {"system": "urn:referral-ax:event", "code": event},
-        "destination": [{"endpoint": destination_org.gateway_url, "receiver": {"reference": to_receiving}}],
-        "sender": {"reference": f"Organization/{sender_org.code}"},
+        "destination": [{"endpoint": destination_org.gateway_url, "receiver": receiver}],
+        "sender": sender,
         "source": {"name": "Referral AX", "software": "referral-ax", "endpoint": sender_org.gateway_url},
         "focus": [{"reference": f"Task/{focus['id']}"}],
     }  # fmt: skip
