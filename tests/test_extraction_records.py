@@ -293,6 +293,17 @@ def test_a_concentration_is_no_dose_and_a_quantity_alone_is_no_drug() -> None:
     assert [(lab.name, lab.value, lab.unit) for lab in summary.labs] == [("Albumin", "3.6", "g/dL")]
 
 
+def test_a_drug_line_that_names_an_operation_as_its_time_is_no_procedure() -> None:
+    """When a scan drops the cell gaps, a prescription row's instruction runs into the drug: the operation it names
+    is when to stop the drug, not a procedure done."""
+    text = ("[복용 약물]\n"
+            "크레스토정10mg 1T qd—시술대비 2026.05.25부터 중단\n"
+            "[수술력]\n"
+            "2019.03.11 Laparoscopic appendectomy\n")  # fmt: skip
+    summary = _summary(text)
+    assert [(p.name, p.date) for p in summary.procedures] == [("Laparoscopic appendectomy", "2019.03.11")]
+
+
 def test_a_line_of_several_coded_diagnoses_and_an_allergy_line_of_two_statements() -> None:
     text = ("임상진단: 급성 신우신염 (N10), 2형 당뇨병 (E11.9), 탈수 (E86)\n"
             "[과거력]\n - 위궤양, s/p 내시경 지혈술 (K25.9)\n"

@@ -243,6 +243,8 @@ def procedures_in(text: str, need_date: bool = True) -> list[Found]:
         name = _PLACE.sub("", name)  # "본원 흉부외과 CABG": where it was done is not its name
         if not name or _LABEL.fullmatch(name):  # "수술" alone names no procedure
             continue
+        if DOSE.search(name):
+            continue  # "플라빅스정 75mg 1T qd 수술 5일 전 중단": a drug's line that names a procedure as its time
         offset = text.index(name, start)
         nearest = min(dates, key=lambda d: abs(d[0] - terms[0].start()), default=None)
         fields = {"name": name, "date": nearest[1] if nearest else None, "prior": "s/p" if prior else None}
