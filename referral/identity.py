@@ -20,7 +20,9 @@ from rapidfuzz.distance import DamerauLevenshtein
 from referral.models import Patient
 from referral.romanise import spells
 
-FindingKind = Literal["name_mismatch", "birth_date_mismatch", "registration_no_near_miss", "no_identifier"]
+FindingKind = Literal[
+    "name_mismatch", "name_misread", "birth_date_mismatch", "registration_no_near_miss", "no_identifier"
+]
 
 # between a label and its value: spaces, colons, table rules, and the dots and specks OCR reads there; never a
 # line break (a heading is not a label)
@@ -77,6 +79,8 @@ class IdentityFinding(BaseModel):
 
 _MESSAGES: dict[FindingKind, str] = {
     "name_mismatch": "환자 성명이 의뢰 환자와 다릅니다 / the printed name is not the referral's patient",
+    "name_misread": "성명 한 글자의 받침이 다르게 판독되었습니다 — 원본에서 확인하십시오 / "
+    "one syllable of the printed name reads with another final consonant: check it on the page",
     "birth_date_mismatch": "생년월일이 의뢰 환자와 다릅니다 / the printed birth date differs",
     "registration_no_near_miss": "등록번호가 의뢰 환자 번호와 한두 자리만 다릅니다 / a near-miss registration number",
     "no_identifier": "환자 식별 정보를 찾지 못했습니다 (인쇄 누락 또는 판독 불가) / no identifier printed or legible",
@@ -143,6 +147,15 @@ def name_forms(name: str) -> set[str]:
     return forms
 
 
+def _final_apart(read: str, name: str) -> bool:
+    """Two names of one length that differ in one syllable's final consonant (받침) only: 함복순 read as 항복순,
+    the commonest misreading of a scanned Hangul name. 홍길동 and 홍길순 (a twin's name) differ in more."""
+    if len(read) != len(name) or not all("가" <= c <= "힣" for c in read + name):
+        return False
+    differing = [(a, b) for a, b in zip(read, name, strict=True) if a != b]
+    return len(differing) == 1 and (ord(differing[0][0]) - 0xAC00) // 28 == (ord(differing[0][1]) - 0xAC00) // 28
+
+
 def _page_findings(patient: Patient, identity: PageIdentity) -> list[FindingKind]:
     kinds: list[FindingKind] = []
     expected = name_forms(patient.name)
@@ -150,7 +163,10 @@ def _page_findings(patient: Patient, identity: PageIdentity) -> list[FindingKind
     korean = any(n[:k] in expected for n in identity.names for k in (2, 3, 4))
     latin = any(_compact(n) in expected or spells(n, patient.name) for n in identity.latin_names)
     if (identity.names or identity.latin_names) and not (korean or latin):
-        kinds.append("name_mismatch")
+        misread = patient.birth_date in identity.birth_dates and any(
+            _final_apart(n[: len(e)], e) for n in identity.names for e in expected
+        )  # the birth date agrees and the name is one 받침 away: still a finding the reviewer must resolve
+        kinds.append("name_misread" if misread else "name_mismatch")
     if identity.birth_dates and patient.birth_date not in identity.birth_dates:
         kinds.append("birth_date_mismatch")
     ours = _compact(patient.identifier)

@@ -65,11 +65,12 @@ def test_identity_on_ocr_text(shared_data: Path, corpus_ocr: list) -> None:  # t
             found.add((name, page_set))
         if record.identity["name"] == packet_c.identity["name"]:
             assert check_documents(kim, identities) == [], (name, page_set)
-    # no page of a record is taken for another patient's; only a fax whose header OCR cannot read at all may
-    # leave its identity unread, which the reviewer then confirms (a finding, never a silent pass)
-    unread = [f for f in false_findings if f[2] == "no_identifier"]
+    # no page of a record is taken for another patient's; only a fax whose header OCR cannot read at all, or reads
+    # one 받침 of the name wrong, may leave its identity unread, which the reviewer then confirms (a finding, never
+    # a silent pass)
+    unread = [f for f in false_findings if f[2] in ("no_identifier", "name_misread")]
     print(f"identity unread on {len(unread)} of {len(corpus_ocr)} OCR'd documents: {unread}")
-    assert [f for f in false_findings if f[2] != "no_identifier"] == []
+    assert [f for f in false_findings if f[2] not in ("no_identifier", "name_misread")] == []
     assert all(page_set == "fax" for _, page_set, _ in unread)
     flagged = {r.name for r in corpus.values() if r.expected_identity_mismatch}
     assert {(n, s) for n in flagged for s in ("scan", "fax")} <= found
