@@ -19,11 +19,7 @@ MD_LICENCE_SYSTEM = "http://www.hl7korea.or.kr/Identifier/mohw-md-license-id"  #
 PRACTITIONER_ROLE = "http://terminology.hl7.org/CodeSystem/practitioner-role"
 INSTITUTION_SYSTEM = "urn:referral-ax:institution"
 # HIRA institution type by tier, where the network file gives none: 상급종합병원, 종합병원, 의원
-_TYPE_OF_TIER = {
-    Tier.TERTIARY: ("01", "상급종합병원"),
-    Tier.SECONDARY: ("11", "종합병원"),
-    Tier.PRIMARY: ("31", "의원"),
-}
+_TYPE_OF_TIER = {Tier.TERTIARY: "01", Tier.SECONDARY: "11", Tier.PRIMARY: "31"}
 _TYPE_NAMES = {"01": "상급종합병원", "11": "종합병원", "21": "병원", "28": "요양병원", "31": "의원", "71": "보건소",
                "75": "보건의료원"}  # fmt: skip
 
@@ -48,9 +44,8 @@ def hira_department(department: str) -> dict[str, str] | None:
 
 def organization(institution: Institution) -> dict[str, Any]:
     """KR Core HealthcareOrganization when the network file gives its 요양기관기호, else a plain Organization."""
-    code, name = (institution.hira_type, _TYPE_NAMES.get(institution.hira_type or "", institution.hira_type or ""))
-    if code is None:
-        code, name = _TYPE_OF_TIER[institution.tier]
+    code = institution.hira_type or _TYPE_OF_TIER[institution.tier]
+    name = _TYPE_NAMES.get(code, code)
     resource: dict[str, Any] = {
         "resourceType": "Organization", "id": institution.code,
         "identifier": [{"system": INSTITUTION_SYSTEM, "value": institution.code}], "active": True,
