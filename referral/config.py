@@ -73,6 +73,13 @@ class Settings(BaseSettings):
     review_reconcile_every_s: float = 300  # the fleet reconciler's schedule (flows/review_reconciler.py)
     roster_file: Path | None = None  # who may sign for which institution (review/roster.py); default data_dir
 
+    # the 진료협력센터 worklist (referral/web): staff accounts (default data_dir/secrets/staff.yaml), the session
+    # cookie's key (default data_dir/secrets/web-session-key) and how long a session lasts idle and at most
+    staff_file: Path | None = None
+    web_session_idle_s: float = 30 * 60
+    web_session_max_s: float = 12 * 3600
+    web_secure_cookies: bool = False  # set behind TLS: the cookie then travels over HTTPS only
+
     # codec server for the Temporal UI: browser origins allowed (CORS) and operator tokens (file, one per line;
     # default data_dir/secrets/operator-tokens); every call needs a token
     codec_ui_origins: list[str] = Field(default_factory=lambda: ["http://127.0.0.1:8233"])
@@ -106,9 +113,11 @@ class Settings(BaseSettings):
 
     def with_changes(self, **changes: object) -> Settings:
         """A copy with some settings changed; the names of the workflow group may be given directly."""
+        base = changes.pop("workflow", self.workflow)  # a whole group given, then names of it on top
+        assert isinstance(base, WorkflowTuning)
         tuning = {k: v for k, v in changes.items() if k in WorkflowTuning.model_fields}
         top = {k: v for k, v in changes.items() if k not in tuning}
-        return self.model_copy(update={**top, "workflow": self.workflow.model_copy(update=tuning)})
+        return self.model_copy(update={**top, "workflow": base.model_copy(update=tuning)})
 
     @property
     def secrets_dir(self) -> Path:
@@ -144,6 +153,13 @@ class Settings(BaseSettings):
         if org is None:
             return self._secret(self.label_studio_token, "label-studio-token")
         return self._secret(self.label_studio_tokens.get(org), f"label-studio-token.{org}")
+
+    @property
+    def staff_path(self) -> Path:
+        return self.staff_file or self.secrets_dir / "staff.yaml"
+
+    def web_session_key(self) -> str | None:
+        return self._secret(None, "web-session-key")
 
     def webhook_secret(self) -> str | None:
         return self._secret(self.review_webhook_secret, "review-webhook-secret")
@@ -195,6 +211,7 @@ def ensure_local_secrets(settings: Settings, institution_codes: list[str]) -> No
         "review-webhook-secret": secrets.token_urlsafe(32),
         "label-studio-admin-password": secrets.token_urlsafe(16),
         "operator-tokens": secrets.token_urlsafe(32),
+        "web-session-key": secrets.token_urlsafe(32),
         "prefect-auth": f"admin:{secrets.token_urlsafe(24)}",  # the local Prefect server's user:password
     }
     for name, value in generated.items():
