@@ -56,6 +56,7 @@ with workflow.unsafe.imports_passed_through():
         EventRequest,
         OcrSummary,
         ProcessingStage,
+        ReferralParticulars,
         ReferralStatus,
         ReferralWorkflowInput,
         ReprocessRecord,
@@ -388,6 +389,15 @@ class ReferralWorkflow(ReviewStage, DeliveryStage, OutcomeStage, SlaTimers, Medi
             appointment=self._appointment,
             planned_operations=self._operations,
         )
+
+    @workflow.query
+    def particulars(self) -> ReferralParticulars:
+        r = self._referral
+        return ReferralParticulars(
+            patient=r.patient, referring=r.referring, receiving=r.receiving, reason=r.reason,
+            referral_type=r.referral_type, submitted_at=r.submitted_at, sla_escalated=self._sla_escalated,
+            review_escalated=self._escalated, review_side=self._review_side,
+        )  # fmt: skip
 
     @workflow.query
     def history(self) -> list[TransitionRecord]:

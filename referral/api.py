@@ -28,6 +28,7 @@ from referral.operations import (
     get_status,
     hint_review,
     list_referrals,
+    party_side,
     request_outcome,
     send_event,
     withdraw_consent,
@@ -47,6 +48,7 @@ from referral.submission import (
     submit_referral,
 )
 from referral.temporal import connect
+from referral.web.app import add_worklist
 from referral.workflow_io import (
     Appointment,
     ConsentWithdrawal,
@@ -141,12 +143,10 @@ def create_app(
             status = await get_status(svc.client, referral_id)
         except ReferralNotFound:
             raise HTTPException(404, "no such referral") from None
-        if org == status.referring_org:
-            return status.seen_by(Side.REFERRING), Side.REFERRING
-        if org == status.receiving_org and status.state != ReferralState.DRAFT:
-            return status.seen_by(Side.RECEIVING), Side.RECEIVING
-        # neither another institution's referrals nor, before its delivery, a referral to this one are revealed
-        raise HTTPException(404, "no such referral")
+        side = party_side(status, org)
+        if side is None:  # neither another institution's referral nor, before its delivery, one to this one
+            raise HTTPException(404, "no such referral")
+        return status.seen_by(side), side
 
     add_order_routes(app, services, caller_org, party_status)
 
@@ -323,6 +323,7 @@ def create_app(
             return {"status": "ignored"}
         return {"status": await hint_review(svc.client, workflow_id, [task_id])}
 
+    add_worklist(app, settings, services)
     return app
 
 

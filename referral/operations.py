@@ -33,6 +33,7 @@ from referral.workflow_io import (
     ConsentWithdrawalRecord,
     EventRequest,
     OutcomeRequest,
+    ReferralParticulars,
     ReferralStatus,
     ReprocessRecord,
     ReprocessRequest,
@@ -65,6 +66,16 @@ class ListedReferral(BaseModel):
     started_at: datetime | None
 
 
+def party_side(status: ReferralStatus, org: str) -> Side | None:
+    """The side `org` takes in a referral, or None when it may not see it: another institution's referral, or
+    one addressed to it that has not been delivered yet."""
+    if org == status.referring_org:
+        return Side.REFERRING
+    if org == status.receiving_org and status.state != ReferralState.DRAFT:
+        return Side.RECEIVING
+    return None
+
+
 def _not_found(err: RPCError, referral_id: str) -> Exception:
     if err.status == RPCStatusCode.NOT_FOUND:
         return ReferralNotFound(f"no referral {referral_id}")
@@ -74,6 +85,13 @@ def _not_found(err: RPCError, referral_id: str) -> Exception:
 async def get_status(client: Client, referral_id: str, timeout: timedelta | None = None) -> ReferralStatus:
     try:
         return await _handle(client, referral_id).query(ReferralWorkflow.status, rpc_timeout=timeout)
+    except RPCError as err:
+        raise _not_found(err, referral_id) from None
+
+
+async def get_particulars(client: Client, referral_id: str) -> ReferralParticulars:
+    try:
+        return await _handle(client, referral_id).query(ReferralWorkflow.particulars)
     except RPCError as err:
         raise _not_found(err, referral_id) from None
 

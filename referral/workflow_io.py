@@ -8,7 +8,7 @@ from enum import StrEnum
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from referral.identity import IdentityFinding
-from referral.models import DocumentRef, Priority, Referral, Side
+from referral.models import DocumentRef, Party, Patient, Priority, Referral, ReferralType, Side
 from referral.orders import OrderCheck, OrderChoiceRecord
 from referral.pacs.models import ImagingStatus
 from referral.reasons import ReasonCodes, default_reason_codes
@@ -265,3 +265,22 @@ class ReferralStatus(BaseModel):
         if side != Side.REFERRING:
             hidden["dictations"] = []
         return self.model_copy(update=hidden)
+
+
+class ReferralParticulars(BaseModel):
+    """Who and why, for a party's worklist and referral page: the patient, both ends, the clinical question, and
+    whether the referral was escalated (its SLA, or the review round of `review_side`)."""
+
+    patient: Patient
+    referring: Party
+    receiving: Party
+    reason: str
+    referral_type: ReferralType
+    submitted_at: datetime
+    sla_escalated: bool = False
+    review_escalated: bool = False
+    review_side: Side | None = None
+
+    def escalated_for(self, side: Side) -> bool:
+        """Escalated as `side` may know it: the SLA, and only its own review round's reminders."""
+        return self.sla_escalated or (self.review_escalated and self.review_side == side)
