@@ -13,6 +13,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from referral.cli_bundle import add_bundle_parser
+from referral.cli_staff import add_staff_parser
 from referral.cli_status import KST, cmd_status
 from referral.config import Settings
 from referral.documents import DocumentRejected
@@ -350,6 +351,7 @@ def parser() -> argparse.ArgumentParser:
     dev.add_argument("--exit-when-done", action="store_true", help="stop once the examples finish OCR")
     dev.set_defaults(run=cmd_dev)
     add_bundle_parser(sub)
+    add_staff_parser(sub)
     return root
 
 

@@ -122,11 +122,29 @@ def demo_clinicians(settings: Settings, orgs: list[str]) -> Path:
     return path
 
 
+def demo_staff(settings: Settings, orgs: list[str]) -> Path:
+    """A 진료협력센터 coordinator of every institution for the worklist (/app): username coord.<code>, passwords in
+    data/secrets/demo-staff.yaml (0600). Once."""
+    from referral.web.accounts import StaffDirectory, StaffRole
+
+    path = settings.secrets_dir / "demo-staff.yaml"
+    if path.exists():
+        return path
+    directory, accounts = StaffDirectory(settings.staff_path), {}
+    for number, org in enumerate(orgs, start=1):
+        username, password = f"coord.{org}", secrets.token_urlsafe(12)
+        directory.add(username, org, StaffRole.COORDINATOR, f"데모 코디네이터 {number}", password)
+        accounts[username] = {"password": password, "org": org, "role": "coordinator"}
+    write_secret(path, yaml.safe_dump(accounts, sort_keys=True, allow_unicode=True))
+    return path
+
+
 async def run_dev(settings: Settings, options: DevOptions) -> int:
     os.umask(PRIVATE_UMASK)  # data, logs and databases (ours and the servers' we start) are the owner's only
     network = load_network(settings.network_file)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     ensure_local_secrets(settings, sorted(network.institutions()))
+    staff_file = demo_staff(settings, sorted(network.institutions()))
     logs = settings.data_dir / "logs"
     logs.mkdir(exist_ok=True)
     stop = asyncio.Event()
@@ -204,6 +222,8 @@ async def run_dev(settings: Settings, options: DevOptions) -> int:
         ui = f"http://127.0.0.1:{options.ui_port}/namespaces/{settings.namespace}/workflows"
         print(f"\nTemporal UI     {ui}")
         print(f"HTTP API docs   http://127.0.0.1:{options.api_port}/docs")
+        print(f"Worklist        http://127.0.0.1:{options.api_port}/app  (진료협력센터; coord.<institution> accounts, "
+              f"passwords in {staff_file})")  # fmt: skip
         print(f"Codec server    {codec_url}  (payloads show encrypted; to read them, enter {codec_url}/t/<token> in "
               f"the UI's Data Encoder, a token from {settings.secrets_dir / 'operator-tokens'})")  # fmt: skip
         print(

@@ -1,0 +1,185 @@
+"""What a referral page shows one side: the referral, its documents (page images, OCR text), the signed letters,
+the AI summary with its duplicate-test findings, imaging, identity findings, the history and the actions open now.
+
+Everything is read through the same functions as the API, after the same party check, and what one side may not
+see (the other side's review round, the referring side's dictations) is already removed by `seen_by`."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from temporalio.client import Client
+
+from referral.models import Side
+from referral.ocr.models import OcrDocument
+from referral.operations import get_available_actions, get_history, get_particulars, get_status, party_side
+from referral.reasons import ReasonCode, ReasonCodes
+from referral.states import TRANSITIONS, ReferralEvent
+from referral.storage import DocumentStore
+from referral.storage.base import ObjectNotFound
+from referral.summary.drafts import Draft
+from referral.summary.models import ClinicalSummary
+from referral.workflow_io import ReferralParticulars, ReferralStatus, TransitionRecord
+
+
+class NotAParty(LookupError):
+    """This institution may not see the referral (or it does not exist): answered as 404, revealing nothing."""
+
+
+@dataclass(frozen=True)
+class PageText:
+    number: int
+    text: str
+    has_image: bool
+    confidence: float
+
+
+@dataclass(frozen=True)
+class DocumentView:
+    index: int
+    kind: str  # 외부 기록 / 서명본 / 수신 문서
+    title: str
+    media_type: str
+    pages: list[PageText] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ActionView:
+    event: ReferralEvent
+    reason_required: bool
+    codes: list[ReasonCode]
+
+
+@dataclass
+class ReferralView:
+    side: Side
+    status: ReferralStatus
+    particulars: ReferralParticulars
+    history: list[TransitionRecord]
+    actions: list[ActionView]
+    documents: list[DocumentView]
+    signed: list[DocumentView]
+    delivered: list[DocumentView]
+    summary: ClinicalSummary | None
+    drafts: list[Draft]  # the AI drafts of this side's round, as made (the signed versions are in `signed`)
+    may_request_outcome: bool
+
+
+async def party_status(client: Client, referral_id: str, org: str) -> tuple[ReferralStatus, Side]:
+    from referral.operations import ReferralNotFound
+
+    try:
+        status = await get_status(client, referral_id)
+    except ReferralNotFound:
+        raise NotAParty(referral_id) from None
+    side = party_side(status, org)
+    if side is None:
+        raise NotAParty(referral_id)
+    return status.seen_by(side), side
+
+
+def _json(store: DocumentStore, key: str) -> Any:
+    return json.loads(store.get(key))
+
+
+def _ocr_pages(store: DocumentStore, ocr_key: str) -> list[PageText]:
+    document = OcrDocument.model_validate_json(store.get(ocr_key))
+    return [PageText(p.page, p.text, p.image_key is not None, p.mean_confidence) for p in document.pages]
+
+
+def delivered_documents(store: DocumentStore, bundle_key: str) -> list[tuple[dict[str, Any], bytes]]:
+    """The DocumentReferences of the delivered message with their content (from its Binaries), in order."""
+    import base64
+
+    bundle = _json(store, bundle_key)
+    resources = [e["resource"] for e in bundle.get("entry", [])]
+    binaries = {r["id"]: r for r in resources if r.get("resourceType") == "Binary"}
+    found = []
+    for document in (r for r in resources if r.get("resourceType") == "DocumentReference"):
+        attachment = document["content"][0]["attachment"]
+        binary = binaries.get(attachment.get("url", "").rsplit("/", 1)[-1])
+        if binary is not None:
+            found.append((document, base64.b64decode(binary["data"])))
+    return found
+
+
+def _documents(store: DocumentStore, status: ReferralStatus) -> list[DocumentView]:
+    by_document = {o.document_key: o.ocr_key for o in status.ocr}
+    views = []
+    for index, key in enumerate(status.document_keys):
+        try:
+            media_type = store.stat(key).media_type
+            pages = _ocr_pages(store, by_document[key]) if key in by_document else []
+        except ObjectNotFound:
+            continue
+        views.append(DocumentView(index, "외부 기록 (outside record)", f"문서 {index + 1} (document {index + 1})",
+                                  media_type, pages))  # fmt: skip
+    return views
+
+
+def _signed(status: ReferralStatus) -> list[DocumentView]:
+    reviews = [*status.past_reviews, *status.reviews]
+    signed = [r.signed for r in reviews if r.signed is not None]
+    return [
+        DocumentView(i, "서명본 (signed)", f"{s.kind} — {s.reviewer}", "application/pdf") for i, s in enumerate(signed)
+    ]
+
+
+def signed_pdf_key(status: ReferralStatus, index: int) -> str | None:
+    signed = [r.signed for r in [*status.past_reviews, *status.reviews] if r.signed is not None]
+    return signed[index].pdf_key if 0 <= index < len(signed) else None
+
+
+def _delivered(store: DocumentStore, status: ReferralStatus, side: Side) -> list[DocumentView]:
+    """What the referring side sent, as the receiving side got it (its signed letter among them)."""
+    if side != Side.RECEIVING or status.delivery is None or status.delivery.bundle_key is None:
+        return []
+    try:
+        documents = delivered_documents(store, status.delivery.bundle_key)
+    except ObjectNotFound:
+        return []
+    return [
+        DocumentView(
+            i,
+            "받은 문서 (received)",
+            d.get("description") or d["type"].get("text", ""),
+            d["content"][0]["attachment"]["contentType"],
+        )  # fmt: skip
+        for i, (d, _) in enumerate(documents)
+    ]
+
+
+def _summary(store: DocumentStore, status: ReferralStatus) -> tuple[ClinicalSummary | None, list[Draft]]:
+    if status.summary is None:
+        return None, []
+    try:
+        summary = ClinicalSummary.model_validate_json(store.get(status.summary.summary_key))
+        return summary, [Draft.model_validate_json(store.get(d.text_key)) for d in status.summary.drafts]
+    except ObjectNotFound:
+        return None, []
+
+
+def _actions(events: list[ReferralEvent], side: Side, codes: ReasonCodes) -> list[ActionView]:
+    required = {t.event: t.reason_required for t in TRANSITIONS if t.side == side}
+    return [ActionView(e, required.get(e, False), list(codes.events.get(e, []))) for e in events]
+
+
+async def referral_view(
+    client: Client, store: DocumentStore, referral_id: str, org: str, may_act: bool, codes: ReasonCodes
+) -> ReferralView:
+    status, side = await party_status(client, referral_id, org)
+    particulars, history, events = await asyncio.gather(
+        get_particulars(client, referral_id), get_history(client, referral_id),
+        get_available_actions(client, referral_id, side),
+    )  # fmt: skip
+    documents, delivered, (summary, drafts) = await asyncio.gather(
+        asyncio.to_thread(_documents, store, status), asyncio.to_thread(_delivered, store, status, side),
+        asyncio.to_thread(_summary, store, status),
+    )  # fmt: skip
+    actions = _actions(events, side, codes) if may_act else []
+    outcome_open = side == Side.RECEIVING and status.state == "IN_CARE" and may_act
+    return ReferralView(side, status, particulars, history, actions, documents, _signed(status), delivered, summary,
+                        drafts, outcome_open)  # fmt: skip
