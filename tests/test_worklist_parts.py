@@ -174,3 +174,27 @@ def test_settings_changed_with_a_whole_workflow_group_keep_it() -> None:
                                 sla_escalate_after=5)  # fmt: skip
     assert (changed.workflow.sla_reminder_every_s, changed.workflow.sla_escalate_after) == (1.0, 5)
     assert base.workflow.sla_reminder_every_s != 1.0
+
+
+def test_referral_staff_adds_an_account_and_refuses_bad_input(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import io
+
+    from referral.cli import main
+
+    monkeypatch.setenv("REFERRAL_DATA_DIR", str(tmp_path))
+    assert main(["staff", "coord.knuh", "--org", "knuh", "--role", "coordinator", "--name", "박강원"]) == 0
+    generated = capsys.readouterr().out.split("password (shown once): ")[1].strip()
+    staff = StaffDirectory(tmp_path / "secrets" / "staff.yaml")
+    assert staff.authenticate("coord.knuh", generated) is not None
+    monkeypatch.setattr("sys.stdin", io.StringIO(PASSWORD + "\n"))
+    assert main(["staff", "viewer.knuh", "--org", "knuh", "--role", "read_only", "--name", "조회원",
+                 "--password-stdin"]) == 0  # fmt: skip
+    assert "shown once" not in capsys.readouterr().out and staff.authenticate("viewer.knuh", PASSWORD) is not None
+    monkeypatch.setattr("sys.stdin", io.StringIO("short\n"))
+    assert main(["staff", "viewer.knuh", "--org", "knuh", "--role", "read_only", "--name", "조회원",
+                 "--password-stdin"]) == 2  # fmt: skip
+    assert main(["staff", "coord.x", "--org", "no-such-hospital", "--role", "coordinator", "--name", "x"]) == 2
+    assert "no-such-hospital" in capsys.readouterr().err
+    assert staff.authenticate("viewer.knuh", PASSWORD) is not None and staff.get("coord.x") is None
