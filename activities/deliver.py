@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
@@ -15,9 +15,10 @@ from referral.delivery import DeliveryRejected, deliver
 from referral.fhir.message import Attachment, InvalidFhir, SignedLetter, referral_message
 from referral.models import Referral
 from referral.network import Network
+from referral.page_removal import removed_pages, without_pages
 from referral.states import ReferralState
 from referral.storage import DocumentStore
-from referral.workflow_io import DeliveryReceipt, TaskUpdate
+from referral.workflow_io import DeliveryReceipt, PageRef, TaskUpdate
 from review.models import SignedDocument, SignedDocumentRef
 
 
@@ -28,6 +29,7 @@ class DeliverInput(BaseModel):
     target_org: str
     event: str = "referral"
     update: TaskUpdate | None = None  # event "task-update": what the receiving side did
+    excluded_pages: list[PageRef] = Field(default_factory=list)  # removed by a reviewer: another patient's
 
 
 class DeliveryActivities:
@@ -47,8 +49,15 @@ class DeliveryActivities:
             attachments.append(Attachment(f"{signed.title} (서명본 signed)", signed.kind, "application/pdf",
                                           self.store.get(ref.pdf_key)))  # fmt: skip
         for document in referral.documents if inp.event == "referral" else []:  # the 회송 sends its own documents
-            attachments.append(Attachment(document.filename, "outside_record", document.media_type,
-                                          self.store.get(document.key)))  # fmt: skip
+            removed = removed_pages(document.key, inp.excluded_pages)  # another patient's pages never leave
+            kept = None if removed is None else without_pages(self.store.get(document.key), document.media_type,
+                                                              removed)  # fmt: skip
+            if kept is None:
+                continue
+            title = document.filename
+            if removed:
+                title += f" ({len(removed)}쪽 제외: 다른 환자 기록 / {len(removed)} page(s) of another patient removed)"
+            attachments.append(Attachment(title, "outside_record", document.media_type, kept))
         try:
             bundle = referral_message(referral, self.network, inp.state, activity.info().started_time, letter,
                                       attachments, inp.event, inp.update)  # fmt: skip

@@ -24,6 +24,7 @@ with workflow.unsafe.imports_passed_through():
         ConsentWithdrawalRecord,
         DeliveryReceipt,
         EventRequest,
+        PageRef,
         ProcessingStage,
         TaskUpdate,
         TransitionRecord,
@@ -47,6 +48,7 @@ class DeliveryStage:
     _delivery: DeliveryReceipt | None
     _stage_error: str | None
     _appointment: Appointment | None
+    _excluded_pages: list[PageRef]
 
     def _set_stage(self, stage: ProcessingStage) -> None:
         raise NotImplementedError
@@ -149,7 +151,13 @@ class DeliveryStage:
         return await workflow.execute_activity_method(
             DeliveryActivities.deliver_message,
             DeliverInput(
-                referral=self._referral, state=state, signed=signed, target_org=target_org, event=event, update=update
+                referral=self._referral,
+                state=state,
+                signed=signed,
+                target_org=target_org,
+                event=event,
+                update=update,
+                excluded_pages=self._excluded_pages,
             ),  # fmt: skip
             start_to_close_timeout=timedelta(minutes=2),
             retry_policy=RetryPolicy(

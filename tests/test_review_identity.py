@@ -5,6 +5,8 @@ record; "remove" drafts again without those pages. Real Label Studio, real workf
 from __future__ import annotations
 
 import asyncio
+import base64
+import io
 import json
 from pathlib import Path
 
@@ -18,6 +20,7 @@ from referral.submission import IncomingFile, submit_referral
 from referral.synthetic import text_pdf
 from referral.workflow_io import ReferralStatus
 from review.models import SignedDocument
+from tests.deployment import Deployment
 from tests.helpers import PATIENT_NAME, make_request, wait_for
 from tests.review_fixtures import ReviewEnv, annotate, task_in_browser
 from tests.test_review import KIM, all_signed, letter_signed, tasks_ready
@@ -117,3 +120,44 @@ async def test_identity_mark_is_required_in_the_browser(
     assert signed.reviewer == KIM
     assert SignedDocument.model_validate_json(store.get(signed.json_key)).identity_choice == "keep"
     assert (await get_status(client, referral_id)).excluded_pages == []
+
+
+async def test_a_removed_page_is_not_sent_to_the_receiving_hospital(
+    client: Client, store: DocumentStore, deployment: Deployment
+) -> None:
+    """One PDF: the referral's letter on page 1, another patient's lab sheet on page 2. The reviewer removes the
+    flagged page, signs the drafts made again without it, and the receiving hospital gets the PDF without page 2."""
+    from pypdf import PdfReader, PdfWriter
+
+    from referral.states import ReferralState
+
+    writer = PdfWriter()
+    for lines in (OWN, OTHER):
+        writer.add_page(PdfReader(io.BytesIO(text_pdf(lines))).pages[0])
+    packet = io.BytesIO()
+    writer.write(packet)
+    result = await submit_referral(client, store, deployment.network, deployment.settings, make_request(),
+                                   [IncomingFile("packet.pdf", packet.getvalue())])  # fmt: skip
+    first = await wait_for(client, result.referral_id, tasks_ready)
+    assert first.summary is not None and {f.page for f in first.summary.identity} == {2}
+    url = deployment.settings.label_studio_url
+    await asyncio.to_thread(annotate, url, KIM, first.reviews[0].task.task_id, "approve", None, None, "remove")
+    first_ids = {r.task.task_id for r in first.reviews}
+
+    def new_round(s: ReferralStatus) -> bool:
+        return tasks_ready(s) and not first_ids & {r.task.task_id for r in s.reviews}
+
+    second = await wait_for(client, result.referral_id, new_round)
+    for review in second.reviews:
+        await asyncio.to_thread(annotate, url, KIM, review.task.task_id, "approve")
+    done = await wait_for(client, result.referral_id, lambda s: s.state == ReferralState.RECEIVED)
+    assert done.delivery is not None
+    bundle = json.loads(deployment.inbox.get(done.delivery.stored_key))
+    resources = {e["resource"]["id"]: e["resource"] for e in bundle["entry"]}
+    [record] = [r for r in resources.values() if r["resourceType"] == "DocumentReference"
+                and r["type"]["text"] == "outside_record"]  # fmt: skip
+    assert "1쪽 제외" in record["description"] and "another patient" in record["description"]
+    binary = resources[record["content"][0]["attachment"]["url"].rsplit("/", 1)[1]]
+    sent = PdfReader(io.BytesIO(base64.b64decode(binary["data"])))
+    text = "".join(page.extract_text() for page in sent.pages)
+    assert len(sent.pages) == 1 and "진료의뢰서" in text and "김민수" not in text and "1.9" not in text
