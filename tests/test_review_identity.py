@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from temporalio.client import Client
 
+from referral.config import Settings
 from referral.network import Network
 from referral.operations import get_status
 from referral.storage import DocumentStore
@@ -122,11 +123,11 @@ async def test_identity_mark_is_required_in_the_browser(
     assert (await get_status(client, referral_id)).excluded_pages == []
 
 
-async def test_a_removed_page_is_not_sent_to_the_receiving_hospital(
-    client: Client, store: DocumentStore, deployment: Deployment
-) -> None:
+async def referral_with_a_removed_page(
+    client: Client, store: DocumentStore, network: Network, settings: Settings
+) -> ReferralStatus:  # fmt: skip
     """One PDF: the referral's letter on page 1, another patient's lab sheet on page 2. The reviewer removes the
-    flagged page, signs the drafts made again without it, and the receiving hospital gets the PDF without page 2."""
+    flagged page and signs the drafts made again without it; the referral as received."""
     from pypdf import PdfReader, PdfWriter
 
     from referral.states import ReferralState
@@ -136,11 +137,11 @@ async def test_a_removed_page_is_not_sent_to_the_receiving_hospital(
         writer.add_page(PdfReader(io.BytesIO(text_pdf(lines))).pages[0])
     packet = io.BytesIO()
     writer.write(packet)
-    result = await submit_referral(client, store, deployment.network, deployment.settings, make_request(),
+    result = await submit_referral(client, store, network, settings, make_request(),
                                    [IncomingFile("packet.pdf", packet.getvalue())])  # fmt: skip
     first = await wait_for(client, result.referral_id, tasks_ready)
     assert first.summary is not None and {f.page for f in first.summary.identity} == {2}
-    url = deployment.settings.label_studio_url
+    url = settings.label_studio_url
     await asyncio.to_thread(annotate, url, KIM, first.reviews[0].task.task_id, "approve", None, None, "remove")
     first_ids = {r.task.task_id for r in first.reviews}
 
@@ -150,7 +151,16 @@ async def test_a_removed_page_is_not_sent_to_the_receiving_hospital(
     second = await wait_for(client, result.referral_id, new_round)
     for review in second.reviews:
         await asyncio.to_thread(annotate, url, KIM, review.task.task_id, "approve")
-    done = await wait_for(client, result.referral_id, lambda s: s.state == ReferralState.RECEIVED)
+    return await wait_for(client, result.referral_id, lambda s: s.state == ReferralState.RECEIVED)
+
+
+async def test_a_removed_page_is_not_sent_to_the_receiving_hospital(
+    client: Client, store: DocumentStore, deployment: Deployment
+) -> None:
+    """The receiving hospital gets the PDF without the removed page, and told how many were removed."""
+    from pypdf import PdfReader
+
+    done = await referral_with_a_removed_page(client, store, deployment.network, deployment.settings)
     assert done.delivery is not None
     bundle = json.loads(deployment.inbox.get(done.delivery.stored_key))
     resources = {e["resource"]["id"]: e["resource"] for e in bundle["entry"]}

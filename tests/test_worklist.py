@@ -8,12 +8,16 @@ from an ended session, change nothing. Screenshots are kept in tests/artifacts/w
 from __future__ import annotations
 
 import asyncio
+import io
+import re
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from pypdf import PdfReader
 from temporalio.client import Client
 
 from referral.api import create_app
@@ -333,3 +337,41 @@ async def test_an_idle_session_ends(
         await page.context.close()
     finally:
         await server.stop()
+
+
+@asynccontextmanager
+async def signed_in_http(worklist: Worklist, username: str) -> AsyncIterator[httpx.AsyncClient]:
+    """A member's session over plain HTTP (the sign-in form, its cookie), for pages that need no browser."""
+    async with httpx.AsyncClient(transport=worklist.api._transport, base_url="http://api") as http:
+        form = await http.get("/app/login")
+        token = form.text.split('name="login_token" value="')[1].split('"')[0]
+        signed = await http.post("/app/login", data={"username": username, "password": PASSWORD,
+                                                     "login_token": token})  # fmt: skip
+        assert signed.status_code == 303
+        yield http
+
+
+async def test_the_receiving_side_never_sees_a_page_removed_as_another_patients(
+    worklist: Worklist, client: Client, store: DocumentStore, deployment: Deployment
+) -> None:  # fmt: skip
+    from tests.test_review_identity import referral_with_a_removed_page
+
+    done = await referral_with_a_removed_page(client, store, deployment.network, worklist.settings)
+    referral = f"/app/referrals/{done.referral_id}"
+    async with signed_in_http(worklist, "coord.knuh") as knuh:
+        page = await knuh.get(referral)
+        assert page.status_code == 200 and "진료의뢰서" in page.text and "김민수" not in page.text
+        received = sorted(set(re.findall(r"/files/received/\d+", page.text)))
+        assert received  # the documents as sent: the signed letter and the packet without page 2
+        for path in received:
+            sent = await knuh.get(referral + path)
+            text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(sent.content)).pages)
+            assert sent.status_code == 200 and "김민수" not in text
+        for removed in [f"{referral}/files/document/0?page_no=2", f"{referral}/files/document/0"]:
+            assert (await knuh.get(removed)).status_code == 404  # the page, and the original holding it
+    async with signed_in_http(worklist, "coord.yeongwol") as yeongwol:
+        page = await yeongwol.get(referral)
+        assert (
+            "김민수" in page.text and "제외됨: 다른 환자 기록, 발송되지 않음" in page.text
+        )  # its own original, marked
+        assert (await yeongwol.get(f"{referral}/files/document/0")).status_code == 200

@@ -8,21 +8,29 @@ from __future__ import annotations
 
 import asyncio
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from temporalio.client import Client
 
 from referral.models import Side
 from referral.ocr.models import OcrDocument
-from referral.operations import get_available_actions, get_history, get_particulars, get_status, party_side
+from referral.operations import (
+    ReferralNotFound,
+    get_available_actions,
+    get_history,
+    get_particulars,
+    get_status,
+    party_side,
+)
+from referral.page_removal import removed_pages
 from referral.reasons import ReasonCode, ReasonCodes
 from referral.states import TRANSITIONS, ReferralEvent
 from referral.storage import DocumentStore
 from referral.storage.base import ObjectNotFound
 from referral.summary.drafts import Draft
 from referral.summary.models import ClinicalSummary
-from referral.workflow_io import ReferralParticulars, ReferralStatus, TransitionRecord
+from referral.workflow_io import PageRef, ReferralParticulars, ReferralStatus, TransitionRecord
 
 
 class NotAParty(LookupError):
@@ -35,6 +43,7 @@ class PageText:
     text: str
     has_image: bool
     confidence: float
+    removed: bool = False  # by a reviewer, as another patient's page
 
 
 @dataclass(frozen=True)
@@ -44,6 +53,7 @@ class DocumentView:
     title: str
     media_type: str
     pages: list[PageText] = field(default_factory=list)
+    downloadable: bool = True
 
 
 @dataclass(frozen=True)
@@ -68,9 +78,21 @@ class ReferralView:
     may_request_outcome: bool
 
 
-async def party_status(client: Client, referral_id: str, org: str) -> tuple[ReferralStatus, Side]:
-    from referral.operations import ReferralNotFound
+@dataclass(frozen=True)
+class PartyStatus:
+    """A referral as one party sees it, and the pages a reviewer removed as another patient's (whoever's round it
+    was): the receiving side never sees those, nor the originals they are part of."""
 
+    status: ReferralStatus
+    side: Side
+    removed: list[PageRef]
+
+    def page_removed(self, document_key: str, page: int) -> bool:
+        gone = removed_pages(document_key, self.removed)
+        return gone is None or page in gone
+
+
+async def party_status(client: Client, referral_id: str, org: str) -> PartyStatus:
     try:
         status = await get_status(client, referral_id)
     except ReferralNotFound:
@@ -78,7 +100,7 @@ async def party_status(client: Client, referral_id: str, org: str) -> tuple[Refe
     side = party_side(status, org)
     if side is None:
         raise NotAParty(referral_id)
-    return status.seen_by(side), side
+    return PartyStatus(status.seen_by(side), side, status.excluded_pages)
 
 
 def _json(store: DocumentStore, key: str) -> Any:
@@ -106,7 +128,10 @@ def delivered_documents(store: DocumentStore, bundle_key: str) -> list[tuple[dic
     return found
 
 
-def _documents(store: DocumentStore, status: ReferralStatus) -> list[DocumentView]:
+def _documents(store: DocumentStore, party: PartyStatus) -> list[DocumentView]:
+    """The outside records page by page (image, OCR text). The referring side sees its originals whole, removed
+    pages marked; the receiving side only the pages that were sent (the documents themselves under 받은 문서)."""
+    status, receiving = party.status, party.side == Side.RECEIVING
     by_document = {o.document_key: o.ocr_key for o in status.ocr}
     views = []
     for index, key in enumerate(status.document_keys):
@@ -115,9 +140,45 @@ def _documents(store: DocumentStore, status: ReferralStatus) -> list[DocumentVie
             pages = _ocr_pages(store, by_document[key]) if key in by_document else []
         except ObjectNotFound:
             continue
+        pages = [replace(p, removed=party.page_removed(key, p.number)) for p in pages]
+        if receiving:
+            pages = [p for p in pages if not p.removed]
+            if not pages:
+                continue
         views.append(DocumentView(index, "외부 기록 (outside record)", f"문서 {index + 1} (document {index + 1})",
-                                  media_type, pages))  # fmt: skip
+                                  media_type, pages, downloadable=not receiving))  # fmt: skip
     return views
+
+
+def party_file(store: DocumentStore, party: PartyStatus, kind: str, index: int, page_no: int) -> tuple[bytes, str]:
+    """One file of the referral for this party: an outside record (the referring side) or one page image of it
+    (a removed page: the referring side only), a signed document of this side, or a document as received.
+    LookupError (ObjectNotFound, IndexError, KeyError) when there is none for this party."""
+    status = party.status
+    if index < 0 or page_no < 0:
+        raise IndexError(index)
+    if kind == "document":
+        key = status.document_keys[index]
+        if not page_no:
+            if party.side == Side.RECEIVING:
+                raise KeyError("the receiving side has the documents as they were sent")
+            return store.get(key), store.stat(key).media_type
+        if party.side == Side.RECEIVING and party.page_removed(key, page_no):
+            raise KeyError("a page removed as another patient's")
+        [ocr_key] = [o.ocr_key for o in status.ocr if o.document_key == key]
+        [found] = [p for p in OcrDocument.model_validate_json(store.get(ocr_key)).pages if p.page == page_no]
+        if found.image_key is None:
+            raise KeyError("no page image")
+        return store.get(found.image_key), "image/png"
+    if kind == "signed":
+        pdf_key = signed_pdf_key(status, index)
+        if pdf_key is None:
+            raise IndexError(index)
+        return store.get(pdf_key), "application/pdf"
+    if kind == "received" and party.side == Side.RECEIVING and status.delivery and status.delivery.bundle_key:
+        document, data = delivered_documents(store, status.delivery.bundle_key)[index]
+        return data, document["content"][0]["attachment"]["contentType"]
+    raise KeyError(kind)
 
 
 def _signed(status: ReferralStatus) -> list[DocumentView]:
@@ -170,13 +231,14 @@ def _actions(events: list[ReferralEvent], side: Side, codes: ReasonCodes) -> lis
 async def referral_view(
     client: Client, store: DocumentStore, referral_id: str, org: str, may_act: bool, codes: ReasonCodes
 ) -> ReferralView:
-    status, side = await party_status(client, referral_id, org)
+    party = await party_status(client, referral_id, org)
+    status, side = party.status, party.side
     particulars, history, events = await asyncio.gather(
         get_particulars(client, referral_id), get_history(client, referral_id),
         get_available_actions(client, referral_id, side),
     )  # fmt: skip
     documents, delivered, (summary, drafts) = await asyncio.gather(
-        asyncio.to_thread(_documents, store, status), asyncio.to_thread(_delivered, store, status, side),
+        asyncio.to_thread(_documents, store, party), asyncio.to_thread(_delivered, store, status, side),
         asyncio.to_thread(_summary, store, status),
     )  # fmt: skip
     actions = _actions(events, side, codes) if may_act else []

@@ -17,10 +17,8 @@ from starlette.datastructures import UploadFile
 
 from referral.models import Side
 from referral.network import UnknownInstitution
-from referral.ocr.models import OcrDocument
 from referral.operations import EventRefused, ReferralNotFound, request_outcome, send_event
 from referral.reasons import load_reason_codes
-from referral.storage.base import ObjectNotFound
 from referral.submission import (
     FileRejected,
     IdempotencyConflict,
@@ -32,15 +30,14 @@ from referral.submission import (
 from referral.web.forms import FormRefused, event_request, referral_request_from
 from referral.web.referral_page import (
     NotAParty,
-    delivered_documents,
+    party_file,
     party_status,
     referral_view,
-    signed_pdf_key,
 )
 from referral.workflow_io import OutcomeRequest
 
 if TYPE_CHECKING:
-    from referral.web.app import Member, Web, WebServices
+    from referral.web.app import Member, Web
 
 _NOT_FOUND = "의뢰를 찾을 수 없습니다 (no such referral)"
 _NO_DOCUMENT = "문서를 찾을 수 없습니다 (no such document)"
@@ -119,7 +116,7 @@ def add_referral_routes(app: FastAPI, web: Web) -> None:
         form = await web.form(request, member)
         svc = await web.services()
         try:
-            _, side = await party_status(svc.client, referral_id, member.account.org)
+            side = (await party_status(svc.client, referral_id, member.account.org)).side
         except NotAParty:
             return web.render(request, member, "error.html", {"error": _NOT_FOUND}, 404)
         if not member.account.may_act:
@@ -142,7 +139,7 @@ def add_referral_routes(app: FastAPI, web: Web) -> None:
         await web.form(request, member)
         svc = await web.services()
         try:
-            _, side = await party_status(svc.client, referral_id, member.account.org)
+            side = (await party_status(svc.client, referral_id, member.account.org)).side
         except NotAParty:
             return web.render(request, member, "error.html", {"error": _NOT_FOUND}, 404)
         if side != Side.RECEIVING or not member.account.may_act:
@@ -162,32 +159,9 @@ def add_referral_routes(app: FastAPI, web: Web) -> None:
         member = web.member(request)
         svc = await web.services()
         try:
-            status, side = await party_status(svc.client, referral_id, member.account.org)
-            found = await asyncio.to_thread(_file, svc, status, side, kind, index, page_no)
-        except (NotAParty, ObjectNotFound, IndexError, KeyError):
-            found = None
-        if found is None:
+            party = await party_status(svc.client, referral_id, member.account.org)
+            data, media_type = await asyncio.to_thread(party_file, svc.store, party, kind, index, page_no)
+        except (NotAParty, LookupError):
             return web.render(request, member, "error.html", {"error": _NO_DOCUMENT}, 404)
-        data, media_type = found
         return Response(data, media_type=media_type, headers={"Content-Disposition": "inline",
                         "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"})  # fmt: skip
-
-
-def _file(svc: WebServices, status: Any, side: Side, kind: str, index: int, page_no: int) -> tuple[bytes, str] | None:
-    store = svc.store
-    if index < 0 or page_no < 0:
-        return None
-    if kind == "document":
-        key = status.document_keys[index]
-        if page_no:
-            [ocr_key] = [o.ocr_key for o in status.ocr if o.document_key == key]
-            [found] = [p for p in OcrDocument.model_validate_json(store.get(ocr_key)).pages if p.page == page_no]
-            return (store.get(found.image_key), "image/png") if found.image_key else None
-        return store.get(key), store.stat(key).media_type
-    if kind == "signed":
-        pdf_key = signed_pdf_key(status, index)
-        return (store.get(pdf_key), "application/pdf") if pdf_key else None
-    if kind == "received" and side == Side.RECEIVING and status.delivery and status.delivery.bundle_key:
-        document, data = delivered_documents(store, status.delivery.bundle_key)[index]
-        return data, document["content"][0]["attachment"]["contentType"]
-    return None
