@@ -21,17 +21,19 @@ from referral.network import Network, UnknownInstitution, load_network
 from referral.operations import (
     EventRefused,
     ListedReferral,
+    NotAParty,
     ReferralNotFound,
     add_interim_documents,
     get_available_actions,
     get_history,
-    get_status,
     hint_review,
     list_referrals,
-    party_side,
     request_outcome,
     send_event,
     withdraw_consent,
+)
+from referral.operations import (
+    party_status as read_party_status,
 )
 from referral.order_routes import add_order_routes
 from referral.reasons import ReasonCodes, load_reason_codes
@@ -139,14 +141,11 @@ def create_app(
     Svc = Annotated[Services, Depends(services)]
 
     async def party_status(svc: Services, referral_id: str, org: str) -> tuple[ReferralStatus, Side]:
-        try:
-            status = await get_status(svc.client, referral_id)
-        except ReferralNotFound:
+        try:  # neither another institution's referral nor, before its delivery, one to this one is revealed
+            party = await read_party_status(svc.client, referral_id, org)
+        except NotAParty:
             raise HTTPException(404, "no such referral") from None
-        side = party_side(status, org)
-        if side is None:  # neither another institution's referral nor, before its delivery, one to this one
-            raise HTTPException(404, "no such referral")
-        return status.seen_by(side), side
+        return party.status, party.side
 
     add_order_routes(app, services, caller_org, party_status)
 

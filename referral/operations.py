@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
@@ -17,6 +18,7 @@ from temporalio.workflow import UpdateMethodMultiParam
 from flows.referral import ReferralWorkflow
 from referral.models import Side
 from referral.orders import OrderCheck, OrderCheckRequest, OrderChoice, OrderChoiceRecord
+from referral.page_removal import removed_pages
 from referral.review_plan import PlannedOperation
 from referral.search_attributes import (
     RECEIVING_ORG,
@@ -33,6 +35,7 @@ from referral.workflow_io import (
     ConsentWithdrawalRecord,
     EventRequest,
     OutcomeRequest,
+    PageRef,
     ReferralParticulars,
     ReferralStatus,
     ReprocessRecord,
@@ -87,6 +90,36 @@ async def get_status(client: Client, referral_id: str, timeout: timedelta | None
         return await _handle(client, referral_id).query(ReferralWorkflow.status, rpc_timeout=timeout)
     except RPCError as err:
         raise _not_found(err, referral_id) from None
+
+
+class NotAParty(LookupError):
+    """This institution may not see the referral, or there is none: answered as 404, revealing nothing."""
+
+
+@dataclass(frozen=True)
+class PartyStatus:
+    """A referral as one party sees it (`seen_by`), and the pages a reviewer removed as another patient's
+    (whoever's round it was): the receiving side never sees those, nor the originals they are part of."""
+
+    status: ReferralStatus
+    side: Side
+    removed: list[PageRef]
+
+    def page_removed(self, document_key: str, page: int) -> bool:
+        gone = removed_pages(document_key, self.removed)
+        return gone is None or page in gone
+
+
+async def party_status(client: Client, referral_id: str, org: str) -> PartyStatus:
+    """The referral as `org` may see it; NotAParty for another institution's, or one not yet delivered to it."""
+    try:
+        status = await get_status(client, referral_id)
+    except ReferralNotFound:
+        raise NotAParty(referral_id) from None
+    side = party_side(status, org)
+    if side is None:
+        raise NotAParty(referral_id)
+    return PartyStatus(status.seen_by(side), side, status.excluded_pages)
 
 
 async def get_particulars(client: Client, referral_id: str) -> ReferralParticulars:

@@ -15,26 +15,14 @@ from temporalio.client import Client
 
 from referral.models import Side
 from referral.ocr.models import OcrDocument
-from referral.operations import (
-    ReferralNotFound,
-    get_available_actions,
-    get_history,
-    get_particulars,
-    get_status,
-    party_side,
-)
-from referral.page_removal import removed_pages
+from referral.operations import PartyStatus, get_available_actions, get_history, get_particulars, party_status
 from referral.reasons import ReasonCode, ReasonCodes
 from referral.states import TRANSITIONS, ReferralEvent
 from referral.storage import DocumentStore
 from referral.storage.base import ObjectNotFound
 from referral.summary.drafts import Draft
 from referral.summary.models import ClinicalSummary
-from referral.workflow_io import PageRef, ReferralParticulars, ReferralStatus, TransitionRecord
-
-
-class NotAParty(LookupError):
-    """This institution may not see the referral (or it does not exist): answered as 404, revealing nothing."""
+from referral.workflow_io import ReferralParticulars, ReferralStatus, TransitionRecord
 
 
 @dataclass(frozen=True)
@@ -76,31 +64,6 @@ class ReferralView:
     summary: ClinicalSummary | None
     drafts: list[Draft]  # the AI drafts of this side's round, as made (the signed versions are in `signed`)
     may_request_outcome: bool
-
-
-@dataclass(frozen=True)
-class PartyStatus:
-    """A referral as one party sees it, and the pages a reviewer removed as another patient's (whoever's round it
-    was): the receiving side never sees those, nor the originals they are part of."""
-
-    status: ReferralStatus
-    side: Side
-    removed: list[PageRef]
-
-    def page_removed(self, document_key: str, page: int) -> bool:
-        gone = removed_pages(document_key, self.removed)
-        return gone is None or page in gone
-
-
-async def party_status(client: Client, referral_id: str, org: str) -> PartyStatus:
-    try:
-        status = await get_status(client, referral_id)
-    except ReferralNotFound:
-        raise NotAParty(referral_id) from None
-    side = party_side(status, org)
-    if side is None:
-        raise NotAParty(referral_id)
-    return PartyStatus(status.seen_by(side), side, status.excluded_pages)
 
 
 def _json(store: DocumentStore, key: str) -> Any:

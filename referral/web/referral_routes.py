@@ -17,7 +17,7 @@ from starlette.datastructures import UploadFile
 
 from referral.models import Side
 from referral.network import UnknownInstitution
-from referral.operations import EventRefused, ReferralNotFound, request_outcome, send_event
+from referral.operations import EventRefused, NotAParty, ReferralNotFound, party_status, request_outcome, send_event
 from referral.reasons import load_reason_codes
 from referral.submission import (
     FileRejected,
@@ -29,9 +29,7 @@ from referral.submission import (
 )
 from referral.web.forms import FormRefused, event_request, referral_request_from
 from referral.web.referral_page import (
-    NotAParty,
     party_file,
-    party_status,
     referral_view,
 )
 from referral.workflow_io import OutcomeRequest
