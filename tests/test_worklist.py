@@ -259,6 +259,29 @@ async def test_receiving_coordinator_asks_for_information_then_accepts_and_books
     await knuh.context.close()
 
 
+async def test_keyboard_only_and_counts_that_refresh_themselves(worklist: Worklist, browser: Any, sent: str) -> None:
+    """From the worklist to the referral with the keyboard alone; the counts fragment htmx polls answers with
+    the current counts (htmx runs under the page's Content-Security-Policy)."""
+    knuh = await sign_in(browser, worklist.url, "coord.knuh")
+    await knuh.goto(f"{worklist.url}/app/worklist?side=receiving")
+    assert await knuh.evaluate("typeof htmx") == "object"
+    assert await knuh.get_attribute("#counts", "hx-trigger") == "every 30s"
+    counts = await knuh.request.get(f"{worklist.url}/app/worklist/counts?side=receiving")
+    assert counts.status == 200 and 'data-bucket="booked"' in await counts.text()
+    await knuh.keyboard.press("Tab")
+    assert (await knuh.evaluate("document.activeElement.textContent")).startswith("본문으로 건너뛰기")
+    for _ in range(60):
+        await knuh.keyboard.press("Tab")
+        if sent in (await knuh.evaluate("document.activeElement.getAttribute('href') || ''")):
+            break
+    else:
+        pytest.fail("the referral's row cannot be reached with the keyboard")
+    await knuh.keyboard.press("Enter")
+    await knuh.wait_for_url(f"**/app/referrals/{sent}")
+    assert PATIENT in await knuh.inner_text(".particulars h1")
+    await knuh.context.close()
+
+
 async def test_a_third_hospital_sees_nothing_and_changes_nothing(worklist: Worklist, browser: Any, sent: str) -> None:
     snuh = await sign_in(browser, worklist.url, "coord.snuh")
     for query in ["side=receiving", "side=referring", "side=receiving&bucket=closed", "overdue=true"]:
