@@ -256,6 +256,13 @@ async def test_receiving_coordinator_asks_for_information_then_accepts_and_books
     assert (await get_status(client, sent)).state == ReferralState.SCHEDULED
     await shot(worklist, stale, "knuh-stale-refused")
 
+    await knuh.goto(f"{worklist.url}/app/referrals/{sent}")
+    await act(knuh, "start_care")
+    await knuh.locator("form.action[data-event=outcome] button").click()  # the 회송 drafts, for its clinicians
+    await knuh.locator(".notice:has-text('회송서 작성 요청')").wait_for()
+    status = await wait_for(client, sent, lambda s: s.stage == "OUTCOME_RUNNING" or s.review_round == "outcome")
+    assert status.state == ReferralState.IN_CARE
+
     await knuh.context.close()
 
 
