@@ -206,6 +206,7 @@ async def test_receiving_coordinator_asks_for_information_then_accepts_and_books
         await asyncio.sleep(1)
     else:
         pytest.fail("the overdue referral never showed escalated in the overdue list")
+    assert await listed(knuh, worklist.url, "side=receiving&escalated=true", sent)
     overdue_count = await knuh.locator("[data-bucket=overdue] b").inner_text()
     assert int(overdue_count) >= 1
     await shot(worklist, knuh, "knuh-overdue")

@@ -219,11 +219,12 @@ def add_worklist(app: FastAPI, settings: Settings, services: ServicesFactory) ->
         return member, {"worklist": worklist, "side": side, "chosen": chosen, "institution": me}
 
     def chosen_filter(
-        bucket: str | None, priority: str | None, department: str | None, overdue: bool, due_within_h: str | None
-    ) -> WorklistFilter:
+        bucket: str | None, priority: str | None, department: str | None, overdue: bool, escalated: bool,
+        due_within_h: str | None,
+    ) -> WorklistFilter:  # fmt: skip
         return WorklistFilter(
             bucket=bucket or None, priority=Priority(priority) if priority else None,
-            department=(department or "").strip() or None, overdue_only=overdue,
+            department=(department or "").strip() or None, overdue_only=overdue, escalated_only=escalated,
             due_within_h=int(due_within_h) if due_within_h and due_within_h.isdigit() else None,
         )  # fmt: skip
 
@@ -231,9 +232,9 @@ def add_worklist(app: FastAPI, settings: Settings, services: ServicesFactory) ->
     async def worklist(
         request: Request, side: Side | None = None, bucket: Annotated[str | None, Query(max_length=40)] = None,
         priority: Priority | None = None, department: Annotated[str | None, Query(max_length=100)] = None,
-        overdue: bool = False, due_within_h: Annotated[str | None, Query(max_length=4)] = None,
+        overdue: bool = False, escalated: bool = False, due_within_h: Annotated[str | None, Query(max_length=4)] = None,
     ) -> Response:  # fmt: skip
-        chosen = chosen_filter(bucket, priority, department, overdue, due_within_h)
+        chosen = chosen_filter(bucket, priority, department, overdue, escalated, due_within_h)
         member, context = await worklist_context(request, side, chosen)
         return web.render(request, member, "worklist.html", context)
 

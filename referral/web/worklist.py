@@ -155,6 +155,7 @@ class WorklistFilter:
     priority: Priority | None = None
     department: str | None = None
     overdue_only: bool = False
+    escalated_only: bool = False
     due_within_h: int | None = None
 
 
@@ -200,7 +201,9 @@ async def build_worklist(
     rows = [
         _row(item, bucket, p, side, at, org_name)
         for (item, bucket), p in zip(placed, found, strict=True)
-        if p is not None and (not chosen.department or p.receiving.department == chosen.department)
+        if p is not None
+        and (not chosen.department or p.receiving.department == chosen.department)
+        and (not chosen.escalated_only or p.escalated_for(side))
     ]
     far = datetime.max.replace(tzinfo=UTC)
     rows.sort(key=lambda r: (r.bucket.closed, r.due_at or far, _PRIORITY_ORDER[r.priority]))
