@@ -32,7 +32,7 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from flows.review_reconciler import reconcile  # noqa: E402
+from flows.fleet.review_reconciler import reconcile  # noqa: E402
 from referral.config import Settings  # noqa: E402
 from referral.devserver import free_port  # noqa: E402
 from referral.network import default_network  # noqa: E402

@@ -70,7 +70,7 @@ class Settings(BaseSettings):
     label_studio_tokens: dict[str, str] = {}
     review_webhook_url: str | None = None
     review_webhook_secret: str | None = None
-    review_reconcile_every_s: float = 300  # the fleet reconciler's schedule (flows/review_reconciler.py)
+    review_reconcile_every_s: float = 300  # the fleet reconciler's schedule (flows/fleet/review_reconciler.py)
     roster_file: Path | None = None  # who may sign for which institution (review/roster.py); default data_dir
 
     # the 진료협력센터 worklist (referral/web): staff accounts (default data_dir/secrets/staff.yaml), the session
@@ -102,7 +102,7 @@ class Settings(BaseSettings):
     # YAML: institution code -> {username, password} for its PACS; default data_dir/secrets/pacs-credentials.yaml
     pacs_credentials_file: Path | None = None
 
-    # fleet flows served by `python -m flows.serve` (cron in Asia/Seoul)
+    # fleet flows served by `python -m flows.fleet.serve` (cron in Asia/Seoul)
     bulk_intake_cron: str = "0 2 * * *"
     intake_root: Path | None = None  # bulk intake reads drop folders inside it only; default data_dir/drop
     report_cron: str = "0 7 * * *"

@@ -20,7 +20,7 @@ from pathlib import Path
 import httpx
 import yaml
 
-from flows.server import PrefectServer
+from flows.fleet.server import PrefectServer
 from referral.config import Settings, ensure_local_secrets, write_secret
 from referral.devserver import TemporalDevServer
 from referral.examples import example_institutions, example_referrals, example_studies
@@ -196,7 +196,7 @@ async def run_dev(settings: Settings, options: DevOptions) -> int:
             prefect.start()
             stack.callback(prefect.stop)
             await asyncio.to_thread(prefect.wait_ready)
-            _spawn("flows", ["-m", "flows.serve"], {**env, **prefect.env()}, logs, stack)
+            _spawn("flows", ["-m", "flows.fleet.serve"], {**env, **prefect.env()}, logs, stack)
         ui_origin = f"http://127.0.0.1:{options.ui_port}"
         codec_env = {**env, "REFERRAL_CODEC_UI_ORIGINS": json.dumps([ui_origin])}
         _spawn(

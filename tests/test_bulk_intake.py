@@ -46,7 +46,7 @@ async def test_bulk_intake_of_a_drop_folder(
     for key, value in process_env(client, settings).items():
         if key.startswith("REFERRAL_"):
             monkeypatch.setenv(key, value)
-    from flows.bulk_intake import bulk_intake
+    from flows.fleet.bulk_intake import bulk_intake
 
     monkeypatch.setenv("REFERRAL_INTAKE_ROOT", str(tmp_path / "intake"))
     drop = tmp_path / "intake" / "drop"

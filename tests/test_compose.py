@@ -35,7 +35,7 @@ def test_every_needed_service_is_there_with_a_health_check() -> None:
             assert "healthcheck" in service, f"{name} has no health check"
     assert services["cpu-worker"]["command"] == "python -m workers.cpu"
     assert services["gpu-worker"]["command"] == "python -m workers.gpu"
-    assert services["flows"]["command"] == "python -m flows.serve"
+    assert services["flows"]["command"] == "python -m flows.fleet.serve"
     sa = " ".join(services["temporal-search-attributes"]["command"])
     from referral.search_attributes import ALL_KEYS
 

@@ -1,4 +1,4 @@
-"""The fleet flows served with their schedules (`python -m flows.serve`) against a real Prefect server: four
+"""The fleet flows served with their schedules (`python -m flows.fleet.serve`) against a real Prefect server: four
 deployments with Asia/Seoul cron schedules, a run of the report triggered through the Prefect API completes
 against the real Temporal server, and stopping the server process leaves the schedules active."""
 
@@ -17,7 +17,7 @@ import httpx
 import pytest
 from temporalio.client import Client
 
-from flows.server import PrefectServer
+from flows.fleet.server import PrefectServer
 from referral.config import Settings
 from referral.devserver import free_port
 from tests.helpers import process_env
@@ -54,7 +54,9 @@ async def test_flows_are_served_on_schedules_and_run_on_demand(
 ) -> None:
     env = process_env(client, settings, REFERRAL_DATA_DIR=str(tmp_path), **prefect_server.env())
     log = (tmp_path / "serve.log").open("ab")
-    serving = subprocess.Popen([sys.executable, "-m", "flows.serve"], env=env, stdout=log, stderr=subprocess.STDOUT)
+    serving = subprocess.Popen(
+        [sys.executable, "-m", "flows.fleet.serve"], env=env, stdout=log, stderr=subprocess.STDOUT
+    )
     try:
         with httpx.Client(base_url=prefect_server.api_url, timeout=10, auth=basic()) as api:
             for _ in range(120):

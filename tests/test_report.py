@@ -44,7 +44,7 @@ async def test_report_renders_with_plots_from_real_workflows(
                                    [IncomingFile("s.png", tiny_scan())])  # fmt: skip
     await asyncio.sleep(2)  # the second referral's receipt wait is now past due
 
-    from flows.report import daily_operations_report
+    from flows.fleet.report import daily_operations_report
 
     page = Path(await daily_operations_report(str(tmp_path / "report")))
     text = page.read_text(encoding="utf-8")
@@ -58,7 +58,7 @@ async def test_report_renders_with_plots_from_real_workflows(
 
 
 def test_report_gives_median_time_to_review(tmp_path: Path) -> None:
-    from flows.report import ReferralFacts, render
+    from flows.fleet.report import ReferralFacts, render
 
     facts = [ReferralFacts(referral_id=f"ref-{i:024d}", state="DRAFT", referring_org="yeongwol-mc",
                            receiving_org="knuh", overdue=False, hours_to_review=hours)

@@ -53,17 +53,17 @@ async def test_new_model_version_redrafts_undecided_referrals(
     await asyncio.to_thread(annotate, review_env.label_studio.url, KIM, started.reviews[0].task.task_id, "approve")
     await wait_for(client, decided, lambda s: any(r.status == "approved" for r in s.reviews))
 
-    import flows.reprocess
-    from flows.reprocess import reprocess_summaries
+    import flows.fleet.reprocess
+    from flows.fleet.reprocess import reprocess_summaries
 
     calls: list[str] = []
-    real = flows.reprocess.request_reprocess
+    real = flows.fleet.reprocess.request_reprocess
 
     async def counted(client: Client, referral_id: str, request: object) -> object:
         calls.append(referral_id)
         return await real(client, referral_id, request)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(flows.reprocess, "request_reprocess", counted)
+    monkeypatch.setattr(flows.fleet.reprocess, "request_reprocess", counted)
     unknown = "ref-" + "f" * 24
     report = await reprocess_summaries(new_model_queue, actor="ops:박운영", reason="summary model v2",
                                        referral_ids=[undecided, decided, unknown])  # fmt: skip
@@ -94,6 +94,6 @@ async def test_new_model_version_redrafts_undecided_referrals(
 
 
 def test_reprocess_selects_by_visibility_by_default() -> None:
-    from flows.reprocess import AWAITING_REVIEW
+    from flows.fleet.reprocess import AWAITING_REVIEW
 
     assert "ReferralStage = 'AWAITING_REVIEW'" in AWAITING_REVIEW and "ExecutionStatus = 'Running'" in AWAITING_REVIEW

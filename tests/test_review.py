@@ -14,7 +14,7 @@ import pytest
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client
 
-from flows.review_reconciler import reconcile
+from flows.fleet.review_reconciler import reconcile
 from referral.network import Network
 from referral.operations import get_status
 from referral.storage import DocumentStore

@@ -1,4 +1,4 @@
-"""Serve the fleet flows with their schedules (`python -m flows.serve`, started by `referral dev` and by the
+"""Serve the fleet flows with their schedules (`python -m flows.fleet.serve`, started by `referral dev` and by the
 compose file's flows service). Needs PREFECT_API_URL (a Prefect server) and the REFERRAL_* settings of the
 workers. Schedules are in hospital time (Asia/Seoul): bulk intake of the nightly scan export at 02:00, the
 operations report at 07:00; the review reconciler every few minutes; re-processing runs on demand with its
@@ -10,15 +10,15 @@ from prefect import serve
 from prefect.deployments.runner import EntrypointType, RunnerDeployment
 from prefect.schedules import Cron, Interval
 
-from flows.bulk_intake import bulk_intake
-from flows.report import daily_operations_report
-from flows.reprocess import reprocess_summaries
-from flows.review_reconciler import reconcile_reviews
+from flows.fleet.bulk_intake import bulk_intake
+from flows.fleet.report import daily_operations_report
+from flows.fleet.reprocess import reprocess_summaries
+from flows.fleet.review_reconciler import reconcile_reviews
 from referral.config import Settings
 
 TIMEZONE = "Asia/Seoul"
-# runs load their flow as `flows.report:…`, not from a file path: a file path would put flows/ first on sys.path,
-# where flows/referral.py (the workflow) hides the `referral` package
+# runs load their flow as `flows.fleet.report:…`, not from a file path: a file path would put flows/ first on sys.path,
+# where flows/referral/ (the workflow package) hides the `referral` package
 MODULE = EntrypointType.MODULE_PATH
 
 

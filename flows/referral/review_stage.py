@@ -1,7 +1,7 @@
 """The clinician review stage of ReferralWorkflow (a mixin, so the workflow file stays one screen per concern).
 
 Drafts become Label Studio tasks. A decision is never taken from a message: the webhook receiver and the
-fleet reconciler (flows/review_reconciler.py) only hint that tasks changed, and the workflow then reads the
+fleet reconciler (flows/fleet/review_reconciler.py) only hint that tasks changed, and the workflow then reads the
 decisions of its pending tasks from Label Studio (an activity, with the service token). The reminder timer looks
 too, so a lost webhook and a missed reconciler run lose nothing; reminders follow a configured interval and
 escalate after N. approve → signed document; reject → back to the referring side with the reason; redraft → the

@@ -9,7 +9,7 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from pydantic import BaseModel
 
-from flows.retries import retry_unless
+from flows.fleet.retries import retry_unless
 from referral.config import Settings
 from referral.operations import EventRefused, ReferralNotFound, request_reprocess
 from referral.temporal import connect

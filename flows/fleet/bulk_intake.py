@@ -19,7 +19,7 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from pydantic import BaseModel, ValidationError
 
-from flows.retries import retry_unless
+from flows.fleet.retries import retry_unless
 from referral.config import Settings
 from referral.models import ReferralRequest
 from referral.network import UnknownInstitution, load_network

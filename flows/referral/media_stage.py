@@ -13,7 +13,7 @@ from temporalio import workflow
 from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, CancelledError
 
-from flows.failures import failure_detail
+from flows.referral.failures import failure_detail
 
 with workflow.unsafe.imports_passed_through():
     from activities.imaging import FindStudiesInput, ImagingActivities, TransferStudiesInput

@@ -2,11 +2,11 @@
 
 Exposes:
 - update `apply_event` (validated against the state machine of referral.states and the caller's side);
-- signal `review_updated` (a hint that review tasks changed; decisions are read back, flows/review_stage.py);
+- signal `review_updated` (a hint that review tasks changed; decisions are read back, flows/referral/review_stage.py);
 - queries `status`, `history`, `available_actions`.
 Stages run as activities: intake validation (CPU queue) → OCR and dictation ASR (GPU queue) with the prior-imaging
 search (CPU queue) → summary and drafts (GPU queue) → clinician review → delivery, then the studies are copied
-to the receiving PACS → the 회송 loop (flows/outcome_stage.py).
+to the receiving PACS → the 회송 loop (flows/referral/outcome_stage.py).
 """
 
 from __future__ import annotations
@@ -19,13 +19,13 @@ from temporalio import workflow
 from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError, CancelledError
 
-from flows.delivery_stage import DeliveryStage
-from flows.failures import failure_detail
-from flows.media_stage import MediaStage
-from flows.orders_stage import OrderStage
-from flows.outcome_stage import OutcomeStage
-from flows.review_stage import ReviewStage
-from flows.sla import SlaTimers
+from flows.referral.delivery_stage import DeliveryStage
+from flows.referral.failures import failure_detail
+from flows.referral.media_stage import MediaStage
+from flows.referral.orders_stage import OrderStage
+from flows.referral.outcome_stage import OutcomeStage
+from flows.referral.review_stage import ReviewStage
+from flows.referral.sla import SlaTimers
 
 with workflow.unsafe.imports_passed_through():
     from activities.intake import IntakeActivities, VerifyDocumentsInput
@@ -235,7 +235,7 @@ class ReferralWorkflow(ReviewStage, DeliveryStage, OutcomeStage, SlaTimers, Medi
     @workflow.signal
     def review_updated(self, task_ids: list[int]) -> None:
         """From the webhook receiver or the fleet reconciler: these review tasks changed. A hint only: the
-        workflow reads the decisions from Label Studio itself (flows/review_stage.py)."""
+        workflow reads the decisions from Label Studio itself (flows/referral/review_stage.py)."""
         self._hint(task_ids)
 
     def _fail(self, stage: ProcessingStage, err: ActivityError) -> None:
