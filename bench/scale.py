@@ -1,0 +1,270 @@
+"""What N open referrals cost on one box: the whole local stack (`referral dev` on a fresh data folder: Temporal dev
+server on its own SQLite file, the CPU and GPU workers and the hospital gateways as separate processes, the API and
+a Label Studio board) driven with N referrals of one small text-layer page each (so OCR does not hide the
+orchestration), into the wait a referral spends most of its life in first: drafts awaiting review. Then every
+draft is approved through Label Studio's API in bulk; after 30 s (what Label Studio's webhooks alone achieve —
+it sends each once, with a one-second timeout) one run of the fleet review reconciler (every 5 minutes in a
+deployment; Prefect is not started here) hints the rest, and the referrals run to delivery (RECEIVED).
+
+Recorded: wall and CPU seconds per referral to park (workers, Temporal server, API, Label Studio, all processes of
+the stack), worker RSS, Temporal database size and history events per referral, worklist latency (p50/p95) of
+`GET /referrals?status=…` and `GET /referrals?overdue=true`, and the time for all to be delivered once decisions
+arrive. One JSON line per run in bench/data/scale.jsonl.
+
+    .venv/bin/python bench/scale.py --referrals 100
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from flows.fleet.review_reconciler import reconcile  # noqa: E402
+from referral.config import Settings  # noqa: E402
+from referral.devserver import free_port  # noqa: E402
+from referral.network import load_network  # noqa: E402
+from referral.operations import get_status  # noqa: E402
+from referral.synthetic import text_pdf  # noqa: E402
+from referral.temporal import connect  # noqa: E402
+from review.board import review_boards  # noqa: E402
+from tests.helpers import make_request  # noqa: E402
+
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def stack_pids(root: int) -> list[int]:
+    """The process and all its descendants."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(parent, []).append(int(entry.name))
+    found, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        found.append(pid)
+        todo += children.get(pid, [])
+    return found
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])  # utime + stime
+        except (OSError, IndexError):
+            continue
+    return total / TICK
+
+
+def rss_mb(pids: list[int], marker: str) -> float:
+    total = 0
+    for pid in pids:
+        try:
+            if marker not in Path(f"/proc/{pid}/cmdline").read_text().replace("\0", " "):
+                continue
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+        except OSError:
+            continue
+    return total / 1024
+
+
+def percentiles(samples: list[float]) -> tuple[float, float]:
+    ordered = sorted(samples)
+    return ordered[len(ordered) // 2], ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))]
+
+
+class Stack:
+    def __init__(self, data: Path) -> None:
+        self.data = data
+        self.ports = {name: free_port() for name in ("temporal", "ui", "api", "studio", "codec")}
+        self.ready = threading.Event()
+        self.process: subprocess.Popen[str] | None = None
+
+    def start(self) -> None:
+        args = [str(ROOT / ".venv/bin/referral"), "dev", "--no-examples", "--no-prefect", "--no-pacs",
+                "--temporal-port", str(self.ports["temporal"]), "--ui-port", str(self.ports["ui"]),
+                "--api-port", str(self.ports["api"]), "--label-studio-port", str(self.ports["studio"]),
+                "--codec-port", str(self.ports["codec"])]  # fmt: skip
+        env = {**os.environ, "REFERRAL_DATA_DIR": str(self.data)}
+        self.process = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                                        cwd=ROOT, start_new_session=True)  # fmt: skip
+        threading.Thread(target=self._read, daemon=True).start()
+        if not self.ready.wait(600):
+            raise RuntimeError("the stack did not start in 10 minutes (see its logs)")
+
+    def _read(self) -> None:
+        assert self.process is not None and self.process.stdout is not None
+        for line in self.process.stdout:
+            if "Ctrl-C stops everything" in line:
+                self.ready.set()
+
+    def stop(self) -> None:
+        if self.process is not None:
+            os.killpg(self.process.pid, signal.SIGINT)
+            try:
+                self.process.wait(120)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+
+
+def annotate_all(studio: str, email: str, password: str, task_ids: list[int]) -> None:
+    with httpx.Client(base_url=studio, follow_redirects=True, timeout=60) as web:
+        web.get("/user/login/")
+        web.post("/user/login/", data={"email": email, "password": password,
+                                       "csrfmiddlewaretoken": web.cookies.get("csrftoken", "")},
+                 headers={"Referer": f"{studio}/user/login/"})  # fmt: skip
+        token = web.get("/api/current-user/token").json()["token"]
+    result = [
+        {"from_name": "decision", "to_name": "source", "type": "choices", "value": {"choices": ["approve"]}},
+        {"from_name": "identity", "to_name": "source", "type": "choices", "value": {"choices": ["keep"]}},
+    ]
+
+    def one(task_id: int) -> None:
+        answer = httpx.post(f"{studio}/api/tasks/{task_id}/annotations/", json={"result": result, "lead_time": 3.0},
+                            headers={"Authorization": f"Token {token}"}, timeout=120)  # fmt: skip
+        answer.raise_for_status()
+
+    with ThreadPoolExecutor(4) as pool:
+        list(pool.map(one, task_ids))
+
+
+def webhook_calls(data: Path) -> int:
+    """Label Studio's webhook calls the API answered (its access log)."""
+    log = data / "logs" / "api.log"
+    return log.read_text(errors="replace").count("POST /review/webhook") if log.exists() else 0
+
+
+async def count(client: object, query: str) -> int:
+    return (await client.count_workflows(query)).count  # type: ignore[attr-defined]
+
+
+async def wait_count(client: object, query: str, n: int, timeout_s: float) -> float:
+    started = time.monotonic()
+    while await count(client, query) < n:
+        if time.monotonic() - started > timeout_s:
+            raise RuntimeError(f"only {await count(client, query)} of {n} reached: {query}")
+        await asyncio.sleep(1)
+    return time.monotonic() - started
+
+
+async def run(n: int, data: Path) -> dict[str, object]:
+    stack = Stack(data)
+    stack.start()
+    try:
+        settings = Settings(data_dir=data, temporal_address=f"127.0.0.1:{stack.ports['temporal']}")
+        client = await connect(settings)
+        tokens = yaml.safe_load((data / "secrets" / "api-tokens.yaml").read_text())
+        clinicians = yaml.safe_load((data / "secrets" / "demo-clinicians.yaml").read_text())
+        email = next(e for e, c in clinicians.items() if c["signs_for"] == "yeongwol-mc" and "clinician" in e)
+        api, studio = f"http://127.0.0.1:{stack.ports['api']}", f"http://127.0.0.1:{stack.ports['studio']}"
+        pids = stack_pids(stack.process.pid)  # type: ignore[union-attr]
+        cpu_before, started = cpu_seconds(pids), time.monotonic()
+        page = text_pdf(["진료의뢰서", "진단: 본태성 고혈압 (I10)", "투약: Amlodipine 5 mg 1일 1회",
+                         "검사: Creatinine 1.1 mg/dL (2026-11-20)"])  # fmt: skip
+        async with httpx.AsyncClient(base_url=api, timeout=120,
+                                     headers={"Authorization": f"Bearer {tokens['yeongwol-mc']}"}) as http:  # fmt: skip
+            gate = asyncio.Semaphore(4)
+
+            async def submit(i: int) -> None:
+                request = make_request()
+                files = [("files", (f"record-{i}.pdf", page, "application/pdf"))]
+                async with gate:
+                    answer = await http.post("/referrals", data={"referral": request.model_dump_json()}, files=files)
+                answer.raise_for_status()
+
+            await asyncio.gather(*(submit(i) for i in range(n)))
+            submitted_s = time.monotonic() - started
+            parked_query = "WorkflowType = 'ReferralWorkflow' AND ReferralStage = 'AWAITING_REVIEW'"
+            await wait_count(client, parked_query, n, 60 * 60)
+            park_s = time.monotonic() - started
+            pids = stack_pids(stack.process.pid)  # type: ignore[union-attr]
+            park_cpu = cpu_seconds(pids) - cpu_before
+            rss = {m: round(rss_mb(pids, m), 1) for m in ("workers.cpu", "workers.gpu", "uvicorn", "label-studio")}
+            db = sum(p.stat().st_size for p in data.glob("temporal.db*"))
+            ids = [e.id async for e in client.list_workflows("WorkflowType = 'ReferralWorkflow'")]
+            sample = ids[: min(10, len(ids))]
+            events = [len((await client.get_workflow_handle(i).fetch_history()).events) for i in sample]
+            latencies: dict[str, tuple[float, float]] = {}
+            for name, params in [("list_by_status", {"status": "DRAFT"}), ("overdue", {"overdue": "true"})]:
+                samples = []
+                for _ in range(20):
+                    t0 = time.perf_counter()
+                    (await http.get("/referrals", params=params)).raise_for_status()
+                    samples.append((time.perf_counter() - t0) * 1000)
+                latencies[name] = percentiles(samples)
+        task_ids = []
+        for referral_id in ids:
+            task_ids += [r.task.task_id for r in (await get_status(client, referral_id)).reviews]
+        decided, since = time.monotonic(), datetime.now(UTC) - timedelta(minutes=1)
+        hooks_before = webhook_calls(data)
+        await asyncio.to_thread(annotate_all, f"http://127.0.0.1:{stack.ports['studio']}", email,
+                                clinicians[email]["password"], task_ids)  # fmt: skip
+        received = "WorkflowType = 'ReferralWorkflow' AND ReferralStatus = 'RECEIVED'"
+        await asyncio.sleep(30)  # what the webhooks alone achieve; then one run of the fleet reconciler (5-minutely)
+        webhooks = webhook_calls(data) - hooks_before
+        received_by_webhook = await count(client, received)
+        boards = review_boards(settings.model_copy(update={"label_studio_url": studio}), load_network(None))
+        await reconcile(client, boards, since)
+        delivered_s = await wait_count(client, received, n, 60 * 60)
+        return {
+            "at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "referrals": n,
+            "cores": os.cpu_count(),
+            "submit_s": round(submitted_s, 1),
+            "park_s": round(park_s, 1),
+            "park_wall_s_per_referral": round(park_s / n, 3),
+            "park_cpu_s_per_referral": round(park_cpu / n, 3),
+            "rss_mb": rss,
+            "temporal_db_kb_per_referral": round(db / 1024 / n, 1),
+            "history_events_parked": statistics.mean(events),
+            "latency_ms_p50_p95": {k: [round(v, 1) for v in pair] for k, pair in latencies.items()},
+            "annotations": len(task_ids),
+            "webhooks_received": webhooks,
+            "received_30s_after_decisions_by_webhook": received_by_webhook,
+            "decisions_to_all_received_s": round(time.monotonic() - decided, 1),
+            "received_after_reconciler_s": round(delivered_s, 1),
+        }
+    finally:
+        stack.stop()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--referrals", type=int, default=100)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="referral-scale-") as folder:
+        result = asyncio.run(run(args.referrals, Path(folder)))
+    print(json.dumps(result, ensure_ascii=False, indent=2))
+    out = ROOT / "bench" / "data" / "scale.jsonl"
+    out.parent.mkdir(exist_ok=True)
+    with out.open("a") as f:
+        f.write(json.dumps(result, ensure_ascii=False) + "\n")
+
+
+if __name__ == "__main__":
+    main()
