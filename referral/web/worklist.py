@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
 from temporalio.client import Client
+from temporalio.service import RPCError
 
 from referral.models import Patient, Priority, Sex, Side
 from referral.operations import ListedReferral, ReferralNotFound, get_particulars, list_referrals
@@ -23,6 +24,8 @@ from referral.workflow_io import ProcessingStage, ReferralParticulars
 
 KST = ZoneInfo("Asia/Seoul")
 _WEEKDAYS = "월화수목금토일"
+MAX_ROWS = 100
+QUERY_TIMEOUT_S = 5.0
 _PRIORITY_ORDER = {Priority.EMERGENCY: 0, Priority.URGENT: 1, Priority.ROUTINE: 2}
 
 
@@ -123,6 +126,8 @@ class Worklist:
     counts: dict[str, int]  # bucket key → referrals in it
     overdue: int
     rows: list[WorklistRow]
+    matching: int = 0  # referrals the filters on the listing matched (rows: the first MAX_ROWS by due time)
+    unavailable: int = 0  # rows left out because their workflow did not answer in time
 
 
 SEX_LABELS = {Sex.MALE: "남", Sex.FEMALE: "여", Sex.OTHER: "기타", Sex.UNKNOWN: "-"}
@@ -188,13 +193,17 @@ async def build_worklist(
                 hours=chosen.due_within_h)):  # fmt: skip
             continue
         placed.append((item, bucket))
-    gate = asyncio.Semaphore(16)
+    far = datetime.max.replace(tzinfo=UTC)
+    placed.sort(key=lambda p: (p[1].closed, p[0].due_at or far, _PRIORITY_ORDER[Priority(p[0].priority or "routine")]))
+    shown = len(placed)
+    placed = placed[:MAX_ROWS]  # the referrals due first; each row asks its workflow who and why
+    gate = asyncio.Semaphore(MAX_ROWS)  # all at once: the page waits at most one query timeout
 
     async def particulars(item: ListedReferral) -> ReferralParticulars | None:
         async with gate:
-            try:
-                return await get_particulars(client, item.referral_id)
-            except ReferralNotFound:
+            try:  # a workflow whose worker is away does not hold up the list: its row waits for the next refresh
+                return await asyncio.wait_for(get_particulars(client, item.referral_id), QUERY_TIMEOUT_S)
+            except (ReferralNotFound, TimeoutError, RPCError):
                 return None
 
     found = await asyncio.gather(*(particulars(item) for item, _ in placed))
@@ -205,6 +214,4 @@ async def build_worklist(
         and (not chosen.department or p.receiving.department == chosen.department)
         and (not chosen.escalated_only or p.escalated_for(side))
     ]
-    far = datetime.max.replace(tzinfo=UTC)
-    rows.sort(key=lambda r: (r.bucket.closed, r.due_at or far, _PRIORITY_ORDER[r.priority]))
-    return Worklist(side, counts, overdue, rows)
+    return Worklist(side, counts, overdue, rows, matching=shown, unavailable=found.count(None))
