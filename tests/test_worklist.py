@@ -352,7 +352,7 @@ async def test_forms_without_this_sessions_token_change_nothing(
 async def test_an_idle_session_ends(
     worklist: Worklist, browser: Any, client: Client, store: DocumentStore, deployment: Deployment, sent: str
 ) -> None:  # fmt: skip
-    app = create_app(worklist.settings.with_changes(web_session_idle_s=2.0), client=client, store=store,
+    app = create_app(worklist.settings.with_changes(web_session_idle_s=12.0), client=client, store=store,
                      network=deployment.network)  # fmt: skip
     server = ApiServer(app, free_port())
     await server.start()
@@ -361,7 +361,7 @@ async def test_an_idle_session_ends(
         page = await sign_in(browser, url, "coord.knuh")
         await page.goto(f"{url}/app/referrals/{sent}")
         assert PATIENT in await page.inner_text("h1")
-        await asyncio.sleep(3)
+        await asyncio.sleep(13)  # idle past the limit (12 s: a busy worklist page itself may take 5 s)
         await page.goto(f"{url}/app/referrals/{sent}")
         assert "/app/login" in page.url and PATIENT not in await page.inner_text("body")
         await shot(worklist, page, "session-ended")
