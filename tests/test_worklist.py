@@ -406,3 +406,5 @@ async def test_the_receiving_side_never_sees_a_page_removed_as_another_patients(
             "김민수" in page.text and "제외됨: 다른 환자 기록, 발송되지 않음" in page.text
         )  # its own original, marked
         assert (await yeongwol.get(f"{referral}/files/document/0")).status_code == 200
+        for missing in ["document/0?page_no=9", "document/7", "signed/9", "received/0"]:  # none for it: 404
+            assert (await yeongwol.get(f"{referral}/files/{missing}")).status_code == 404

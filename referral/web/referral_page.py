@@ -23,6 +23,7 @@ from referral.storage.base import ObjectNotFound
 from referral.summary.drafts import Draft
 from referral.summary.models import ClinicalSummary
 from referral.workflow_io import ReferralParticulars, ReferralStatus, TransitionRecord
+from review.models import SignedDocumentRef
 
 
 @dataclass(frozen=True)
@@ -128,33 +129,32 @@ def party_file(store: DocumentStore, party: PartyStatus, kind: str, index: int, 
             return store.get(key), store.stat(key).media_type
         if party.side == Side.RECEIVING and party.page_removed(key, page_no):
             raise KeyError("a page removed as another patient's")
-        [ocr_key] = [o.ocr_key for o in status.ocr if o.document_key == key]
-        [found] = [p for p in OcrDocument.model_validate_json(store.get(ocr_key)).pages if p.page == page_no]
-        if found.image_key is None:
-            raise KeyError("no page image")
+        ocr_key = next((o.ocr_key for o in status.ocr if o.document_key == key), None)
+        if ocr_key is None:
+            raise KeyError("not OCR'd yet")
+        pages = OcrDocument.model_validate_json(store.get(ocr_key)).pages
+        found = next((p for p in pages if p.page == page_no), None)
+        if found is None or found.image_key is None:
+            raise KeyError("no such page image")
         return store.get(found.image_key), "image/png"
     if kind == "signed":
-        pdf_key = signed_pdf_key(status, index)
-        if pdf_key is None:
-            raise IndexError(index)
-        return store.get(pdf_key), "application/pdf"
+        return store.get(_signed_documents(status)[index].pdf_key), "application/pdf"
     if kind == "received" and party.side == Side.RECEIVING and status.delivery and status.delivery.bundle_key:
         document, data = delivered_documents(store, status.delivery.bundle_key)[index]
         return data, document["content"][0]["attachment"]["contentType"]
     raise KeyError(kind)
 
 
+def _signed_documents(status: ReferralStatus) -> list[SignedDocumentRef]:
+    """This side's signed documents, oldest round first: the list the page numbers and `party_file` serves."""
+    return [r.signed for r in [*status.past_reviews, *status.reviews] if r.signed is not None]
+
+
 def _signed(status: ReferralStatus) -> list[DocumentView]:
-    reviews = [*status.past_reviews, *status.reviews]
-    signed = [r.signed for r in reviews if r.signed is not None]
     return [
-        DocumentView(i, "서명본 (signed)", f"{s.kind} — {s.reviewer}", "application/pdf") for i, s in enumerate(signed)
+        DocumentView(i, "서명본 (signed)", f"{s.kind} — {s.reviewer}", "application/pdf")
+        for i, s in enumerate(_signed_documents(status))
     ]
-
-
-def signed_pdf_key(status: ReferralStatus, index: int) -> str | None:
-    signed = [r.signed for r in [*status.past_reviews, *status.reviews] if r.signed is not None]
-    return signed[index].pdf_key if 0 <= index < len(signed) else None
 
 
 def _delivered(store: DocumentStore, status: ReferralStatus, side: Side) -> list[DocumentView]:
