@@ -197,14 +197,12 @@ async def build_worklist(
     placed.sort(key=lambda p: (p[1].closed, p[0].due_at or far, _PRIORITY_ORDER[Priority(p[0].priority or "routine")]))
     shown = len(placed)
     placed = placed[:MAX_ROWS]  # the referrals due first; each row asks its workflow who and why
-    gate = asyncio.Semaphore(MAX_ROWS)  # all at once: the page waits at most one query timeout
 
     async def particulars(item: ListedReferral) -> ReferralParticulars | None:
-        async with gate:
-            try:  # a workflow whose worker is away does not hold up the list: its row waits for the next refresh
-                return await asyncio.wait_for(get_particulars(client, item.referral_id), QUERY_TIMEOUT_S)
-            except (ReferralNotFound, TimeoutError, RPCError):
-                return None
+        try:  # all at once, each for at most the timeout: a workflow whose worker is away does not hold up the list
+            return await asyncio.wait_for(get_particulars(client, item.referral_id), QUERY_TIMEOUT_S)
+        except (ReferralNotFound, TimeoutError, RPCError):
+            return None
 
     found = await asyncio.gather(*(particulars(item) for item, _ in placed))
     rows = [
