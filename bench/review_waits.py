@@ -33,9 +33,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from flows.fleet.review_reconciler import reconcile  # noqa: E402
+from flows.referral.contract import round_workflow_id  # noqa: E402
 from referral.config import Settings  # noqa: E402
 from referral.devserver import free_port  # noqa: E402
 from referral.network import default_network  # noqa: E402
+from referral.review_plan import ReviewRoundName  # noqa: E402
 from referral.submission import IncomingFile, submit_referral  # noqa: E402
 from referral.tuning import WorkflowTuning  # noqa: E402
 from review.board import review_board  # noqa: E402
@@ -78,16 +80,20 @@ async def submit(client, store, settings: Settings, seed: int, **update: object)
     return result.referral_id
 
 
-async def events(client, referral_id: str) -> int:  # type: ignore[no-untyped-def]
-    return len((await client.get_workflow_handle(referral_id).fetch_history()).events)
+async def events(client, workflow_ids: list[str]) -> list[int]:  # type: ignore[no-untyped-def]
+    return [len((await client.get_workflow_handle(i).fetch_history()).events) for i in workflow_ids]
 
 
-async def per_tick(client, referral_id: str, counter: str, ticks: int) -> float:  # type: ignore[no-untyped-def]
-    """History events added per reminder, over `ticks` reminders."""
+async def per_tick(client, referral_id: str, counter: str, ticks: int,  # type: ignore[no-untyped-def]
+                   also: tuple[str, ...] = ()) -> list[float]:  # fmt: skip
+    """History events added per reminder, over `ticks` reminders: the referral's, then each of `also` (its review
+    round's child workflow, where the review wait now lives)."""
+    ids = [referral_id, *also]
     start = await wait_for(client, referral_id, lambda s: getattr(s, counter) >= 1, timeout_s=300)
-    first, begun = getattr(start, counter), await events(client, referral_id)
+    first, begun = getattr(start, counter), await events(client, ids)
     end = await wait_for(client, referral_id, lambda s: getattr(s, counter) >= first + ticks, timeout_s=300)
-    return (await events(client, referral_id) - begun) / (getattr(end, counter) - first)
+    ended = await events(client, ids)
+    return [(after - before) / (getattr(end, counter) - first) for before, after in zip(begun, ended, strict=True)]
 
 
 async def run(tick: float, ticks: int, referrals: int, folder: Path) -> dict[str, object]:
@@ -101,10 +107,12 @@ async def run(tick: float, ticks: int, referrals: int, folder: Path) -> dict[str
                             payload_key=base64.b64encode(secrets.token_bytes(32)).decode())  # fmt: skip
         async with embedded_stack(settings) as (client, store):
             waiting = await submit(client, store, settings, 0, review_reminder_s=tick, sla_override_s=10**7)
-            review = await per_tick(client, waiting, "review_reminders", ticks)
+            review_round = round_workflow_id(waiting, ReviewRoundName.REFERRAL, 1)
+            in_referral, in_round = await per_tick(client, waiting, "review_reminders", ticks, (review_round,))
+            review = in_referral + in_round
             late = await submit(client, store, settings, 1, review_reminder_s=10**7, sla_override_s=1,
                                 sla_reminder_every_s=tick, sla_escalate_after=10**6)  # fmt: skip
-            sla = await per_tick(client, late, "sla_reminders", ticks)
+            (sla,) = await per_tick(client, late, "sla_reminders", ticks)
             for fast in (waiting, late):  # their short timers would add requests to the counts below
                 await client.get_workflow_handle(fast).terminate("bench: measured")
 
@@ -128,7 +136,7 @@ async def run(tick: float, ticks: int, referrals: int, folder: Path) -> dict[str
     per_minute_new = run_cost.count / 5
     defaults = WorkflowTuning()
     return {
-        "review_wait": {"events_per_reminder": review, "events_per_day": review * DAY / defaults.review_reminder_s,
+        "review_wait": {"events_per_reminder": review, "in_referral": in_referral, "in_review_round": in_round, "events_per_day": review * DAY / defaults.review_reminder_s,
                         "events_per_day_before": OLD_EVENTS_PER_POLL * DAY / OLD_POLL_S,
                         "days_to_limit_before": EVENT_LIMIT / (OLD_EVENTS_PER_POLL * DAY / OLD_POLL_S),
                         "events_per_year": review * YEAR * DAY / defaults.review_reminder_s},

@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime, timedelta, timezone
 
 from temporalio.client import Client
+from temporalio.service import RPCError, RPCStatusCode
 from temporalio.worker import Worker
 
 from referral.config import Settings
@@ -161,16 +162,30 @@ def process_env(client: Client, settings: Settings, **extra: str) -> dict[str, s
     }
 
 
+def first_round(referral_id: str) -> str:
+    """The workflow id of a referral's first review round (the referring side's letter): its child workflow."""
+    from flows.referral.contract import round_workflow_id
+    from referral.review_plan import ReviewRoundName
+
+    return round_workflow_id(referral_id, ReviewRoundName.REFERRAL, 1)
+
+
 async def wait_for_attempts(
     client: Client, referral_id: str, activity: str, attempts: int, timeout_s: float = 120
 ) -> None:
-    """Until the named activity of the referral is on its `attempts`-th try (it failed and was retried)."""
+    """Until the named activity of the workflow (a referral, or one of its review rounds) is on its
+    `attempts`-th try (it failed and was retried)."""
     import pytest
 
     handle = client.get_workflow_handle(referral_id)
     deadline = asyncio.get_running_loop().time() + timeout_s
     while asyncio.get_running_loop().time() < deadline:
-        pending = (await handle.describe()).raw_description.pending_activities
+        try:
+            pending = (await handle.describe()).raw_description.pending_activities
+        except RPCError as err:  # a review round's child workflow may not have started yet
+            if err.status != RPCStatusCode.NOT_FOUND:
+                raise
+            pending = []
         if any(p.activity_type.name == activity and p.attempt >= attempts for p in pending):
             return
         await asyncio.sleep(0.5)
@@ -178,14 +193,19 @@ async def wait_for_attempts(
 
 
 async def wait_for_activity(client: Client, referral_id: str, activity: str, timeout_s: float = 60) -> None:
-    """Until the named activity of the referral has completed at least once."""
+    """Until the named activity of the workflow (a referral, or one of its review rounds) has completed once."""
     import pytest
     from temporalio.api.enums.v1 import EventType
 
     handle = client.get_workflow_handle(referral_id)
     deadline = asyncio.get_running_loop().time() + timeout_s
     while asyncio.get_running_loop().time() < deadline:
-        events = (await handle.fetch_history()).events
+        try:
+            events = (await handle.fetch_history()).events
+        except RPCError as err:  # a review round's child workflow may not have started yet
+            if err.status != RPCStatusCode.NOT_FOUND:
+                raise
+            events = []
         scheduled = {e.event_id for e in events if e.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED
                      and e.activity_task_scheduled_event_attributes.activity_type.name == activity}  # fmt: skip
         completed = [e.activity_task_completed_event_attributes.scheduled_event_id for e in events

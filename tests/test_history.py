@@ -10,7 +10,8 @@ from pathlib import Path
 from temporalio.client import Client
 from temporalio.worker import Replayer
 
-from flows.referral import ReferralWorkflow
+from flows.referral import ReferralWorkflow, ReviewRoundWorkflow
+from flows.referral.contract import round_workflow_id
 from referral.codec import referral_data_converter
 from referral.config import Settings
 from referral.models import Side
@@ -56,17 +57,21 @@ async def test_history_of_a_finished_referral_replays(
     """Signed, delivered, accepted … acknowledged: its history replays. With REFERRAL_RECORD_HISTORY=NAME (and the
     test-only key, see tests/histories/README.md) it is also recorded as tests/histories/NAME.json."""
     referral_id = await closed_referral(client, store, deployment)
-    history = await client.get_workflow_handle(referral_id).fetch_history()
-    replayer = Replayer(workflows=[ReferralWorkflow], data_converter=data_converter(settings))
-    await replayer.replay_workflow(history)
-    if name := os.environ.get("REFERRAL_RECORD_HISTORY"):
-        (HISTORIES / f"{name}.json").write_text(history.to_json())
+    replayer = Replayer(workflows=[ReferralWorkflow, ReviewRoundWorkflow], data_converter=data_converter(settings))
+    rounds = [round_workflow_id(referral_id, ReviewRoundName.REFERRAL, 1),
+              round_workflow_id(referral_id, ReviewRoundName.RECEIPT, 2)]  # fmt: skip
+    for suffix, workflow_id in zip(["", ".round-referral", ".round-receipt"], [referral_id, *rounds], strict=True):
+        history = await client.get_workflow_handle(workflow_id).fetch_history()
+        await replayer.replay_workflow(history)
+        if name := os.environ.get("REFERRAL_RECORD_HISTORY"):
+            (HISTORIES / f"{name}{suffix}.json").write_text(history.to_json())
 
 
 async def test_recorded_histories_still_replay() -> None:
     """Histories recorded from earlier versions of the workflow (tests/histories) must replay unchanged."""
     key = base64.b64decode((HISTORIES / "TEST-ONLY-payload.key").read_text().strip())
-    replayer = Replayer(workflows=[ReferralWorkflow], data_converter=referral_data_converter("k1", key))
+    replayer = Replayer(workflows=[ReferralWorkflow, ReviewRoundWorkflow],
+                        data_converter=referral_data_converter("k1", key))  # fmt: skip
     recorded = sorted(HISTORIES.glob("*.json"))
     assert recorded
     from temporalio.client import WorkflowHistory

@@ -24,7 +24,14 @@ from referral.workflow_io import ProcessingStage, ReferralStatus
 from review.board import WEBHOOK_SECRET_HEADER
 from review.models import SignedDocument, SignedDocumentRef
 from review.roster import Signer, load_roster
-from tests.helpers import make_request, referring_sends_summaries, wait_for, wait_for_activity, wait_for_attempts
+from tests.helpers import (
+    first_round,
+    make_request,
+    referring_sends_summaries,
+    wait_for,
+    wait_for_activity,
+    wait_for_attempts,
+)
 from tests.review_fixtures import REVIEWERS, ReviewEnv, annotate, task_in_browser
 
 pytestmark = pytest.mark.slow
@@ -146,7 +153,7 @@ async def test_redraft_runs_the_summary_again_with_new_tasks(
         client, referral_id, lambda s: tasks_ready(s) and {r.task.task_id for r in s.reviews} != first_ids
     )
     assert not first_ids & {r.task.task_id for r in second.reviews}
-    history = await client.get_workflow_handle(referral_id).fetch_history()
+    history = await client.get_workflow_handle(first_round(referral_id)).fetch_history()  # the round drafts
     summaries = [e for e in history.events if e.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED
                  and e.activity_task_scheduled_event_attributes.activity_type.name == "summarize_records"]  # fmt: skip
     assert len(summaries) == 2
@@ -192,7 +199,7 @@ async def test_forged_webhook_with_the_real_secret_signs_nothing(
                        "task": {"id": review.task.task_id, "meta": {"workflow_id": referral_id}}}  # fmt: skip
             answer = await http.post(url, json=payload, headers=headers)
             assert answer.status_code == 200 and answer.json()["status"] == "hinted"
-    await wait_for_activity(client, referral_id, "fetch_decisions")  # the workflow looked, and found nothing
+    await wait_for_activity(client, first_round(referral_id), "fetch_decisions")  # the round looked: found nothing
     after = await get_status(client, referral_id)
     assert [r.status for r in after.reviews] == ["pending"] * 3 and after.stage == ProcessingStage.AWAITING_REVIEW
     assert all(r.signed is None for r in after.reviews)
@@ -235,7 +242,7 @@ async def test_same_webhook_twice_is_one_decision(
         for _ in range(2):
             assert (await http.post(url, json=payload, headers=headers)).json()["status"] == "hinted"
     await wait_for(client, referral_id, all_signed)
-    history = await client.get_workflow_handle(referral_id).fetch_history()
+    history = await client.get_workflow_handle(first_round(referral_id)).fetch_history()  # the round signs
     signs = [e for e in history.events if e.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED
              and e.activity_task_scheduled_event_attributes.activity_type.name == "sign_document"]  # fmt: skip
     assert len(signs) == 3  # one per task, though the first decision arrived three times (LS webhook + 2 replays)
@@ -283,7 +290,7 @@ async def test_label_studio_down_while_tasks_are_created(
     review_env.label_studio.stop()
     try:
         referral_id = await submit(client, store, network, review_env)
-        await wait_for_attempts(client, referral_id, "create_review_tasks", 2)  # task creation failed, retried
+        await wait_for_attempts(client, first_round(referral_id), "create_review_tasks", 2)  # failed, retried
     finally:
         review_env.label_studio.start()
         await asyncio.to_thread(review_env.label_studio.wait_ready)

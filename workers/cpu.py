@@ -13,7 +13,7 @@ from activities.imaging import ImagingActivities
 from activities.intake import IntakeActivities
 from activities.orders import OrderActivities
 from activities.review import ReviewActivities
-from flows.referral import ReferralWorkflow
+from flows.referral import ReferralWorkflow, ReviewRoundWorkflow
 from referral.config import Settings
 from referral.network import load_network
 from referral.storage import DocumentStore, open_store
@@ -35,7 +35,7 @@ def build_worker(client: Client, settings: Settings, store: DocumentStore, task_
     return Worker(
         client,
         task_queue=task_queue or settings.cpu_task_queue,
-        workflows=[ReferralWorkflow],
+        workflows=[ReferralWorkflow, ReviewRoundWorkflow],
         activities=[
             intake.verify_documents,
             review.create_review_tasks,

@@ -1,8 +1,10 @@
-"""One durable Temporal workflow per referral: `ReferralWorkflow` (workflow.py) with its run, updates, signal and
-queries, composed of one stage per concern (review, media, delivery, orders, outcome, SLA timers). Its inputs
-and outputs are the typed models of referral/workflow_io.py. Clients call it by method reference
-(`ReferralWorkflow.apply_event`), never by name."""
+"""One durable Temporal workflow per referral: `ReferralWorkflow` (workflow.py) with its run, updates, signals and
+queries, composed of one stage per concern (review, media, delivery, orders, outcome, SLA timers), and one child
+workflow per review round, `ReviewRoundWorkflow` (review_round.py), on the reviewing side's board. What passes
+between them is contract.py; the referral's inputs and outputs are the typed models of referral/workflow_io.py.
+Clients call them by method reference (`ReferralWorkflow.apply_event`), never by name."""
 
+from flows.referral.review_round import ReviewRoundWorkflow
 from flows.referral.workflow import ReferralWorkflow
 
-__all__ = ["ReferralWorkflow"]
+__all__ = ["ReferralWorkflow", "ReviewRoundWorkflow"]

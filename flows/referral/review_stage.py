@@ -1,32 +1,23 @@
-"""The clinician review stage of ReferralWorkflow (a mixin, so the workflow file stays one screen per concern).
-
-Drafts become Label Studio tasks. A decision is never taken from a message: the webhook receiver and the
-fleet reconciler (flows/fleet/review_reconciler.py) only hint that tasks changed, and the workflow then reads the
-decisions of its pending tasks from Label Studio (an activity, with the service token). The reminder timer looks
-too, so a lost webhook and a missed reconciler run lose nothing; reminders follow a configured interval and
-escalate after N. approve → signed document; reject → back to the referring side with the reason; redraft → the
-summary stage runs again. An operator's re-processing request (a new model version) supersedes an undecided
-round the same way: the summary runs again and the new drafts get new tasks."""
+"""The review rounds of ReferralWorkflow (a mixin, so the workflow file stays one screen per concern): each round
+of the review plan runs as a child workflow (flows/referral/review_round.py) on its side's board, one at a time.
+The referral mirrors what a round reports (drafts, tasks, decisions, reminders, stage) in its status and search
+attributes, and passes hints and an operator's re-processing on to the round under way."""
 
 from __future__ import annotations
 
-import dataclasses
-from datetime import timedelta
+import asyncio
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy
-from temporalio.exceptions import ActivityError, ApplicationError, CancelledError
+from temporalio.exceptions import CancelledError, ChildWorkflowError, FailureError
+
+from flows.referral.contract import ReviewProgress, ReviewRoundInput, ReviewRoundReceiver, round_workflow_id
+from flows.referral.review_round import ReviewRoundWorkflow
 
 with workflow.unsafe.imports_passed_through():
-    from activities.review import (
-        CreateReviewTasksInput,
-        FetchDecisionsInput,
-        RetireReviewTasksInput,
-        ReviewActivities,
-        SignDocumentInput,
-    )
+    from activities.summarize import SummarizeInput
     from referral.models import Referral, Side
-    from referral.review_plan import ROUND_SIDE, ReviewRoundName
+    from referral.pacs.models import ImagingStatus
+    from referral.review_plan import ROUND_SIDE, PlannedOperation, ReviewRoundName
     from referral.search_attributes import REVIEW_ESCALATED, REVIEW_REMINDERS
     from referral.workflow_io import (
         OcrSummary,
@@ -37,225 +28,135 @@ with workflow.unsafe.imports_passed_through():
         TranscriptSummary,
         WorkflowSettings,
     )
-    from review.models import Decision, ReviewDecision, ReviewState
-
-# Label Studio may be down for a while (restart, upgrade): keep trying, backing off to a minute.
-_LABEL_STUDIO_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1))
-# signing is retried the same way, except when the reviewer may not sign: that is an answer, not an outage
-_SIGN_REFUSALS = {"NotOnRoster": "signer_not_on_roster", "NotInDepartment": "signer_not_in_department"}
-_SIGN_RETRY = dataclasses.replace(_LABEL_STUDIO_RETRY, non_retryable_error_types=[*_SIGN_REFUSALS, "UnsignedDecision"])
+    from review.models import ReviewState
 
 
-class ReviewStage:
+class ReviewStage(ReviewRoundReceiver):
     _referral: Referral
     _settings: WorkflowSettings
     _summary: SummaryResult | None
     _ocr: list[OcrSummary]
     _transcripts: list[TranscriptSummary]
+    _imaging: ImagingStatus | None
+    _operation: PlannedOperation | None
     _stage_error: str | None
     _stage: ProcessingStage
 
     def _init_review(self) -> None:
-        self._reviews: dict[int, ReviewState] = {}
-        self._inbox: list[ReviewDecision] = []
-        self._look = False  # a hint arrived: read the pending tasks' decisions
+        self._reviews: dict[int, ReviewState] = {}  # the current (or last) round's tasks, as it last reported
         self._review_side: Side | None = None
-        self._seen_annotations: set[tuple[str, int]] = set()  # (board's institution, annotation id): ids are per board
         self._reminders = 0
         self._escalated = False
-        self._review_round = 0
-        self._reprocess: ReprocessRequest | None = None
+        self._review_round = 0  # task rounds opened over the whole referral
         self._superseded: list[ReviewState] = []
         self._excluded_pages: list[PageRef] = []
         self._round: ReviewRoundName | None = None  # the review plan's round whose drafts are (or were last) reviewed
-        self._round_open = False
+        self._round_child: workflow.ChildWorkflowHandle[ReviewRoundWorkflow, ReviewProgress] | None = None
+        self._rounds_started = 0
+        self._reprocess_asked_at: int | None = None  # the task round an operator's re-processing replaces
         self._past_reviews: list[ReviewState] = []
 
     def _set_stage(self, stage: ProcessingStage) -> None:
         raise NotImplementedError
 
-    async def _summarize(self) -> bool:
-        raise NotImplementedError
-
-    def _hint(self, task_ids: list[int]) -> None:
-        """Tasks changed on the board: look, if one of them is pending here. The hint is no decision."""
-        pending = {task_id for task_id, state in self._reviews.items() if state.status == "pending"}
-        self._look = self._look or bool(pending & set(task_ids))
-
-    def _receive(self, decision: ReviewDecision) -> None:
-        state = self._reviews.get(decision.task_id)
-        if state is None or state.status != "pending":
-            return  # a task of an older draft, or one already decided
-        seen = (state.task.org, decision.annotation_id)
-        if seen in self._seen_annotations:
-            return  # a repeated webhook, or a poll that found a known decision
-        self._seen_annotations.add(seen)
-        self._inbox.append(decision)
-
     async def _run_round(self, name: ReviewRoundName) -> bool:
-        """One round of the review plan: its drafts made and reviewed by its side's clinicians until decided.
-        Rounds of one referral take turns (their drafts and tasks are the workflow's current ones). True when
+        """One round of the review plan, as a child workflow on its side's board; rounds take turns. True when
         every draft of the round was signed."""
-        if not self._settings.review_plan.round(name).drafts:
+        planned = self._settings.review_plan.round(name)
+        if not planned.drafts:
             return False  # this deployment makes no drafts at this point
-        await workflow.wait_condition(lambda: not self._round_open)
-        self._round_open = True
+        await workflow.wait_condition(lambda: self._round_child is None)
+        side = ROUND_SIDE[name]
+        self._past_reviews += [*self._reviews.values(), *self._superseded]
+        self._reviews, self._superseded = {}, []
+        self._summary = None  # the last round's drafts were its side's: none of them shows in this round
+        self._round, self._review_side = name, side
+        self._reminders, self._escalated = 0, False  # reminders are about the drafts now under review
+        self._rounds_started += 1
+        self._set_stage(ProcessingStage.SUMMARY_RUNNING)
+        request = ReviewRoundInput(
+            round_id=round_workflow_id(self._referral.referral_id, name, self._rounds_started),
+            name=name,
+            side=side,
+            org=self._referral.party(side).org,
+            drafting=SummarizeInput(
+                referral=self._referral,
+                ocr=self._ocr,
+                transcripts=self._transcripts,
+                studies=self._imaging.studies if self._imaging else [],
+                excluded_pages=self._excluded_pages,
+                kinds=planned.drafts,
+                with_pathology=planned.with_pathology,
+                operation=self._operation if name == ReviewRoundName.OPERATION else None,
+            ),  # fmt: skip
+            settings=self._settings,
+            first_task_round=self._review_round + 1,
+        )
         try:
-            self._past_reviews += list(self._reviews.values())
-            self._reviews = {}
-            self._summary = None  # the last round's drafts were its side's: none of them shows in this round
-            self._round = name
-            self._reminders, self._escalated = 0, False  # reminders are about the drafts now under review
-            if not await self._summarize():
-                return False
-            await self._review_until_decided(ROUND_SIDE[name])
-        except ActivityError as err:
-            if not isinstance(err.cause, CancelledError):
+            self._round_child = await workflow.start_child_workflow(
+                ReviewRoundWorkflow.run,
+                request,
+                id=request.round_id,
+                parent_close_policy=workflow.ParentClosePolicy.REQUEST_CANCEL,
+            )
+            self._mirror(await self._round_child)
+        except (asyncio.CancelledError, ChildWorkflowError) as err:
+            if isinstance(err, ChildWorkflowError) and not isinstance(err.cause, CancelledError):
                 raise
-            return False  # the referral closed while the round was under review
+            # the referral closed while the round was under review: the round took its open tasks off the board
+            for state in self._reviews.values():
+                if state.status == "pending":
+                    state.status = "closed"
+            if isinstance(err, asyncio.CancelledError):
+                raise
+            return False
         finally:
-            self._round_open = False
+            self._round_child = None
         return self._stage == ProcessingStage.SIGNED
 
-    async def _review_until_decided(self, side: Side) -> None:
-        """Review rounds of `side`'s clinicians until every draft is decided (a re-draft starts a new round)."""
-        self._review_side = side
-        while self._summary is not None:
-            self._review_round += 1  # a re-draft gets new tasks; the old ones keep their decisions
-            tasks = await workflow.execute_activity_method(
-                ReviewActivities.create_review_tasks,
-                CreateReviewTasksInput(
-                    referral_id=self._referral.referral_id,
-                    org=self._referral.party(side).org,  # on that institution's board, for its clinicians only
-                    round=self._review_round,
-                    drafts=self._summary.drafts,
-                    ocr=self._ocr,
-                    transcripts=self._transcripts,
-                    identity=self._summary.identity,
-                ),
-                start_to_close_timeout=timedelta(minutes=2),
-                retry_policy=_LABEL_STUDIO_RETRY,
+    @workflow.signal
+    def review_progress(self, progress: ReviewProgress) -> None:
+        """A round changed (its child workflow reports): mirror it, unless it is a late word of an ended round."""
+        if self._round_child is not None and progress.round_id == self._round_child.id:
+            self._mirror(progress)
+
+    def _mirror(self, progress: ReviewProgress) -> None:
+        self._summary = progress.summary
+        self._reviews = {state.task.task_id: state for state in progress.reviews}
+        self._superseded = progress.superseded
+        self._excluded_pages = progress.excluded_pages
+        if progress.task_round > self._review_round:
+            self._review_round = progress.task_round
+            self._reprocess_asked_at = None  # its new tasks are there
+        if progress.stage_error:
+            self._stage_error = progress.stage_error
+        if progress.stage != self._stage:
+            self._set_stage(progress.stage)
+        if (progress.reminders, progress.escalated) != (self._reminders, self._escalated):
+            self._reminders, self._escalated = progress.reminders, progress.escalated
+            workflow.upsert_search_attributes(
+                [REVIEW_REMINDERS.value_set(self._reminders), REVIEW_ESCALATED.value_set(self._escalated)]
             )
-            self._reviews = {task.task_id: ReviewState(task=task, side=side) for task in tasks}
-            if await self._await_decisions() != Decision.REDRAFT or not await self._summarize():
-                return
 
-    async def _retire_open_tasks(self) -> None:
-        """The referral closed: its undecided drafts are taken off the board, so nobody reviews them for nothing."""
-        await self._retire([state for state in self._reviews.values() if state.status == "pending"], "closed")
-
-    async def _retire(self, states: list[ReviewState], status: str) -> None:
-        """Mark these tasks of the current round `status` and take them off the board that holds them."""
-        if not states:
-            return
-        for state in states:
-            state.status = status
-        await workflow.execute_activity_method(
-            ReviewActivities.retire_review_tasks,
-            RetireReviewTasksInput(org=states[0].task.org, task_ids=[state.task.task_id for state in states]),
-            start_to_close_timeout=timedelta(minutes=2),
-            retry_policy=_LABEL_STUDIO_RETRY,
-        )
-
-    async def _await_decisions(self) -> Decision:
-        while any(state.status == "pending" for state in self._reviews.values()):
-            reminder_due = False
-            try:
-                await workflow.wait_condition(
-                    lambda: self._look or self._reprocess is not None,
-                    timeout=timedelta(seconds=self._settings.review_reminder_s),
-                )
-            except TimeoutError:  # a durable timer: look once more, then remind if still undecided
-                self._look = reminder_due = True
-            if self._reprocess is not None:  # new drafts replace these: a new round with new tasks
-                self._reprocess = None
-                self._superseded += list(self._reviews.values())
-                await self._retire(list(self._reviews.values()), "superseded")
-                return Decision.REDRAFT
-            if self._look:
-                self._look = False
-                await self._read_decisions()
-            if reminder_due and not self._inbox:
-                self._remind()
-            while self._inbox:
-                decision = self._inbox.pop(0)
-                outcome = await self._apply(decision)
-                if outcome is not None:
-                    return outcome
-        self._set_stage(ProcessingStage.SIGNED)
-        return Decision.APPROVE
-
-    async def _read_decisions(self) -> None:
-        pending = [state.task for state in self._reviews.values() if state.status == "pending"]
+    async def _hint(self, task_ids: list[int]) -> None:
+        """Tasks changed on a board: tell the round under way, which looks if one of them is its own."""
+        if self._round_child is None:
+            return  # no round is waiting for a decision
         try:
-            found = await workflow.execute_activity_method(
-                ReviewActivities.fetch_decisions,
-                FetchDecisionsInput(referral_id=self._referral.referral_id, tasks=pending),
-                start_to_close_timeout=timedelta(minutes=1),
-                retry_policy=RetryPolicy(maximum_attempts=3),
-            )
-        except ActivityError:
-            workflow.logger.warning("Label Studio unreachable; the next hint or reminder looks again")
-            return
-        for decision in found:
-            self._receive(decision)
+            await self._round_child.signal(ReviewRoundWorkflow.review_updated, task_ids)
+        except FailureError:
+            workflow.logger.info("the review round ended before the hint reached it")
 
-    def _remind(self) -> None:
-        self._reminders += 1
-        self._escalated = self._reminders >= self._settings.review_escalate_after
-        workflow.logger.warning("review reminder %d (escalated: %s)", self._reminders, self._escalated)
-        workflow.upsert_search_attributes(
-            [REVIEW_REMINDERS.value_set(self._reminders), REVIEW_ESCALATED.value_set(self._escalated)]
+    def _may_reprocess(self) -> bool:
+        undecided = bool(self._reviews) and all(s.status == "pending" for s in self._reviews.values())
+        return (
+            self._round_child is not None
+            and self._stage == ProcessingStage.AWAITING_REVIEW
+            and undecided
+            and self._reprocess_asked_at is None
         )
 
-    async def _apply(self, decision: ReviewDecision) -> Decision | None:
-        state = self._reviews[decision.task_id]
-        state.decision = decision
-        identity = self._summary.identity if self._summary else []
-        if decision.decision == Decision.APPROVE and identity and decision.identity is None:
-            # no signature while a page may be another patient's: the task stays open, an updated annotation counts
-            state.refused = "identity_unmarked"
-            self._seen_annotations.discard((state.task.org, decision.annotation_id))
-            workflow.logger.warning("approval without the identity mark refused (task %d)", decision.task_id)
-            return None
-        if decision.decision == Decision.APPROVE and identity and decision.identity == "remove":
-            for finding in identity:
-                page = PageRef(document_key=finding.document_key, page=finding.page)
-                if page not in self._excluded_pages:
-                    self._excluded_pages.append(page)
-            state.status = "redraft"
-            return Decision.REDRAFT  # the summary runs again without the removed pages; new tasks follow
-        if decision.decision == Decision.APPROVE:
-            party = self._referral.party(state.side)
-            try:
-                state.signed = await workflow.execute_activity_method(
-                    ReviewActivities.sign_document,
-                    SignDocumentInput(
-                        referral_id=self._referral.referral_id,
-                        org=party.org,
-                        task=state.task,
-                        decision=decision,
-                        identity=identity,
-                        departments=self._settings.review_plan.departments(state.task.kind),
-                    ),  # fmt: skip
-                    start_to_close_timeout=timedelta(minutes=2),
-                    retry_policy=_SIGN_RETRY,
-                )
-            except ActivityError as err:
-                if not isinstance(err.cause, ApplicationError) or err.cause.type not in _SIGN_REFUSALS:
-                    raise
-                # not a clinician who may sign this draft for this institution: the task stays open for one who may
-                state.refused = _SIGN_REFUSALS[err.cause.type]
-                self._seen_annotations.discard((state.task.org, decision.annotation_id))
-                workflow.logger.warning("approval refused: %s (task %d)", state.refused, decision.task_id)
-                return None
-            state.refused = None
-            state.status = "approved"
-            return None
-        if decision.decision == Decision.REJECT:
-            state.status = "rejected"
-            self._stage_error = f"반려 (rejected) {state.task.kind}: {decision.reason or '사유 없음 (no reason given)'}"
-            self._set_stage(ProcessingStage.REVIEW_REJECTED)
-            return Decision.REJECT
-        state.status = "redraft"
-        return Decision.REDRAFT
+    async def _reprocess_round(self, request: ReprocessRequest) -> None:
+        assert self._round_child is not None  # the validator refuses otherwise
+        self._reprocess_asked_at = self._review_round
+        await self._round_child.signal(ReviewRoundWorkflow.reprocess, request)

@@ -20,7 +20,7 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError, CancelledError
 
 from flows.referral.delivery_stage import DeliveryStage
-from flows.referral.failures import failure_detail
+from flows.referral.failures import DOCUMENT_ERRORS, MODEL_RETRY, failure_detail
 from flows.referral.media_stage import MediaStage
 from flows.referral.orders_stage import OrderStage
 from flows.referral.outcome_stage import OutcomeStage
@@ -30,7 +30,6 @@ from flows.referral.sla import SlaTimers
 with workflow.unsafe.imports_passed_through():
     from activities.intake import IntakeActivities, VerifyDocumentsInput
     from activities.ocr import OcrActivities, OcrDocumentInput
-    from activities.summarize import SummarizeInput, SummaryActivities
     from referral.models import DocumentRef, Side
     from referral.reasons import ReasonRefused
     from referral.review_plan import ReviewRoundName
@@ -67,14 +66,6 @@ with workflow.unsafe.imports_passed_through():
 
 # The accept/decline clock starts at receipt and keeps running through review and information requests.
 _CLOCK_CONTINUES = {ReferralState.UNDER_REVIEW, ReferralState.INFO_REQUESTED}
-_DOCUMENT_ERRORS = ["DocumentRejected", "DocumentMissing", "IntegrityError", "ObjectNotFound"]
-# Model activities (GPU queue): back off up to a minute through worker restarts; a bad document is final.
-_MODEL_RETRY = RetryPolicy(
-    initial_interval=timedelta(seconds=2),
-    maximum_interval=timedelta(minutes=1),
-    maximum_attempts=10,
-    non_retryable_error_types=_DOCUMENT_ERRORS,
-)
 
 
 @workflow.defn
@@ -136,7 +127,6 @@ class ReferralWorkflow(ReviewStage, DeliveryStage, OutcomeStage, SlaTimers, Medi
                 pipeline.cancel()  # a closed referral needs no more processing
             with contextlib.suppress(asyncio.CancelledError):
                 await pipeline
-        await self._retire_open_tasks()
         await workflow.wait_condition(lambda: not self._updates)  # the last acts (a decline) reach the referrer too
         notifier.cancel()
         with contextlib.suppress(asyncio.CancelledError):
@@ -155,7 +145,7 @@ class ReferralWorkflow(ReviewStage, DeliveryStage, OutcomeStage, SlaTimers, Medi
                     initial_interval=timedelta(seconds=1),
                     maximum_interval=timedelta(seconds=30),
                     maximum_attempts=10,
-                    non_retryable_error_types=_DOCUMENT_ERRORS,
+                    non_retryable_error_types=DOCUMENT_ERRORS,
                 ),
             )
         except ActivityError as err:
@@ -199,44 +189,18 @@ class ReferralWorkflow(ReviewStage, DeliveryStage, OutcomeStage, SlaTimers, Medi
                         # ~4 s a page on one core, with room for a busy worker
                         start_to_close_timeout=timedelta(seconds=120 + 60 * document.page_count),
                         heartbeat_timeout=timedelta(seconds=self._settings.ocr_heartbeat_timeout_s),
-                        retry_policy=_MODEL_RETRY,
+                        retry_policy=MODEL_RETRY,
                     )
                     for document in documents
                 )
             )
         )
 
-    async def _summarize(self) -> bool:
-        """The drafts of the current review round (a re-draft or re-processing makes that round's again)."""
-        self._set_stage(ProcessingStage.SUMMARY_RUNNING)
-        name = self._round or ReviewRoundName.REFERRAL
-        planned = self._settings.review_plan.round(name)
-        request = SummarizeInput(referral=self._referral, ocr=self._ocr, transcripts=self._transcripts,
-                                 studies=self._imaging.studies if self._imaging else [],
-                                 excluded_pages=self._excluded_pages, kinds=planned.drafts,
-                                 with_pathology=planned.with_pathology,
-                                 operation=self._operation if name == ReviewRoundName.OPERATION else None)  # fmt: skip
-        try:
-            self._summary = await workflow.execute_activity_method(
-                SummaryActivities.summarize_records,
-                request,
-                task_queue=self._settings.gpu_task_queue,
-                start_to_close_timeout=timedelta(minutes=15),
-                heartbeat_timeout=timedelta(seconds=self._settings.ocr_heartbeat_timeout_s),
-                retry_policy=_MODEL_RETRY,
-            )
-        except ActivityError as err:
-            self._fail(ProcessingStage.SUMMARY_FAILED, err)
-            return False
-        # The drafts now wait for clinician review; their keys are in `status`.
-        self._set_stage(ProcessingStage.AWAITING_REVIEW)
-        return True
-
     @workflow.signal
-    def review_updated(self, task_ids: list[int]) -> None:
-        """From the webhook receiver or the fleet reconciler: these review tasks changed. A hint only: the
-        workflow reads the decisions from Label Studio itself (flows/referral/review_stage.py)."""
-        self._hint(task_ids)
+    async def review_updated(self, task_ids: list[int]) -> None:
+        """From the webhook receiver or the fleet reconciler: these review tasks changed. A hint only, passed on
+        to the review round under way, which reads the decisions from Label Studio itself."""
+        await self._hint(task_ids)
 
     def _fail(self, stage: ProcessingStage, err: ActivityError) -> None:
         cause = err.cause
@@ -333,18 +297,17 @@ class ReferralWorkflow(ReviewStage, DeliveryStage, OutcomeStage, SlaTimers, Medi
 
     # ---- re-processing (operators, e.g. a new model version) ---------------------------------------------------
     @workflow.update
-    def reprocess_summary(self, request: ReprocessRequest) -> ReprocessRecord:
+    async def reprocess_summary(self, request: ReprocessRequest) -> ReprocessRecord:
         if request.gpu_task_queue:  # later model activities of this referral go to the new model's workers
             self._settings = self._settings.model_copy(update={"gpu_task_queue": request.gpu_task_queue})
         record = ReprocessRecord(**request.model_dump(), at=workflow.now(), review_round=self._review_round + 1)
         self._reprocessed.append(record)
-        self._reprocess = request
+        await self._reprocess_round(request)
         return record
 
     @reprocess_summary.validator
     def validate_reprocess(self, request: ReprocessRequest) -> None:
-        undecided = bool(self._reviews) and all(s.status == "pending" for s in self._reviews.values())
-        if self._stage != ProcessingStage.AWAITING_REVIEW or not undecided or self._reprocess is not None:
+        if not self._may_reprocess():
             raise ApplicationError(
                 f"only drafts still awaiting their first decision can be re-processed (stage {self._stage})",
                 type="NotReprocessable", non_retryable=True,
