@@ -136,7 +136,8 @@ async def run(tick: float, ticks: int, referrals: int, folder: Path) -> dict[str
     per_minute_new = run_cost.count / 5
     defaults = WorkflowTuning()
     return {
-        "review_wait": {"events_per_reminder": review, "in_referral": in_referral, "in_review_round": in_round, "events_per_day": review * DAY / defaults.review_reminder_s,
+        "review_wait": {"events_per_reminder": review, "in_referral": in_referral, "in_review_round": in_round,
+                        "events_per_day": review * DAY / defaults.review_reminder_s,
                         "events_per_day_before": OLD_EVENTS_PER_POLL * DAY / OLD_POLL_S,
                         "days_to_limit_before": EVENT_LIMIT / (OLD_EVENTS_PER_POLL * DAY / OLD_POLL_S),
                         "events_per_year": review * YEAR * DAY / defaults.review_reminder_s},

@@ -127,6 +127,7 @@ class ReviewRoundWorkflow:
             workflow.logger.warning("drafting failed: %s", self._progress.stage_error)
             await self._report(ProcessingStage.SUMMARY_FAILED)
             return False
+        await self._report(ProcessingStage.AWAITING_REVIEW)  # the drafts are made; their tasks follow
         self._progress.task_round += 1  # new drafts get new tasks; the old ones keep their decisions
         summary = self._progress.summary
         tasks = await workflow.execute_activity_method(
@@ -144,7 +145,7 @@ class ReviewRoundWorkflow:
             retry_policy=_LABEL_STUDIO_RETRY,
         )
         self._reviews = {task.task_id: ReviewState(task=task, side=self._inp.side) for task in tasks}
-        await self._report(ProcessingStage.AWAITING_REVIEW)
+        await self._report()
         return True
 
     async def _review(self) -> Decision:
