@@ -12,10 +12,12 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from referral.delivery import DeliveryRejected, deliver
-from referral.fhir.message import Attachment, InvalidFhir, SignedLetter, referral_message
+from referral.fhir.message import OUTSIDE_RECORD, Attachment, InvalidFhir, SignedLetter, referral_message
+from referral.fhir.signature import sign_bundle
 from referral.models import Referral
 from referral.network import Network
 from referral.page_removal import removed_pages, without_pages
+from referral.signing_keys import NoSigningKey, SigningKeys
 from referral.states import ReferralState
 from referral.storage import DocumentStore
 from referral.workflow_io import DeliveryReceipt, PageRef, TaskUpdate
@@ -33,8 +35,10 @@ class DeliverInput(BaseModel):
 
 
 class DeliveryActivities:
-    def __init__(self, store: DocumentStore, network: Network, tokens: Callable[[], dict[str, str]]) -> None:
+    def __init__(self, store: DocumentStore, network: Network, tokens: Callable[[], dict[str, str]],
+                 keys: SigningKeys) -> None:  # fmt: skip
         self.store, self.network, self.tokens = store, network, tokens
+        self.keys = keys  # the sending institution signs each message (Bundle.signature)
 
     @activity.defn
     def deliver_message(self, inp: DeliverInput) -> DeliveryReceipt:
@@ -57,7 +61,7 @@ class DeliveryActivities:
             title = document.filename
             if removed:
                 title += f" ({len(removed)}쪽 제외: 다른 환자 기록 / {len(removed)} page(s) of another patient removed)"
-            attachments.append(Attachment(title, "outside_record", document.media_type, kept))
+            attachments.append(Attachment(title, OUTSIDE_RECORD, document.media_type, kept))
         try:
             bundle = referral_message(referral, self.network, inp.state, activity.info().started_time, letter,
                                       attachments, inp.event, inp.update)  # fmt: skip
@@ -67,6 +71,11 @@ class DeliveryActivities:
         token = self.tokens().get(sender)
         if token is None:
             raise ApplicationError(f"no gateway credentials for {sender}", type="NoCredentials", non_retryable=True)
+        try:
+            credential = self.keys.institution(sender, self.network.institution(sender).name)
+        except NoSigningKey as err:
+            raise ApplicationError(str(err), type="NoCredentials", non_retryable=True) from None
+        sign_bundle(bundle, credential, bundle["entry"][0]["resource"]["sender"], activity.info().started_time)
         try:
             receipt = deliver(bundle, self.network.institution(inp.target_org).gateway_url, token)
         except DeliveryRejected as err:

@@ -14,8 +14,10 @@ from temporalio.exceptions import ApplicationError
 from referral.asr.models import Transcript
 from referral.identity import IdentityFinding
 from referral.ocr.models import Check, OcrDocument
+from referral.pades import sign_pdf
 from referral.pdf import text_pdf
 from referral.review_plan import in_department
+from referral.signing_keys import NoSigningKey, SigningKeys
 from referral.storage import DocumentStore
 from referral.summary.drafts import Draft
 from referral.workflow_io import DraftRef, OcrSummary, TranscriptSummary
@@ -63,8 +65,10 @@ class SignDocumentInput(BaseModel):
 
 
 class ReviewActivities:
-    def __init__(self, store: DocumentStore, board: Callable[[str], ReviewBoard], roster: Callable[[], Roster]) -> None:
+    def __init__(self, store: DocumentStore, board: Callable[[str], ReviewBoard], roster: Callable[[], Roster],
+                 keys: SigningKeys) -> None:  # fmt: skip
         self.store = store
+        self.keys = keys  # the reviewers' signing keys: each signed PDF carries its signer's PAdES signature
         self.board = board  # an institution's board, built per call: token and URL read when Label Studio is needed
         self.roster = roster  # read per signature: an entry added or removed counts at once
 
@@ -139,6 +143,12 @@ class ReviewActivities:
         ]
         if inp.identity:
             lines.append(f"환자 확인 (identity): 표시된 {len(inp.identity)}건 검토자 확인 — 유지 (kept by the signer)")
-        pdf_key = self.store.put(text_pdf(lines, title=signed.title), "application/pdf").key
+        try:
+            credential = self.keys.reviewer(inp.org, email, signer.name, signer.licence)
+        except NoSigningKey as err:
+            raise ApplicationError(str(err), type="NoSigningKey", non_retryable=True) from None
+        pdf = sign_pdf(text_pdf(lines, title=signed.title), credential, reason=f"{signed.title} — 서명 (approved)",
+                       location=inp.org)  # fmt: skip
+        pdf_key = self.store.put(pdf, "application/pdf").key
         return SignedDocumentRef(kind=signed.kind, json_key=json_key, pdf_key=pdf_key, sha256=signed.sha256,
                                  reviewer=email, signed_at=signed.signed_at, edit_ratio=signed.edit_ratio)  # fmt: skip

@@ -13,7 +13,7 @@ from typing import Any
 
 from referral.config import Settings
 from referral.examples import example_referrals
-from referral.fhir.message import Attachment, SignedLetter, referral_message
+from referral.fhir.message import OUTSIDE_RECORD, Attachment, SignedLetter, referral_message
 from referral.models import Referral
 from referral.network import Network, load_network
 from referral.operations import get_status
@@ -36,7 +36,7 @@ def example_bundle(settings: Settings, network: Network, now: datetime) -> dict[
     text = f"진료의뢰서 (예시 example)\n의뢰사유: {request.reason}\n"
     letter = SignedLetter("진료의뢰서 (예시 example)", text, "예시 — 서명 아님 (example, not a signature)", "0",
                           now, hashlib.sha256(text.encode()).hexdigest())  # fmt: skip
-    attachments = [Attachment(c.ref.filename, "outside_record", c.ref.media_type, c.data) for c in checked]
+    attachments = [Attachment(c.ref.filename, OUTSIDE_RECORD, c.ref.media_type, c.data) for c in checked]
     return referral_message(referral, network, ReferralState.DRAFT, now, letter, attachments)
 
 

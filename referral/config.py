@@ -98,6 +98,9 @@ class Settings(BaseSettings):
     asr_vosk_models: dict[str, Path] = Field(default_factory=dict)
     asr_max_new_tokens: int = 440
 
+    # the network's signing keys (referral/signing_keys.py): default data_dir/secrets/signing, a local CA in dev
+    signing_dir: Path | None = None
+
     pacs_timeout_s: float = 30.0
     # YAML: institution code -> {username, password} for its PACS; default data_dir/secrets/pacs-credentials.yaml
     pacs_credentials_file: Path | None = None
@@ -122,6 +125,10 @@ class Settings(BaseSettings):
     @property
     def secrets_dir(self) -> Path:
         return self.data_dir / "secrets"
+
+    @property
+    def signing_keys_dir(self) -> Path:
+        return self.signing_dir or self.secrets_dir / "signing"
 
     @property
     def local_store_dir(self) -> Path:

@@ -1,7 +1,10 @@
 """The hospital gateway: the HTTP endpoint each hospital runs to receive FHIR referral messages from its
-peers. It authenticates the sending institution, validates the Bundle, deduplicates by (sender, message id) (a
-resent message is acknowledged again, never stored twice), stores it, and acknowledges receipt."""
+peers. It authenticates the sending institution, validates the Bundle, checks its signatures (the message's by
+the sending institution, each clinical document's PAdES by a clinician of it: referral/fhir/signature.py),
+deduplicates by (sender, message id) (a resent message is acknowledged again, never stored twice), stores it,
+and acknowledges receipt."""
 
+import asyncio
 import hmac
 import sqlite3
 import threading
@@ -9,10 +12,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
+from cryptography import x509
 from fastapi import FastAPI, Header, HTTPException, Request, Response
 from pydantic import BaseModel
 
 from referral.fhir.message import InvalidFhir, validate
+from referral.fhir.signature import BundleSignatureInvalid, check_signatures
 from referral.storage import DocumentStore
 
 
@@ -76,8 +81,10 @@ def institution_of(bundle: dict[str, Any], reference: dict[str, Any]) -> str | N
     return None
 
 
-def create_gateway(institution: str, tokens: dict[str, str], store: DocumentStore, index: MessageIndex) -> FastAPI:
-    """`tokens`: institution code → the token that institution presents to this gateway."""
+def create_gateway(institution: str, tokens: dict[str, str], store: DocumentStore, index: MessageIndex,
+                   trust_root: x509.Certificate) -> FastAPI:  # fmt: skip
+    """`tokens`: institution code → the token that institution presents to this gateway; `trust_root`: the CA
+    the messages' and documents' signatures must chain to."""
     app = FastAPI(title=f"Referral AX gateway — {institution}", version="0.1.0")
 
     def sender_of(authorization: str | None) -> str:
@@ -111,6 +118,10 @@ def create_gateway(institution: str, tokens: dict[str, str], store: DocumentStor
         receivers = {institution_of(bundle, d.get("receiver", {})) for d in header.get("destination", [])}
         if institution not in receivers:
             raise _outcome(422, "processing", f"the message is not addressed to {institution}")
+        try:
+            await asyncio.to_thread(check_signatures, bundle, sender, trust_root)  # PDF checks take ~15 ms each
+        except BundleSignatureInvalid as err:
+            raise _outcome(422, "security", f"signature refused: {err}") from None
         message_id = str(bundle.get("id") or header["id"])
         stored = store.put(await request.body(), "application/fhir+json")
         receipt, created = index.record(message_id, stored.key, sender)

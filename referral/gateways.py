@@ -14,6 +14,7 @@ import uvicorn
 from referral.config import Settings
 from referral.gateway import MessageIndex, create_gateway
 from referral.network import load_network
+from referral.signing_keys import SigningKeys
 from referral.storage import open_store
 from referral.temporal import hard_exit
 
@@ -22,13 +23,14 @@ async def serve(settings: Settings, only: str | None = None) -> None:
     network = load_network(settings.network_file)
     tokens = settings.api_tokens()
     store = open_store(settings)
+    trust_root = SigningKeys(settings.signing_keys_dir).trust_root()
     servers = []
     for code, institution in sorted(network.institutions().items()):
         if only and code != only:
             continue
         url = urlparse(institution.gateway_url)
         index = MessageIndex(settings.data_dir / "gateways" / f"{code}.sqlite")
-        app = create_gateway(code, tokens, store, index)
+        app = create_gateway(code, tokens, store, index, trust_root)
         config = uvicorn.Config(app, host=url.hostname or "127.0.0.1", port=url.port or 80, log_level="warning")
         servers.append(uvicorn.Server(config))
     await asyncio.gather(*(server.serve() for server in servers))

@@ -26,7 +26,7 @@ def _name(common_name: str) -> x509.Name:
                       x509.NameAttribute(NameOID.COMMON_NAME, common_name)])  # fmt: skip
 
 
-def _write_key(path: Path, key: ec.EllipticCurvePrivateKey) -> None:
+def write_key(path: Path, key: ec.EllipticCurvePrivateKey) -> None:
     data = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                              serialization.NoEncryption())  # fmt: skip
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -34,16 +34,17 @@ def _write_key(path: Path, key: ec.EllipticCurvePrivateKey) -> None:
         f.write(data)
 
 
-def _write_cert(path: Path, cert: x509.Certificate) -> None:
+def write_cert(path: Path, cert: x509.Certificate) -> None:
     path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
 
 
-def _issue(subject: str, issuer: x509.Name, issuer_key: ec.EllipticCurvePrivateKey, key: ec.EllipticCurvePrivateKey,
-           *, ca: bool = False, server_names: list[str] | None = None) -> x509.Certificate:  # fmt: skip
+def certificate_builder(subject: x509.Name, issuer: x509.Name, key: ec.EllipticCurvePrivateKey, *,
+                        ca: bool = False) -> x509.CertificateBuilder:  # fmt: skip
+    """What every certificate here has: validity from now (10 years for a CA), a random serial, basic constraints."""
     now = dt.datetime.now(dt.UTC)
-    builder = (
+    return (
         x509.CertificateBuilder()
-        .subject_name(_name(subject))
+        .subject_name(subject)
         .issuer_name(issuer)
         .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
@@ -51,6 +52,11 @@ def _issue(subject: str, issuer: x509.Name, issuer_key: ec.EllipticCurvePrivateK
         .not_valid_after(now + dt.timedelta(days=3650 if ca else VALID_DAYS))
         .add_extension(x509.BasicConstraints(ca=ca, path_length=0 if ca else None), critical=True)
     )
+
+
+def _issue(subject: str, issuer: x509.Name, issuer_key: ec.EllipticCurvePrivateKey, key: ec.EllipticCurvePrivateKey,
+           *, ca: bool = False, server_names: list[str] | None = None) -> x509.Certificate:  # fmt: skip
+    builder = certificate_builder(_name(subject), issuer, key, ca=ca)
     if ca:
         builder = builder.add_extension(
             x509.KeyUsage(digital_signature=True, key_cert_sign=True, crl_sign=True, content_commitment=False,
@@ -78,16 +84,16 @@ def make_certificates(folder: Path, server_names: list[str], clients: list[str])
     else:
         ca_key = ec.generate_private_key(ec.SECP256R1())
         ca_cert = _issue("Referral AX Temporal CA", _name("Referral AX Temporal CA"), ca_key, ca_key, ca=True)
-        _write_key(ca_key_path, ca_key)
-        _write_cert(ca_cert_path, ca_cert)
+        write_key(ca_key_path, ca_key)
+        write_cert(ca_cert_path, ca_cert)
     wanted = [("server", server_names)] + [(client, None) for client in clients]
     for name, names in wanted:
         if (folder / f"{name}.pem").exists():
             continue
         key = ec.generate_private_key(ec.SECP256R1())
         cert = _issue(names[0] if names else name, ca_cert.subject, ca_key, key, server_names=names)
-        _write_key(folder / f"{name}.key", key)
-        _write_cert(folder / f"{name}.pem", cert)
+        write_key(folder / f"{name}.key", key)
+        write_cert(folder / f"{name}.pem", cert)
     return folder
 
 

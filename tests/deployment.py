@@ -20,6 +20,7 @@ from referral.devserver import free_port
 from referral.gateway import MessageIndex, create_gateway
 from referral.network import Network, load_network, write_network
 from referral.review_plan import ReviewRoundName
+from referral.signing_keys import SigningKeys
 from referral.states import ReferralState
 from referral.storage import DocumentStore
 from referral.storage.local import LocalFolderStore
@@ -73,10 +74,11 @@ async def deploy(
         }
     )
     inbox, index = LocalFolderStore(folder / "knuh-inbox"), MessageIndex(folder / "knuh-messages.sqlite")
-    gateway = ApiServer(create_gateway("knuh", TOKENS, inbox, index), port)
+    trust_root = SigningKeys(deploy_settings.signing_keys_dir).trust_root()  # the workers sign with its keys
+    gateway = ApiServer(create_gateway("knuh", TOKENS, inbox, index, trust_root), port)
     await gateway.start()
     home_inbox, home_index = LocalFolderStore(folder / "yeongwol-inbox"), MessageIndex(folder / "yeongwol.sqlite")
-    home = ApiServer(create_gateway("yeongwol-mc", TOKENS, home_inbox, home_index), home_port)
+    home = ApiServer(create_gateway("yeongwol-mc", TOKENS, home_inbox, home_index, trust_root), home_port)
     await home.start()
     deployed = Deployment(deploy_settings, load_network(folder / "network.yaml"), gateway, index, inbox)
     deployed.home_index, deployed.home_inbox = home_index, home_inbox

@@ -5,14 +5,18 @@ referral to RECEIVED."""
 from __future__ import annotations
 
 import asyncio
+import base64
 
 import pytest
 from temporalio.client import Client
 
 from referral.fhir.message import validate
+from referral.fhir.signature import verify_bundle
 from referral.models import Side
 from referral.operations import get_history, get_status
+from referral.pades import PdfSigner, verify_pdf
 from referral.review_plan import ReviewRoundName
+from referral.signing_keys import SigningKeys
 from referral.states import ReferralState
 from referral.storage import DocumentStore
 from referral.submission import IncomingFile, submit_referral
@@ -91,6 +95,15 @@ async def test_signed_referral_is_delivered_and_received(
     [signer] = [e["resource"] for e in letter["entry"] if e["resource"]["resourceType"] == "Practitioner"]
     assert composition["attester"][0]["party"]["reference"] == f"Practitioner/{signer['id']}"
     assert (signer["name"][0]["text"], signer["qualification"][0]["identifier"][0]["value"]) == ("김영월", "100001")
+    # real signatures, as the receiver checks them: the message by 영월의료원's key, the letter PDF (PAdES) by the
+    # clinician who approved it, both chaining to the network's CA
+    trust_root = SigningKeys(deployment.settings.signing_keys_dir).trust_root()
+    assert verify_bundle(bundle, trust_root) == "yeongwol-mc"
+    [document] = [e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "DocumentReference"
+                  and e["resource"]["type"]["text"] == "referral_letter"]  # fmt: skip
+    binary_id = document["content"][0]["attachment"]["url"].rsplit("/", 1)[-1]
+    [pdf] = [base64.b64decode(e["resource"]["data"]) for e in bundle["entry"] if e["resource"]["id"] == binary_id]
+    assert verify_pdf(pdf, trust_root) == PdfSigner("김영월", "yeongwol-mc", "100001")
 
 
 async def test_gateway_down_for_several_retries_then_delivered_once(

@@ -16,6 +16,7 @@ from activities.review import ReviewActivities
 from flows.referral import ReferralWorkflow, ReviewRoundWorkflow
 from referral.config import Settings
 from referral.network import load_network
+from referral.signing_keys import SigningKeys
 from referral.storage import DocumentStore, open_store
 from referral.temporal import connect
 from review.board import review_board
@@ -26,10 +27,10 @@ from workers.run import configure_logging, run_main, run_until_signalled
 def build_worker(client: Client, settings: Settings, store: DocumentStore, task_queue: str | None = None) -> Worker:
     intake = IntakeActivities(store, settings.limits)
     network = load_network(settings.network_file)
-    review = ReviewActivities(
-        store, lambda org: review_board(settings, org or None, network), lambda: load_roster(settings.roster_path)
-    )
-    delivery = DeliveryActivities(store, network, settings.api_tokens)
+    keys = SigningKeys(settings.signing_keys_dir)
+    review = ReviewActivities(store, lambda org: review_board(settings, org or None, network),
+                              lambda: load_roster(settings.roster_path), keys)  # fmt: skip
+    delivery = DeliveryActivities(store, network, settings.api_tokens, keys)
     imaging = ImagingActivities(network, settings.pacs_timeout_s, settings.pacs_credentials())
     orders = OrderActivities(store)
     return Worker(

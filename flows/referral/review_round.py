@@ -40,7 +40,8 @@ with workflow.unsafe.imports_passed_through():
 # Label Studio may be down for a while (restart, upgrade): keep trying, backing off to a minute.
 _LABEL_STUDIO_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1))
 # signing is retried the same way, except when the reviewer may not sign: that is an answer, not an outage
-_SIGN_REFUSALS = {"NotOnRoster": "signer_not_on_roster", "NotInDepartment": "signer_not_in_department"}
+_SIGN_REFUSALS = {"NotOnRoster": "signer_not_on_roster", "NotInDepartment": "signer_not_in_department",
+                  "NoSigningKey": "signer_has_no_signing_key"}  # fmt: skip
 _SIGN_RETRY = dataclasses.replace(_LABEL_STUDIO_RETRY, non_retryable_error_types=[*_SIGN_REFUSALS, "UnsignedDecision"])
 
 

@@ -38,6 +38,9 @@ class InvalidFhir(ValueError):
     """A resource that does not validate; the message says where (no PHI values are quoted)."""
 
 
+OUTSIDE_RECORD = "outside_record"  # an Attachment kind: the referring side's records, forwarded as they came
+
+
 @dataclass(frozen=True)
 class Attachment:
     """A document that travels with the message: a signed summary or letter PDF, a scan, a PDF record."""
