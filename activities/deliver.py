@@ -49,7 +49,7 @@ class DeliveryActivities:
             signed = SignedDocument.model_validate_json(self.store.get(ref.json_key))
             if signed.kind == "referral_letter":
                 letter = SignedLetter(signed.title, signed.text, signed.reviewer_name, signed.reviewer_licence,
-                                      signed.signed_at, signed.sha256)  # fmt: skip
+                                      signed.signed_at, signed.sha256, signed.reviewer_department)  # fmt: skip
             attachments.append(Attachment(f"{signed.title} (서명본 signed)", signed.kind, "application/pdf",
                                           self.store.get(ref.pdf_key)))  # fmt: skip
         for document in referral.documents if inp.event == "referral" else []:  # the 회송 sends its own documents

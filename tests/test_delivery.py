@@ -93,7 +93,13 @@ async def test_signed_referral_is_delivered_and_received(
     assert composition["attester"][0]["mode"] == "legal"
     assert "서명 전 초안" not in composition["section"][0]["text"]["div"]  # what travels is signed, not a draft
     [signer] = [e["resource"] for e in letter["entry"] if e["resource"]["resourceType"] == "Practitioner"]
-    assert composition["attester"][0]["party"]["reference"] == f"Practitioner/{signer['id']}"
+    [role] = [e["resource"] for e in letter["entry"] if e["resource"]["resourceType"] == "PractitionerRole"]
+    assert (
+        composition["attester"][0]["party"]
+        == composition["author"][0]
+        == {"reference": f"PractitionerRole/{role['id']}"}
+    )
+    assert role["practitioner"]["reference"] == f"Practitioner/{signer['id']}"  # the signer, in their role
     assert (signer["name"][0]["text"], signer["qualification"][0]["identifier"][0]["value"]) == ("김영월", "100001")
     # real signatures, as the receiver checks them: the message by 영월의료원's key, the letter PDF (PAdES) by the
     # clinician who approved it, both chaining to the network's CA

@@ -145,8 +145,14 @@ def test_signed_letter_is_a_document_bundle_and_scans_travel_as_binaries(network
     composition = document_bundle["entry"][0]["resource"]
     assert document_bundle["type"] == "document" and composition["status"] == "final"
     assert composition["attester"][0]["mode"] == "legal" and composition["identifier"]["value"] == LETTER.sha256
-    [signer] = by_type(document_bundle, "Practitioner")
-    assert composition["attester"][0]["party"]["reference"] == f"Practitioner/{signer['id']}"
+    [signer], [role] = by_type(document_bundle, "Practitioner"), by_type(document_bundle, "PractitionerRole")
+    assert (
+        composition["attester"][0]["party"]
+        == composition["author"][0]
+        == {"reference": f"PractitionerRole/{role['id']}"}
+    )
+    assert role["practitioner"] == {"reference": f"Practitioner/{signer['id']}"}  # BSeR: author a PractitionerRole
+    assert all(section["code"]["coding"][0]["code"] == "RSRSI" for section in composition["section"])  # coded
     assert signer["name"][0]["text"] == "김영월"
     assert signer["qualification"][0]["identifier"][0] == {"system": MD_LICENCE_SYSTEM, "value": "123456"}
     assert "&lt;주의&gt;" in composition["section"][0]["text"]["div"]  # the letter text is escaped, not markup

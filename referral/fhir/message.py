@@ -24,6 +24,9 @@ from referral.workflow_io import TaskUpdate
 
 BSER = "http://hl7.org/fhir/us/bser/StructureDefinition/"
 BSER_TASK_BUSINESS_STATUS = "http://hl7.org/fhir/us/bser/CodeSystem/TaskBusinessStatusCS"
+# BSeR's code for a referral request document's section of supporting information (CodeSystem bser, BSeR.fsh)
+LETTER_SECTION = {"system": "http://hl7.org/fhir/us/bser/CodeSystem/bser", "code": "RSRSI",
+                  "display": "CompositionSectionReferralServiceRequestSupportingInformation"}  # fmt: skip
 V2_0003 = "http://terminology.hl7.org/CodeSystem/v2-0003"
 V2_0203 = "http://terminology.hl7.org/CodeSystem/v2-0203"
 TASK_CODE = "http://hl7.org/fhir/CodeSystem/task-code"
@@ -59,6 +62,7 @@ class SignedLetter:
     signer_licence: str  # 보건복지부 의사 면허번호
     signed_at: datetime
     sha256: str
+    signer_department: str = ""  # the signer's department (default: the referral's referring department)
 
 
 def _uid(*parts: str) -> str:
@@ -92,15 +96,15 @@ def _task_status(state: ReferralState) -> tuple[str, dict[str, Any] | None]:
     return status, (coding if business else {"text": state.value})
 
 
-def composition_bundle(referral: Referral, letter: SignedLetter, base: str, practitioner_id: str | None,
-                       referring: dict[str, Any], the_patient: dict[str, Any]) -> dict[str, Any]:  # fmt: skip
-    author = (
-        {"reference": f"Practitioner/{practitioner_id}"}
-        if practitioner_id
-        else {"reference": f"Organization/{referring['id']}"}
-    )
+def composition_bundle(referral: Referral, letter: SignedLetter, base: str, referring: dict[str, Any],
+                       the_patient: dict[str, Any]) -> dict[str, Any]:  # fmt: skip
+    """The signed letter as a document: its author and legal attester the signing clinician in their role at the
+    referring institution (BSeR: author a PractitionerRole), the one section coded as BSeR's referral supporting
+    information."""
     signer = practitioner(_uid(referral.referral_id, "signer", letter.signer_licence), letter.signer_name,
                           letter.signer_licence)  # fmt: skip
+    role = practitioner_role(_uid(referral.referral_id, "signer-role", letter.signer_licence), signer,
+                             referring["id"], letter.signer_department or referral.referring.department)  # fmt: skip
     narrative = '<div xmlns="http://www.w3.org/1999/xhtml"><pre>' + html.escape(letter.text) + "</pre></div>"
     composition = {
         "resourceType": "Composition", "id": _uid(referral.referral_id, "letter", letter.sha256),
@@ -108,13 +112,13 @@ def composition_bundle(referral: Referral, letter: SignedLetter, base: str, prac
         "type": {"coding": [{"system": "http://loinc.org", "code": "57133-1", "display": "Referral note"}],
                  "text": "진료의뢰서"},
         "subject": {"reference": f"Patient/{the_patient['id']}"}, "date": letter.signed_at.isoformat(),
-        "author": [author], "title": letter.title,
-        "attester": [{"mode": "legal", "time": letter.signed_at.isoformat(),
-                      "party": {"reference": f"Practitioner/{signer['id']}"}}],
+        "author": [_ref(role)], "title": letter.title,
+        "attester": [{"mode": "legal", "time": letter.signed_at.isoformat(), "party": _ref(role)}],
         "custodian": {"reference": f"Organization/{referring['id']}"},
-        "section": [{"title": letter.title, "text": {"status": "additional", "div": narrative}}],
+        "section": [{"title": letter.title, "code": {"coding": [LETTER_SECTION], "text": "진료의뢰서"},
+                     "text": {"status": "additional", "div": narrative}}],
     }  # fmt: skip
-    entries = [_entry(base, composition), _entry(base, the_patient), _entry(base, referring), _entry(base, signer)]
+    entries = [_entry(base, r) for r in (composition, the_patient, referring, signer, role)]
     return {"resourceType": "Bundle", "id": _uid(referral.referral_id, "letter-bundle", letter.sha256),
             "identifier": {"system": SHA256_SYSTEM, "value": letter.sha256}, "type": "document",
             "timestamp": letter.signed_at.isoformat(), "entry": entries}  # fmt: skip
@@ -238,7 +242,7 @@ def referral_message(
     resources += consents
     letter_bundle = None
     if letter is not None:
-        letter_bundle = composition_bundle(referral, letter, base, practitioner_id, referring, the_patient)
+        letter_bundle = composition_bundle(referral, letter, base, referring, the_patient)
     placer = [
         {
             "type": {"coding": [{"system": V2_0203, "code": "PLAC"}]},
