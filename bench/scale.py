@@ -27,23 +27,28 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
 import yaml
+from temporalio.client import Client
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from flows.fleet.review_reconciler import reconcile  # noqa: E402
+from flows.referral.contract import round_workflow_id  # noqa: E402
 from referral.config import Settings  # noqa: E402
 from referral.devserver import free_port  # noqa: E402
 from referral.network import load_network  # noqa: E402
 from referral.operations import get_status  # noqa: E402
+from referral.review_plan import ReviewRoundName  # noqa: E402
 from referral.synthetic import text_pdf  # noqa: E402
 from referral.temporal import connect  # noqa: E402
+from referral.workflow_io import ReferralStatus  # noqa: E402
 from review.board import review_boards  # noqa: E402
 from tests.helpers import make_request  # noqa: E402
 
@@ -172,6 +177,18 @@ async def wait_count(client: object, query: str, n: int, timeout_s: float) -> fl
     return time.monotonic() - started
 
 
+async def referral_ids(client: Client) -> AsyncIterator[str]:
+    async for execution in client.list_workflows("WorkflowType = 'ReferralWorkflow'"):
+        yield execution.id
+
+
+async def waiting_on_the_board(client: Client, referral_id: str) -> ReferralStatus:
+    """The referral once its drafts are tasks on the board (AWAITING_REVIEW is shown as soon as they are made)."""
+    while not (status := await get_status(client, referral_id)).reviews:
+        await asyncio.sleep(1)
+    return status
+
+
 async def run(n: int, data: Path) -> dict[str, object]:
     stack = Stack(data)
     stack.start()
@@ -201,6 +218,7 @@ async def run(n: int, data: Path) -> dict[str, object]:
             submitted_s = time.monotonic() - started
             parked_query = "WorkflowType = 'ReferralWorkflow' AND ReferralStage = 'AWAITING_REVIEW'"
             await wait_count(client, parked_query, n, 60 * 60)
+            statuses = [await waiting_on_the_board(client, i) async for i in referral_ids(client)]
             park_s = time.monotonic() - started
             pids = stack_pids(stack.process.pid)  # type: ignore[union-attr]
             park_cpu = cpu_seconds(pids) - cpu_before
@@ -209,6 +227,8 @@ async def run(n: int, data: Path) -> dict[str, object]:
             ids = [e.id async for e in client.list_workflows("WorkflowType = 'ReferralWorkflow'")]
             sample = ids[: min(10, len(ids))]
             events = [len((await client.get_workflow_handle(i).fetch_history()).events) for i in sample]
+            round_ids = [round_workflow_id(i, ReviewRoundName.REFERRAL, 1) for i in sample]  # the review wait's own
+            round_events = [len((await client.get_workflow_handle(i).fetch_history()).events) for i in round_ids]
             latencies: dict[str, tuple[float, float]] = {}
             for name, params in [("list_by_status", {"status": "DRAFT"}), ("overdue", {"overdue": "true"})]:
                 samples = []
@@ -217,9 +237,7 @@ async def run(n: int, data: Path) -> dict[str, object]:
                     (await http.get("/referrals", params=params)).raise_for_status()
                     samples.append((time.perf_counter() - t0) * 1000)
                 latencies[name] = percentiles(samples)
-        task_ids = []
-        for referral_id in ids:
-            task_ids += [r.task.task_id for r in (await get_status(client, referral_id)).reviews]
+        task_ids = [r.task.task_id for status in statuses for r in status.reviews]
         decided, since = time.monotonic(), datetime.now(UTC) - timedelta(minutes=1)
         hooks_before = webhook_calls(data)
         await asyncio.to_thread(annotate_all, f"http://127.0.0.1:{stack.ports['studio']}", email,
@@ -242,6 +260,7 @@ async def run(n: int, data: Path) -> dict[str, object]:
             "rss_mb": rss,
             "temporal_db_kb_per_referral": round(db / 1024 / n, 1),
             "history_events_parked": statistics.mean(events),
+            "review_round_events_parked": statistics.mean(round_events),
             "latency_ms_p50_p95": {k: [round(v, 1) for v in pair] for k, pair in latencies.items()},
             "annotations": len(task_ids),
             "webhooks_received": webhooks,

@@ -182,12 +182,11 @@ async def wait_for_attempts(
     while asyncio.get_running_loop().time() < deadline:
         try:
             pending = (await handle.describe()).raw_description.pending_activities
+            if any(p.activity_type.name == activity and p.attempt >= attempts for p in pending):
+                return
         except RPCError as err:  # a review round's child workflow may not have started yet
             if err.status != RPCStatusCode.NOT_FOUND:
                 raise
-            pending = []
-        if any(p.activity_type.name == activity and p.attempt >= attempts for p in pending):
-            return
         await asyncio.sleep(0.5)
     pytest.fail(f"{activity} did not reach attempt {attempts}")
 
