@@ -9,9 +9,9 @@ deployment; Prefect is not started here) hints the rest, and the referrals run t
 Recorded: wall and CPU seconds per referral to park (workers, Temporal server, API, Label Studio, all processes of
 the stack), worker RSS, Temporal database size and history events per referral, worklist latency (p50/p95) of
 `GET /referrals?status=…` and `GET /referrals?overdue=true`, and the time for all to be delivered once decisions
-arrive. One JSON line per run in bench/data/scale.jsonl.
+arrive. One JSON line per run in bench/data/scale.jsonl; each figure against N is drawn in bench/data/scale.png.
 
-    .venv/bin/python bench/scale.py --referrals 100
+    .venv/bin/python bench/scale.py --referrals 100      (--plot-only: redraw from the runs recorded)
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
 import yaml
@@ -272,17 +273,51 @@ async def run(n: int, data: Path) -> dict[str, object]:
         stack.stop()
 
 
+PLOTTED = [("park_cpu_s_per_referral", "CPU s per referral to park"), ("rss_mb", "worker RSS (MB), CPU + GPU"),
+           ("temporal_db_kb_per_referral", "Temporal DB (KiB) per referral"),
+           ("latency_ms_p50_p95", "GET /referrals?status p95 (ms)"),
+           ("decisions_to_all_received_s", "decisions → all delivered (s)")]  # fmt: skip
+
+
+def plot(rows: list[dict[str, Any]], out: Path) -> None:
+    """One panel per figure against N (the latest run of each N), log-scaled N."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    latest = {row["referrals"]: row for row in rows}
+    ns = sorted(latest)
+    values = {
+        "rss_mb": [latest[n]["rss_mb"]["workers.cpu"] + latest[n]["rss_mb"]["workers.gpu"] for n in ns],
+        "latency_ms_p50_p95": [latest[n]["latency_ms_p50_p95"]["list_by_status"][1] for n in ns],
+    }
+    figure, axes = plt.subplots(1, len(PLOTTED), figsize=(4 * len(PLOTTED), 3.2))
+    for axis, (key, title) in zip(axes, PLOTTED, strict=True):
+        axis.plot(ns, values.get(key) or [latest[n][key] for n in ns], marker="o")
+        axis.set_xscale("log")
+        axis.set_title(title, fontsize=9)
+        axis.set_xlabel("open referrals (N)")
+        axis.set_ylim(bottom=0)
+    figure.tight_layout()
+    figure.savefig(out, dpi=110)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--referrals", type=int, default=100)
+    parser.add_argument("--plot-only", action="store_true", help="only redraw bench/data/scale.png from the runs")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="referral-scale-") as folder:
-        result = asyncio.run(run(args.referrals, Path(folder)))
-    print(json.dumps(result, ensure_ascii=False, indent=2))
     out = ROOT / "bench" / "data" / "scale.jsonl"
-    out.parent.mkdir(exist_ok=True)
-    with out.open("a") as f:
-        f.write(json.dumps(result, ensure_ascii=False) + "\n")
+    if not args.plot_only:
+        with tempfile.TemporaryDirectory(prefix="referral-scale-") as folder:
+            result = asyncio.run(run(args.referrals, Path(folder)))
+        print(json.dumps(result, ensure_ascii=False, indent=2))
+        out.parent.mkdir(exist_ok=True)
+        with out.open("a") as f:
+            f.write(json.dumps(result, ensure_ascii=False) + "\n")
+    rows = [json.loads(line) for line in out.read_text().splitlines() if line.strip()]
+    plot(rows, out.with_name("scale.png"))
 
 
 if __name__ == "__main__":

@@ -60,8 +60,13 @@ class ReviewBoard:
         return created.id
 
     def find_task(self, project_id: int, review_key: str) -> int | None:
-        tasks: Any = self.client.tasks.list(project=project_id, fields="all")
-        for task in tasks:
+        """The task made for this review key, if any: filtered by the board (one task, not the project's list: a
+        project of N tasks would make task creation O(N), and a referral round O(N²) for the board)."""
+        query = {"filters": {"conjunction": "and", "items": [
+            {"filter": "filter:tasks:data.review_key", "operator": "equal", "type": "String", "value": review_key},
+        ]}}  # fmt: skip
+        tasks: Any = self.client.tasks.list(project=project_id, query=json.dumps(query), fields="task_only")
+        for task in tasks:  # the filter narrows; the key is still compared here
             if (task.data or {}).get("review_key") == review_key and task.id is not None:
                 return task.id
         return None

@@ -77,3 +77,25 @@ def test_temporal_speaks_mutual_tls_to_every_service_that_talks_to_it(tmp_path: 
         env = services[name]["environment"]
         fields = {f: env[f"REFERRAL_TEMPORAL_TLS__{f.upper()}"] for f in TemporalTls.model_fields}
         assert fields["cert_path"].startswith("/certs/") and fields["server_name"] == "temporal", name
+
+
+def test_the_scale_profile_adds_a_second_worker_per_queue(tmp_path: Path) -> None:
+    """`docker-compose --profile scale`: two CPU and two GPU workers against the same Temporal (PostgreSQL) and
+    MinIO; without the profile, one of each."""
+    for name in ("docker-compose.yml", "Dockerfile"):
+        shutil.copy(ROOT / name, tmp_path / name)
+    shutil.copy(ROOT / ".env.example", tmp_path / ".env")
+
+    def services(*profile: str) -> dict[str, dict]:  # type: ignore[type-arg]
+        done = subprocess.run(["docker-compose", *profile, "-f", "docker-compose.yml", "config"], cwd=tmp_path,
+                              capture_output=True, text=True, check=False)  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        return yaml.safe_load(done.stdout)["services"]  # type: ignore[no-any-return]
+
+    scaled = services("--profile", "scale")
+    for queue in ("cpu-worker", "gpu-worker"):
+        second = scaled[f"{queue}-2"]
+        assert second["profiles"] == ["scale"] and "profiles" not in scaled[queue]  # started only with the profile
+        assert second["command"] == scaled[queue]["command"] and second["environment"] == scaled[queue]["environment"]
+        assert "healthcheck" in second
+    assert scaled["gpu-worker-2"]["deploy"]["resources"]["reservations"]["devices"][0]["driver"] == "nvidia"

@@ -366,3 +366,20 @@ async def test_reviewer_accounts_from_the_cli(client: Client, review_env: Review
         and roster.signer("dr.nobody@cnuh.example", "cnuh") is None
     )
     assert review_env.settings.roster_path.stat().st_mode & 0o777 == 0o600
+
+
+async def test_a_task_is_found_by_its_review_key_never_made_twice(review_env: ReviewEnv) -> None:
+    """Task creation is idempotent by (round, draft) and asks the board for that one key (a filter), so it costs
+    the same on a project of ten tasks as of ten thousand."""
+    from referral.summary.drafts import Draft, DraftKind
+
+    board = review_env.board
+    draft = Draft(kind=DraftKind.REFERRAL_LETTER, language="ko", title="진료의뢰서", text="의뢰 사유: 흉통\n",
+                  omissions=[], evidence=[], backend="test")  # fmt: skip
+    pages = [("sha256/aa/" + "a" * 64, 1, "흉통으로 내원")]
+    first = await asyncio.to_thread(board.create_task, "ref-idem:r1", "ref-idem", "sha256/dk/1", draft, pages)
+    again = await asyncio.to_thread(board.create_task, "ref-idem:r1", "ref-idem", "sha256/dk/1", draft, pages)
+    other = await asyncio.to_thread(board.create_task, "ref-idem:r2", "ref-idem", "sha256/dk/1", draft, pages)
+    assert first.task_id == again.task_id and other.task_id != first.task_id
+    assert await asyncio.to_thread(board.find_task, first.project_id, "ref-idem:r1:sha256/dk/1") == first.task_id
+    assert await asyncio.to_thread(board.find_task, first.project_id, "ref-idem:r9:sha256/dk/1") is None
