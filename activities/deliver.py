@@ -14,7 +14,7 @@ from temporalio.exceptions import ApplicationError
 from referral.delivery import DeliveryRejected, deliver
 from referral.fhir.message import OUTSIDE_RECORD, Attachment, InvalidFhir, SignedLetter, referral_message
 from referral.fhir.signature import sign_bundle
-from referral.models import Referral
+from referral.models import Clinician, Referral
 from referral.network import Network
 from referral.page_removal import removed_pages, without_pages
 from referral.signing_keys import NoSigningKey, SigningKeys
@@ -43,10 +43,13 @@ class DeliveryActivities:
     @activity.defn
     def deliver_message(self, inp: DeliverInput) -> DeliveryReceipt:
         referral = inp.referral
-        letter = None
+        letter, attending = None, None
         attachments = []
         for ref in inp.signed:
             signed = SignedDocument.model_validate_json(self.store.get(ref.json_key))
+            if signed.kind == "return_letter":  # the 회송 is sent by the attending who signed its letter
+                attending = (Clinician(name=signed.reviewer_name, license_no=signed.reviewer_licence or None),
+                             signed.reviewer_department or referral.receiving.department)  # fmt: skip
             if signed.kind == "referral_letter":
                 letter = SignedLetter(signed.title, signed.text, signed.reviewer_name, signed.reviewer_licence,
                                       signed.signed_at, signed.sha256, signed.reviewer_department)  # fmt: skip
@@ -64,7 +67,7 @@ class DeliveryActivities:
             attachments.append(Attachment(title, OUTSIDE_RECORD, document.media_type, kept))
         try:
             bundle = referral_message(referral, self.network, inp.state, activity.info().started_time, letter,
-                                      attachments, inp.event, inp.update)  # fmt: skip
+                                      attachments, inp.event, inp.update, attending)  # fmt: skip
         except InvalidFhir as err:
             raise ApplicationError(str(err), type="InvalidFhir", non_retryable=True) from None
         sender = referral.referring.org if inp.target_org == referral.receiving.org else referral.receiving.org

@@ -206,6 +206,25 @@ def test_return_referral_goes_back_as_its_own_task(network: Network) -> None:
     assert set(references(bundle)) <= present
 
 
+def test_a_return_letter_is_sent_by_the_attending_who_signed_it(network: Network) -> None:
+    """BSeR: sender and requester a PractitionerRole — the attending, in their role at the receiving hospital."""
+    from referral.gateway import institution_of
+    from referral.models import Clinician
+
+    letter = Attachment("회송서 (서명본)", "return_letter", "application/pdf", b"%PDF-1.4 signed")
+    attending = (Clinician(name="박강원", license_no="100002"), "순환기내과")
+    bundle = referral_message(referral(), network, ReferralState.COMPLETED, SENT, None, [letter], "return-referral",
+                              attending=attending)  # fmt: skip
+    header = bundle["entry"][0]["resource"]
+    [role] = [r for r in by_type(bundle, "PractitionerRole") if header["sender"]["reference"].endswith(r["id"])]
+    assert role["organization"] == {"reference": "Organization/knuh"}  # the gateway resolves it to knuh
+    assert institution_of(bundle, header["sender"]) == "knuh"
+    doctor = next(p for p in by_type(bundle, "Practitioner") if role["practitioner"]["reference"].endswith(p["id"]))
+    assert doctor["qualification"][0]["identifier"][0]["value"] == "100002"
+    returned = next(t for t in by_type(bundle, "Task") if header["focus"][0]["reference"].endswith(t["id"]))
+    assert returned["requester"] == header["sender"]
+
+
 def test_the_patients_consent_travels_in_the_shape_of_bser_patient_consent(network: Network) -> None:
     """Consent taken from the patient: a Consent (patient-privacy, permit, the Act's policy) that the ServiceRequest
     names; from a representative: a RelatedPerson performs it; an emergency sent without it: no Consent, a note."""

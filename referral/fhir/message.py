@@ -17,7 +17,7 @@ from fhir.resources.R4B.bundle import Bundle
 from pydantic import ValidationError
 
 from referral.fhir.kr_core import KR_CORE, organization, practitioner, practitioner_role
-from referral.models import ConsentBasis, Priority, Referral, Sex
+from referral.models import Clinician, ConsentBasis, Priority, Referral, Sex
 from referral.network import Network
 from referral.states import FHIR_TASK_STATUS, ReferralEvent, ReferralState
 from referral.workflow_io import TaskUpdate
@@ -194,6 +194,7 @@ def referral_message(
     attachments: list[Attachment] | None = None,
     event: str = "referral",
     update: TaskUpdate | None = None,
+    attending: tuple[Clinician, str] | None = None,
 ) -> dict[str, Any]:
     """The message Bundle as JSON-ready data. Its id is deterministic per referral, event, state and content, so
     a re-sent message is recognisably the same message."""
@@ -216,6 +217,14 @@ def referral_message(
         initiator = practitioner_role(_uid(referral.referral_id, "initiator"), doctor, referring["id"],
                                       referral.referring.department)  # fmt: skip
         resources += [doctor, initiator]
+    attending_role = None  # the 회송 is sent by the attending who signed it, in their role at the receiving side
+    if returning and attending is not None:
+        clinician, department = attending
+        doctor = practitioner(_uid(referral.referral_id, "attending", clinician.license_no or clinician.name),
+                              clinician.name, clinician.license_no)  # fmt: skip
+        attending_role = practitioner_role(_uid(referral.referral_id, "attending-role", clinician.name), doctor,
+                                           receiving["id"], department)  # fmt: skip
+        resources += [doctor, attending_role]
     recipient = None  # BSeR's referral recipient: the receiving department, whoever of it takes the referral
     if event == "referral" and initiator is not referring:
         recipient = practitioner_role(_uid(referral.referral_id, "recipient"), None, receiving["id"],
@@ -293,7 +302,7 @@ def referral_message(
             "identifier": [{"system": REFERRAL_SYSTEM + ":return", "value": referral.referral_id}],
             "status": "completed", "intent": "order", "partOf": [{"reference": f"Task/{task['id']}"}],
             "for": {"reference": f"Patient/{the_patient['id']}"}, "authoredOn": sent_at.isoformat(),
-            "requester": {"reference": f"Organization/{receiving['id']}"},
+            "requester": _ref(attending_role) if attending_role else {"reference": f"Organization/{receiving['id']}"},
             "owner": {"reference": f"Organization/{referring['id']}"},
             "output": [{"type": {"text": d["type"]["text"]}, "valueReference": _ref(d)}
                        for d in documents],
@@ -309,6 +318,8 @@ def referral_message(
     content = content[:16]
     message_id = _uid(referral.referral_id, "message", event, state.value, content)
     sender = _ref(initiator) if recipient else {"reference": f"Organization/{sender_org.code}"}
+    if attending_role is not None:
+        sender = _ref(attending_role)
     receiver = _ref(recipient) if recipient else {"reference": f"Organization/{destination_org.code}"}
     header = {
         "resourceType": "MessageHeader", "id": message_id,
