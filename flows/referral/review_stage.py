@@ -52,6 +52,7 @@ class ReviewStage(ReviewRoundReceiver):
         self._excluded_pages: list[PageRef] = []
         self._round: ReviewRoundName | None = None  # the review plan's round whose drafts are (or were last) reviewed
         self._round_child: workflow.ChildWorkflowHandle[ReviewRoundWorkflow, ReviewProgress] | None = None
+        self._round_id: str | None = None  # the round under way, from before its child has started until it ends
         self._rounds_started = 0
         self._reprocess_asked_at: int | None = None  # the task round an operator's re-processing replaces
         self._past_reviews: list[ReviewState] = []
@@ -65,7 +66,8 @@ class ReviewStage(ReviewRoundReceiver):
         planned = self._settings.review_plan.round(name)
         if not planned.drafts:
             return False  # this deployment makes no drafts at this point
-        await workflow.wait_condition(lambda: self._round_child is None)
+        while self._round_id is not None:  # one round at a time: re-checked on waking, set below before any await
+            await workflow.wait_condition(lambda: self._round_id is None)
         side = ROUND_SIDE[name]
         self._past_reviews += [*self._reviews.values(), *self._superseded]
         self._reviews, self._superseded = {}, []
@@ -74,8 +76,9 @@ class ReviewStage(ReviewRoundReceiver):
         self._reminders, self._escalated = 0, False  # reminders are about the drafts now under review
         self._rounds_started += 1
         self._set_stage(ProcessingStage.SUMMARY_RUNNING)
+        self._round_id = round_workflow_id(self._referral.referral_id, name, self._rounds_started)
         request = ReviewRoundInput(
-            round_id=round_workflow_id(self._referral.referral_id, name, self._rounds_started),
+            round_id=self._round_id,
             name=name,
             side=side,
             org=self._referral.party(side).org,
@@ -111,13 +114,13 @@ class ReviewStage(ReviewRoundReceiver):
                 raise
             return False
         finally:
-            self._round_child = None
+            self._round_child, self._round_id = None, None
         return self._stage == ProcessingStage.SIGNED
 
     @workflow.signal
     def review_progress(self, progress: ReviewProgress) -> None:
         """A round changed (its child workflow reports): mirror it, unless it is a late word of an ended round."""
-        if self._round_child is not None and progress.round_id == self._round_child.id:
+        if progress.round_id == self._round_id:  # its first word may arrive before its start is recorded here
             self._mirror(progress)
 
     def _mirror(self, progress: ReviewProgress) -> None:
