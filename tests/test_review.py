@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import shutil
 import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -383,3 +384,34 @@ async def test_a_task_is_found_by_its_review_key_never_made_twice(review_env: Re
     assert first.task_id == again.task_id and other.task_id != first.task_id
     assert await asyncio.to_thread(board.find_task, first.project_id, "ref-idem:r1:sha256/dk/1") == first.task_id
     assert await asyncio.to_thread(board.find_task, first.project_id, "ref-idem:r9:sha256/dk/1") is None
+
+
+async def test_a_clinician_without_a_signing_key_is_refused_until_one_is_provisioned(
+    client: Client, store: DocumentStore, network: Network, review_env: ReviewEnv, tmp_path: Path
+) -> None:
+    """Production keys (no CA key to issue one) and none provisioned for the approving clinician: nothing is
+    signed, the task stays open with the refusal shown; once the key is there, the next approval signs."""
+    from referral.signing_keys import SigningKeys
+
+    keys = SigningKeys(review_env.settings.signing_keys_dir)
+    keys.trust_root()  # the CA exists (made on first use in development)
+    aside = [(keys.folder / "ca.key", tmp_path / "ca.key"), (keys.folder / "reviewers", tmp_path / "reviewers")]
+    referral_id = await submit(client, store, network, review_env)
+    letter = next(r for r in (await wait_for(client, referral_id, tasks_ready)).reviews
+                  if r.task.kind == "referral_letter")  # fmt: skip
+    try:
+        for there, away in aside:
+            if there.exists():
+                shutil.move(there, away)
+        await asyncio.to_thread(annotate, review_env.label_studio.url, KIM, letter.task.task_id, "approve")
+        refused = await wait_for(client, referral_id, lambda s: any(
+            r.task.task_id == letter.task.task_id and r.refused == "signer_has_no_signing_key" for r in s.reviews
+        ))  # fmt: skip
+        mine = next(r for r in refused.reviews if r.task.task_id == letter.task.task_id)
+        assert mine.status == "pending" and mine.signed is None
+    finally:
+        for there, away in aside:
+            if away.exists():  # the keys are back: provisioned
+                shutil.move(away, there)
+    await asyncio.to_thread(annotate, review_env.label_studio.url, KIM, letter.task.task_id, "approve")
+    assert (await letter_signed(client, referral_id)).reviewer == KIM
