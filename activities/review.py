@@ -127,6 +127,10 @@ class ReviewActivities:
         if inp.departments and not in_department(signer.department, inp.departments):
             raise ApplicationError(f"a {inp.task.kind} is signed by {' / '.join(inp.departments)}, not by "
                                    f"{signer.department}", type="NotInDepartment", non_retryable=True)  # fmt: skip
+        try:  # before anything is stored: a clinician without a key signs nothing
+            credential = self.keys.reviewer(inp.org, email, signer.name, signer.licence)
+        except NoSigningKey as err:
+            raise ApplicationError(str(err), type="NoSigningKey", non_retryable=True) from None
         draft = Draft.model_validate_json(self.store.get(inp.task.draft_key))
         signed = sign(
             inp.referral_id, draft, inp.task.draft_key, inp.decision, signer, inp.org, activity.info().started_time
@@ -143,10 +147,6 @@ class ReviewActivities:
         ]
         if inp.identity:
             lines.append(f"환자 확인 (identity): 표시된 {len(inp.identity)}건 검토자 확인 — 유지 (kept by the signer)")
-        try:
-            credential = self.keys.reviewer(inp.org, email, signer.name, signer.licence)
-        except NoSigningKey as err:
-            raise ApplicationError(str(err), type="NoSigningKey", non_retryable=True) from None
         pdf = sign_pdf(text_pdf(lines, title=signed.title), credential, reason=f"{signed.title} — 서명 (approved)",
                        location=inp.org)  # fmt: skip
         pdf_key = self.store.put(pdf, "application/pdf").key

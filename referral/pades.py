@@ -14,6 +14,7 @@ from typing import TypeVar
 from asn1crypto import keys as asn1_keys
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
+from cryptography.hazmat.primitives import serialization
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import fields, signers
@@ -49,15 +50,11 @@ class PdfSigner:
 
 
 def _asn1(certificate: x509.Certificate) -> asn1_x509.Certificate:
-    from cryptography.hazmat.primitives import serialization
-
     return asn1_x509.Certificate.load(certificate.public_bytes(serialization.Encoding.DER))
 
 
 def sign_pdf(pdf: bytes, credential: Credential, reason: str, location: str) -> bytes:
     """The PDF with the reviewer's PAdES signature added as an incremental update (the pages are unchanged)."""
-    from cryptography.hazmat.primitives import serialization
-
     der_key = credential.key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
                                            serialization.NoEncryption())  # fmt: skip
     signer = signers.SimpleSigner(

@@ -64,8 +64,7 @@ class SigningKeys:
 
     def trust_root(self) -> x509.Certificate:
         """The CA certificate gateways verify signatures against (made on first use in development)."""
-        self._ca()
-        return x509.load_pem_x509_certificate((self.folder / "ca.pem").read_bytes())
+        return self._ca()[1]
 
     def institution(self, org: str, name: str) -> Credential:
         """The key an institution signs its messages with."""
@@ -79,28 +78,26 @@ class SigningKeys:
         stem = hashlib.sha256(reviewer.encode()).hexdigest()[:24]  # reviewer ids are e-mail addresses
         return self._credential(self.folder / "reviewers" / org, stem, attributes)
 
-    def _ca(self) -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate] | None:
+    def _ca(self) -> tuple[ec.EllipticCurvePrivateKey | None, x509.Certificate]:
+        """The CA's key (None: a provisioned trust root, which issues nothing) and certificate, read once."""
+        if not (self.folder / "ca.pem").exists():
+            key = ec.generate_private_key(ec.SECP256R1())
+            name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, CA_NAME)])
+            self.folder.mkdir(parents=True, exist_ok=True)
+            _atomic(self.folder, "ca", key, _issue(name, name, key, key, ca=True))
         found = _load(self.folder, "ca")
-        if found is not None or (self.folder / "ca.pem").exists():
-            return found  # a provisioned trust root without its key issues nothing
-        key = ec.generate_private_key(ec.SECP256R1())
-        name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, CA_NAME)])
-        cert = _issue(name, name, key, key, ca=True)
-        self.folder.mkdir(parents=True, exist_ok=True)
-        _atomic(self.folder, "ca", key, cert)
-        return _load(self.folder, "ca")
+        return found or (None, x509.load_pem_x509_certificate((self.folder / "ca.pem").read_bytes()))
 
     def _credential(self, folder: Path, stem: str, attributes: list[tuple[x509.ObjectIdentifier, str]]) -> Credential:
-        ca = self._ca()
+        ca_key, root = self._ca()
         found = _load(folder, stem)
-        root = self.trust_root()
         if found is None:
-            if ca is None:
+            if ca_key is None:
                 raise NoSigningKey(f"no signing key provisioned for {stem} in {folder}, and no CA to issue one")
             key = ec.generate_private_key(ec.SECP256R1())
             subject = x509.Name([x509.NameAttribute(oid, value) for oid, value in attributes])
             folder.mkdir(parents=True, exist_ok=True)
-            _atomic(folder, stem, key, _issue(subject, ca[1].subject, ca[0], key))
+            _atomic(folder, stem, key, _issue(subject, root.subject, ca_key, key))
             found = _load(folder, stem)
             assert found is not None
         return Credential(key=found[0], certificate=found[1], chain=[root])
