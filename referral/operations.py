@@ -29,7 +29,7 @@ from referral.search_attributes import (
     REFERRING_ORG,
 )
 from referral.states import ReferralEvent, ReferralState
-from referral.submission import WORKFLOW_NAME
+from referral.submission import REFERRAL_ID, WORKFLOW_NAME
 from referral.workflow_io import (
     ConsentWithdrawal,
     ConsentWithdrawalRecord,
@@ -147,6 +147,8 @@ async def hint_review(client: Client, referral_id: str, task_ids: list[int]) -> 
     """Tell a referral that these review tasks changed (it reads the decisions itself); "closed" when it ended."""
     try:
         await _handle(client, referral_id).signal(ReferralWorkflow.review_updated, task_ids)
+    except ReferralNotFound:
+        return "closed"
     except RPCError as err:
         if err.status != RPCStatusCode.NOT_FOUND:
             raise
@@ -187,6 +189,9 @@ async def record_order_choice(client: Client, referral_id: str, choice: OrderCho
 
 
 def _handle(client: Client, referral_id: str) -> WorkflowHandle[Any, ReferralStatus]:
+    """The referral's workflow; any other id (a review round's child workflow, a made-up one) names no referral."""
+    if not REFERRAL_ID.fullmatch(referral_id):
+        raise ReferralNotFound(f"no referral {referral_id}")
     return client.get_workflow_handle_for(ReferralWorkflow.run, referral_id)
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
@@ -108,6 +109,9 @@ def submission_fingerprint(request: ReferralRequest, digests: list[str]) -> str:
 def referral_id_for(referring_org: str, idempotency_key: str) -> str:
     """Deterministic and PHI-free: the same key from the same institution names the same referral."""
     return "ref-" + hashlib.sha256(f"{referring_org}\n{idempotency_key}".encode()).hexdigest()[:24]
+
+
+REFERRAL_ID = re.compile(r"ref-[0-9a-f]{24}")  # what referral_id_for makes: the only ids a referral workflow has
 
 
 @dataclass(frozen=True)

@@ -415,3 +415,21 @@ async def test_a_clinician_without_a_signing_key_is_refused_until_one_is_provisi
                 shutil.move(away, there)
     await asyncio.to_thread(annotate, review_env.label_studio.url, KIM, letter.task.task_id, "approve")
     assert (await letter_signed(client, referral_id)).reviewer == KIM
+
+
+async def test_a_review_rounds_workflow_is_no_referral(
+    client: Client, store: DocumentStore, network: Network, review_env: ReviewEnv
+) -> None:
+    """The id of a referral's review round (a child workflow) names no referral: status, a party's view and a hint
+    answer "not found" / "closed", as for a made-up id — never the round's state, never a server error."""
+    from referral.operations import NotAParty, ReferralNotFound, get_status, hint_review, party_status
+
+    referral_id = await submit(client, store, network, review_env)
+    await wait_for(client, referral_id, tasks_ready)
+    for not_a_referral in (first_round(referral_id), "ref-not-a-referral"):
+        with pytest.raises(ReferralNotFound):
+            await get_status(client, not_a_referral)
+        with pytest.raises(NotAParty):
+            await party_status(client, not_a_referral, "yeongwol-mc")
+        assert await hint_review(client, not_a_referral, [1]) == "closed"
+    assert (await get_status(client, referral_id)).review_round == "referral"  # the referral itself answers
