@@ -17,6 +17,7 @@ from pypdf.errors import PdfReadError
 from referral.config import IntakeLimits
 from referral.models import MediaType
 from referral.pdf_active import active_content, polyglot
+from referral.pdfium_lock import PDFIUM
 
 
 class DocumentRejected(ValueError):
@@ -105,20 +106,21 @@ def _inspect_pdf(data: bytes) -> int:
     if active:
         raise DocumentRejected("active_pdf", f"PDF contains active content ({', '.join(active)}): print it to PDF "
                                              "or scan it before sending")  # fmt: skip
-    try:
-        document = pdfium.PdfDocument(data)
-    except pdfium.PdfiumError as err:
-        raise DocumentRejected("corrupt_pdf", "PDF cannot be read (damaged or truncated)") from err
-    try:
-        pages = len(document)
-        if pages == 0:
-            raise DocumentRejected("corrupt_pdf", "PDF has no pages")
-        for index in range(pages):
-            width, height = document[index].get_size()
-            if width <= 0 or height <= 0:
-                raise DocumentRejected("corrupt_pdf", f"PDF page {index + 1} has no size")
-    finally:
-        document.close()
+    with PDFIUM:
+        try:
+            document = pdfium.PdfDocument(data)
+        except pdfium.PdfiumError as err:
+            raise DocumentRejected("corrupt_pdf", "PDF cannot be read (damaged or truncated)") from err
+        try:
+            pages = len(document)
+            if pages == 0:
+                raise DocumentRejected("corrupt_pdf", "PDF has no pages")
+            for index in range(pages):
+                width, height = document[index].get_size()
+                if width <= 0 or height <= 0:
+                    raise DocumentRejected("corrupt_pdf", f"PDF page {index + 1} has no size")
+        finally:
+            document.close()
     return pages
 
 

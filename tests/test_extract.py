@@ -16,6 +16,7 @@ from PIL import Image
 from referral.config import IntakeLimits
 from referral.extract import PatientClaim, extract
 from referral.network import default_network
+from referral.pdfium_lock import PDFIUM
 from referral.synthetic import text_pdf
 from tests import badfiles
 
@@ -95,13 +96,16 @@ def test_missing_file_and_bad_date_are_usage_errors(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_500_page_pdf_in_bounded_memory_with_progress(tmp_path: Path) -> None:
-    page = pdfium.PdfDocument(text_pdf(["성명: 홍길동 생년월일: 1950-01-02", "진단: 고혈압 (I10)",
-                                        "Amlodipine 5mg 1일 1회", "Creatinine 1.1 mg/dL"]))  # fmt: skip
-    big = pdfium.PdfDocument.new()
-    for _ in range(500):
-        big.import_pages(page)
-    path = tmp_path / "chart.pdf"
-    big.save(path)
+    with PDFIUM:
+        page = pdfium.PdfDocument(text_pdf(["성명: 홍길동 생년월일: 1950-01-02", "진단: 고혈압 (I10)",
+                                            "Amlodipine 5mg 1일 1회", "Creatinine 1.1 mg/dL"]))  # fmt: skip
+        big = pdfium.PdfDocument.new()
+        for _ in range(500):
+            big.import_pages(page)
+        path = tmp_path / "chart.pdf"
+        big.save(path)
+        big.close()
+        page.close()
     messages: list[str] = []
     tracemalloc.start()
     result = extract([path], PatientClaim(), default_network(), referring_org="yeongwol-mc", receiving_org="knuh",

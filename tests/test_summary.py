@@ -19,6 +19,7 @@ from referral.config import Settings
 from referral.models import DocumentRef, Referral
 from referral.network import Network
 from referral.ocr.engine import ocr_image
+from referral.pdfium_lock import PDFIUM
 from referral.storage import DocumentStore
 from referral.submission import IncomingFile, submit_referral
 from referral.summary.drafts import Draft, DraftKind, draft_pdf, render
@@ -161,8 +162,11 @@ def test_each_draft_renders_korean_first_with_references(kind: DraftKind, networ
     _assert_references(draft)
     english = render(kind, _referral(), summary, network, language="en")
     assert "Unsigned draft" in english.text and english.title.isascii()
-    pdf = pdfium.PdfDocument(draft_pdf(draft))
-    assert draft.title in pdf[0].get_textpage().get_text_range()
+    with PDFIUM:
+        pdf = pdfium.PdfDocument(draft_pdf(draft))
+        text = pdf[0].get_textpage().get_text_range()
+        pdf.close()
+    assert draft.title in text
 
 
 def test_omission_checklist_flags_what_is_missing(network: Network) -> None:

@@ -16,6 +16,7 @@ from referral.ocr.preprocess import SPECKLED, TARGET_DPI, clear_rules_and_specks
 from referral.ocr.reread import low_confidence_numbers, read_code_letters, read_latin_again
 from referral.ocr.tables import join_words, table_rows, union_box, word_lines
 from referral.ocr.tesseract import detect_rotation, recognise
+from referral.pdfium_lock import PDFIUM
 
 MIN_TEXT_LAYER_CHARS = 20
 ENGINE = "tesseract-5+fax-cleanup+latin-reread+safe-correction-3"
@@ -79,22 +80,34 @@ def _text_layer(page: pdfium.PdfPage, number: int) -> OcrPage | None:
     )
 
 
+def _page_source(document: pdfium.PdfDocument, index: int) -> PageSource:
+    page = document[index]
+    try:
+        layer = _text_layer(page, index + 1)
+        if layer is not None:
+            return PageSource(page=index + 1, text_layer=layer)
+        bitmap = page.render(scale=TARGET_DPI / 72, grayscale=True)
+        image = bitmap.to_pil().copy()  # to_pil shares the bitmap's memory; the copy outlives it
+        bitmap.close()
+    finally:
+        page.close()
+    image.info["dpi"] = (TARGET_DPI, TARGET_DPI)
+    return PageSource(page=index + 1, image=image)
+
+
 def iter_pages(data: bytes, media_type: str) -> Iterator[PageSource]:
     if media_type == "application/pdf":
-        document = pdfium.PdfDocument(data)
+        with PDFIUM:
+            document = pdfium.PdfDocument(data)
+            count = len(document)
         try:
-            for index in range(len(document)):
-                page = document[index]
-                layer = _text_layer(page, index + 1)
-                if layer is not None:
-                    yield PageSource(page=index + 1, text_layer=layer)
-                else:
-                    image = page.render(scale=TARGET_DPI / 72, grayscale=True).to_pil()
-                    image.info["dpi"] = (TARGET_DPI, TARGET_DPI)
-                    yield PageSource(page=index + 1, image=image)
-                page.close()
+            for index in range(count):
+                with PDFIUM:  # held per page, released while the caller reads the page it was given
+                    source = _page_source(document, index)
+                yield source
         finally:
-            document.close()
+            with PDFIUM:
+                document.close()
         return
     with Image.open(io.BytesIO(data)) as image:
         for index in range(getattr(image, "n_frames", 1)):
