@@ -3,7 +3,7 @@ item type against each record's facts, for the text-layer PDFs (no OCR error inv
 
 Matching (whitespace ignored, case folded):
 - diagnoses: the code when the record prints one, else the name (one contains the other);
-- medications: name (one contains the other) and dose when printed;
+- medications: name (one contains the other, or the product's ingredient is the item's) and dose when printed;
 - allergies: substance; "no known allergies" when the record says so;
 - labs: name (one contains the other), value, and unit when printed;
 - imaging: modality (normalised: CXR/흉부 X선 → X-ray, 심초음파 → Echocardiography ...) and date when printed;
@@ -36,6 +36,7 @@ from referral.summary.extractor import extract  # noqa: E402
 from referral.summary.guard import PlannedOrder, check_orders  # noqa: E402
 from referral.summary.models import ClinicalSummary  # noqa: E402
 from referral.summary.source import SourcePage  # noqa: E402
+from referral.summary.vocabulary import ingredient  # noqa: E402
 
 _MODALITY = {"cxr": "x-ray", "흉부x선": "x-ray", "x선": "x-ray", "chestx-ray": "x-ray", "심초음파": "echocardiography",
              "echo": "echocardiography", "초음파": "us", "ultrasound": "us", "내시경": "egd", "위내시경": "egd",
@@ -66,12 +67,21 @@ def _pages(record: Record, page_set: str) -> list[SourcePage]:
     return pages
 
 
+def _same_drug(name: Any, found: str | None) -> bool:
+    """A product and the generic it was merged under are one medication: 노바스크정 and amlodipine."""
+    return bool(found) and ingredient(str(name)) == found
+
+
+def _quotes(item: Any) -> str:
+    return "".join(_sq(e.quote) for e in item.evidence)
+
+
 Matcher = Callable[[dict[str, Any], Any], bool]
 _MATCHERS: dict[str, tuple[str, Matcher]] = {
     "diagnoses": ("problems", lambda f, p: _sq(f["code"]) == _sq(p.code) if f.get("code")
                   else _overlap(f["name"], p.name)),
-    "medications": ("medications", lambda f, p: _overlap(f["name"], p.name)
-                    and (not f.get("dose") or _sq(f["dose"]) in _sq(p.dose) + _sq(p.evidence[0].quote))),
+    "medications": ("medications", lambda f, p: (_overlap(f["name"], p.name) or _same_drug(f["name"], p.ingredient))
+                    and (not f.get("dose") or _sq(f["dose"]) in _sq(p.dose) + _quotes(p))),
     "allergies": ("allergies", lambda f, p: _overlap(f["substance"], p.substance)),
     "labs": ("labs", lambda f, p: _overlap(f["name"], p.name) and _sq(f["value"]) == _sq(p.value)
              and (not f.get("unit") or _sq(f["unit"]) == _sq(p.unit))),

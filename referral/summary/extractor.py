@@ -292,7 +292,7 @@ def _handle(builder: Builder, page: SourcePage, line: Line) -> None:
         builder.add(
             target, line.text, Statement(text=line.text, evidence=_evidence(page, line.start, line.end, line.number))
         )
-        _findings(builder, page, line)
+        _findings(builder, page, line, plan=section == "plan")
     else:
         _free_text(builder, page, line)
 

@@ -12,11 +12,13 @@ from referral.summary.coded import CODE
 from referral.summary.dates import DATE, dates_in, dates_or_partial_in
 from referral.summary.vocabulary import squeeze, statement_cues, study_type, vocabulary
 
+# "200mg은", "5mg씩": a particle ends a dose; any other syllable makes it part of a word
+_DOSE_PARTICLE = r"(?:은|는|을|를|이|가|으로|로|씩|과|와|까지|부터)(?![가-힣])"
 NUMBER = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
 VALUE = re.compile(rf"[<>≤≥]?\s?{NUMBER}(?![\d/])")
 DOSE = re.compile(
     rf"(?P<dose>{NUMBER}(?:\s*/\s*{NUMBER})*\s*(?:mg|mcg|μg|µg|ug|g|mL|ml|L|IU|iu|units?|unit|단위|mEq|%|정|캡슐|T|C|tab"
-    r"|cap|puffs?|흡입|포|앰플|amp|vial|병)(?![A-Za-z가-힣]|\s*/\s*d?L\b)(?:\s*/\s*(?:주|일|회|day|week|wk|kg|hr|h)(?![A-Za-z]))?)"
+    rf"|cap|puffs?|흡입|포|앰플|amp|vial|병)(?![A-Za-z]|(?!{_DOSE_PARTICLE})[가-힣]|\s*/\s*d?L\b)(?:\s*/\s*(?:주|일|회|day|week|wk|kg|hr|h)(?![A-Za-z]))?)"
 )
 FREQUENCY = re.compile(
     r"(1일\s*\d\s*회|하루\s*(?:한|두|세|네|\d)\s*(?:번|회)|주\s*\d\s*회|매주\s*\S+요일|\d\s*times?\s*(?:a|per)\s*day"
@@ -99,25 +101,6 @@ def medications_in(text: str, require_dose: bool = True) -> list[Found]:
     return found
 
 
-def status_of(text: str) -> tuple[str | None, str | None]:
-    """(status, stop date) from the words of a medication's clause or note: held, stopped, new, changed."""
-    cues = vocabulary().status_cues
-    dates = dates_in(text)
-    if cues["resumed"].search(text) and not re.search(r"재개\s*예정|will (?:be )?resume", text, re.I):
-        return None, None  # "CAG 후 48시간 중단 후 재개": taken again
-    course = _COURSE.search(text)  # "투여 (2026.06.15~06.19)": a course given and finished
-    if course:
-        return "stopped", course.group("end")
-    if cues["held"].search(text) or (cues["stopped"].search(text) and cues["procedure_cues"].search(text)):
-        return "held", dates[0] if dates else None
-    if cues["stopped"].search(text):
-        return "stopped", dates[0] if dates else None
-    for kind in ("new", "changed"):
-        if cues[kind].search(text):
-            return kind, None
-    return None, None
-
-
 def studies_in(text: str, need_date: bool = True) -> list[Found]:
     """Each study named with the date it was done (a planned study is not a result): type, printed term, date,
     and what the line says of it after a colon."""
@@ -172,9 +155,6 @@ def _phrase(text: str, term: re.Match[str]) -> str | None:
     return " ".join(words[-8:]) or None
 
 
-_COURSE = re.compile(
-    r"(?:19|20)\d{2}[-./]\d{1,2}[-./]\d{1,2}\s*~\s*(?P<end>(?:(?:19|20)\d{2}[-./])?\d{1,2}[-./]\d{1,2})(?!\d)"
-)
 _SEGMENT = re.compile(r"[:;,]|\s(?:및|and|\+|&)\s|\s[-–→]\s")
 _LABEL = re.compile(r"(?:수술|시술|처치|procedures?|operations?)\s*(?:예정|명|일|력|일자|내역|전|후|date|name)?", re.I)
 _NEGATED = re.compile(r"\s*(?:no|not|without|r/o|negative for)\s", re.I)

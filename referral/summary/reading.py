@@ -14,9 +14,9 @@ from referral.summary.findings import (
     labs_in,
     medications_in,
     procedures_in,
-    status_of,
     studies_in,
 )
+from referral.summary.med_status import RESUMED, continued, line_statuses, status_of
 from referral.summary.models import (
     ClinicalSummary,
     Evidence,
@@ -54,15 +54,24 @@ class Builder:
             target.append(item)
             return
         seen.evidence.extend(e for e in item.evidence if e not in seen.evidence)
-        if isinstance(seen, Medication) and isinstance(item, Medication) and item.status:
+        if isinstance(seen, Medication) and isinstance(item, Medication) and item.status == RESUMED:
+            seen.status, seen.stop = None, None  # "(유지, 2026.06.19 재개)" after "마지막 복용 후 중단"
+        elif isinstance(seen, Medication) and isinstance(item, Medication) and item.status:
             seen.status, seen.stop = item.status, item.stop or seen.stop
             if item.status == "changed" and item.dose:
                 seen.dose = item.dose
 
-    def medication(self, medication: Medication) -> None:
+    def medication(self, medication: Medication, *, starts_if_new: bool = False) -> None:
+        """`starts_if_new`: named in a plan without a status, a drug the record has not named before is started."""
         if DOSE.fullmatch(medication.name.strip()):
             return  # "1정": a quantity a scan left in the name's cell names no drug
-        self.add(self.summary.medications, medication.ingredient or squeeze(medication.name), medication)
+        key = medication.ingredient or squeeze(medication.name)
+        named = (str(id(self.summary.medications)), key.lower()) in self._seen
+        if starts_if_new and medication.status is None and not named:
+            medication.status = "new"  # "P) 무릎 통증: 타이레놀정 500mg 1T tid prn"
+        self.add(self.summary.medications, key, medication)
+        if medication.status == RESUMED:
+            medication.status = None  # current; only an earlier stop needed to know it was resumed
 
 
 def medication_of(fields: dict[str, str | None], evidence: list[Evidence], clause: str = "") -> Medication:
@@ -145,8 +154,10 @@ def add_findings(
     require_dose: bool = True,
     need_date: bool = True,
     default_status: str | None = None,
+    plan: bool = False,
 ) -> bool:
-    """Labs, medications and studies written in `text` (which starts at `start` of the page); whether any."""
+    """Labs, medications and studies written in `text` (which starts at `start` of the page); whether any. In a
+    `plan`, a drug the record has not named before, printed without a status, is one the plan starts."""
 
     def evidence(found: Found) -> list[Evidence]:
         return evidence_of(page, start + found.start, start + found.end, number)
@@ -160,10 +171,11 @@ def add_findings(
         lab.date = lab.date or (earlier[-1] if earlier else builder.dates.before(number - 1))
         builder.add(builder.summary.labs, _lab_key(lab), lab)
     medications = medications_in(text, require_dose)
-    for found in medications:
-        medication = medication_of(found.fields, evidence(found), text[found.start : found.end])
+    spans = [(f.start, f.start + len(f.fields["name"] or ""), f.end) for f in medications]
+    for found, (status, stop) in zip(medications, line_statuses(text, spans), strict=True):
+        medication = medication_of({**found.fields, "status": status, "stop": stop}, evidence(found))
         medication.status = medication.status or default_status
-        builder.medication(medication)
+        builder.medication(medication, starts_if_new=plan and not continued(text[found.start :]))
     procedures = add_procedures(builder, page, start, text, number, evidence_of, need_date=need_date)
     studies = []
     for found in studies_in(text, need_date=False):

@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from referral.codes import is_diagnosis_code
 from referral.summary.cells import Cell
 from referral.summary.dates import DATE, dates_in
-from referral.summary.findings import DOSE, ROUTE, VALUE, is_lab_name, labs_in, status_of
+from referral.summary.findings import DOSE, ROUTE, VALUE, is_lab_name, labs_in
+from referral.summary.med_status import own_clause, status_of
 from referral.summary.vocabulary import squeeze, vocabulary
 
 _PAREN = re.compile(r"\s*[(\[（].*?[)\]）]\s*")
@@ -204,7 +205,7 @@ def _medication(row: dict[int, Cell], columns: list[Column], group: list[int]) -
     # a note column's heading is part of what it says: "수술 전 지시 | 중단" is a hold for the operation
     note = " ".join(f"{columns[i].cell.text} {row[i].text}" if columns[i].kind == "note" else row[i].text
                     for i in group if i in row and columns[i].kind in ("note", "usage", "dose"))  # fmt: skip
-    status, stop = status_of(note)
+    status, stop = status_of(own_clause(note, 0))  # "플라빅스 중단 기간 대체 복용": clopidogrel's stop
     return {"name": name or name_cell, "dose": dose, "frequency": frequency, "route": route.group(0) if route else None,
             "status": status, "stop": stop}  # fmt: skip
 

@@ -53,6 +53,7 @@ class Vocabulary:
     drug: re.Pattern[str]  # a known drug name: English generic, Korean product or Korean generic
     ingredient_of: dict[str, str]  # squeezed Korean name -> ingredient
     product: re.Pattern[str]  # a Korean product name by its shape: a name ending in a dosage form
+    brand: re.Pattern[str]  # a Korean product named without its dosage form: 플라빅스 of 플라빅스정
     status_cues: dict[str, re.Pattern[str]]
     lab: re.Pattern[str]
     lab_names: frozenset[str]  # squeezed
@@ -60,6 +61,12 @@ class Vocabulary:
     qualitative: re.Pattern[str]
     antithrombotics: tuple[str, ...]
     procedure: re.Pattern[str]
+
+
+def _brands(products: dict[str, str], forms: list[str]) -> list[str]:
+    """Product names without their dosage form (the way a note names them: "플라빅스 중단"), two syllables or more."""
+    ending = re.compile(rf"(?:{'|'.join(sorted(forms, key=len, reverse=True))})$")
+    return [stem for name in products if len(stem := ending.sub("", name)) >= 2 and stem != name]
 
 
 @cache
@@ -81,6 +88,7 @@ def vocabulary() -> Vocabulary:
         drug=re.compile(_alternation([*clinical_lexicon().drugs, *korean, *_ingredients(drugs)]), re.I),
         ingredient_of={squeeze(k): v for k, v in korean.items()},
         product=re.compile(rf"(?<![가-힣A-Za-z])[가-힣][가-힣A-Za-z]{{1,20}}?(?:{forms})(?![가-힣])"),
+        brand=re.compile(rf"(?<![가-힣])(?:{_alternation(_brands(drugs['products'], drugs['dosage_forms']))})"),
         status_cues={kind: re.compile(_alternation(cues), re.I) for kind, cues in status.items()},
         lab=re.compile(rf"{_alternation(lab_names)}|{korean_labs}", re.I),
         lab_names=frozenset(squeeze(n) for n in [*lab_names, *labs["korean_names"]]),
