@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import random
+from pathlib import Path
 
 import numpy as np
+import pytest
 from PIL import Image, ImageDraw, ImageFont
 
 from referral.ocr.engine import ocr_image
@@ -15,8 +17,8 @@ from referral.ocr.tables import table_rows
 from referral.pdf import FONT_DIR
 
 
-def _word_image(text: str) -> tuple[Image.Image, OcrWord]:
-    font = ImageFont.truetype(str(FONT_DIR / "NanumGothic.ttf"), 42)
+def _word_image(text: str, face: Path = FONT_DIR / "NanumGothic.ttf", size: int = 42) -> tuple[Image.Image, OcrWord]:
+    font = ImageFont.truetype(str(face), size)
     image = Image.new("L", (400, 100), 255)
     ImageDraw.Draw(image).text((20, 20), text, font=font, fill=0)
     left, top, right, bottom = ImageDraw.Draw(image).textbbox((20, 20), text, font=font)
@@ -36,6 +38,28 @@ def test_code_letter_is_read_from_the_glyph_shape() -> None:
         assert words[0].text == expected, printed
         assert bool(rereads) == (expected != word.text)
         assert all(r.reason == "code_letter" and r.box == word.box for r in rereads)
+
+
+# faces an EMR prints Latin in: a plain-bar I (gothic, sans), a serif I (myeongjo, serif, and the monospace faces)
+FACES = [FONT_DIR / name for name in ("NanumGothic.ttf", "NanumGothicCoding.ttf", "NanumMyeongjo.ttf")] + [
+    Path("/usr/share/fonts/truetype/dejavu") / name
+    for name in ("DejaVuSans.ttf", "DejaVuSansMono.ttf", "DejaVuSerif.ttf")
+]
+
+
+@pytest.mark.parametrize("face", FACES, ids=lambda p: p.stem)
+def test_a_capital_i_with_or_without_serifs_is_told_from_a_one_with_its_flag(face: Path) -> None:
+    for size in (28, 42):
+        for printed in ("I10", "(I48.9)", "110", "(148.9)", "(125.1)"):
+            image, word = _word_image(printed, face, size)
+            words, _ = read_code_letters(image, [word, _after(word, "고혈압")])
+            assert words[0].text == printed, (face.stem, size, printed)
+
+
+def test_a_word_after_a_code_is_no_unit_unless_it_is_one() -> None:
+    image, word = _word_image("(I21.1),")
+    assert read_code_letters(image, [word, _after(word, "Killip")])[0][0].text == "(I21.1),"
+    assert read_code_letters(image, [word, _after(word, "bpm")])[0][0].text == "(121.1),"
 
 
 def test_code_letter_only_where_a_code_is_printed() -> None:

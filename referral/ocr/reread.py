@@ -3,7 +3,7 @@
 The Korean model reads "100mg" as "10000" and "1T" as "17"; the English model, shown only that word's box,
 reads it right. Both readings are kept: the one with the higher confidence wins, and where they disagree on a
 number the word becomes a check for the reviewer. A code whose first letter the models read as a digit
-("110" for I10) is read again by the shape of that glyph: a plain bar is I, a 1 has a flag."""
+("110" for I10) is read again by the shape of that glyph: a stem, plain or with even serifs, is I; a 1 has a flag."""
 
 from __future__ import annotations
 
@@ -66,6 +66,8 @@ def read_latin_again(page: Image.Image, words: list[OcrWord]) -> tuple[list[OcrW
         if NUMBER.findall(text) != NUMBER.findall(word.text):
             checks.append(Check(text=word.text, box=word.box, line=word.line,
                                 confidence=min(confidence, word.confidence), why="readings_differ"))  # fmt: skip
+        if _unit_from_beside(word, text, confidence):
+            continue
         if (_clinical_shape(text), confidence) > (_clinical_shape(word.text), word.confidence):
             out[index] = word.model_copy(update={"text": text, "confidence": confidence})
             rereads.append(Reread(reason="latin_model", before=word.text, after=text, box=word.box,
@@ -73,9 +75,18 @@ def read_latin_again(page: Image.Image, words: list[OcrWord]) -> tuple[list[OcrW
     return out, rereads, checks
 
 
-def _glyph_is_bar(page: Image.Image, box: tuple[int, int, int, int], position: int) -> bool:
-    """The word's glyph at `position` is a plain vertical bar (I in a sans-serif face), not a 1 with its flag:
-    as tall as the digit after it, at least four strokes tall, and no row wider than about one stroke."""
+def _unit_from_beside(word: OcrWord, text: str, confidence: float) -> bool:
+    """A bare number read again as that number with a unit, less surely: the unit's letters are the next word's
+    edge in the crop's margin ("1" of "1일" read as "1g" at 54 against 93), not print."""
+    bare = re.fullmatch(r"\d+", word.text)
+    added = text.startswith(word.text) and re.fullmatch(r"[A-Za-zµμ]+", text[len(word.text) :])
+    return bool(bare and added and confidence < min(word.confidence - 10, LOW_CONFIDENCE))
+
+
+def _glyph_is_capital_i(page: Image.Image, box: tuple[int, int, int, int], position: int) -> bool:
+    """The word's glyph at `position` is a capital I, not a 1: a vertical stem as tall as the digit after it, plain
+    (a sans-serif I) or with a top serif that reaches as far left as right (a serif or monospace I). A 1's flag
+    reaches to the left only."""
     ink = np.asarray(page.crop(box).convert("L"), dtype=np.uint8) < 128
     columns = np.concatenate([[False], ink.any(axis=0), [False]]).astype(np.int8)
     edges = np.flatnonzero(np.diff(columns))
@@ -88,12 +99,38 @@ def _glyph_is_bar(page: Image.Image, box: tuple[int, int, int, int], position: i
         rows = np.flatnonzero(cut.any(axis=1))
         return cut[rows[0] : rows[-1] + 1]
 
-    bar, digit = glyph(runs[position]), glyph(runs[position + 1])
-    spans = np.array([np.flatnonzero(row)[-1] - np.flatnonzero(row)[0] + 1 for row in bar if row.any()])
-    stroke = float(np.median(spans))
-    height = bar.shape[0]
-    # a 1's flag or foot widens some rows to twice the stroke; a bar's rows are all about one stroke wide
-    return height >= 8 and height >= 0.85 * digit.shape[0] and height >= 4 * stroke and spans.max() <= 1.5 * stroke + 1
+    stem, digit = glyph(runs[position]), glyph(runs[position + 1])
+    height = stem.shape[0]
+    filled = [np.flatnonzero(row) for row in stem]
+    lefts = np.array([f[0] if f.size else -1 for f in filled])
+    rights = np.array([f[-1] if f.size else -1 for f in filled])
+    middle = slice(height // 4, height - height // 4)  # serifs, flags and feet lie outside the middle half
+    stem_left, stem_right = float(np.median(lefts[middle])), float(np.median(rights[middle]))
+    stroke = stem_right - stem_left + 1
+    if height < 8 or height < 0.85 * digit.shape[0] or height < 4 * stroke or min(lefts[middle]) < 0:
+        return False
+    if (rights[middle] - lefts[middle] + 1).max() > 1.5 * stroke + 1:
+        return False  # the middle is wider than a stem: no I
+    spans = rights - lefts + 1
+    if spans.max() <= 1.5 * float(np.median(spans)) + 1 and np.abs(lefts - stem_left).max() <= stroke:
+        return True  # a plain bar from end to end, upright
+    reach_left = np.clip(stem_left - lefts, 0, None)
+    reach_right = np.clip(rights - stem_right, 0, None)
+    serif, even = max(2.0, 0.5 * stroke), max(2.0, 0.6 * stroke)
+    top = slice(0, max(1, height // 4))  # where a 1 has its flag; a foot, if any, is even on both glyphs
+    left, right = reach_left[top].max(), reach_right[top].max()
+    return bool(min(left, right) >= serif and abs(left - right) <= even)  # a serif reaching out on both sides alike
+
+
+def _is_unit(token: str) -> bool:
+    """A unit printed after a number: "mg/dL", "%", "/uL", "bpm" (not a word such as "Killip" or "DM")."""
+    core = token.strip("(),.;:")
+    return bool(re.match(r"[%/µμ]", core)) or core.lower() in _units()
+
+
+@cache
+def _units() -> frozenset[str]:
+    return frozenset(u.lower() for u in clinical_lexicon().units)
 
 
 def _in_code_context(words: list[OcrWord], index: int, lead: str) -> bool:
@@ -102,7 +139,7 @@ def _in_code_context(words: list[OcrWord], index: int, lead: str) -> bool:
     line = sorted((w for w in words if w.line == words[index].line), key=lambda w: w.box[0])
     position = line.index(words[index])
     after = line[position + 1].text if position + 1 < len(line) else ""
-    if re.match(r"[A-Za-zµ%/]", after) and not _CODE_KEYWORDS.search(after):
+    if _is_unit(after) and not _CODE_KEYWORDS.search(after):
         return False
     return bool(lead) or bool(_CODE_KEYWORDS.search(" ".join(w.text for w in line))) or bool(HANGUL.match(after))
 
@@ -114,9 +151,10 @@ def read_code_letters(page: Image.Image, words: list[OcrWord]) -> tuple[list[Ocr
         if not match or not is_diagnosis_code("I" + match.group("body")):
             continue
         lead = match.group("lead")
-        if not _in_code_context(words, index, lead) or not _glyph_is_bar(page, word.box, len(lead)):
+        if not _in_code_context(words, index, lead) or not _glyph_is_capital_i(page, word.box, len(lead)):
             continue
-        if "1" in match.group("body") and _glyph_is_bar(page, word.box, len(lead) + 1 + match.group("body").index("1")):
+        one = len(lead) + 1 + match.group("body").index("1") if "1" in match.group("body") else -1
+        if one >= 0 and _glyph_is_capital_i(page, word.box, one):
             continue  # this face draws its 1 as a bar too: the shape cannot tell I from 1
         text = f"{lead}I{match.group('body')}{match.group('tail')}"
         out[index] = word.model_copy(update={"text": text})
