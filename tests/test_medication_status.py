@@ -48,5 +48,6 @@ def test_a_plan_starts_a_drug_the_record_has_not_named_and_keeps_one_it_has() ->
 
 def test_a_drug_resumed_later_in_the_record_is_current_again() -> None:
     text = ("▶ 경과\n   자렐토정 20mg은 시술 전날 아침 마지막 복용 후 중단하였고\n"
-            "[퇴원 시 투약]\n   자렐토정 20mg 1T qd (유지, 2027.04.02 재개)\n   메트포르민 500mg bid 중단\n")  # fmt: skip
+            "[퇴원 시 투약]\n   자렐토정 20mg 1T qd (유지, 2027.04.02 재개)\n"
+            "   메트포르민 500mg bid 중단\n")  # fmt: skip
     assert _statuses(text) == {"자렐토정": (None, None), "메트포르민": ("stopped", None)}

@@ -81,6 +81,9 @@ def medications_in(text: str, require_dose: bool = True) -> list[Found]:
     strength that follows it, the frequency and route of its clause, and its status words."""
     vocab = vocabulary()
     names = sorted({(m.start(), m.end()) for pattern in (vocab.drug, vocab.product) for m in pattern.finditer(text)})
+    names += [(m.start(), m.end()) for m in vocab.spaced_product.finditer(text)
+              if not any(m.start() < end and start < m.end() for start, end in names)]  # fmt: skip
+    names.sort()
     names = [n for i, n in enumerate(names) if not any(o[0] <= n[0] and n[1] <= o[1] and o != n for o in names)]
     found = []
     for index, (start, end) in enumerate(names):

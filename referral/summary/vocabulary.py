@@ -54,6 +54,7 @@ class Vocabulary:
     ingredient_of: dict[str, str]  # squeezed Korean name -> ingredient
     product: re.Pattern[str]  # a Korean product name by its shape: a name ending in a dosage form
     brand: re.Pattern[str]  # a Korean product named without its dosage form: 플라빅스 of 플라빅스정
+    spaced_product: re.Pattern[str]  # a product name a scan split into syllables, its strength right after it
     status_cues: dict[str, re.Pattern[str]]
     lab: re.Pattern[str]
     lab_names: frozenset[str]  # squeezed
@@ -61,6 +62,11 @@ class Vocabulary:
     qualitative: re.Pattern[str]
     antithrombotics: tuple[str, ...]
     procedure: re.Pattern[str]
+
+
+def _spaced_syllables(pattern: str) -> str:
+    """A Korean word as a scan's OCR may space it: "중 단" for 중단, one space at most between two syllables."""
+    return re.sub(r"(?<=[가-힣])(?=[가-힣])", lambda _: r"\s?", pattern)
 
 
 def _brands(products: dict[str, str], forms: list[str]) -> list[str]:
@@ -88,8 +94,11 @@ def vocabulary() -> Vocabulary:
         drug=re.compile(_alternation([*clinical_lexicon().drugs, *korean, *_ingredients(drugs)]), re.I),
         ingredient_of={squeeze(k): v for k, v in korean.items()},
         product=re.compile(rf"(?<![가-힣A-Za-z])[가-힣][가-힣A-Za-z]{{1,20}}?(?:{forms})(?![가-힣])"),
+        spaced_product=re.compile(  # "스틸 녹 스정10mg", "트라젠 타 정 5mg": OCR spaces inside one printed name
+            rf"(?<![가-힣A-Za-z])[가-힣]{{1,6}}(?:\s[가-힣]{{1,2}}){{1,2}}\s?(?:{forms})(?![가-힣])(?=\s?\d)"
+        ),
         brand=re.compile(rf"(?<![가-힣])(?:{_alternation(_brands(drugs['products'], drugs['dosage_forms']))})"),
-        status_cues={kind: re.compile(_alternation(cues), re.I) for kind, cues in status.items()},
+        status_cues={kind: re.compile(_spaced_syllables(_alternation(cues)), re.I) for kind, cues in status.items()},
         lab=re.compile(rf"{_alternation(lab_names)}|{korean_labs}", re.I),
         lab_names=frozenset(squeeze(n) for n in [*lab_names, *labs["korean_names"]]),
         lab_unit=re.compile(_alternation(list(labs["units"]) + list(clinical_lexicon().units))),
