@@ -15,7 +15,7 @@ from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 from temporalio.workflow import UpdateMethodMultiParam
 
-from flows.referral import ReferralWorkflow
+from flows.referral.workflow import ReferralWorkflow
 from referral.models import Side
 from referral.orders import OrderCheck, OrderCheckRequest, OrderChoice, OrderChoiceRecord
 from referral.page_removal import removed_pages

@@ -20,7 +20,7 @@ from temporalio.common import (
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
-from flows.referral import ReferralWorkflow
+from flows.referral.workflow import ReferralWorkflow
 from referral.audio.inspect import inspect_audio
 from referral.config import Settings
 from referral.documents import DocumentRejected, inspect_document, sanitize_filename

@@ -225,7 +225,7 @@ async def replays(client: Client, settings: Settings, referral_id: str) -> None:
     """The referral's history so far replays on the current workflow code without non-determinism."""
     from temporalio.worker import Replayer
 
-    from flows.referral import ReferralWorkflow
+    from flows.referral.workflow import ReferralWorkflow
     from referral.temporal import data_converter
 
     history = await client.get_workflow_handle(referral_id).fetch_history()

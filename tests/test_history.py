@@ -10,8 +10,9 @@ from pathlib import Path
 from temporalio.client import Client
 from temporalio.worker import Replayer
 
-from flows.referral import ReferralWorkflow, ReviewRoundWorkflow
 from flows.referral.contract import round_workflow_id
+from flows.referral.review_round import ReviewRoundWorkflow
+from flows.referral.workflow import ReferralWorkflow
 from referral.codec import referral_data_converter
 from referral.config import Settings
 from referral.models import Side

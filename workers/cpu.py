@@ -13,7 +13,9 @@ from activities.imaging import ImagingActivities
 from activities.intake import IntakeActivities
 from activities.orders import OrderActivities
 from activities.review import ReviewActivities
-from flows.referral import ReferralWorkflow, ReviewRoundWorkflow
+from activities.round_progress import RoundProgressActivities
+from flows.referral.review_round import ReviewRoundWorkflow
+from flows.referral.workflow import ReferralWorkflow
 from referral.config import Settings
 from referral.network import load_network
 from referral.signing_keys import SigningKeys
@@ -47,6 +49,7 @@ def build_worker(client: Client, settings: Settings, store: DocumentStore, task_
             imaging.find_prior_studies,
             imaging.transfer_studies,
             orders.check_planned_orders,
+            RoundProgressActivities(client).read_round_progress,
         ],
         activity_executor=ThreadPoolExecutor(max_workers=8),
         max_concurrent_activities=8,

@@ -1,6 +1,7 @@
 """The contract between a referral (ReferralWorkflow, the parent) and each of its review rounds
 (ReviewRoundWorkflow, a child workflow per side and round): what a round is given, what it reports while it runs
-and returns when it ends, and the signal it reports through. Both workflows import this module, never each other's."""
+and returns when it ends, the signal it reports through and the query its progress is read back by. Both workflows
+import this module, never each other's."""
 
 from __future__ import annotations
 
@@ -56,4 +57,14 @@ class ReviewRoundReceiver:
     @workflow.signal
     def review_progress(self, progress: ReviewProgress) -> None:
         """A review round changed: new drafts, new tasks, a decision, a reminder, or its end."""
+        raise NotImplementedError
+
+
+class ReviewRoundState:
+    """The round's end of the contract: its progress as the round itself holds it, read back by the referral
+    (a query its worker answers from the round's state) whenever the round reports, so that what the referral
+    shows and acts on never comes from a signal, which anyone able to signal the referral could send."""
+
+    @workflow.query
+    def progress(self) -> ReviewProgress:
         raise NotImplementedError

@@ -22,7 +22,7 @@ from temporalio import workflow
 from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError, CancelledError
 
-from flows.referral.contract import ReviewProgress, ReviewRoundInput, ReviewRoundReceiver
+from flows.referral.contract import ReviewProgress, ReviewRoundInput, ReviewRoundReceiver, ReviewRoundState
 from flows.referral.failures import MODEL_RETRY, failure_detail
 
 with workflow.unsafe.imports_passed_through():
@@ -50,7 +50,7 @@ def _cancelled(err: BaseException) -> bool:
 
 
 @workflow.defn
-class ReviewRoundWorkflow:
+class ReviewRoundWorkflow(ReviewRoundState):
     @workflow.init
     def __init__(self, inp: ReviewRoundInput) -> None:
         self._inp = inp
@@ -93,6 +93,7 @@ class ReviewRoundWorkflow:
 
     @workflow.query
     def progress(self) -> ReviewProgress:
+        """What the round holds now: the referral reads it back each time the round reports."""
         return self._sync()
 
     # ---- the round --------------------------------------------------------------------------------------------

@@ -1,19 +1,24 @@
 """The review rounds of ReferralWorkflow (a mixin, so the workflow file stays one screen per concern): each round
 of the review plan runs as a child workflow (flows/referral/review_round.py) on its side's board, one at a time.
-The referral mirrors what a round reports (drafts, tasks, decisions, reminders, stage) in its status and search
-attributes, and passes hints and an operator's re-processing on to the round under way."""
+When a round reports a change, the referral reads the round back (a query the round's worker answers) and mirrors
+that (drafts, tasks, decisions, reminders, stage) in its status and search attributes; at the end it takes the
+round's result. It passes hints and an operator's re-processing on to the round under way."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+from datetime import timedelta
 
 from temporalio import workflow
-from temporalio.exceptions import CancelledError, ChildWorkflowError, FailureError
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ActivityError, CancelledError, ChildWorkflowError, FailureError
 
 from flows.referral.contract import ReviewProgress, ReviewRoundInput, ReviewRoundReceiver, round_workflow_id
 from flows.referral.review_round import ReviewRoundWorkflow
 
 with workflow.unsafe.imports_passed_through():
+    from activities.round_progress import RoundProgressActivities
     from activities.summarize import SummarizeInput
     from referral.models import Referral, Side
     from referral.pacs.models import ImagingStatus
@@ -56,6 +61,7 @@ class ReviewStage(ReviewRoundReceiver):
         self._rounds_started = 0
         self._reprocess_asked_at: int | None = None  # the task round an operator's re-processing replaces
         self._past_reviews: list[ReviewState] = []
+        self._round_reported = False  # the round under way said it changed: read it back
 
     def _set_stage(self, stage: ProcessingStage) -> None:
         raise NotImplementedError
@@ -96,13 +102,23 @@ class ReviewStage(ReviewRoundReceiver):
             first_task_round=self._review_round + 1,
         )
         try:
-            self._round_child = await workflow.start_child_workflow(
+            self._round_child = child = await workflow.start_child_workflow(
                 ReviewRoundWorkflow.run,
                 request,
                 id=request.round_id,
                 parent_close_policy=workflow.ParentClosePolicy.REQUEST_CANCEL,
             )
-            self._mirror(await self._round_child)
+            try:
+                while not child.done():
+                    await workflow.wait_condition(lambda: self._round_reported or child.done())
+                    if not child.done():
+                        await self._read_round_back(request.round_id)
+            except asyncio.CancelledError:
+                child.cancel()  # the referral closes: its round takes the undecided drafts off the board first
+                with contextlib.suppress(asyncio.CancelledError, ChildWorkflowError):
+                    await child
+                raise
+            self._mirror(await child)  # the round's result: written by the round alone
         except (asyncio.CancelledError, ChildWorkflowError) as err:
             if isinstance(err, ChildWorkflowError) and not isinstance(err.cause, CancelledError):
                 raise
@@ -119,8 +135,25 @@ class ReviewStage(ReviewRoundReceiver):
 
     @workflow.signal
     def review_progress(self, progress: ReviewProgress) -> None:
-        """A round changed (its child workflow reports): mirror it, unless it is a late word of an ended round."""
-        if progress.round_id == self._round_id:  # its first word may arrive before its start is recorded here
+        """A round says it changed: read it back from the round (what the signal carries is not taken, since
+        anyone able to signal this referral could send it), unless it is a late word of an ended round."""
+        if progress.round_id == self._round_id:
+            self._round_reported = True
+
+    async def _read_round_back(self, round_id: str) -> None:
+        self._round_reported = False
+        try:
+            progress = await workflow.execute_local_activity_method(
+                RoundProgressActivities.read_round_progress,
+                round_id,
+                start_to_close_timeout=timedelta(seconds=30),
+                retry_policy=RetryPolicy(maximum_attempts=3),
+            )
+        except ActivityError as err:
+            # the round's next report, or its result, is read instead
+            workflow.logger.warning("the review round could not be read back: %s", err.cause or err)
+            return
+        if progress.round_id == self._round_id == round_id:
             self._mirror(progress)
 
     def _mirror(self, progress: ReviewProgress) -> None:
