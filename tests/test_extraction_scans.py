@@ -19,3 +19,11 @@ def test_a_product_name_split_into_syllables_is_read_with_its_strength() -> None
         ("스 틸녹 스정", None, "10mg", "stopped"),
         ("아마릴정", "glimepiride", "1mg", None),  # a stop before the name, with no label, is not read as its
     }
+
+
+def test_a_unit_with_one_letter_misread_is_that_unit_and_the_quote_keeps_what_the_page_shows() -> None:
+    text = "[검사 결과]\nCRP | 7.9 | mg/dt\nAlbumin 3.3 g/dt\nFerritin 41 ng/mt\nNa 139 mt\n"
+    labs = {lab.name: (lab.value, lab.unit, lab.evidence[0].quote) for lab in extract([text_page("fax", text)]).labs}
+    assert labs["CRP"] == ("7.9", "mg/dL", "CRP | 7.9 | mg/dt")
+    assert labs["Albumin"][:2] == ("3.3", "g/dL") and labs["Ferritin"][:2] == ("41", "ng/mL")
+    assert labs["Na"][:2] == ("139", None)  # "mt" alone is too short to tell which unit it was: none is guessed

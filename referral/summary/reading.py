@@ -31,7 +31,7 @@ from referral.summary.pathology import PathologyReader
 from referral.summary.plausible import plausible_lab
 from referral.summary.source import SourcePage
 from referral.summary.tables import TableItem
-from referral.summary.vocabulary import ingredient, squeeze
+from referral.summary.vocabulary import ingredient, squeeze, vocabulary
 
 EvidenceOf = Callable[[SourcePage, int, int, int], list[Evidence]]
 
@@ -82,7 +82,9 @@ def medication_of(fields: dict[str, str | None], evidence: list[Evidence], claus
 
 
 def lab_of(fields: dict[str, str | None], evidence: list[Evidence]) -> LabResult:
-    return LabResult(name=fields["name"] or "", value=fields["value"] or "", unit=fields.get("unit"),
+    unit = fields.get("unit")
+    unit = vocabulary().unit_read_as.get(unit, unit) if unit else None  # "mg/dt" on a fax is mg/dL; the quote keeps it
+    return LabResult(name=fields["name"] or "", value=fields["value"] or "", unit=unit,
                      reference_range=fields.get("reference_range"), flag=fields.get("flag"), date=fields.get("date"),
                      evidence=evidence)  # fmt: skip
 

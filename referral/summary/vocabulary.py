@@ -54,6 +54,7 @@ class Vocabulary:
     ingredient_of: dict[str, str]  # squeezed Korean name -> ingredient
     product: re.Pattern[str]  # a Korean product name by its shape: a name ending in a dosage form
     brand: re.Pattern[str]  # a Korean product named without its dosage form: 플라빅스 of 플라빅스정
+    unit_read_as: dict[str, str]  # a unit as a scan misreads one letter of it ("mg/dt") → the unit (mg/dL)
     spaced_product: re.Pattern[str]  # a product name a scan split into syllables, its strength right after it
     status_cues: dict[str, re.Pattern[str]]
     lab: re.Pattern[str]
@@ -62,6 +63,18 @@ class Vocabulary:
     qualitative: re.Pattern[str]
     antithrombotics: tuple[str, ...]
     procedure: re.Pattern[str]
+
+
+def _misread_units(units: set[str], letters: dict[str, list[str]]) -> dict[str, str]:
+    """Each unit with one letter read as a letter a scanner confuses it with, where only that unit fits (three
+    characters or more: a lone "t" or "mt" after a number is no unit to guess)."""
+    fits: dict[str, set[str]] = {}
+    for unit in units:
+        for index, letter in enumerate(unit):
+            for other in letters.get(letter, []):
+                fits.setdefault(unit[:index] + other + unit[index + 1 :], set()).add(unit)
+    return {read: next(iter(known)) for read, known in fits.items()
+            if len(known) == 1 and read not in units and len(read) >= 3}  # fmt: skip
 
 
 def _spaced_syllables(pattern: str) -> str:
@@ -87,6 +100,8 @@ def vocabulary() -> Vocabulary:
     lab_names = sorted(set(labs["names"]) | set(clinical_lexicon().labs))
     korean_labs = rf"(?<![가-힣])(?:{_alternation(labs['korean_names'])})(?![가-힣])"  # 혈당, not 고혈당증's
     forms = "|".join(sorted(drugs["dosage_forms"], key=len, reverse=True))
+    units = set(labs["units"]) | set(clinical_lexicon().units)
+    misread = _misread_units(units, load_data("ocr_unit_letters.yaml"))
     return Vocabulary(
         columns=columns,
         modality=re.compile(_alternation([t for terms in modalities.values() for t in terms]), re.I),
@@ -101,7 +116,8 @@ def vocabulary() -> Vocabulary:
         status_cues={kind: re.compile(_spaced_syllables(_alternation(cues)), re.I) for kind, cues in status.items()},
         lab=re.compile(rf"{_alternation(lab_names)}|{korean_labs}", re.I),
         lab_names=frozenset(squeeze(n) for n in [*lab_names, *labs["korean_names"]]),
-        lab_unit=re.compile(_alternation(list(labs["units"]) + list(clinical_lexicon().units))),
+        lab_unit=re.compile(_alternation(list(units) + list(misread))),
+        unit_read_as=misread,
         qualitative=re.compile(_alternation(labs["qualitative"]), re.I),
         antithrombotics=tuple(drugs["antithrombotics"]),
         procedure=re.compile(
