@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from functools import cache
 
 from referral.summary.dates import dates_in
 from referral.summary.findings import DOSE, FREQUENCY, ROUTE
@@ -56,12 +57,15 @@ def continued(text: str) -> bool:
 def own_clause(clause: str, name_end: int) -> str:
     """A drug's clause without the status words of another drug named in it: "아스피린프로텍트정 100mg 1T qd 플라빅스
     중단 기간 대체 복용" keeps "대체 복용" (the aspirin's) and drops "플라빅스 중단" (the clopidogrel's)."""
+    return clause[:name_end] + _another_drugs_status().sub(" ", clause[name_end:])
+
+
+@cache
+def _another_drugs_status() -> re.Pattern[str]:
+    """A drug name (known, or a product without its dosage form) followed by a status word: built once."""
     vocab = vocabulary()
     cue = "|".join(p.pattern for k, p in vocab.status_cues.items() if k in ("held", "stopped", "new", "changed"))
-    head, tail = clause[:name_end], clause[name_end:]
-    for other in (vocab.drug, vocab.brand):
-        tail = re.sub(rf"(?:{other.pattern}){_PARTICLE}(?:{cue})", " ", tail, flags=re.I)
-    return head + tail
+    return re.compile(f"(?:{vocab.drug.pattern}|{vocab.brand.pattern}){_PARTICLE}(?:{cue})", re.I)
 
 
 def line_statuses(text: str, spans: Sequence[tuple[int, int, int]]) -> list[tuple[str | None, str | None]]:

@@ -16,7 +16,7 @@ from referral.summary.findings import (
     procedures_in,
     studies_in,
 )
-from referral.summary.med_status import RESUMED, continued, line_statuses, status_of
+from referral.summary.med_status import RESUMED, continued, line_statuses
 from referral.summary.models import (
     ClinicalSummary,
     Evidence,
@@ -46,8 +46,11 @@ class Builder:
         self.pathology = PathologyReader(summary.pathology)
         self.dates = DateContext("")  # the page being read
 
+    def _marker(self, target: list[Any], key: str) -> tuple[str, str]:
+        return str(id(target)), key.lower()
+
     def add(self, target: list[Any], key: str, item: Item) -> None:
-        marker = (str(id(target)), key.lower())
+        marker = self._marker(target, key)
         seen = self._seen.get(marker)
         if seen is None:
             self._seen[marker] = item
@@ -66,7 +69,7 @@ class Builder:
         if DOSE.fullmatch(medication.name.strip()):
             return  # "1정": a quantity a scan left in the name's cell names no drug
         key = medication.ingredient or squeeze(medication.name)
-        named = (str(id(self.summary.medications)), key.lower()) in self._seen
+        named = self._marker(self.summary.medications, key) in self._seen
         if starts_if_new and medication.status is None and not named:
             medication.status = "new"  # "P) 무릎 통증: 타이레놀정 500mg 1T tid prn"
         self.add(self.summary.medications, key, medication)
@@ -74,11 +77,12 @@ class Builder:
             medication.status = None  # current; only an earlier stop needed to know it was resumed
 
 
-def medication_of(fields: dict[str, str | None], evidence: list[Evidence], clause: str = "") -> Medication:
-    status, stop = (fields.get("status"), fields.get("stop")) if "status" in fields else status_of(clause)
+def medication_of(fields: dict[str, str | None], evidence: list[Evidence]) -> Medication:
+    """A medication from what a table row or a line read, its status among them."""
     name = fields["name"] or ""
     return Medication(name=name, ingredient=ingredient(name), dose=fields.get("dose"), route=fields.get("route"),
-                      frequency=fields.get("frequency"), status=status, stop=stop, evidence=evidence)  # fmt: skip
+                      frequency=fields.get("frequency"), status=fields.get("status"), stop=fields.get("stop"),
+                      evidence=evidence)  # fmt: skip
 
 
 def lab_of(fields: dict[str, str | None], evidence: list[Evidence]) -> LabResult:

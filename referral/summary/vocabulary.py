@@ -82,9 +82,9 @@ def _spaced_syllables(pattern: str) -> str:
     return re.sub(r"(?<=[가-힣])(?=[가-힣])", lambda _: r"\s?", pattern)
 
 
-def _brands(products: dict[str, str], forms: list[str]) -> list[str]:
+def _brands(products: dict[str, str], forms: str) -> list[str]:
     """Product names without their dosage form (the way a note names them: "플라빅스 중단"), two syllables or more."""
-    ending = re.compile(rf"(?:{'|'.join(sorted(forms, key=len, reverse=True))})$")
+    ending = re.compile(rf"(?:{forms})$")
     return [stem for name in products if len(stem := ending.sub("", name)) >= 2 and stem != name]
 
 
@@ -112,7 +112,7 @@ def vocabulary() -> Vocabulary:
         spaced_product=re.compile(  # "스틸 녹 스정10mg", "트라젠 타 정 5mg": OCR spaces inside one printed name
             rf"(?<![가-힣A-Za-z])[가-힣]{{1,6}}(?:\s[가-힣]{{1,2}}){{1,2}}\s?(?:{forms})(?![가-힣])(?=\s?\d)"
         ),
-        brand=re.compile(rf"(?<![가-힣])(?:{_alternation(_brands(drugs['products'], drugs['dosage_forms']))})"),
+        brand=re.compile(rf"(?<![가-힣])(?:{_alternation(_brands(drugs['products'], forms))})"),
         status_cues={kind: re.compile(_spaced_syllables(_alternation(cues)), re.I) for kind, cues in status.items()},
         lab=re.compile(rf"{_alternation(lab_names)}|{korean_labs}", re.I),
         lab_names=frozenset(squeeze(n) for n in [*lab_names, *labs["korean_names"]]),
