@@ -30,7 +30,7 @@ def test_a_label_before_the_drugs_and_a_mark_closing_the_line_give_the_status() 
 
 
 def test_a_stop_written_after_another_drugs_name_is_that_drugs() -> None:
-    text = "[복용약]\n플라빅스정 75mg 1T qd 자렐토 중단 기간 대체 복용(27.03.01~), 시술 당일까지 유지\n"
+    text = "[복용약]\n플라빅스정 75mg 1T qd 자렐토 중단하는 동안 대신 복용(27.03.01~), 시술 전날까지\n"
     assert _statuses(text) == {"플라빅스정": ("new", None)}
 
 

@@ -2,7 +2,7 @@
 reads a list: the drug's own clause first; then a label before the list ("입원 중 중단: A, B"), a mark closing
 the line ("..., 5일 (신규)"), the clause of the drug it is listed with ("A + B 투여 (06-01~06-06)"), or a
 clock time it was given at. A status word that follows another drug's name is that drug's
-("A 100mg 플라빅스 중단 기간 대체 복용")."""
+("플라빅스정 75mg qd 자렐토 중단 동안 대신 복용")."""
 
 from __future__ import annotations
 
@@ -55,8 +55,8 @@ def continued(text: str) -> bool:
 
 
 def own_clause(clause: str, name_end: int) -> str:
-    """A drug's clause without the status words of another drug named in it: "아스피린프로텍트정 100mg 1T qd 플라빅스
-    중단 기간 대체 복용" keeps "대체 복용" (the aspirin's) and drops "플라빅스 중단" (the clopidogrel's)."""
+    """A drug's clause without the status words of another drug named in it: "플라빅스정 75mg qd 자렐토 중단 동안
+    대신 복용" keeps "대신 복용" (the clopidogrel's) and drops "자렐토 중단" (the rivaroxaban's)."""
     return clause[:name_end] + _another_drugs_status().sub(" ", clause[name_end:])
 
 
@@ -81,13 +81,13 @@ def line_statuses(text: str, spans: Sequence[tuple[int, int, int]]) -> list[tupl
             continue
         later = spans[index + 1][0] if index + 1 < len(spans) else None
         if later is not None and _JOINED.fullmatch(_bare(text, spans[index], later)):
-            statuses[index] = statuses[index + 1]  # "A 625mg, B 30mg은 투약 완료": one status for both
+            statuses[index] = statuses[index + 1]  # "A 500mg, B 200mg은 재처방 없음": one status for both
         elif later is None and (mark := _LINE_MARK.search(text, end)) and status_of(mark.group(1))[0]:
             statuses[index] = status_of(mark.group(1) + clause)  # "..., 5일 (신규)" closes the line
         elif _LABEL_END.search(label) and status_of(label)[0]:
-            statuses[index] = status_of(label + clause)  # "입원 중 중단: 스틸녹스정 10mg (2026-06-03)"
+            statuses[index] = status_of(label + clause)  # "입원 중 중단: 자낙스정 0.25mg (2027-03-04)"
         elif _given_at_a_time(label, clause):
-            statuses[index] = ("new", None)  # "06:58 Aspirin 300mg PO": given in this visit
+            statuses[index] = ("new", None)  # "14:20 Ondansetron 4mg IV": given in this visit
     return statuses
 
 
@@ -102,5 +102,5 @@ def _bare(text: str, span: tuple[int, int, int], later: int) -> str:
 def _given_at_a_time(label: str, clause: str) -> bool:
     """A dose given at a clock time in this visit: the line starts with the time, or the clause names one."""
     if _LAST_DOSE.search(label + clause):
-        return False  # "마지막 복용 06/10 08:00": when a current drug was last taken
+        return False  # "마지막 복용 03/02 08:00": when a current drug was last taken
     return bool(re.fullmatch(rf"\s*[-•·]?\s*{_CLOCK.pattern}\s*", label) or _CLOCK.search(clause))

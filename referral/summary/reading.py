@@ -58,7 +58,7 @@ class Builder:
             return
         seen.evidence.extend(e for e in item.evidence if e not in seen.evidence)
         if isinstance(seen, Medication) and isinstance(item, Medication) and item.status == RESUMED:
-            seen.status, seen.stop = None, None  # "(유지, 2026.06.19 재개)" after "마지막 복용 후 중단"
+            seen.status, seen.stop = None, None  # "(유지, 2027.04.02 재개)" after "시술 전 중단"
         elif isinstance(seen, Medication) and isinstance(item, Medication) and item.status:
             seen.status, seen.stop = item.status, item.stop or seen.stop
             if item.status == "changed" and item.dose:
@@ -71,7 +71,7 @@ class Builder:
         key = medication.ingredient or squeeze(medication.name)
         named = self._marker(self.summary.medications, key) in self._seen
         if starts_if_new and medication.status is None and not named:
-            medication.status = "new"  # "P) 무릎 통증: 타이레놀정 500mg 1T tid prn"
+            medication.status = "new"  # "P) 요통: 쎄레브렉스캡슐 200mg 1C qd"
         self.add(self.summary.medications, key, medication)
         if medication.status == RESUMED:
             medication.status = None  # current; only an earlier stop needed to know it was resumed

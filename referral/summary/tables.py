@@ -205,7 +205,7 @@ def _medication(row: dict[int, Cell], columns: list[Column], group: list[int]) -
     # a note column's heading is part of what it says: "수술 전 지시 | 중단" is a hold for the operation
     note = " ".join(f"{columns[i].cell.text} {row[i].text}" if columns[i].kind == "note" else row[i].text
                     for i in group if i in row and columns[i].kind in ("note", "usage", "dose"))  # fmt: skip
-    status, stop = status_of(own_clause(note, 0))  # "플라빅스 중단 기간 대체 복용": clopidogrel's stop
+    status, stop = status_of(own_clause(note, 0))  # "자렐토 중단 동안 대신 복용": rivaroxaban's stop
     return {"name": name or name_cell, "dose": dose, "frequency": frequency, "route": route.group(0) if route else None,
             "status": status, "stop": stop}  # fmt: skip
 

@@ -83,7 +83,7 @@ def _spaced_syllables(pattern: str) -> str:
 
 
 def _brands(products: dict[str, str], forms: str) -> list[str]:
-    """Product names without their dosage form (the way a note names them: "플라빅스 중단"), two syllables or more."""
+    """Product names without their dosage form (the way a note names them: "자렐토 중단"), two syllables or more."""
     ending = re.compile(rf"(?:{forms})$")
     return [stem for name in products if len(stem := ending.sub("", name)) >= 2 and stem != name]
 
@@ -109,7 +109,7 @@ def vocabulary() -> Vocabulary:
         drug=re.compile(_alternation([*clinical_lexicon().drugs, *korean, *_ingredients(drugs)]), re.I),
         ingredient_of={squeeze(k): v for k, v in korean.items()},
         product=re.compile(rf"(?<![가-힣A-Za-z])[가-힣][가-힣A-Za-z]{{1,20}}?(?:{forms})(?![가-힣])"),
-        spaced_product=re.compile(  # "스틸 녹 스정10mg", "트라젠 타 정 5mg": OCR spaces inside one printed name
+        spaced_product=re.compile(  # "트윈 스 타정40/5mg", "자누 비 아 정 100mg": OCR spaces inside one printed name
             rf"(?<![가-힣A-Za-z])[가-힣]{{1,6}}(?:\s[가-힣]{{1,2}}){{1,2}}\s?(?:{forms})(?![가-힣])(?=\s?\d)"
         ),
         brand=re.compile(rf"(?<![가-힣])(?:{_alternation(_brands(drugs['products'], forms))})"),
