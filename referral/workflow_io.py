@@ -239,6 +239,9 @@ class ReferralStatus(BaseModel):
     dictations: list[TranscriptSummary] = Field(default_factory=list)
     imaging: ImagingStatus | None = None
     reprocessed: list[ReprocessRecord] = Field(default_factory=list)
+    reprocess_refused: list[str] = Field(
+        default_factory=list, description="re-processing the round under review refused: a draft had a decision"
+    )
     excluded_pages: list[PageRef] = Field(
         default_factory=list, description="pages a reviewer removed: another patient's"
     )
@@ -261,7 +264,7 @@ class ReferralStatus(BaseModel):
         }
         if not own_round:
             hidden |= {"summary": None, "stage_error": None, "review_reminders": 0, "review_escalated": False,
-                       "reprocessed": [], "excluded_pages": []}  # fmt: skip
+                       "reprocessed": [], "reprocess_refused": [], "excluded_pages": []}  # fmt: skip
         if side != Side.REFERRING:
             hidden["dictations"] = []
         return self.model_copy(update=hidden)

@@ -57,6 +57,12 @@ class ReviewState(BaseModel):
     signed: SignedDocumentRef | None = None
 
 
+def undecided(states: list[ReviewState]) -> bool:
+    """A round's tasks are all open and none holds a decision or a refused approval (what re-processing may
+    replace without throwing a clinician's work away). False for a round with no tasks yet."""
+    return bool(states) and all(state.status == "pending" and state.decision is None for state in states)
+
+
 class SignedDocument(BaseModel):
     """The immutable signed document: what the clinician approved, who, when, and how it differs from the AI."""
 

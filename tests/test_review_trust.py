@@ -10,14 +10,15 @@ from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client
 
 from flows.referral.contract import ReviewProgress, ReviewRoundReceiver
+from flows.referral.review_round import ReviewRoundWorkflow
 from flows.referral.workflow import ReferralWorkflow
 from referral.network import Network
 from referral.operations import get_status
 from referral.storage import DocumentStore
-from referral.workflow_io import ProcessingStage, SummaryResult
+from referral.workflow_io import ProcessingStage, ReprocessRequest, SummaryResult
 from tests.helpers import first_round, wait_for
-from tests.review_fixtures import ReviewEnv
-from tests.test_review import submit, tasks_ready
+from tests.review_fixtures import ReviewEnv, annotate
+from tests.test_review import KIM, submit, tasks_ready
 
 pytestmark = pytest.mark.slow
 
@@ -65,3 +66,27 @@ async def test_a_forged_progress_report_changes_nothing_the_round_is_read_back(
     assert after.summary == before.summary
     assert [r.task.task_id for r in after.reviews] == [r.task.task_id for r in before.reviews]
     assert (after.review_reminders, after.review_escalated) == (before.review_reminders, before.review_escalated)
+
+
+async def test_a_round_refuses_reprocessing_sent_straight_to_it_once_a_draft_is_decided(
+    client: Client, store: DocumentStore, network: Network, review_env: ReviewEnv
+) -> None:
+    """The referral's validator refuses re-processing once a draft has a decision; a signal sent straight to the
+    round (past the validator) must not throw the approval away either: the round reads the board first."""
+    referral_id = await submit(client, store, network, review_env)
+    before = await wait_for(client, referral_id, tasks_ready)
+    first = before.reviews[0].task.task_id
+    round_handle = client.get_workflow_handle_for(ReviewRoundWorkflow.run, first_round(referral_id))
+    await asyncio.to_thread(annotate, review_env.label_studio.url, KIM, first, "approve")
+    # at once, before or after the webhook's hint reached the round: either way the approval wins
+    await round_handle.signal(ReviewRoundWorkflow.reprocess, ReprocessRequest(actor="ops:x", reason="sent straight"))
+    after = await wait_for(client, referral_id, lambda s: bool(s.reprocess_refused), 60)
+    assert after.reprocess_refused == ["ops:x: sent straight"]
+    approved = await wait_for(client, referral_id, lambda s: any(r.status == "approved" for r in s.reviews), 60)
+    assert [r.task.task_id for r in approved.reviews] == [r.task.task_id for r in before.reviews]
+    assert not [r for r in approved.past_reviews if r.status == "superseded"]
+    await round_handle.signal(ReviewRoundWorkflow.reprocess, ReprocessRequest(actor="ops:y", reason="again"))
+    again = await wait_for(client, referral_id, lambda s: len(s.reprocess_refused) == 2, 60)
+    assert [r.status for r in again.reviews] == [r.status for r in approved.reviews]  # nothing superseded
+    progress = await round_handle.query(ReviewRoundWorkflow.progress)
+    assert progress.superseded == [] and progress.reprocess_refused[-1] == "ops:y: again"

@@ -48,6 +48,7 @@ class ReviewProgress(BaseModel):
     reminders: int = 0
     escalated: bool = False
     excluded_pages: list[PageRef] = Field(default_factory=list)  # pages removed as another patient's, so far
+    reprocess_refused: list[str] = Field(default_factory=list)  # "actor: reason" of re-processing asked too late
 
 
 class ReviewRoundReceiver:

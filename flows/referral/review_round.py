@@ -35,7 +35,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from activities.summarize import SummaryActivities
     from referral.workflow_io import PageRef, ProcessingStage, ReprocessRequest
-    from review.models import Decision, ReviewDecision, ReviewState
+    from review.models import Decision, ReviewDecision, ReviewState, undecided
 
 # Label Studio may be down for a while (restart, upgrade): keep trying, backing off to a minute.
 _LABEL_STUDIO_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1))
@@ -86,10 +86,10 @@ class ReviewRoundWorkflow(ReviewRoundState):
 
     @workflow.signal
     def reprocess(self, request: ReprocessRequest) -> None:
-        """An operator's re-processing (a new model version): the undecided drafts are made again."""
-        if request.gpu_task_queue:
-            self._settings = self._settings.model_copy(update={"gpu_task_queue": request.gpu_task_queue})
-        self._reprocess = request
+        """An operator's re-processing (a new model version): the drafts are made again, only while none of them
+        has a decision. The referral's validator checks that too; the round checks again itself, since anyone able
+        to signal the round could send this straight here, and reads the board before it supersedes anything."""
+        self._reprocess = self._reprocess or request
 
     @workflow.query
     def progress(self) -> ReviewProgress:
@@ -161,11 +161,19 @@ class ReviewRoundWorkflow(ReviewRoundState):
                 )
             except TimeoutError:  # look once more, then remind if still undecided
                 self._look = reminder_due = True
-            if self._reprocess is not None:  # new drafts replace these: new tasks
-                self._reprocess = None
-                self._progress.superseded += list(self._reviews.values())
-                await self._retire(list(self._reviews.values()), "superseded")
-                return Decision.REDRAFT
+            if self._reprocess is not None:
+                request, self._reprocess = self._reprocess, None
+                await self._read_decisions()  # a decision made on the board and not yet read wins
+                if self._inbox or not undecided(list(self._reviews.values())):
+                    self._progress.reprocess_refused.append(f"{request.actor}: {request.reason}")
+                    workflow.logger.warning("re-processing refused: a draft of this round already has a decision")
+                    await self._report()
+                else:  # new drafts replace these: new tasks
+                    if request.gpu_task_queue:
+                        self._settings = self._settings.model_copy(update={"gpu_task_queue": request.gpu_task_queue})
+                    self._progress.superseded += list(self._reviews.values())
+                    await self._retire(list(self._reviews.values()), "superseded")
+                    return Decision.REDRAFT
             if self._look:
                 self._look = False
                 await self._read_decisions()

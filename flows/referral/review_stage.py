@@ -33,7 +33,7 @@ with workflow.unsafe.imports_passed_through():
         TranscriptSummary,
         WorkflowSettings,
     )
-    from review.models import ReviewState
+    from review.models import ReviewState, undecided
 
 
 class ReviewStage(ReviewRoundReceiver):
@@ -60,6 +60,7 @@ class ReviewStage(ReviewRoundReceiver):
         self._round_id: str | None = None  # the round under way, from before its child has started until it ends
         self._rounds_started = 0
         self._reprocess_asked_at: int | None = None  # the task round an operator's re-processing replaces
+        self._reprocess_refused: list[str] = []  # by the round under review (or the last one)
         self._past_reviews: list[ReviewState] = []
         self._round_reported = False  # the round under way said it changed: read it back
 
@@ -161,6 +162,7 @@ class ReviewStage(ReviewRoundReceiver):
         self._reviews = {state.task.task_id: state for state in progress.reviews}
         self._superseded = progress.superseded
         self._excluded_pages = progress.excluded_pages
+        self._reprocess_refused = progress.reprocess_refused
         if progress.task_round > self._review_round:
             self._review_round = progress.task_round
             self._reprocess_asked_at = None  # its new tasks are there
@@ -184,11 +186,10 @@ class ReviewStage(ReviewRoundReceiver):
             workflow.logger.info("the review round ended before the hint reached it")
 
     def _may_reprocess(self) -> bool:
-        undecided = bool(self._reviews) and all(s.status == "pending" for s in self._reviews.values())
         return (
             self._round_child is not None
             and self._stage == ProcessingStage.AWAITING_REVIEW
-            and undecided
+            and undecided(list(self._reviews.values()))
             and self._reprocess_asked_at is None
         )
 

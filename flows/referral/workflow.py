@@ -342,6 +342,7 @@ class ReferralWorkflow(ReviewStage, DeliveryStage, OutcomeStage, SlaTimers, Medi
             dictations=self._transcripts,
             imaging=self._imaging,
             reprocessed=self._reprocessed,
+            reprocess_refused=self._reprocess_refused,
             excluded_pages=self._excluded_pages,
             order_checks=self._order_checks,
             order_choices=self._order_choices,
