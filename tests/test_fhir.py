@@ -192,6 +192,22 @@ def test_invalid_bundles_are_refused_without_quoting_values(network: Network) ->
         validate({"resourceType": "Bundle", "type": "message", "entry": [{"resource": {"resourceType": "Nope"}}]})
 
 
+def test_bundles_are_checked_against_r4_not_a_later_release(network: Network) -> None:
+    """BSeR and KR Core are R4 (4.0.1): what only R4B or R5 define is refused, and the message says where."""
+    later = [{"resource": {"resourceType": "SubscriptionTopic", "status": "active", "url": "urn:uuid:x"}}]  # R4B
+    with pytest.raises(InvalidFhir):
+        validate({"resourceType": "Bundle", "type": "collection", "entry": later})
+    bundle = referral_message(referral(), network, ReferralState.DRAFT, SENT)
+    by_type(bundle, "Task")[0].pop("status")  # Task.status is 1..1
+    with pytest.raises(InvalidFhir, match=r"\.status \(missing\)"):
+        validate(bundle)
+    by_type(bundle, "Patient")[0]["extraElement"] = True
+    with pytest.raises(InvalidFhir, match=r"extraElement \(not an R4 element here\)"):
+        validate(bundle)
+    with pytest.raises(InvalidFhir, match="resourceType is not Bundle"):
+        validate(by_type(bundle, "Patient")[0])
+
+
 def test_return_referral_goes_back_as_its_own_task(network: Network) -> None:
     discharge = Attachment("퇴원요약 (서명본)", "discharge_summary", "application/pdf", b"%PDF-1.4 signed")
     bundle = referral_message(referral(), network, ReferralState.COMPLETED, SENT, None, [discharge], "return-referral")

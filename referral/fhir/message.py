@@ -8,13 +8,14 @@ from __future__ import annotations
 import base64
 import hashlib
 import html
+import re
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from fhir.resources.R4B.bundle import Bundle
-from pydantic import ValidationError
+from fhirclient.models.bundle import Bundle
+from fhirclient.models.fhirabstractbase import FHIRValidationError
 
 from referral.fhir.kr_core import KR_CORE, organization, practitioner, practitioner_role
 from referral.models import Clinician, ConsentBasis, Priority, Referral, Sex
@@ -337,11 +338,35 @@ def referral_message(
     return bundle
 
 
-def validate(bundle: dict[str, Any]) -> Bundle:
+def validate(bundle: dict[str, Any]) -> None:
+    """Parse the Bundle strictly with the FHIR R4 (4.0.1) models of `fhirclient` (SMART Health IT, generated from
+    the R4 specification): an element R4 does not define, a wrong type, a list where one value belongs (or the
+    reverse), a missing required element or an unknown resource type is refused, and the message names the places
+    only (no PHI values are quoted)."""
+    if not isinstance(bundle, dict) or bundle.get("resourceType") != "Bundle":
+        raise InvalidFhir("invalid FHIR Bundle: resourceType is not Bundle")
     try:
-        return Bundle.model_validate(bundle)
-    except ValidationError as err:
-        places = sorted({".".join(str(p) for p in e["loc"][:6]) for e in err.errors()})[:5]
+        Bundle(bundle, strict=True)
+    except FHIRValidationError as err:
+        places = sorted(set(_places(err)))[:5]
         raise InvalidFhir(f"invalid FHIR Bundle at {', '.join(places)}") from None
-    except (KeyError, TypeError, ValueError):
+    except (KeyError, TypeError, ValueError, AttributeError):
         raise InvalidFhir("invalid FHIR Bundle: unknown resource type or malformed structure") from None
+
+
+def _places(err: FHIRValidationError, prefix: str = "") -> list[str]:
+    here = ".".join(p for p in (prefix, err.path or "") if p)
+    nested = [e for e in err.errors if isinstance(e, FHIRValidationError)]
+    leaves = [_leaf(here, e) for e in err.errors if not isinstance(e, FHIRValidationError)]
+    return leaves + [place for e in nested for place in _places(e, here)]
+
+
+def _leaf(here: str, error: Exception) -> str:
+    """The place, and what is wrong there as the models say it (an element's name, never a value)."""
+    text, here = str(error), here or "Bundle"
+    named = re.search(r'(?:property|entry) "(\w+)"', text)
+    if text.startswith("Wrong type"):
+        return f"{here} (wrong type)"
+    if named is None:
+        return f"{here} (malformed)"
+    return f"{here}.{named.group(1)} ({'missing' if 'is missing' in text else 'not an R4 element here'})"
