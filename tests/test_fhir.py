@@ -11,6 +11,7 @@ import pytest
 
 from referral.fhir.kr_core import MD_LICENCE_SYSTEM
 from referral.fhir.message import Attachment, InvalidFhir, SignedLetter, referral_message, validate
+from referral.gateway import institution_of
 from referral.models import DocumentRef, Priority, Referral
 from referral.network import Network
 from referral.states import ReferralState
@@ -58,10 +59,9 @@ def test_referral_message_is_valid_and_self_contained(network: Network) -> None:
     [task], [request] = by_type(bundle, "Task"), by_type(bundle, "ServiceRequest")
     assert task["focus"]["reference"] == f"ServiceRequest/{request['id']}"
     initiator = next(r for r in by_type(bundle, "PractitionerRole") if "practitioner" in r)
-    assert (task["requester"]["reference"], task["owner"]["reference"]) == (
-        f"PractitionerRole/{initiator['id']}",
-        "Organization/knuh",
-    )
+    assert task["requester"]["reference"] == f"PractitionerRole/{initiator['id']}"
+    assert task["owner"] == header["destination"][0]["receiver"]  # BSeR's owner: the recipient department's role
+    assert institution_of(bundle, task["owner"]) == "knuh"
     assert (
         request["requester"] == task["requester"]
         and initiator["organization"]["reference"] == "Organization/yeongwol-mc"
@@ -208,12 +208,18 @@ def test_bundles_are_checked_against_r4_not_a_later_release(network: Network) ->
         validate(by_type(bundle, "Patient")[0])
 
 
+def _ends_are_roles(bundle: dict[str, Any], header: dict[str, Any], sender: str, receiver: str) -> None:
+    """BSeR: a message goes from a PractitionerRole to a PractitionerRole, each of the named institution."""
+    ends = (header["sender"], header["destination"][0]["receiver"])
+    assert all(end["reference"].startswith("PractitionerRole/") for end in ends)
+    assert (institution_of(bundle, ends[0]), institution_of(bundle, ends[1])) == (sender, receiver)
+
+
 def test_return_referral_goes_back_as_its_own_task(network: Network) -> None:
     discharge = Attachment("퇴원요약 (서명본)", "discharge_summary", "application/pdf", b"%PDF-1.4 signed")
     bundle = referral_message(referral(), network, ReferralState.COMPLETED, SENT, None, [discharge], "return-referral")
     header = bundle["entry"][0]["resource"]
-    assert header["sender"]["reference"] == "Organization/knuh"
-    assert header["destination"][0]["receiver"]["reference"] == "Organization/yeongwol-mc"
+    _ends_are_roles(bundle, header, "knuh", "yeongwol-mc")
     tasks = {t["id"]: t for t in by_type(bundle, "Task")}
     returned = tasks[header["focus"][0]["reference"].split("/")[1]]
     assert returned["status"] == "completed" and returned["partOf"][0]["reference"].split("/")[1] in tasks
@@ -224,7 +230,6 @@ def test_return_referral_goes_back_as_its_own_task(network: Network) -> None:
 
 def test_a_return_letter_is_sent_by_the_attending_who_signed_it(network: Network) -> None:
     """BSeR: sender and requester a PractitionerRole — the attending, in their role at the receiving hospital."""
-    from referral.gateway import institution_of
     from referral.models import Clinician
 
     letter = Attachment("회송서 (서명본)", "return_letter", "application/pdf", b"%PDF-1.4 signed")
@@ -284,8 +289,7 @@ def test_a_task_update_goes_from_the_receiving_side_with_its_reason_and_appointm
                               update=update)  # fmt: skip
     validate(bundle)
     header = bundle["entry"][0]["resource"]
-    assert header["sender"]["reference"] == "Organization/knuh"
-    assert header["destination"][0]["receiver"]["reference"] == "Organization/yeongwol-mc"
+    _ends_are_roles(bundle, header, "knuh", "yeongwol-mc")  # the receiving department to the referring doctor
     [task] = by_type(bundle, "Task")
     [appointment] = by_type(bundle, "Appointment")
     assert task["businessStatus"]["coding"][0]["code"] == "5.1.2"

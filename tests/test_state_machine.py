@@ -348,6 +348,8 @@ async def test_a_decline_needs_a_known_code_and_a_booking_its_time_and_place_thr
     booked = updates[1]["Appointment"]
     assert (booked["start"], booked["end"]) == ("2026-12-10T09:30:00+09:00", "2026-12-10T10:00:00+09:00")
     assert updates[2]["Task"]["statusReason"]["coding"][0]["code"] == "did-not-attend"
+    # sent by the receiving department's PractitionerRole (BSeR), which the gateway resolved to 강원대병원
+    assert all(u["MessageHeader"]["sender"]["reference"].startswith("PractitionerRole/") for u in updates)
     assert (await get_status(client, referral_id)).task_updates_sent == 3
     from tests.test_cli import run_cli
 

@@ -227,7 +227,7 @@ def referral_message(
                                            receiving["id"], department)  # fmt: skip
         resources += [doctor, attending_role]
     recipient = None  # BSeR's referral recipient: the receiving department, whoever of it takes the referral
-    if event == "referral" and initiator is not referring:
+    if initiator is not referring:
         recipient = practitioner_role(_uid(referral.referral_id, "recipient"), None, receiving["id"],
                                       referral.receiving.department)  # fmt: skip
         resources.append(recipient)
@@ -291,7 +291,7 @@ def referral_message(
         "for": {"reference": f"Patient/{the_patient['id']}"}, "authoredOn": referral.submitted_at.isoformat(),
         "lastModified": sent_at.isoformat(),
         "requester": _ref(initiator),
-        "owner": {"reference": f"Organization/{receiving['id']}"},
+        "owner": _ref(recipient) if recipient else {"reference": f"Organization/{receiving['id']}"},
     }  # fmt: skip
     resources += [service_request, task]
     if update is not None:
@@ -318,13 +318,17 @@ def referral_message(
     content = hashlib.sha256(repr((event, state.value, sequence, [r["id"] for r in resources])).encode()).hexdigest()
     content = content[:16]
     message_id = _uid(referral.referral_id, "message", event, state.value, content)
-    sender = _ref(initiator) if recipient else {"reference": f"Organization/{sender_org.code}"}
-    if attending_role is not None:
-        sender = _ref(attending_role)
-    receiver = _ref(recipient) if recipient else {"reference": f"Organization/{destination_org.code}"}
+    # BSeR: each end of a message is a PractitionerRole (the initiator, the recipient department, the attending
+    # who signed the 회송), its institution where the referring doctor is not known
+    referring_role = initiator if initiator is not referring else None
+    sender_role, receiver_role = (
+        (attending_role or recipient, referring_role) if from_receiving else (referring_role, recipient)
+    )
+    sender = _ref(sender_role) if sender_role else {"reference": f"Organization/{sender_org.code}"}
+    receiver = _ref(receiver_role) if receiver_role else {"reference": f"Organization/{destination_org.code}"}
     header = {
         "resourceType": "MessageHeader", "id": message_id,
-        **({"meta": {"profile": [BSER + "BSeR-ReferralMessageHeader"]}} if recipient else {}),
+        **({"meta": {"profile": [BSER + "BSeR-ReferralMessageHeader"]}} if event == "referral" and recipient else {}),
         "eventCoding": {"system": V2_0003, "code": "I12", "display": "REF/RRI - Patient referral"}
         if event == "referral" else {"system": "urn:referral-ax:event", "code": event},
         "destination": [{"endpoint": destination_org.gateway_url, "receiver": receiver}],
