@@ -13,6 +13,7 @@ import pytest
 from temporalio.client import Client
 
 from referral.config import Settings
+from referral.signing_keys import SigningKeys
 from referral.synthetic import clinical_record, image_bytes, render_page
 from tests import badfiles
 from tests.helpers import process_env
@@ -151,6 +152,18 @@ async def test_an_example_bundle_is_written_without_a_server_and_validates(
     kinds = [e["resource"]["resourceType"] for e in bundle["entry"]]
     assert kinds[0] == "MessageHeader" and {"Consent", "ServiceRequest", "Task", "Bundle", "Binary"} <= set(kinds)
     assert "예시" in json.dumps(bundle, ensure_ascii=False)  # the example letter says it is one
+    # signed by the referring institution, chaining to the example CA written beside it (and to no other)
+    from cryptography import x509
+
+    from referral.fhir.signature import BundleSignatureInvalid, check_signatures
+
+    example_ca = x509.load_pem_x509_certificate((tmp_path / "example.ca.pem").read_bytes())
+    check_signatures(bundle, "yeongwol-mc", example_ca)
+    with pytest.raises(BundleSignatureInvalid):
+        check_signatures(bundle, "yeongwol-mc", SigningKeys(settings.signing_keys_dir).trust_root())
+    bundle["entry"][1]["resource"]["birthDate"] = "1950-01-01"  # changed after signing
+    with pytest.raises(BundleSignatureInvalid):
+        check_signatures(bundle, "yeongwol-mc", example_ca)
     for wrong in ((), ("ref-0", "--example")):
         refused = await run_cli(client, settings, "bundle", *wrong)
         assert refused.returncode == 2 and "referral id, or --example" in refused.stderr
