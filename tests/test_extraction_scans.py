@@ -4,8 +4,9 @@ project with the features measured on fax scans of the independent corpus."""
 
 from __future__ import annotations
 
+from referral.ocr.models import OcrWord
 from referral.summary.extractor import extract
-from referral.summary.source import text_page
+from referral.summary.source import SourcePage, text_page
 
 
 def test_a_product_name_split_into_syllables_is_read_with_its_strength() -> None:
@@ -27,3 +28,54 @@ def test_a_unit_with_one_letter_misread_is_that_unit_and_the_quote_keeps_what_th
     assert labs["CRP"] == ("7.9", "mg/dL", "CRP | 7.9 | mg/dt")
     assert labs["Albumin"][:2] == ("3.3", "g/dL") and labs["Ferritin"][:2] == ("41", "ng/mL")
     assert labs["Na"][:2] == ("139", None)  # "mt" alone is too short to tell which unit it was: none is guessed
+
+
+def _scanned(rows: list[list[tuple[str, int, float]]], text: str | None = None) -> SourcePage:
+    """A page as OCR gives it: per row its words (text, left edge, confidence) in boxes 30 px high; `text`
+    is the page text when a correction changed it after the words were read."""
+    words = [OcrWord(text=word, box=(left, 40 * line, left + 15 * len(word), 40 * line + 30), confidence=confidence,
+                     line=line)
+             for line, row in enumerate(rows) for word, left, confidence in row]  # fmt: skip
+    lines = "\n".join(" ".join(word for word, _, _ in row) for row in rows)
+    return SourcePage("fax", 1, text if text is not None else lines, tuple(words))
+
+
+def test_a_cumulative_table_keeps_reading_past_smudged_rows_and_unsure_unknown_tests_are_not_taken() -> None:
+    rows = [
+        [("검사", 50, 95.0), ("2027.02.03", 400, 93.0), ("2027.02.07", 700, 94.0), ("단위", 1000, 96.0)],
+        [("Hb", 50, 95.0), ("12.1", 400, 92.0), ("11.4", 700, 91.0), ("g/dL", 1000, 90.0)],
+        [("ar", 50, 31.0), ("Fg", 95, 28.0), ("44", 400, 90.0), ("45", 700, 90.0), ("mmol/L", 1000, 93.0)],
+        [("Qz", 50, 44.0), ("5.0", 400, 90.0), ("5.1", 700, 90.0), ("mg/dL", 1000, 93.0)],
+        [("Total", 50, 90.0), ("bilirubin", 140, 88.0), ("1.4", 400, 91.0), ("0.8", 700, 92.0), ("mg/dl", 1000, 70.0)],
+        [("Ceruloplasmin", 50, 96.0), ("31", 400, 95.0), ("29", 700, 95.0), ("mg/dL", 1000, 95.0)],
+    ]
+    # the OCR's corrections changed the text after the words were read: a unit's case, a space lost
+    text = "\n".join(["검사 2027.02.03 2027.02.07 단위", "Hb 12.1 11.4 g/dL", "ar Fg 44 45 mmol/L", "Qz 5.0 5.1 mg/dL",
+                      "Totalbilirubin 1.4 0.8 mg/dL", "Ceruloplasmin 31 29 mg/dL"])  # fmt: skip
+    labs = {(lab.name, lab.value, lab.unit, lab.date) for lab in extract([_scanned(rows, text)]).labs}
+    assert labs == {
+        ("Hb", "12.1", "g/dL", "2027.02.03"), ("Hb", "11.4", "g/dL", "2027.02.07"),
+        ("Totalbilirubin", "1.4", "mg/dL", "2027.02.03"), ("Totalbilirubin", "0.8", "mg/dL", "2027.02.07"),
+        ("Ceruloplasmin", "31", "mg/dL", "2027.02.03"), ("Ceruloplasmin", "29", "mg/dL", "2027.02.07"),
+    }  # fmt: skip  # a test no vocabulary knows is taken when read surely; "ar Fg" and "Qz", read unsurely, are not
+
+
+def test_what_a_fax_does_to_a_lab_line_is_read_through_and_the_quote_keeps_the_page() -> None:
+    text = ("[검사 결과]\nHbAlc 6.9 %\nHbAIc 69 %\nGlucose 132 H mg/dL\nFEV1 1.62 L\nBUN ; 38.4 _ mg/dL\n"
+            "WBC 7.1 10°3/uL\nALT 46 [U/L\nAlbumin 3.1 e/dL\n")  # fmt: skip
+    labs = {lab.name: lab for lab in extract([text_page("fax", text)]).labs}
+    hba1c = labs["HbA1c"]  # the test, named as the vocabulary names it; the quote is what the page shows
+    assert (hba1c.value, hba1c.unit, hba1c.evidence[0].quote) == ("6.9", "%", "HbAlc 6.9 %")
+    assert len([lab for lab in labs.values() if lab.name == "HbA1c"]) == 1  # "HbAIc 69 %": no HbA1c is 69
+    assert (labs["Glucose"].value, labs["Glucose"].unit, labs["Glucose"].flag) == ("132", "mg/dL", "H")
+    assert (labs["FEV1"].value, labs["FEV1"].unit, labs["FEV1"].flag) == ("1.62", "L", None)  # litres, no flag
+    assert (labs["BUN"].value, labs["BUN"].unit) == ("38.4", "mg/dL")
+    assert (labs["WBC"].value, labs["WBC"].unit) == ("7.1", "10^3/uL")  # a caret blurred into a degree sign
+    assert (labs["ALT"].value, labs["ALT"].unit) == ("46", "IU/L")
+    assert labs["Albumin"].unit is None  # "e/dL" may be what is left of mg/dL: no unit is guessed
+
+
+def test_a_dose_in_thousands_and_a_frequency_the_scan_glued_on_are_read() -> None:
+    text = "[투약]\n08:10 Heparin 5,000 IU IV bolus\n- Metformin 500mgbid, Aspirin 100mg, 3,2\n"
+    doses = {m.name: m.dose for m in extract([text_page("fax", text)]).medications}
+    assert doses == {"Heparin": "5,000 IU", "Metformin": "500mg", "Aspirin": "100mg"}

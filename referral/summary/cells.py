@@ -25,6 +25,7 @@ class Cell:
     end: int
     left: float  # horizontal extent: pixels on a page with word boxes, characters on plain text
     right: float
+    confidence: float = 100.0  # the OCR's confidence in its least sure word (0-100); plain text: 100
 
     @property
     def centre(self) -> float:
@@ -90,12 +91,22 @@ def _boxed_lines(text: str, words: tuple[OcrWord, ...]) -> dict[int, list[Cell]]
     return found
 
 
+def _find_word(raw: str, word: str, cursor: int) -> int:
+    """Where a word box's text is in the line from `cursor`: as read, or as the OCR's correction left it, the same
+    length (a unit's case, "mg/dl" → "mg/dL", or a symbol fixed), the next word of the line. -1: not there."""
+    at = raw.find(word, cursor)
+    if at >= 0:
+        return at
+    following = re.compile(rf"\s*(\S{{{len(word)}}})(?!\S)").match(raw, cursor)
+    return following.start(1) if following else -1
+
+
 def _cells_of(raw: str, offset: int, line: list[OcrWord]) -> list[Cell] | None:
     height = median(w.box[3] - w.box[1] for w in line)
     spans: list[tuple[int, int]] = []
     cursor = 0
     for word in line:
-        at = raw.find(word.text, cursor)
+        at = _find_word(raw, word.text, cursor)
         if at < 0:
             return None
         spans.append((at, at + len(word.text)))
@@ -106,6 +117,7 @@ def _cells_of(raw: str, offset: int, line: list[OcrWord]) -> list[Cell] | None:
         if index == len(line) or line[index].box[0] - line[index - 1].box[2] > CELL_GAP * height:
             start, end = spans[first][0], spans[index - 1][1]
             left, right = line[first].box[0], line[index - 1].box[2]
-            cells.append(Cell(raw[start:end], offset + start, offset + end, left, right))
+            confidence = min(w.confidence for w in line[first:index])
+            cells.append(Cell(raw[start:end], offset + start, offset + end, left, right, confidence))
             first = index
     return cells

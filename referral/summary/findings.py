@@ -14,11 +14,13 @@ from referral.summary.vocabulary import squeeze, statement_cues, study_type, voc
 
 # "200mg은", "5mg씩": a particle ends a dose; any other syllable makes it part of a word
 _DOSE_PARTICLE = r"(?:은|는|을|를|이|가|으로|로|씩|과|와|까지|부터)(?![가-힣])"
+# "500mgbid": a scan loses the space between a strength and its frequency
+_GLUED_FREQUENCY = r"(?:qd|bid|tid|qid|qhs|qod|prn)\b"
 NUMBER = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
 VALUE = re.compile(rf"[<>≤≥]?\s?{NUMBER}(?![\d/])")
 DOSE = re.compile(
     rf"(?P<dose>{NUMBER}(?:\s*/\s*{NUMBER})*\s*(?:mg|mcg|μg|µg|ug|g|mL|ml|L|IU|iu|units?|unit|단위|mEq|%|정|캡슐|T|C|tab"
-    rf"|cap|puffs?|흡입|포|앰플|amp|vial|병)(?![A-Za-z]|(?!{_DOSE_PARTICLE})[가-힣]|\s*/\s*d?L\b)(?:\s*/\s*(?:주|일|회|day|week|wk|kg|hr|h)(?![A-Za-z]))?)"
+    rf"|cap|puffs?|흡입|포|앰플|amp|vial|병)(?!(?!{_GLUED_FREQUENCY})[A-Za-z]|(?!{_DOSE_PARTICLE})[가-힣]|\s*/\s*d?L\b)(?:\s*/\s*(?:주|일|회|day|week|wk|kg|hr|h)(?![A-Za-z]))?)"
 )
 FREQUENCY = re.compile(
     r"(1일\s*\d\s*회|하루\s*(?:한|두|세|네|\d)\s*(?:번|회)|주\s*\d\s*회|매주\s*\S+요일|\d\s*times?\s*(?:a|per)\s*day"
@@ -31,7 +33,8 @@ _STUDY_CLAUSE = re.compile(r"[.;:](?:\s|$)|,\s")
 _GUIDING = re.compile(r"(?:-[A-Za-z]+)*\s*-?\s*(?:guided|fusion|targeted)\b", re.I)
 _INSIDE = re.compile(r"[^()]*\([^()]*")  # from a study's name into the parentheses after it
 _NO_STUDY = re.compile(r"\s*(?:\([^)]*\)\s*)?(?:없음|없었|없다|미시행|시행\s*안\s*함)")
-_CLAUSE_END = re.compile(r"[,;]|\s(?:및|and)\s|이며|이고|,")
+# a comma ends a drug's clause unless it groups thousands ("Heparin 5,000 IU")
+_CLAUSE_END = re.compile(r";|(?<!\d),|,(?!\d{3}(?!\d))|\s(?:및|and)\s|이며|이고")
 
 
 @dataclass(frozen=True)
@@ -42,10 +45,12 @@ class Found:
 
 
 # Between a test's name and its value, and between the value and its unit, a scanned table leaves its rules and
-# specks: "Creatinine | 0.92 mg/dL", "Hb ㆍ 11.2 g/dL", "aPTT 31.2 . |sec". A lone dot counts only before another
-# mark, never just before the value, where it could be the value's own decimal point ("Hb . 12" is not read).
-_NAME_TAIL = re.compile(r"\s*(?:\((?P<note>[^)\d]{1,15})\))?(?:\s*(?:[:=|｜：ㆍ·]|\.(?=\s+[|｜ㆍ·:])))*\s*")
-_RULES = re.compile(r"(?:\s*(?:[|｜ㆍ·]|\.(?=\s)))*\s*")
+# specks: "Creatinine | 0.92 mg/dL", "Hb ㆍ 11.2 g/dL", "aPTT 31.2 . |sec", "BUN ; 38.4 _ mg/dL". A lone dot
+# counts only before another mark, never just before the value, where it could be the value's own decimal point
+# ("Hb . 12" is not read).
+_NAME_TAIL = re.compile(r"\s*(?:\((?P<note>[^)\d]{1,15})\))?(?:\s*(?:[:=|｜：ㆍ·;_]|\.(?=\s+[|｜ㆍ·:])))*\s*")
+_FLAG = re.compile(r"([HL])(?:\s*[|｜ㆍ·;_])*\s+")  # a high/low mark, then its unit (a lone L is litres otherwise)
+_RULES = re.compile(r"(?:\s*(?:[|｜ㆍ·;_—~]|\.(?=\s)))*\s*")
 
 
 def labs_in(text: str) -> list[Found]:
@@ -61,7 +66,10 @@ def labs_in(text: str) -> list[Found]:
             continue
         end = (value or qualitative).end()  # type: ignore[union-attr]
         gap = _RULES.match(text, end)
-        unit = vocab.lab_unit.match(text, gap.end() if gap else end)
+        at = gap.end() if gap else end
+        flag = _FLAG.match(text, at)  # "132 H mg/dL": the flag column read between a value and its unit
+        unit = vocab.lab_unit.match(text, flag.end()) if flag else None
+        unit, flag = (unit, flag) if unit else (vocab.lab_unit.match(text, at), None)
         if unit:
             end = unit.end()
         elif re.search(r"[가-힣]", name.group(0)):
@@ -72,7 +80,8 @@ def labs_in(text: str) -> list[Found]:
         dates = dates_in(after.group(1)) if after else []
         found.append(Found(name.start(), end, {
             "name": name.group(0), "value": (value or qualitative).group(0).replace(" ", ""),  # type: ignore[union-attr]
-            "unit": unit.group(0) if unit else None, "date": dates[0] if dates else None}))  # fmt: skip
+            "unit": unit.group(0) if unit else None, "date": dates[0] if dates else None,
+            "flag": flag.group(1) if flag else None}))  # fmt: skip
     return found
 
 

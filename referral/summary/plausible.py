@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from functools import cache
 
-from referral.summary.vocabulary import load_data, squeeze
+from referral.summary.vocabulary import load_data, squeeze, vocabulary
 
 
 @cache
@@ -20,6 +20,9 @@ def plausible_lab(name: str, value: str, unit: str | None) -> bool:
     number = value.lstrip("<>≤≥ ").replace(",", "")
     if re.fullmatch(r"0\d+(?:\.\d+)?", number):
         return False  # "043", "00000": no printed result has a leading zero before more digits
+    vocab = vocabulary()  # judged as the test and unit they are read as: "HbAlc 78" is HbA1c's 78, no result
+    name = vocab.lab_read_as.get(squeeze(name), name)
+    unit = vocab.unit_read_as.get(unit, unit) if unit else None
     limit = _limits().get(squeeze(re.sub(r"\s*\([^)]*\)\s*$", "", name)))
     if limit is None or not re.fullmatch(r"\d+(?:\.\d+)?", number):
         return True

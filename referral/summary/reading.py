@@ -87,8 +87,11 @@ def medication_of(fields: dict[str, str | None], evidence: list[Evidence]) -> Me
 
 def lab_of(fields: dict[str, str | None], evidence: list[Evidence]) -> LabResult:
     unit = fields.get("unit")
-    unit = vocabulary().unit_read_as.get(unit, unit) if unit else None  # "mg/dt" on a fax is mg/dL; the quote keeps it
-    return LabResult(name=fields["name"] or "", value=fields["value"] or "", unit=unit,
+    vocab = vocabulary()
+    unit = vocab.unit_read_as.get(unit, unit) if unit else None  # "mg/dt" on a fax is mg/dL; the quote keeps it
+    name = fields["name"] or ""
+    name = vocab.lab_read_as.get(squeeze(name), name)  # "HbAlc" on a fax is HbA1c; the quote keeps it
+    return LabResult(name=name, value=fields["value"] or "", unit=unit,
                      reference_range=fields.get("reference_range"), flag=fields.get("flag"), date=fields.get("date"),
                      evidence=evidence)  # fmt: skip
 

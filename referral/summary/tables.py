@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from referral.codes import is_diagnosis_code
+from referral.ocr.reread import LOW_CONFIDENCE
 from referral.summary.cells import Cell
 from referral.summary.dates import DATE, dates_in
 from referral.summary.findings import DOSE, ROUTE, VALUE, is_lab_name, labs_in
@@ -38,6 +39,7 @@ class TableItem:
     start: int
     end: int
     header: int = -1  # the line of the table's header row
+    unsure: bool = False  # a row of the table, but its test is no known one and was read unsurely: not taken
 
 
 @dataclass
@@ -112,7 +114,8 @@ def _assign(columns: list[Column], cells: list[Cell]) -> dict[int, Cell]:
                 placed[index] = standing[0]
         else:
             first, last = found[0], found[-1]
-            placed[index] = Cell(" ".join(c.text for c in found), first.start, last.end, first.left, last.right)
+            placed[index] = Cell(" ".join(c.text for c in found), first.start, last.end, first.left, last.right,
+                                 min(c.confidence for c in found))  # fmt: skip
     return placed
 
 
@@ -233,7 +236,11 @@ def read_row(table: _Table, number: int, cells: list[Cell]) -> list[TableItem]:
     for group in _groups(table.columns):
         kinds = {table.columns[i].kind for i in group}
         if "test" in kinds:
-            items += [TableItem("lab", lab, number, start, end) for lab in _labs(row, table.columns, group)]
+            name = _cell(row, table.columns, group, "test")
+            # a test the vocabulary does not know, read unsurely, is more likely a smudge ("ar Fg") than a test
+            unsure = bool(name and name.confidence < LOW_CONFIDENCE and not is_lab_name(name.text))
+            items += [TableItem("lab", lab, number, start, end, unsure=unsure)
+                      for lab in _labs(row, table.columns, group)]  # fmt: skip
         elif "drug" in kinds and (med := _medication(row, table.columns, group)):
             items.append(TableItem("medication", med, number, start, end))
         elif "marker" in kinds and (marker := _text(_cell(row, table.columns, group, "marker"))):
@@ -242,7 +249,7 @@ def read_row(table: _Table, number: int, cells: list[Cell]) -> list[TableItem]:
         elif kinds & {"diagnosis", "diagnosis_code"} and (problem := _problem(row, table.columns, group)):
             items.append(TableItem("problem", problem, number, start, end))
     if not items and "test" in {c.kind for c in table.columns}:  # a row whose cells ran together: "WBC 6.4 x10^3/uL"
-        items = [TableItem("lab", {**f.fields, "reference_range": None, "flag": None}, number, start, end)
+        items = [TableItem("lab", {"reference_range": None, **f.fields}, number, start, end)
                  for f in labs_in(cells[0].text)]  # fmt: skip
     return items
 
@@ -274,7 +281,8 @@ def _clean(cells: list[Cell]) -> list[Cell]:
             start = at + (lead.end() if lead else 0)
             scale = (cell.right - cell.left) / width
             pieces.append(Cell(trimmed, cell.start + start, cell.start + start + len(trimmed),
-                               cell.left + start * scale, cell.left + (start + len(trimmed)) * scale))  # fmt: skip
+                               cell.left + start * scale, cell.left + (start + len(trimmed)) * scale,
+                               cell.confidence))  # fmt: skip
     return pieces
 
 
@@ -319,7 +327,7 @@ def read_tables(cells_by_line: dict[int, list[Cell]]) -> tuple[list[TableItem], 
             item.header = table.line
         if row_items or (len(cells) >= 2 and is_lab_name(cells[0].text)):
             taken.add(number)  # a test's row that gives no result is not read again as text (its numbers may be rules)
-            items += row_items
+            items += [item for item in row_items if not item.unsure]
         misses = 0 if number in taken else misses + 1
         if (table.transposed and not row_items) or misses >= 2:
             table = None

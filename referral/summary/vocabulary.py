@@ -59,6 +59,7 @@ class Vocabulary:
     status_cues: dict[str, re.Pattern[str]]
     lab: re.Pattern[str]
     lab_names: frozenset[str]  # squeezed
+    lab_read_as: dict[str, str]  # squeezed name as a scan reads a digit inside it ("hbalc") → the name (HbA1c)
     lab_unit: re.Pattern[str]
     qualitative: re.Pattern[str]
     antithrombotics: tuple[str, ...]
@@ -67,14 +68,31 @@ class Vocabulary:
 
 def _misread_units(units: set[str], letters: dict[str, list[str]]) -> dict[str, str]:
     """Each unit with one letter read as a letter a scanner confuses it with, where only that unit fits (three
-    characters or more: a lone "t" or "mt" after a number is no unit to guess)."""
+    characters or more: a lone "t" or "mt" after a number is no unit to guess). Never a letter in first place:
+    "e/dL" may be what is left of mg/dL as well as g/dL misread, so it is no unit."""
     fits: dict[str, set[str]] = {}
     for unit in units:
         for index, letter in enumerate(unit):
             for other in letters.get(letter, []):
+                if index == 0 and other.isalpha():
+                    continue
                 fits.setdefault(unit[:index] + other + unit[index + 1 :], set()).add(unit)
     return {read: next(iter(known)) for read, known in fits.items()
             if len(known) == 1 and read not in units and len(read) >= 3}  # fmt: skip
+
+
+def _digits_read_as_letters(names: list[str], letters: dict[str, list[str]]) -> dict[str, str]:
+    """Each name with a digit between two letters, that digit read as a letter a scanner confuses it with
+    ("HbAlc" for HbA1c), where the reading is no other known name."""
+    known = {squeeze(name) for name in names}
+    read_as: dict[str, str] = {}
+    for name in names:
+        for found in re.finditer(r"(?<=[A-Za-z])\d(?=[A-Za-z])", name):
+            for letter in letters.get(found.group(0), []):
+                read = name[: found.start()] + letter + name[found.end() :]
+                if squeeze(read) not in known:
+                    read_as[read] = name
+    return read_as
 
 
 def _spaced_syllables(pattern: str) -> str:
@@ -98,6 +116,7 @@ def vocabulary() -> Vocabulary:
     labs = load_data("lab_tests.yaml")
     procedures = load_data("procedures.yaml")
     lab_names = sorted(set(labs["names"]) | set(clinical_lexicon().labs))
+    lab_misread = _digits_read_as_letters(lab_names, load_data("ocr_digit_letters.yaml"))
     korean_labs = rf"(?<![가-힣])(?:{_alternation(labs['korean_names'])})(?![가-힣])"  # 혈당, not 고혈당증's
     forms = "|".join(sorted(drugs["dosage_forms"], key=len, reverse=True))
     units = set(labs["units"]) | set(clinical_lexicon().units)
@@ -114,8 +133,9 @@ def vocabulary() -> Vocabulary:
         ),
         brand=re.compile(rf"(?<![가-힣])(?:{_alternation(_brands(drugs['products'], forms))})"),
         status_cues={kind: re.compile(_spaced_syllables(_alternation(cues)), re.I) for kind, cues in status.items()},
-        lab=re.compile(rf"{_alternation(lab_names)}|{korean_labs}", re.I),
-        lab_names=frozenset(squeeze(n) for n in [*lab_names, *labs["korean_names"]]),
+        lab=re.compile(rf"{_alternation([*lab_names, *lab_misread])}|{korean_labs}", re.I),
+        lab_names=frozenset(squeeze(n) for n in [*lab_names, *lab_misread, *labs["korean_names"]]),
+        lab_read_as={squeeze(read): name for read, name in lab_misread.items()},
         lab_unit=re.compile(_alternation(list(units) + list(misread))),
         unit_read_as=misread,
         qualitative=re.compile(_alternation(labs["qualitative"]), re.I),
