@@ -79,3 +79,14 @@ def test_a_dose_in_thousands_and_a_frequency_the_scan_glued_on_are_read() -> Non
     text = "[투약]\n08:10 Heparin 5,000 IU IV bolus\n- Metformin 500mgbid, Aspirin 100mg, 3,2\n"
     doses = {m.name: m.dose for m in extract([text_page("fax", text)]).medications}
     assert doses == {"Heparin": "5,000 IU", "Metformin": "500mg", "Aspirin": "100mg"}
+
+
+def test_a_study_whose_space_ocr_lost_is_still_a_study_but_a_prefixed_test_is_not_another_test() -> None:
+    text = (
+        "[검사]\n2027.01.12 ChestCT (enhanced): 우하엽 결절\nAbdomenUS (2027.01.13): 지방간\n"
+        "2027.01.14 ChestX-ray: 정상\n"
+    )
+    studies = {(s.modality, s.date) for s in extract([text_page("fax", text)]).imaging}
+    assert studies == {("CT", "2027.01.12"), ("US", "2027.01.13"), ("X-ray", "2027.01.14")}
+    transfusion = "[계획]\n수혈 준비: pRBC 2 units\n"
+    assert extract([text_page("fax", transfusion)]).labs == []  # packed red cells to give: no RBC count of 2

@@ -24,13 +24,19 @@ def squeeze(text: str) -> str:
     return re.sub(r"\s+", "", text).casefold()
 
 
-def _alternation(terms: list[str]) -> str:
-    """Longest first; a Latin term of three letters or fewer stands alone and keeps its case."""
+def _alternation(terms: list[str], joined: bool = False) -> str:
+    """Longest first; a Latin term of three letters or fewer stands alone and keeps its case. `joined`: a term
+    that starts with a capital may follow a small letter with no space, as a scan's OCR loses the space between
+    a body part and a study ("ChestCT", "ChestX-ray"); not for tests and drugs, where a small letter before is
+    part of the name (pRBC, hsCRP)."""
     parts = []
     for term in sorted(set(terms), key=len, reverse=True):
         escaped = re.escape(term).replace(r"\ ", r"\s*")
         if re.fullmatch(r"[A-Za-z0-9]{1,3}", term):
-            parts.append(rf"(?-i:(?<![A-Za-z0-9]){escaped}(?![A-Za-z0-9]))")
+            before = r"(?<![A-Z0-9])" if joined and re.fullmatch(r"[A-Z]{2,3}", term) else r"(?<![A-Za-z0-9])"
+            parts.append(rf"(?-i:{before}{escaped}(?![A-Za-z0-9]))")
+        elif joined and re.match(r"[A-Z]", term):
+            parts.append(rf"(?-i:(?<![A-Z])){escaped}(?![a-z])")
         elif re.match(r"[A-Za-z]", term):
             parts.append(rf"(?<![A-Za-z]){escaped}(?![a-z])")
         else:
@@ -123,7 +129,7 @@ def vocabulary() -> Vocabulary:
     misread = _misread_units(units, load_data("ocr_unit_letters.yaml"))
     return Vocabulary(
         columns=columns,
-        modality=re.compile(_alternation([t for terms in modalities.values() for t in terms]), re.I),
+        modality=re.compile(_alternation([t for terms in modalities.values() for t in terms], joined=True), re.I),
         modality_of={squeeze(t): kind for kind, terms in modalities.items() for t in terms},
         drug=re.compile(_alternation([*clinical_lexicon().drugs, *korean, *_ingredients(drugs)]), re.I),
         ingredient_of={squeeze(k): v for k, v in korean.items()},
