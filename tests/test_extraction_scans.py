@@ -90,3 +90,9 @@ def test_a_study_whose_space_ocr_lost_is_still_a_study_but_a_prefixed_test_is_no
     assert studies == {("CT", "2027.01.12"), ("US", "2027.01.13"), ("X-ray", "2027.01.14")}
     transfusion = "[계획]\n수혈 준비: pRBC 2 units\n"
     assert extract([text_page("fax", transfusion)]).labs == []  # packed red cells to give: no RBC count of 2
+
+
+def test_labels_whose_syllables_a_scan_spaced_out_still_date_the_operation() -> None:
+    text = "수술 기록\n수 술 일 2027-03-02 수술실: 본관 2층\n수 술 명: Laparoscopic appendectomy\n"
+    procedures = {(p.name, p.date) for p in extract([text_page("fax", text)]).procedures}
+    assert procedures == {("Laparoscopic appendectomy", "2027-03-02")}

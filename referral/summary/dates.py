@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from referral.summary.vocabulary import spaced_syllables
+
 DATE = re.compile(
     r"(?<![\d.])(?:(?P<y>(?:19|20)\d{2})\s*(?:[-./]\s*|년\s*)(?P<m>0?[1-9]|1[0-2])\s*(?:[-./]\s*|월\s*)"
     r"(?P<d>0?[1-9]|[12]\d|3[01])(?:\s*일|\.(?!\d))?"
@@ -53,7 +55,9 @@ def dates_or_partial_in(text: str) -> list[tuple[int, str]]:
 # a birth date or the printout's own time, by the label printed before it: not a date of the care
 _NOT_CARE = re.compile(r"생\s*년\s*월\s*일|생일|DOB|birth|주민|출력|인쇄", re.I)
 _EXAM_LABEL = re.compile(
-    r"(?:검사|검진|촬영|시행|채혈|채취|수술|시술|exam|study|procedure)\s*(?:일시|일자|일|date)\s*[:：]?\s*$",
+    spaced_syllables(  # "수술일", or "수 술 일" as a scan's OCR spaces it
+        r"(?:검사|검진|촬영|시행|채혈|채취|수술|시술|exam|study|procedure)\s*(?:일시|일자|일|date)\s*[:：]?\s*$"
+    ),
     re.I,
 )
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from referral.summary.coded import CODE
 from referral.summary.dates import DATE, dates_in, dates_or_partial_in
-from referral.summary.vocabulary import squeeze, statement_cues, study_type, vocabulary
+from referral.summary.vocabulary import spaced_syllables, squeeze, statement_cues, study_type, vocabulary
 
 # "200mg은", "5mg씩": a particle ends a dose; any other syllable makes it part of a word
 _DOSE_PARTICLE = r"(?:은|는|을|를|이|가|으로|로|씩|과|와|까지|부터)(?![가-힣])"
@@ -168,7 +168,9 @@ def _phrase(text: str, term: re.Match[str]) -> str | None:
 
 
 _SEGMENT = re.compile(r"[:;,]|\s(?:및|and|\+|&)\s|\s[-–→]\s")
-_LABEL = re.compile(r"(?:수술|시술|처치|procedures?|operations?)\s*(?:예정|명|일|력|일자|내역|전|후|date|name)?", re.I)
+_LABEL = re.compile(
+    spaced_syllables(r"(?:수술|시술|처치|procedures?|operations?)\s*(?:예정|명|일|력|일자|내역|전|후|date|name)?"), re.I
+)
 _NEGATED = re.compile(r"\s*(?:no|not|without|r/o|negative for)\s", re.I)
 _DATE_ONLY = re.compile(r"\s*\(\s*[\d.\s/년월일-]*\)")
 

@@ -101,7 +101,7 @@ def _digits_read_as_letters(names: list[str], letters: dict[str, list[str]]) -> 
     return read_as
 
 
-def _spaced_syllables(pattern: str) -> str:
+def spaced_syllables(pattern: str) -> str:
     """A Korean word as a scan's OCR may space it: "중 단" for 중단, one space at most between two syllables."""
     return re.sub(r"(?<=[가-힣])(?=[가-힣])", lambda _: r"\s?", pattern)
 
@@ -138,7 +138,7 @@ def vocabulary() -> Vocabulary:
             rf"(?<![가-힣A-Za-z])[가-힣]{{1,6}}(?:\s[가-힣]{{1,2}}){{1,2}}\s?(?:{forms})(?![가-힣])(?=\s?\d)"
         ),
         brand=re.compile(rf"(?<![가-힣])(?:{_alternation(_brands(drugs['products'], forms))})"),
-        status_cues={kind: re.compile(_spaced_syllables(_alternation(cues)), re.I) for kind, cues in status.items()},
+        status_cues={kind: re.compile(spaced_syllables(_alternation(cues)), re.I) for kind, cues in status.items()},
         lab=re.compile(rf"{_alternation([*lab_names, *lab_misread])}|{korean_labs}", re.I),
         lab_names=frozenset(squeeze(n) for n in [*lab_names, *lab_misread, *labs["korean_names"]]),
         lab_read_as={squeeze(read): name for read, name in lab_misread.items()},
