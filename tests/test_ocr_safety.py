@@ -71,6 +71,20 @@ def test_code_letter_only_where_a_code_is_printed() -> None:
     assert read_code_letters(image, [heading, word])[0][1].text == "I10"
 
 
+def test_a_number_in_the_middle_of_a_line_before_a_korean_word_is_no_code() -> None:
+    """A code column's code opens its line (after a bullet or a rank at most): a room number before 병동, or a
+    bar and digits inside a prescription line, keep their digits, though the glyph is a bar."""
+    image, word = _word_image("I01")
+
+    def before(text: str) -> OcrWord:
+        return OcrWord(text=text, box=(0, word.box[1], 12, word.box[3]), confidence=95, line=word.line)
+
+    assert read_code_letters(image, [before("병실:"), word, _after(word, "병동")])[0][1].text == "101"
+    assert read_code_letters(image, [before("1T"), word, _after(word, "일1회")])[0][1].text == "101"
+    assert read_code_letters(image, [before("부"), word, _after(word, "류마티스열")])[0][1].text == "I01"
+    assert read_code_letters(image, [before("2)"), word, _after(word, "류마티스열")])[0][1].text == "I01"
+
+
 def test_code_letter_needs_a_real_code() -> None:
     image, word = _word_image("I99.9")  # I99.9 is no ICD-10 code: the reading stays as it was
     misread = word.model_copy(update={"text": "199.9"})

@@ -1,9 +1,11 @@
 """The independent Korean record corpus (../shared/data/korean-records, written outside the team), OCR'd as a
-clean office scan and as a fax: no post-correction changes a number, anywhere; every page's identity agrees
+clean office scan and as a fax: no post-correction changes a number, anywhere, and no code letter is read where
+the page prints a digit; every page's identity agrees
 with its own record, and the misfiled record of packet C is found against that packet's patient."""
 
 from __future__ import annotations
 
+import re
 from concurrent.futures import ProcessPoolExecutor
 from datetime import date
 from pathlib import Path
@@ -20,9 +22,11 @@ pytestmark = pytest.mark.slow
 
 
 def _ocr(record: Record, page_set: str) -> tuple[str, str, list[str], list[PageIdentity], int]:
-    """(record, page set, corrections that changed a number, identity per page, corrections made)."""
+    """(record, page set, corrections that changed a number and code letters the page does not print, identity
+    per page, corrections made)."""
     inputs = ([(record.scan_pdf.read_bytes(), "application/pdf")] if page_set == "scan"
               else [(p.read_bytes(), "image/png") for p in record.fax_pages])  # fmt: skip
+    truth = re.sub(r"\s+", "", "".join(record.pages_truth))
     changed, identities, made = [], [], 0
     number = 0
     for data, media_type in inputs:
@@ -30,6 +34,9 @@ def _ocr(record: Record, page_set: str) -> tuple[str, str, list[str], list[PageI
             number += 1
             made += len(page.corrections)
             changed += [f"{c.before} → {c.after}" for c in page.corrections if not keeps_numbers(c.before, c.after)]
+            # a 1 read as a code's I from its shape must be an I the page prints, never a digit of a number
+            changed += [f"{r.before} → {r.after} (code letter)" for r in page.rereads
+                        if r.reason == "code_letter" and r.after.strip("(),.;:") not in truth]  # fmt: skip
             identities.append(read_page(record.name, number, page.text))
     return record.name, page_set, changed, identities, made
 

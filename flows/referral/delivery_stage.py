@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
@@ -50,14 +51,11 @@ class DeliveryStage:
     _appointment: Appointment | None
     _excluded_pages: list[PageRef]
 
-    def _set_stage(self, stage: ProcessingStage) -> None:
-        raise NotImplementedError
+    if TYPE_CHECKING:  # provided by ReferralWorkflow or another of its stages: declared here, never shadowed
 
-    def _fail(self, stage: ProcessingStage, err: ActivityError) -> None:
-        raise NotImplementedError
-
-    def _transition(self, request: EventRequest) -> TransitionRecord:
-        raise NotImplementedError
+        def _set_stage(self, stage: ProcessingStage) -> None: ...
+        def _fail(self, stage: ProcessingStage, err: ActivityError) -> None: ...
+        def _transition(self, request: EventRequest) -> TransitionRecord: ...
 
     def _init_delivery(self) -> None:
         self._delivery = None

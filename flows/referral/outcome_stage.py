@@ -7,6 +7,8 @@ the loop (LOOP_CLOSED)."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from temporalio import workflow
 from temporalio.exceptions import ActivityError, ApplicationError
 
@@ -92,20 +94,13 @@ class OutcomeStage:
         if self._outcome_requested:
             raise ApplicationError("the outcome was already requested", type="TransitionRefused", non_retryable=True)
 
-    def _set_stage(self, stage: ProcessingStage) -> None:
-        raise NotImplementedError
+    if TYPE_CHECKING:  # provided by ReferralWorkflow or another of its stages: declared here, never shadowed
 
-    def _fail(self, stage: ProcessingStage, err: ActivityError) -> None:
-        raise NotImplementedError
-
-    async def _ocr_documents(self, documents: list[DocumentRef]) -> list[OcrSummary]:
-        raise NotImplementedError
-
-    async def _run_round(self, name: ReviewRoundName) -> bool:
-        raise NotImplementedError
-
-    async def _deliver(self, target_org: str, event: str) -> None:
-        raise NotImplementedError
+        def _set_stage(self, stage: ProcessingStage) -> None: ...
+        def _fail(self, stage: ProcessingStage, err: ActivityError) -> None: ...
+        async def _ocr_documents(self, documents: list[DocumentRef]) -> list[OcrSummary]: ...
+        async def _run_round(self, name: ReviewRoundName) -> bool: ...
+        async def _deliver(self, target_org: str, event: str) -> None: ...
 
     async def _outcome_pipeline(self, request: OutcomeRequest) -> None:
         self._set_stage(ProcessingStage.OUTCOME_RUNNING)

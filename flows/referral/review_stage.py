@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
@@ -64,8 +65,9 @@ class ReviewStage(ReviewRoundReceiver):
         self._past_reviews: list[ReviewState] = []
         self._round_reported = False  # the round under way said it changed: read it back
 
-    def _set_stage(self, stage: ProcessingStage) -> None:
-        raise NotImplementedError
+    if TYPE_CHECKING:  # provided by ReferralWorkflow or another of its stages: declared here, never shadowed
+
+        def _set_stage(self, stage: ProcessingStage) -> None: ...
 
     async def _run_round(self, name: ReviewRoundName) -> bool:
         """One round of the review plan, as a child workflow on its side's board; rounds take turns. True when

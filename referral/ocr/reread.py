@@ -133,15 +133,22 @@ def _units() -> frozenset[str]:
     return frozenset(u.lower() for u in clinical_lexicon().units)
 
 
+# what may stand before a code that opens a diagnosis line: a bullet, a number, a rank (주, 부) — not a label
+# with a colon, not a drug or a number of something else ("병실: 101 병동", "1T |46일 1회" are no codes)
+_LIST_MARK = re.compile(r"[-•·*#.)(]{1,4}|[가-힣]{1,2}\)?|#?\d{1,2}[.)]?")
+
+
 def _in_code_context(words: list[OcrWord], index: int, lead: str) -> bool:
     """Where a diagnosis code is printed: in parentheses, on a line that says so (상병, KCD, Dx ...), or before a
-    diagnosis name in a code column. A number before a unit ("Glucose 110 mg/dL") never is."""
+    diagnosis name in a code column (first on its line, after a bullet or a rank at most). A number before a unit
+    ("Glucose 110 mg/dL") never is, nor one in the middle of a line before a Korean word ("병실: 101 병동")."""
     line = sorted((w for w in words if w.line == words[index].line), key=lambda w: w.box[0])
     position = line.index(words[index])
     after = line[position + 1].text if position + 1 < len(line) else ""
     if _is_unit(after) and not _CODE_KEYWORDS.search(after):
         return False
-    return bool(lead) or bool(_CODE_KEYWORDS.search(" ".join(w.text for w in line))) or bool(HANGUL.match(after))
+    in_code_column = HANGUL.match(after) and all(_LIST_MARK.fullmatch(w.text) for w in line[:position])
+    return bool(lead) or bool(_CODE_KEYWORDS.search(" ".join(w.text for w in line))) or bool(in_code_column)
 
 
 def read_code_letters(page: Image.Image, words: list[OcrWord]) -> tuple[list[OcrWord], list[Reread]]:
