@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from flows.referral.io import DeliveryReceipt, PageRef, TaskUpdate
 from referral.delivery import DeliveryRejected, deliver
 from referral.fhir.message import OUTSIDE_RECORD, Attachment, InvalidFhir, SignedLetter, referral_message
 from referral.fhir.signature import sign_bundle
@@ -20,7 +21,6 @@ from referral.page_removal import removed_pages, without_pages
 from referral.signing_keys import NoSigningKey, SigningKeys
 from referral.states import ReferralState
 from referral.storage import DocumentStore
-from referral.workflow_io import DeliveryReceipt, PageRef, TaskUpdate
 from review.models import SignedDocument, SignedDocumentRef
 
 

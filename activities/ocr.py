@@ -7,11 +7,11 @@ from pydantic import BaseModel
 from temporalio import activity
 
 from activities.stored import read_stored
+from flows.referral.io import OcrSummary
 from referral.models import DocumentRef
 from referral.ocr.engine import ENGINE, ocr_pages
 from referral.ocr.models import OcrDocument, OcrPage
 from referral.storage import DocumentStore
-from referral.workflow_io import OcrSummary
 
 
 class OcrDocumentInput(BaseModel):

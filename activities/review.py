@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from flows.referral.io import DraftRef, OcrSummary, TranscriptSummary
 from referral.asr.models import Transcript
 from referral.identity import IdentityFinding
 from referral.ocr.models import Check, OcrDocument
@@ -20,7 +21,6 @@ from referral.review_plan import in_department
 from referral.signing_keys import NoSigningKey, SigningKeys
 from referral.storage import DocumentStore
 from referral.summary.drafts import Draft
-from referral.workflow_io import DraftRef, OcrSummary, TranscriptSummary
 from review.board import ReviewBoard
 from review.checks import checks_image, data_uri
 from review.models import ReviewDecision, ReviewTaskRef, SignedDocumentRef

@@ -7,6 +7,7 @@ from pydantic import BaseModel, Field
 from temporalio import activity
 
 from activities.stored import read_stored
+from flows.referral.io import DraftRef, OcrSummary, PageRef, SummaryResult, TranscriptSummary
 from referral.asr.models import Transcript
 from referral.models import Referral
 from referral.network import Network
@@ -20,7 +21,6 @@ from referral.summary.guard import PlannedOrder
 from referral.summary.media import study_items, transcript_page
 from referral.summary.pipeline import summarize_pages
 from referral.summary.source import SourcePage, pages_of
-from referral.workflow_io import DraftRef, OcrSummary, PageRef, SummaryResult, TranscriptSummary
 
 
 def _excluded(page: SourcePage, excluded: list[PageRef]) -> bool:

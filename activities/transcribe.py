@@ -12,13 +12,13 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities.stored import read_stored
+from flows.referral.io import TranscriptSummary
 from referral.asr.backends import AsrBackend, AsrUnavailable
 from referral.asr.models import Transcript, TranscriptSegment
 from referral.audio.chunks import speech_chunks
 from referral.audio.decode import AudioUndecodable, iter_pcm
 from referral.models import DictationRef
 from referral.storage import DocumentStore
-from referral.workflow_io import TranscriptSummary
 
 MIN_CHUNK_SPEECH_S = 0.2
 

@@ -17,6 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 
+from flows.referral.io import ProcessingStage
 from referral.config import Settings
 from referral.models import Clinician, ConsentBasis, ExchangeConsent, Party, Patient, Priority, ReferralRequest, Sex
 from referral.network import default_network
@@ -24,7 +25,6 @@ from referral.ocr.engine import ocr_pages
 from referral.operations import get_status
 from referral.submission import IncomingFile, submit_referral
 from referral.synthetic import clinical_record, render_page, scanned_pdf
-from referral.workflow_io import ProcessingStage
 from workers.embedded import embedded_stack
 
 OCR_FINISHED = {ProcessingStage.OCR_DONE, ProcessingStage.SUMMARY_RUNNING, ProcessingStage.AWAITING_REVIEW}

@@ -42,6 +42,7 @@ sys.path.insert(0, str(ROOT))
 
 from flows.fleet.review_reconciler import reconcile  # noqa: E402
 from flows.referral.contract import round_workflow_id  # noqa: E402
+from flows.referral.io import ReferralStatus  # noqa: E402
 from referral.config import Settings  # noqa: E402
 from referral.devserver import free_port  # noqa: E402
 from referral.network import load_network  # noqa: E402
@@ -49,7 +50,6 @@ from referral.operations import get_status  # noqa: E402
 from referral.review_plan import ReviewRoundName  # noqa: E402
 from referral.synthetic import text_pdf  # noqa: E402
 from referral.temporal import connect  # noqa: E402
-from referral.workflow_io import ReferralStatus  # noqa: E402
 from review.board import review_boards  # noqa: E402
 from tests.helpers import make_request  # noqa: E402
 

@@ -26,6 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.corpus import records  # noqa: E402
 from bench.ocr_overhead import request  # noqa: E402
+from flows.referral.io import ProcessingStage  # noqa: E402
 from referral.config import Settings, ensure_local_secrets  # noqa: E402
 from referral.devserver import TemporalDevServer, free_port  # noqa: E402
 from referral.extract import PatientClaim, extract  # noqa: E402
@@ -34,7 +35,6 @@ from referral.ocr.engine import iter_pages  # noqa: E402
 from referral.storage import DocumentStore, open_store  # noqa: E402
 from referral.submission import IncomingFile, submit_referral  # noqa: E402
 from referral.temporal import connect, ensure_search_attributes  # noqa: E402
-from referral.workflow_io import ProcessingStage  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 OCR_FINISHED = {ProcessingStage.OCR_DONE, ProcessingStage.SUMMARY_RUNNING, ProcessingStage.AWAITING_REVIEW}

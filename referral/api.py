@@ -14,6 +14,16 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, ValidationError
 from temporalio.client import Client
 
+from flows.referral.io import (
+    Appointment,
+    ConsentWithdrawal,
+    ConsentWithdrawalNote,
+    ConsentWithdrawalRecord,
+    EventRequest,
+    OutcomeRequest,
+    ReferralStatus,
+    TransitionRecord,
+)
 from referral.config import Settings
 from referral.http_refusals import event_refused
 from referral.models import DictationLanguage, DocumentRef, ReferralRequest, Side
@@ -51,16 +61,6 @@ from referral.submission import (
 )
 from referral.temporal import connect
 from referral.web.app import add_worklist
-from referral.workflow_io import (
-    Appointment,
-    ConsentWithdrawal,
-    ConsentWithdrawalNote,
-    ConsentWithdrawalRecord,
-    EventRequest,
-    OutcomeRequest,
-    ReferralStatus,
-    TransitionRecord,
-)
 from review.board import WEBHOOK_ACTIONS, WEBHOOK_SECRET_HEADER
 
 _FILE_STATUS = {"too_large": 413, "unsupported_type": 415}

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from flows.referral.io import PIPELINE_SETTLED, Appointment, EventRequest, ProcessingStage
 from referral.cli_bundle import add_bundle_parser
 from referral.cli_staff import add_staff_parser
 from referral.cli_status import KST, cmd_status
@@ -36,7 +37,6 @@ from referral.storage import open_store
 from referral.submission import FileRejected, IdempotencyConflict, IncomingDictation, IncomingFile, submit_referral
 from referral.summary.drafts import DraftKind
 from referral.temporal import connect, hard_exit
-from referral.workflow_io import PIPELINE_SETTLED, Appointment, EventRequest, ProcessingStage
 
 _DONE = PIPELINE_SETTLED
 

@@ -21,6 +21,7 @@ import httpx
 import yaml
 
 from flows.fleet.server import PrefectServer
+from flows.referral.io import PIPELINE_SETTLED, ProcessingStage
 from referral.config import Settings, ensure_local_secrets, write_secret
 from referral.devserver import TemporalDevServer
 from referral.examples import example_institutions, example_referrals, example_studies
@@ -31,7 +32,6 @@ from referral.processes import PRIVATE_UMASK, stop_process
 from referral.storage import open_store
 from referral.submission import submit_referral
 from referral.temporal import connect, ensure_search_attributes
-from referral.workflow_io import PIPELINE_SETTLED, ProcessingStage
 from review.board import review_board
 from review.roster import Signer, add_signer
 from review.server import LabelStudioServer

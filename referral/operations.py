@@ -15,6 +15,18 @@ from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 from temporalio.workflow import UpdateMethodMultiParam
 
+from flows.referral.io import (
+    ConsentWithdrawal,
+    ConsentWithdrawalRecord,
+    EventRequest,
+    OutcomeRequest,
+    PageRef,
+    ReferralParticulars,
+    ReferralStatus,
+    ReprocessRecord,
+    ReprocessRequest,
+    TransitionRecord,
+)
 from flows.referral.workflow import ReferralWorkflow
 from referral.models import Side
 from referral.orders import OrderCheck, OrderCheckRequest, OrderChoice, OrderChoiceRecord
@@ -30,18 +42,6 @@ from referral.search_attributes import (
 )
 from referral.states import ReferralEvent, ReferralState
 from referral.submission import REFERRAL_ID, WORKFLOW_NAME
-from referral.workflow_io import (
-    ConsentWithdrawal,
-    ConsentWithdrawalRecord,
-    EventRequest,
-    OutcomeRequest,
-    PageRef,
-    ReferralParticulars,
-    ReferralStatus,
-    ReprocessRecord,
-    ReprocessRequest,
-    TransitionRecord,
-)
 
 _ORG = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
 _Arg = TypeVar("_Arg")

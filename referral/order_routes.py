@@ -12,6 +12,7 @@ from fastapi import Depends, FastAPI, HTTPException, Query, Request
 from pydantic import BaseModel, Field, ValidationError
 from temporalio.service import RPCError
 
+from flows.referral.io import ReferralStatus
 from referral import cds_hooks
 from referral.http_refusals import event_refused
 from referral.models import Side
@@ -36,7 +37,6 @@ from referral.orders import (
 from referral.review_plan import OperationPlan, PlannedOperation
 from referral.states import TERMINAL_STATES
 from referral.summary.guard import PlannedOrder
-from referral.workflow_io import ReferralStatus
 
 _T = TypeVar("_T")
 

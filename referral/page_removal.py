@@ -9,7 +9,7 @@ import io
 from PIL import Image
 from pypdf import PdfReader, PdfWriter
 
-from referral.workflow_io import PageRef
+from flows.referral.io import PageRef
 
 
 def removed_pages(document_key: str, excluded: list[PageRef]) -> set[int] | None:

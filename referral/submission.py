@@ -20,6 +20,7 @@ from temporalio.common import (
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
+from flows.referral.io import ReferralWorkflowInput, WorkflowSettings
 from flows.referral.workflow import ReferralWorkflow
 from referral.audio.inspect import inspect_audio
 from referral.config import Settings
@@ -30,7 +31,6 @@ from referral.reasons import load_reason_codes
 from referral.search_attributes import RECEIVING_ORG, REFERRAL_PRIORITY, REFERRAL_STAGE, REFERRAL_STATUS, REFERRING_ORG
 from referral.states import TERMINAL_STATES, ReferralState
 from referral.storage import DocumentStore, sha256_hex
-from referral.workflow_io import ReferralWorkflowInput, WorkflowSettings
 
 WORKFLOW_NAME = ReferralWorkflow.__name__  # its workflow type, for visibility queries
 

@@ -15,6 +15,7 @@ import pytest
 import yaml
 from temporalio.client import Client
 
+from flows.referral.io import ReferralStatus
 from referral.config import Settings
 from referral.devserver import free_port
 from referral.gateway import MessageIndex, create_gateway
@@ -25,7 +26,6 @@ from referral.states import ReferralState
 from referral.storage import DocumentStore
 from referral.storage.local import LocalFolderStore
 from referral.submission import IncomingFile, submit_referral
-from referral.workflow_io import ReferralStatus
 from review.server import LabelStudioServer
 from tests.helpers import make_request, running, tiny_scan, wait_for
 from tests.review_fixtures import ApiServer

@@ -12,6 +12,7 @@ from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 from temporalio.worker import Worker
 
+from flows.referral.io import Appointment, EventRequest, ProcessingStage, ReferralStatus
 from referral.config import Settings
 from referral.models import (
     Clinician,
@@ -31,7 +32,6 @@ from referral.states import SYSTEM_EVENTS, TRANSITIONS, ReferralEvent, ReferralS
 from referral.storage import DocumentStore
 from referral.submission import IncomingFile, submit_referral
 from referral.synthetic import ClinicalDocument
-from referral.workflow_io import Appointment, EventRequest, ProcessingStage, ReferralStatus
 
 PATIENT_NAME = "홍길순"
 # the patient's own consent to send the records, as the referring hospital's coordinator records it

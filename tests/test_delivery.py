@@ -10,6 +10,7 @@ import base64
 import pytest
 from temporalio.client import Client
 
+from flows.referral.io import ProcessingStage
 from referral.fhir.message import validate
 from referral.fhir.signature import verify_bundle
 from referral.models import Side
@@ -21,7 +22,6 @@ from referral.states import ReferralState
 from referral.storage import DocumentStore
 from referral.submission import IncomingFile, submit_referral
 from referral.synthetic import clinical_record, image_bytes, render_page
-from referral.workflow_io import ProcessingStage
 from review.server import LabelStudioServer
 from tests.deployment import TOKENS, Deployment, sign_round, task_updates
 from tests.helpers import event_request, make_request, wait_for, wait_for_attempts
@@ -139,11 +139,11 @@ async def test_full_loop_from_yeongwol_to_knuh_and_back(
     (through the API with each clinician's own token, and in the browser)."""
     import httpx
 
+    from flows.referral.io import EventRequest, ReferralStatus
     from referral.api import create_app
     from referral.operations import send_event
     from referral.states import ReferralEvent
     from referral.synthetic import text_pdf
-    from referral.workflow_io import EventRequest, ReferralStatus
     from tests.test_summary import KOREAN_DISCHARGE
 
     referral_id = await submit_and_sign(client, store, deployment, label_studio.url)

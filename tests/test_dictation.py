@@ -16,13 +16,13 @@ from temporalio.client import Client
 from temporalio.testing import ActivityEnvironment
 
 from activities.summarize import SummarizeInput, SummaryActivities
+from flows.referral.io import ProcessingStage, TranscriptSummary
 from referral.asr.models import Transcript
 from referral.config import Settings
 from referral.models import DictationRef, Referral
 from referral.network import Network, default_network
 from referral.storage import DocumentStore, sha256_hex
 from referral.storage.local import LocalFolderStore
-from referral.workflow_io import ProcessingStage, TranscriptSummary
 from tests.api_fixtures import auth, workflow_count
 from tests.audio_fixtures import encode, long_recording, read_wav, silence
 from tests.helpers import make_request, replays, running, wait_for, wait_for_stage

@@ -13,6 +13,7 @@ import pytest
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client
 
+from flows.referral.io import PIPELINE_SETTLED, ProcessingStage, ReferralStatus
 from referral.config import Settings
 from referral.devserver import TemporalDevServer, free_port
 from referral.models import Side
@@ -24,7 +25,6 @@ from referral.storage import DocumentStore
 from referral.submission import IncomingFile, submit_referral
 from referral.synthetic import clinical_record, render_page, scanned_pdf
 from referral.temporal import connect
-from referral.workflow_io import PIPELINE_SETTLED, ProcessingStage, ReferralStatus
 from tests.helpers import drive, make_request, process_env, wait_for_stage
 from workers import cpu, gpu
 

@@ -277,8 +277,8 @@ def test_the_patients_consent_travels_in_the_shape_of_bser_patient_consent(netwo
 def test_a_task_update_goes_from_the_receiving_side_with_its_reason_and_appointment(network: Network) -> None:
     from datetime import timedelta, timezone
 
+    from flows.referral.io import Appointment, TaskUpdate
     from referral.states import ReferralEvent
-    from referral.workflow_io import Appointment, TaskUpdate
 
     seoul = timezone(timedelta(hours=9))
     booked = Appointment(start=datetime(2026, 12, 10, 9, 30, tzinfo=seoul), minutes=20, place="본관 2층")

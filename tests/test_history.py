@@ -11,6 +11,7 @@ from temporalio.client import Client
 from temporalio.worker import Replayer
 
 from flows.referral.contract import round_workflow_id
+from flows.referral.io import ProcessingStage, ReferralStatus
 from flows.referral.review_round import ReviewRoundWorkflow
 from flows.referral.workflow import ReferralWorkflow
 from referral.codec import referral_data_converter
@@ -24,7 +25,6 @@ from referral.storage import DocumentStore
 from referral.storage.local import LocalFolderStore
 from referral.submission import IncomingFile, submit_referral
 from referral.temporal import data_converter
-from referral.workflow_io import ProcessingStage, ReferralStatus
 from tests.deployment import Deployment, delivered_referral, sign_round
 from tests.helpers import PATIENT_NAME, drive, make_request, path_to, raw_history, tiny_scan, wait_for, wait_for_stage
 from tests.review_fixtures import KNUH_SIGNERS

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from temporalio.client import Client
 
+from flows.referral.io import PIPELINE_SETTLED, ProcessingStage
 from referral.config import Settings
 from referral.network import Network
 from referral.storage import DocumentStore
@@ -22,7 +23,6 @@ from referral.summary.llm import TransformersBackend
 from referral.summary.models import ClinicalSummary
 from referral.summary.source import text_page
 from referral.synthetic import clinical_record
-from referral.workflow_io import PIPELINE_SETTLED, ProcessingStage
 from tests.helpers import make_request, running, tiny_scan, wait_for_stage
 from tests.tinymodels import build_causal, build_seq2seq
 from workers import gpu

@@ -19,6 +19,7 @@ from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
 from activities.imaging import FindStudiesInput, ImagingActivities, TransferStudiesInput
+from flows.referral.io import ProcessingStage
 from referral.config import Settings
 from referral.devserver import free_port
 from referral.models import Clinician, Party, Patient, Priority, ReferralRequest, Sex
@@ -29,7 +30,6 @@ from referral.storage import DocumentStore
 from referral.submission import IncomingFile, submit_referral
 from referral.summary.guard import PlannedOrder, check_orders
 from referral.summary.models import ClinicalSummary
-from referral.workflow_io import ProcessingStage
 from review.server import LabelStudioServer
 from tests.deployment import deploy
 from tests.dicom_fixtures import Study, referring_pacs_studies

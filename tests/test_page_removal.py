@@ -8,9 +8,9 @@ import io
 from PIL import Image
 from pypdf import PdfReader, PdfWriter
 
+from flows.referral.io import PageRef
 from referral.page_removal import removed_pages, without_pages
 from referral.synthetic import text_pdf
-from referral.workflow_io import PageRef
 
 
 def pdf_of_pages(*pages: list[str]) -> bytes:

@@ -11,13 +11,13 @@ import httpx
 import pytest
 from temporalio.client import Client
 
+from flows.referral.io import EventRequest
 from referral.api import create_app
 from referral.models import Side
 from referral.operations import send_event
 from referral.review_plan import ReviewRoundName
 from referral.states import ReferralEvent
 from referral.storage import DocumentStore
-from referral.workflow_io import EventRequest
 from review.models import SignedDocument
 from review.server import LabelStudioServer
 from tests.deployment import TOKENS, Deployment, delivered_referral, sign_round
@@ -77,7 +77,7 @@ async def test_a_referral_declined_during_its_receipt_round_takes_its_drafts_off
 ) -> None:
     """강원대병원 declines before its clinician reviewed the outside-record summary: the undecided task is removed
     from its board (nobody reviews a closed referral's draft) and shows as closed."""
-    from referral.workflow_io import ReferralStatus
+    from flows.referral.io import ReferralStatus
     from tests.deployment import drafts_ready
 
     referral_id = await delivered_referral(client, store, deployment)

@@ -12,10 +12,10 @@ import httpx
 import pytest
 from temporalio.client import Client
 
+from flows.referral.io import ProcessingStage, ReferralStatus
 from referral.config import Settings
 from referral.network import Network
 from referral.storage import DocumentStore
-from referral.workflow_io import ProcessingStage, ReferralStatus
 from tests.helpers import process_env, replays, running, wait_for
 from tests.review_fixtures import ReviewEnv, annotate
 from tests.test_bulk_intake import prefect_harness  # noqa: F401

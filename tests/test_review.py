@@ -16,12 +16,12 @@ from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client
 
 from flows.fleet.review_reconciler import reconcile
+from flows.referral.io import ProcessingStage, ReferralStatus
 from referral.network import Network
 from referral.operations import get_status
 from referral.storage import DocumentStore
 from referral.submission import IncomingFile, submit_referral
 from referral.synthetic import clinical_record, image_bytes, render_page
-from referral.workflow_io import ProcessingStage, ReferralStatus
 from review.board import WEBHOOK_SECRET_HEADER
 from review.models import SignedDocument, SignedDocumentRef
 from review.roster import Signer, load_roster

@@ -13,13 +13,13 @@ from pathlib import Path
 import pytest
 from temporalio.client import Client
 
+from flows.referral.io import ReferralStatus
 from referral.config import Settings
 from referral.network import Network
 from referral.operations import get_status
 from referral.storage import DocumentStore
 from referral.submission import IncomingFile, submit_referral
 from referral.synthetic import text_pdf
-from referral.workflow_io import ReferralStatus
 from review.models import SignedDocument
 from tests.deployment import Deployment
 from tests.helpers import PATIENT_NAME, make_request, wait_for

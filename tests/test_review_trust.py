@@ -10,12 +10,12 @@ from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client
 
 from flows.referral.contract import ReviewProgress, ReviewRoundReceiver
+from flows.referral.io import ProcessingStage, ReprocessRequest, SummaryResult
 from flows.referral.review_round import ReviewRoundWorkflow
 from flows.referral.workflow import ReferralWorkflow
 from referral.network import Network
 from referral.operations import get_status
 from referral.storage import DocumentStore
-from referral.workflow_io import ProcessingStage, ReprocessRequest, SummaryResult
 from tests.helpers import first_round, wait_for
 from tests.review_fixtures import ReviewEnv, annotate
 from tests.test_review import KIM, submit, tasks_ready

@@ -4,13 +4,13 @@ from pathlib import Path
 
 from temporalio.client import Client
 
+from flows.referral.io import PIPELINE_SETTLED, ProcessingStage
 from referral.config import Settings
 from referral.network import Network
 from referral.ocr.models import OcrDocument
 from referral.storage import DocumentStore
 from referral.submission import IncomingFile, submit_referral
 from referral.synthetic import clinical_record, image_bytes, render_page, scanned_pdf, text_pdf
-from referral.workflow_io import PIPELINE_SETTLED, ProcessingStage
 from tests.helpers import make_request, wait_for_stage
 
 

@@ -15,6 +15,7 @@ import pypdfium2 as pdfium
 import pytest
 from temporalio.client import Client
 
+from flows.referral.io import PIPELINE_SETTLED, ProcessingStage
 from referral.config import Settings
 from referral.models import DocumentRef, Referral
 from referral.network import Network
@@ -28,7 +29,6 @@ from referral.summary.guard import PlannedOrder, check_orders
 from referral.summary.models import ClinicalSummary
 from referral.summary.source import SourcePage, pages_of, text_page
 from referral.synthetic import clinical_record, image_bytes, render_page
-from referral.workflow_io import PIPELINE_SETTLED, ProcessingStage
 from tests.helpers import make_request, wait_for_stage
 
 KOREAN_DISCHARGE = """퇴원요약 (Discharge Summary)

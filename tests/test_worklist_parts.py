@@ -11,13 +11,13 @@ from pathlib import Path
 
 import pytest
 
+from flows.referral.io import ProcessingStage
 from referral.models import ConsentBasis, Priority, Side
 from referral.states import ReferralEvent, ReferralState
 from referral.web.accounts import AccountRefused, StaffDirectory, StaffRole
 from referral.web.forms import FormRefused, event_request, referral_request_from
 from referral.web.sessions import SessionSigner
 from referral.web.worklist import KST, korean_datetime, masked_name, sla_clock, vocabulary
-from referral.workflow_io import ProcessingStage
 
 PASSWORD = "correct horse battery"
 

@@ -10,10 +10,10 @@ from prefect.cache_policies import NO_CACHE
 from pydantic import BaseModel
 
 from flows.fleet.retries import retry_unless
+from flows.referral.io import ReprocessRequest
 from referral.config import Settings
 from referral.operations import EventRefused, ReferralNotFound, request_reprocess
 from referral.temporal import connect
-from referral.workflow_io import ReprocessRequest
 
 # undecided drafts of open referrals: the default selection
 AWAITING_REVIEW = (

@@ -10,9 +10,9 @@ from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from activities.summarize import SummarizeInput
+    from flows.referral.io import PageRef, ProcessingStage, SummaryResult, WorkflowSettings
     from referral.models import Side
     from referral.review_plan import ReviewRoundName
-    from referral.workflow_io import PageRef, ProcessingStage, SummaryResult, WorkflowSettings
     from review.models import ReviewState
 
 

@@ -17,9 +17,7 @@ from flows.referral.failures import failure_detail
 
 with workflow.unsafe.imports_passed_through():
     from activities.deliver import DeliverInput, DeliveryActivities
-    from referral.models import Referral, Side
-    from referral.states import TERMINAL_STATES, ReferralEvent, ReferralState
-    from referral.workflow_io import (
+    from flows.referral.io import (
         Appointment,
         ConsentWithdrawal,
         ConsentWithdrawalRecord,
@@ -31,6 +29,8 @@ with workflow.unsafe.imports_passed_through():
         TransitionRecord,
         WorkflowSettings,
     )
+    from referral.models import Referral, Side
+    from referral.states import TERMINAL_STATES, ReferralEvent, ReferralState
     from review.models import ReviewState, SignedDocumentRef
 
 # (is it the 회송 message, state when the receipt arrives) → the event the receipt stands for

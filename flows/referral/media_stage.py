@@ -18,9 +18,9 @@ from flows.referral.failures import failure_detail
 with workflow.unsafe.imports_passed_through():
     from activities.imaging import FindStudiesInput, ImagingActivities, TransferStudiesInput
     from activities.transcribe import TranscribeActivities, TranscribeInput
+    from flows.referral.io import ConsentWithdrawalRecord, TranscriptSummary, WorkflowSettings
     from referral.models import Referral
     from referral.pacs.models import ImagingStatus, ImagingStep
-    from referral.workflow_io import ConsentWithdrawalRecord, TranscriptSummary, WorkflowSettings
 
 _ASR_RETRY = RetryPolicy(
     initial_interval=timedelta(seconds=2),

@@ -13,10 +13,10 @@ from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from activities.orders import OrderActivities, OrderCheckInput
+    from flows.referral.io import DeliveryReceipt, SummaryResult, WorkflowSettings
     from referral.models import Referral
     from referral.orders import OrderCheck, OrderCheckRequest, OrderChoice, OrderChoiceRecord
     from referral.states import ReferralState
-    from referral.workflow_io import DeliveryReceipt, SummaryResult, WorkflowSettings
 
 _CHECK_TIMEOUT = timedelta(seconds=30)
 _CHECK_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_attempts=5)

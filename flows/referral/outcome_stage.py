@@ -13,10 +13,10 @@ from temporalio import workflow
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
+    from flows.referral.io import OcrSummary, OutcomeRequest, ProcessingStage
     from referral.models import DocumentRef, Referral
     from referral.review_plan import PlannedOperation, ReviewRoundName
     from referral.states import ReferralState
-    from referral.workflow_io import OcrSummary, OutcomeRequest, ProcessingStage
 
 _OPERATION_PLANNED_IN = frozenset({ReferralState.ACCEPTED, ReferralState.SCHEDULED, ReferralState.IN_CARE})
 _IN_CARE = frozenset({ReferralState.IN_CARE})

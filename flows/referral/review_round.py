@@ -34,7 +34,7 @@ with workflow.unsafe.imports_passed_through():
         SignDocumentInput,
     )
     from activities.summarize import SummaryActivities
-    from referral.workflow_io import PageRef, ProcessingStage, ReprocessRequest
+    from flows.referral.io import PageRef, ProcessingStage, ReprocessRequest
     from review.models import Decision, ReviewDecision, ReviewState, undecided
 
 # Label Studio may be down for a while (restart, upgrade): keep trying, backing off to a minute.

@@ -21,11 +21,7 @@ from flows.referral.review_round import ReviewRoundWorkflow
 with workflow.unsafe.imports_passed_through():
     from activities.round_progress import RoundProgressActivities
     from activities.summarize import SummarizeInput
-    from referral.models import Referral, Side
-    from referral.pacs.models import ImagingStatus
-    from referral.review_plan import ROUND_SIDE, PlannedOperation, ReviewRoundName
-    from referral.search_attributes import REVIEW_ESCALATED, REVIEW_REMINDERS
-    from referral.workflow_io import (
+    from flows.referral.io import (
         OcrSummary,
         PageRef,
         ProcessingStage,
@@ -34,6 +30,10 @@ with workflow.unsafe.imports_passed_through():
         TranscriptSummary,
         WorkflowSettings,
     )
+    from referral.models import Referral, Side
+    from referral.pacs.models import ImagingStatus
+    from referral.review_plan import ROUND_SIDE, PlannedOperation, ReviewRoundName
+    from referral.search_attributes import REVIEW_ESCALATED, REVIEW_REMINDERS
     from review.models import ReviewState, undecided
 
 

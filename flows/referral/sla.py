@@ -10,9 +10,9 @@ from datetime import datetime, timedelta
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
+    from flows.referral.io import WorkflowSettings
     from referral.search_attributes import SLA_ESCALATED, SLA_REMINDERS
     from referral.states import ReferralState
-    from referral.workflow_io import WorkflowSettings
 
 
 class SlaTimers:

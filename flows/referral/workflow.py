@@ -30,6 +30,19 @@ from flows.referral.sla import SlaTimers
 with workflow.unsafe.imports_passed_through():
     from activities.intake import IntakeActivities, VerifyDocumentsInput
     from activities.ocr import OcrActivities, OcrDocumentInput
+    from flows.referral.io import (
+        Appointment,
+        EventRequest,
+        OcrSummary,
+        ProcessingStage,
+        ReferralParticulars,
+        ReferralStatus,
+        ReferralWorkflowInput,
+        ReprocessRecord,
+        ReprocessRequest,
+        SummaryResult,
+        TransitionRecord,
+    )
     from referral.models import DocumentRef, Side
     from referral.reasons import ReasonRefused
     from referral.review_plan import ReviewRoundName
@@ -49,19 +62,6 @@ with workflow.unsafe.imports_passed_through():
         TransitionRefused,
         available_events,
         check_event,
-    )
-    from referral.workflow_io import (
-        Appointment,
-        EventRequest,
-        OcrSummary,
-        ProcessingStage,
-        ReferralParticulars,
-        ReferralStatus,
-        ReferralWorkflowInput,
-        ReprocessRecord,
-        ReprocessRequest,
-        SummaryResult,
-        TransitionRecord,
     )
 
 # The accept/decline clock starts at receipt and keeps running through review and information requests.

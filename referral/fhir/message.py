@@ -17,11 +17,11 @@ from typing import Any
 from fhirclient.models.bundle import Bundle
 from fhirclient.models.fhirabstractbase import FHIRValidationError
 
+from flows.referral.io import TaskUpdate
 from referral.fhir.kr_core import KR_CORE, organization, practitioner, practitioner_role
 from referral.models import Clinician, ConsentBasis, Priority, Referral, Sex
 from referral.network import Network
 from referral.states import FHIR_TASK_STATUS, ReferralEvent, ReferralState
-from referral.workflow_io import TaskUpdate
 
 BSER = "http://hl7.org/fhir/us/bser/StructureDefinition/"
 BSER_TASK_BUSINESS_STATUS = "http://hl7.org/fhir/us/bser/CodeSystem/TaskBusinessStatusCS"

@@ -9,6 +9,7 @@ from datetime import date, datetime, time
 
 from pydantic import ValidationError
 
+from flows.referral.io import Appointment, EventRequest
 from referral.models import (
     Clinician,
     ConsentBasis,
@@ -23,7 +24,6 @@ from referral.models import (
 )
 from referral.states import ReferralEvent
 from referral.web.worklist import KST
-from referral.workflow_io import Appointment, EventRequest
 
 
 class FormRefused(ValueError):

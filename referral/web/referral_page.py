@@ -13,6 +13,7 @@ from typing import Any
 
 from temporalio.client import Client
 
+from flows.referral.io import ReferralParticulars, ReferralStatus, TransitionRecord
 from referral.models import Side
 from referral.ocr.models import OcrDocument
 from referral.operations import PartyStatus, get_available_actions, get_history, get_particulars, party_status
@@ -22,7 +23,6 @@ from referral.storage import DocumentStore
 from referral.storage.base import ObjectNotFound
 from referral.summary.drafts import Draft
 from referral.summary.models import ClinicalSummary
-from referral.workflow_io import ReferralParticulars, ReferralStatus, TransitionRecord
 from review.models import SignedDocumentRef
 
 

@@ -15,6 +15,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import UploadFile
 
+from flows.referral.io import OutcomeRequest
 from referral.models import Side
 from referral.network import UnknownInstitution
 from referral.operations import EventRefused, NotAParty, ReferralNotFound, party_status, request_outcome, send_event
@@ -32,7 +33,6 @@ from referral.web.referral_page import (
     party_file,
     referral_view,
 )
-from referral.workflow_io import OutcomeRequest
 
 if TYPE_CHECKING:
     from referral.web.app import Member, Web

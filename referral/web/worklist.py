@@ -17,10 +17,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from temporalio.client import Client
 from temporalio.service import RPCError
 
+from flows.referral.io import ProcessingStage, ReferralParticulars
 from referral.models import Patient, Priority, Sex, Side
 from referral.operations import ListedReferral, ReferralNotFound, get_particulars, list_referrals
 from referral.states import ReferralEvent, ReferralState
-from referral.workflow_io import ProcessingStage, ReferralParticulars
 
 KST = ZoneInfo("Asia/Seoul")
 _WEEKDAYS = "월화수목금토일"

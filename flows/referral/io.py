@@ -1,4 +1,6 @@
-"""Typed inputs and outputs of ReferralWorkflow: its start input, its update, and its query results."""
+"""The referral workflow's contract with its clients: the typed inputs and outputs of ReferralWorkflow (its start
+input, its updates and signals, and its query results), beside the workflow; the API, the CLI, the activities and
+the FHIR messages use these types, never the workflow's internals."""
 
 from __future__ import annotations
 
