@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import Any
+
+from referral.ocr.models import Reread
 
 CORPUS = Path(
     os.environ.get("REFERRAL_RECORDS_CORPUS", Path(__file__).resolve().parents[2] / "shared/data/korean-records")
@@ -36,6 +39,16 @@ class Record:
     def pages_truth(self) -> list[str]:
         """Exact printed text per page, header band and footer included."""
         return (self.folder / "rendered" / f"{self.name}.gt.txt").read_text(encoding="utf-8").split("\f")
+
+    @cached_property
+    def printed(self) -> str:
+        """The exact printed text of every page, whitespace removed (what a reading is checked against)."""
+        return re.sub(r"\s+", "", "".join(self.pages_truth))
+
+    def unprinted_code_letters(self, rereads: list[Reread]) -> list[Reread]:
+        """Code letters read from a glyph (a 1 taken for a code's I) that this record does not print: a digit of
+        a number changed into a letter."""
+        return [r for r in rereads if r.reason == "code_letter" and r.after.strip("(),.;:") not in self.printed]
 
     @property
     def text_layer_pdf(self) -> Path:

@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import subprocess
 import sys
 import time
@@ -57,7 +56,6 @@ def _tesseract(path: Path, args: list[str]) -> str:
 def evaluate(record: Record, page_set: str) -> dict[str, Any]:
     """One document in one page set: texts of ours and of plain Tesseract, with timings."""
     truth = "\n".join(record.pages_truth)
-    squeezed = re.sub(r"\s+", "", truth)
     ours, seconds, changed, pages, checks = [], 0.0, [], 0, 0
     for data, media_type in _inputs(record, page_set):
         started = time.perf_counter()
@@ -67,8 +65,8 @@ def evaluate(record: Record, page_set: str) -> dict[str, Any]:
             checks += len(page.checks)
             changed += [c.model_dump() for c in page.corrections if not keeps_numbers(c.before, c.after)]
             # a code's I read from its shape where the page prints a digit (a room number read as a code)
-            changed += [{"kind": "code_letter", "before": r.before, "after": r.after} for r in page.rereads
-                        if r.reason == "code_letter" and r.after.strip("(),.;:") not in squeezed]  # fmt: skip
+            changed += [{"kind": "code_letter", "before": r.before, "after": r.after}
+                        for r in record.unprinted_code_letters(page.rereads)]  # fmt: skip
         seconds += time.perf_counter() - started
     result: dict[str, Any] = {"doc": record.name, "set": page_set, "pages": pages, "facts": len(record.facts)}
     text = "\n".join(ours)

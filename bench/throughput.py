@@ -22,6 +22,7 @@ import sys
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
+from itertools import cycle, islice
 from pathlib import Path
 
 from temporalio.client import Client
@@ -138,9 +139,8 @@ def main() -> None:
     parser.add_argument("--set", choices=["scan", "text_layer"], default="scan", dest="page_set")
     args = parser.parse_args()
     scans = args.page_set == "scan"
-    corpus = list(records())  # more referrals than records: each record again, as another patient's referral
-    pdfs = [corpus[i % len(corpus)].scan_pdf if scans else corpus[i % len(corpus)].text_layer_pdf
-            for i in range(args.docs)]  # fmt: skip
+    chosen = islice(cycle(list(records())), args.docs)  # past the corpus: each record again, another patient's
+    pdfs = [record.scan_pdf if scans else record.text_layer_pdf for record in chosen]
     with tempfile.TemporaryDirectory(prefix="throughput-") as tmp:
         figures: dict[str, float] = {}
         images = []

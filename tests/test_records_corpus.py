@@ -5,7 +5,6 @@ with its own record, and the misfiled record of packet C is found against that p
 
 from __future__ import annotations
 
-import re
 from concurrent.futures import ProcessPoolExecutor
 from datetime import date
 from pathlib import Path
@@ -26,7 +25,6 @@ def _ocr(record: Record, page_set: str) -> tuple[str, str, list[str], list[PageI
     per page, corrections made)."""
     inputs = ([(record.scan_pdf.read_bytes(), "application/pdf")] if page_set == "scan"
               else [(p.read_bytes(), "image/png") for p in record.fax_pages])  # fmt: skip
-    truth = re.sub(r"\s+", "", "".join(record.pages_truth))
     changed, identities, made = [], [], 0
     number = 0
     for data, media_type in inputs:
@@ -35,8 +33,7 @@ def _ocr(record: Record, page_set: str) -> tuple[str, str, list[str], list[PageI
             made += len(page.corrections)
             changed += [f"{c.before} → {c.after}" for c in page.corrections if not keeps_numbers(c.before, c.after)]
             # a 1 read as a code's I from its shape must be an I the page prints, never a digit of a number
-            changed += [f"{r.before} → {r.after} (code letter)" for r in page.rereads
-                        if r.reason == "code_letter" and r.after.strip("(),.;:") not in truth]  # fmt: skip
+            changed += [f"{r.before} → {r.after} (code letter)" for r in record.unprinted_code_letters(page.rereads)]
             identities.append(read_page(record.name, number, page.text))
     return record.name, page_set, changed, identities, made
 

@@ -226,8 +226,9 @@ def referral_message(
         attending_role = practitioner_role(_uid(referral.referral_id, "attending-role", clinician.name), doctor,
                                            receiving["id"], department)  # fmt: skip
         resources += [doctor, attending_role]
+    referring_role = initiator if initiator is not referring else None
     recipient = None  # BSeR's referral recipient: the receiving department, whoever of it takes the referral
-    if initiator is not referring:
+    if referring_role is not None:
         recipient = practitioner_role(_uid(referral.referral_id, "recipient"), None, receiving["id"],
                                       referral.receiving.department)  # fmt: skip
         resources.append(recipient)
@@ -320,7 +321,6 @@ def referral_message(
     message_id = _uid(referral.referral_id, "message", event, state.value, content)
     # BSeR: each end of a message is a PractitionerRole (the initiator, the recipient department, the attending
     # who signed the 회송), its institution where the referring doctor is not known
-    referring_role = initiator if initiator is not referring else None
     sender_role, receiver_role = (
         (attending_role or recipient, referring_role) if from_receiving else (referring_role, recipient)
     )

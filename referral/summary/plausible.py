@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from functools import cache
 
-from referral.summary.vocabulary import load_data, squeeze, vocabulary
+from referral.summary.vocabulary import lab_as_named, load_data, squeeze
 
 
 @cache
@@ -20,9 +20,7 @@ def plausible_lab(name: str, value: str, unit: str | None) -> bool:
     number = value.lstrip("<>≤≥ ").replace(",", "")
     if re.fullmatch(r"0\d+(?:\.\d+)?", number):
         return False  # "043", "00000": no printed result has a leading zero before more digits
-    vocab = vocabulary()  # judged as the test and unit they are read as: "HbAlc 78" is HbA1c's 78, no result
-    name = vocab.lab_read_as.get(squeeze(name), name)
-    unit = vocab.unit_read_as.get(unit, unit) if unit else None
+    name, unit = lab_as_named(name, unit)  # judged as the test it is read as: "HbAlc 78" is HbA1c's 78, no result
     limit = _limits().get(squeeze(re.sub(r"\s*\([^)]*\)\s*$", "", name)))
     if limit is None or not re.fullmatch(r"\d+(?:\.\d+)?", number):
         return True

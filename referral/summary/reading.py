@@ -31,7 +31,7 @@ from referral.summary.pathology import PathologyReader
 from referral.summary.plausible import plausible_lab
 from referral.summary.source import SourcePage
 from referral.summary.tables import TableItem
-from referral.summary.vocabulary import ingredient, squeeze, vocabulary
+from referral.summary.vocabulary import ingredient, lab_as_named, squeeze
 
 EvidenceOf = Callable[[SourcePage, int, int, int], list[Evidence]]
 
@@ -86,11 +86,7 @@ def medication_of(fields: dict[str, str | None], evidence: list[Evidence]) -> Me
 
 
 def lab_of(fields: dict[str, str | None], evidence: list[Evidence]) -> LabResult:
-    unit = fields.get("unit")
-    vocab = vocabulary()
-    unit = vocab.unit_read_as.get(unit, unit) if unit else None  # "mg/dt" on a fax is mg/dL; the quote keeps it
-    name = fields["name"] or ""
-    name = vocab.lab_read_as.get(squeeze(name), name)  # "HbAlc" on a fax is HbA1c; the quote keeps it
+    name, unit = lab_as_named(fields["name"] or "", fields.get("unit"))  # "HbAlc … mg/dt" on a fax: HbA1c, mg/dL
     return LabResult(name=name, value=fields["value"] or "", unit=unit,
                      reference_range=fields.get("reference_range"), flag=fields.get("flag"), date=fields.get("date"),
                      evidence=evidence)  # fmt: skip

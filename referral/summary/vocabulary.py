@@ -154,6 +154,13 @@ def vocabulary() -> Vocabulary:
     )
 
 
+def lab_as_named(name: str, unit: str | None) -> tuple[str, str | None]:
+    """A test's name and unit as the vocabulary names them, from what a scan read ("HbAlc" is HbA1c, "mg/dt" is
+    mg/dL); anything else as read. The evidence keeps what the page shows."""
+    vocab = vocabulary()
+    return vocab.lab_read_as.get(squeeze(name), name), vocab.unit_read_as.get(unit, unit) if unit else None
+
+
 def study_type(printed: str) -> str:
     return vocabulary().modality_of.get(squeeze(printed), printed)
 
