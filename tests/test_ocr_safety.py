@@ -79,8 +79,8 @@ def test_a_number_in_the_middle_of_a_line_before_a_korean_word_is_no_code() -> N
     def before(text: str) -> OcrWord:
         return OcrWord(text=text, box=(0, word.box[1], 12, word.box[3]), confidence=95, line=word.line)
 
-    assert read_code_letters(image, [before("병실:"), word, _after(word, "병동")])[0][1].text == "101"
-    assert read_code_letters(image, [before("1T"), word, _after(word, "일1회")])[0][1].text == "101"
+    assert read_code_letters(image, [before("입원:"), word, _after(word, "호실")])[0][1].text == "101"
+    assert read_code_letters(image, [before("2C"), word, _after(word, "일2회")])[0][1].text == "101"
     assert read_code_letters(image, [before("부"), word, _after(word, "류마티스열")])[0][1].text == "I01"
     assert read_code_letters(image, [before("2)"), word, _after(word, "류마티스열")])[0][1].text == "I01"
 

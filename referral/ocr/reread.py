@@ -134,14 +134,15 @@ def _units() -> frozenset[str]:
 
 
 # what may stand before a code that opens a diagnosis line: a bullet, a number, a rank (주, 부) — not a label
-# with a colon, not a drug or a number of something else ("병실: 101 병동", "1T |46일 1회" are no codes)
+# with a colon, a drug or a number of something else (a room number before 호실, digits inside a prescription
+# line are no codes)
 _LIST_MARK = re.compile(r"[-•·*#.)(]{1,4}|[가-힣]{1,2}\)?|#?\d{1,2}[.)]?")
 
 
 def _in_code_context(words: list[OcrWord], index: int, lead: str) -> bool:
     """Where a diagnosis code is printed: in parentheses, on a line that says so (상병, KCD, Dx ...), or before a
     diagnosis name in a code column (first on its line, after a bullet or a rank at most). A number before a unit
-    ("Glucose 110 mg/dL") never is, nor one in the middle of a line before a Korean word ("병실: 101 병동")."""
+    ("Glucose 110 mg/dL") never is, nor one in the middle of a line before a Korean word (a room number)."""
     line = sorted((w for w in words if w.line == words[index].line), key=lambda w: w.box[0])
     position = line.index(words[index])
     after = line[position + 1].text if position + 1 < len(line) else ""

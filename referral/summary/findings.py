@@ -14,7 +14,7 @@ from referral.summary.vocabulary import spaced_syllables, squeeze, statement_cue
 
 # "200mg은", "5mg씩": a particle ends a dose; any other syllable makes it part of a word
 _DOSE_PARTICLE = r"(?:은|는|을|를|이|가|으로|로|씩|과|와|까지|부터)(?![가-힣])"
-# "500mgbid": a scan loses the space between a strength and its frequency
+# "850mgbid": a scan loses the space between a strength and its frequency
 _GLUED_FREQUENCY = r"(?:qd|bid|tid|qid|qhs|qod|prn)\b"
 NUMBER = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
 VALUE = re.compile(rf"[<>≤≥]?\s?{NUMBER}(?![\d/])")
@@ -33,7 +33,7 @@ _STUDY_CLAUSE = re.compile(r"[.;:](?:\s|$)|,\s")
 _GUIDING = re.compile(r"(?:-[A-Za-z]+)*\s*-?\s*(?:guided|fusion|targeted)\b", re.I)
 _INSIDE = re.compile(r"[^()]*\([^()]*")  # from a study's name into the parentheses after it
 _NO_STUDY = re.compile(r"\s*(?:\([^)]*\)\s*)?(?:없음|없었|없다|미시행|시행\s*안\s*함)")
-# a comma ends a drug's clause unless it groups thousands ("Heparin 5,000 IU")
+# a comma ends a drug's clause unless it groups thousands ("Heparin 3,000 IU")
 _CLAUSE_END = re.compile(r";|(?<!\d),|,(?!\d{3}(?!\d))|\s(?:및|and)\s|이며|이고")
 
 
@@ -45,7 +45,7 @@ class Found:
 
 
 # Between a test's name and its value, and between the value and its unit, a scanned table leaves its rules and
-# specks: "Creatinine | 0.92 mg/dL", "Hb ㆍ 11.2 g/dL", "aPTT 31.2 . |sec", "BUN ; 38.4 _ mg/dL". A lone dot
+# specks: "Creatinine | 1.07 mg/dL", "Hb ㆍ 10.4 g/dL", "aPTT 28.9 . |sec", "BUN ; 21.7 _ mg/dL". A lone dot
 # counts only before another mark, never just before the value, where it could be the value's own decimal point
 # ("Hb . 12" is not read).
 _NAME_TAIL = re.compile(r"\s*(?:\((?P<note>[^)\d]{1,15})\))?(?:\s*(?:[:=|｜：ㆍ·;_]|\.(?=\s+[|｜ㆍ·:])))*\s*")
@@ -67,7 +67,7 @@ def labs_in(text: str) -> list[Found]:
         end = (value or qualitative).end()  # type: ignore[union-attr]
         gap = _RULES.match(text, end)
         at = gap.end() if gap else end
-        flag = _FLAG.match(text, at)  # "132 H mg/dL": the flag column read between a value and its unit
+        flag = _FLAG.match(text, at)  # "141 H mg/dL": the flag column read between a value and its unit
         unit = vocab.lab_unit.match(text, flag.end()) if flag else None
         unit, flag = (unit, flag) if unit else (vocab.lab_unit.match(text, at), None)
         if unit:
@@ -153,7 +153,7 @@ _PHRASE_EDGE = re.compile(r"[:,;()\[\]]|에서|을|를|은|는|이|가|\s-\s")
 
 def _phrase(text: str, term: re.Match[str]) -> str | None:
     """The words printed with a study's name, up to the punctuation or particle around it: "Chest" of
-    "2026-05-20 Chest CT (enhanced)", "Liver dynamic" of "Liver dynamic CT:", "흉부" of "흉부 X-ray에서"."""
+    "2027-02-11 Chest CT (contrast)", "Liver dynamic" of "Liver dynamic CT:", "흉부" of "흉부 X-ray에서"."""
     before = text[: term.start()]
     edges = [m.end() for m in _PHRASE_EDGE.finditer(before)] + [m.end() for m in DATE.finditer(before)]
     left = before[max(edges, default=0) :]

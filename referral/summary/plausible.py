@@ -20,7 +20,7 @@ def plausible_lab(name: str, value: str, unit: str | None) -> bool:
     number = value.lstrip("<>≤≥ ").replace(",", "")
     if re.fullmatch(r"0\d+(?:\.\d+)?", number):
         return False  # "043", "00000": no printed result has a leading zero before more digits
-    name, unit = lab_as_named(name, unit)  # judged as the test it is read as: "HbAlc 78" is HbA1c's 78, no result
+    name, unit = lab_as_named(name, unit)  # judged as the test it is read as: "HbAlc 71" is HbA1c's 71, no result
     limit = _limits().get(squeeze(re.sub(r"\s*\([^)]*\)\s*$", "", name)))
     if limit is None or not re.fullmatch(r"\d+(?:\.\d+)?", number):
         return True

@@ -237,7 +237,7 @@ def read_row(table: _Table, number: int, cells: list[Cell]) -> list[TableItem]:
         kinds = {table.columns[i].kind for i in group}
         if "test" in kinds:
             name = _cell(row, table.columns, group, "test")
-            # a test the vocabulary does not know, read unsurely, is more likely a smudge ("ar Fg") than a test
+            # a test the vocabulary does not know, read unsurely, is more likely a smudge ("xr Tq") than a test
             unsure = bool(name and name.confidence < LOW_CONFIDENCE and not is_lab_name(name.text))
             items += [TableItem("lab", lab, number, start, end, unsure=unsure)
                       for lab in _labs(row, table.columns, group)]  # fmt: skip
