@@ -45,6 +45,10 @@ _SIGN_REFUSALS = {"NotOnRoster": "signer_not_on_roster", "NotInDepartment": "sig
 _SIGN_RETRY = dataclasses.replace(_LABEL_STUDIO_RETRY, non_retryable_error_types=[*_SIGN_REFUSALS, "UnsignedDecision"])
 
 
+# a board that has not taken a round's tasks after this long is reported as such (the drafts are made)
+_BOARD_SLOW = timedelta(seconds=10)
+
+
 def _cancelled(err: BaseException) -> bool:
     return isinstance(err, asyncio.CancelledError) or isinstance(getattr(err, "cause", None), CancelledError)
 
@@ -110,8 +114,11 @@ class ReviewRoundWorkflow(ReviewRoundState):
         await handle.signal(ReviewRoundReceiver.review_progress, self._sync())
 
     async def _draft(self) -> bool:
-        """The round's drafts (again, after a re-draft or without a removed page). False when the summary failed."""
-        await self._report(ProcessingStage.SUMMARY_RUNNING)
+        """The round's drafts (again, after a re-draft or without a removed page). False when the summary failed.
+        The referral hears of the drafts once their tasks are on the board: two reports (drafting, drafts made)
+        only where it could not know: drafting again, or a board slow to take the tasks."""
+        if self._progress.task_round >= self._inp.first_task_round:  # drafting again; the first time it knows
+            await self._report(ProcessingStage.SUMMARY_RUNNING)
         drafting = self._inp.drafting.model_copy(update={"excluded_pages": self._progress.excluded_pages})
         try:
             self._progress.summary = await workflow.execute_activity_method(
@@ -129,15 +136,14 @@ class ReviewRoundWorkflow(ReviewRoundState):
             workflow.logger.warning("drafting failed: %s", self._progress.stage_error)
             await self._report(ProcessingStage.SUMMARY_FAILED)
             return False
-        await self._report(ProcessingStage.AWAITING_REVIEW)  # the drafts are made; their tasks follow
-        self._progress.task_round += 1  # new drafts get new tasks; the old ones keep their decisions
+        task_round = self._progress.task_round + 1  # new drafts get new tasks; the old ones keep their decisions
         summary = self._progress.summary
-        tasks = await workflow.execute_activity_method(
+        creating = workflow.start_activity_method(
             ReviewActivities.create_review_tasks,
             CreateReviewTasksInput(
                 referral_id=self._inp.drafting.referral.referral_id,
                 org=self._inp.org,  # on that institution's board, for its clinicians only
-                round=self._progress.task_round,
+                round=task_round,
                 drafts=summary.drafts,
                 ocr=self._inp.drafting.ocr,
                 transcripts=self._inp.drafting.transcripts,
@@ -146,8 +152,17 @@ class ReviewRoundWorkflow(ReviewRoundState):
             start_to_close_timeout=timedelta(minutes=2),
             retry_policy=_LABEL_STUDIO_RETRY,
         )
+        try:
+            await workflow.wait_condition(creating.done, timeout=_BOARD_SLOW)
+        except TimeoutError:  # Label Studio is down or slow: the referral shows its drafts meanwhile
+            await self._report(ProcessingStage.AWAITING_REVIEW)
+        except asyncio.CancelledError:
+            creating.cancel()  # the referral closed: no tasks for drafts nobody will review
+            raise
+        tasks = await creating
+        self._progress.task_round = task_round
         self._reviews = {task.task_id: ReviewState(task=task, side=self._inp.side) for task in tasks}
-        await self._report()
+        await self._report(ProcessingStage.AWAITING_REVIEW)
         return True
 
     async def _review(self) -> Decision:

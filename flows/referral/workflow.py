@@ -77,6 +77,7 @@ class ReferralWorkflow(ReviewStage, DeliveryStage, OutcomeStage, SlaTimers, Medi
         self._state = ReferralState.DRAFT
         self._stage = ProcessingStage.SUBMITTED
         self._stage_error: str | None = None
+        self._stage_unlisted = False  # a stage set that the worklist's search attribute does not show yet
         self._history: list[TransitionRecord] = []
         self._ocr: list[OcrSummary] = []
         self._summary: SummaryResult | None = None
@@ -212,8 +213,16 @@ class ReferralWorkflow(ReviewStage, DeliveryStage, OutcomeStage, SlaTimers, Medi
         self._set_stage(stage)
 
     def _set_stage(self, stage: ProcessingStage) -> None:
+        """The stage now; the worklist's copy is written once the workflow's current step has run, so stages
+        passed through within one step (intake checked → OCR running) cost the server one write, not two."""
         self._stage = stage
-        workflow.upsert_search_attributes([REFERRAL_STAGE.value_set(stage.value)])
+        if not self._stage_unlisted:
+            self._stage_unlisted = True
+            asyncio.get_running_loop().call_soon(self._list_stage)
+
+    def _list_stage(self) -> None:
+        self._stage_unlisted = False
+        workflow.upsert_search_attributes([REFERRAL_STAGE.value_set(self._stage.value)])
 
     # ---- state machine ------------------------------------------------------------------------------------
     @workflow.update
