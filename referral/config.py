@@ -45,6 +45,9 @@ class Settings(BaseSettings):
     namespace: str = "referral"
     cpu_task_queue: str = "referral-cpu"
     gpu_task_queue: str = "referral-gpu"
+    # workflows the CPU worker keeps in memory (~0.6 MB each; a referral under review is two): a referral waits
+    # for days, so one that is not cached is replayed from its short history when something happens to it
+    workflow_cache_size: int = Field(default=300, ge=1)
     data_dir: Path = Path("data")
     network_file: Path | None = None
     reason_codes_file: Path | None = None  # coded reasons per event; default referral/data/reason_codes.yaml

@@ -53,6 +53,7 @@ def build_worker(client: Client, settings: Settings, store: DocumentStore, task_
         ],
         activity_executor=ThreadPoolExecutor(max_workers=8),
         max_concurrent_activities=8,
+        max_cached_workflows=settings.workflow_cache_size,
     )
 
 
