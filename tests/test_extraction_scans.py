@@ -96,3 +96,58 @@ def test_labels_whose_syllables_a_scan_spaced_out_still_date_the_operation() -> 
     text = "수술 기록\n수 술 일 2027-03-02 (응급)\n수 술 명: Laparoscopic appendectomy\n"
     procedures = {(p.name, p.date) for p in extract([text_page("fax", text)]).procedures}
     assert procedures == {("Laparoscopic appendectomy", "2027-03-02")}
+
+
+def test_a_lab_table_whose_headings_a_scan_garbled_is_read_by_what_its_cells_are() -> None:
+    lost_first = [  # "검사항목" read as letters: the result, unit and range headings still name the table
+        [("Qx", 50, 40.0), ("결과", 400, 95.0), ("단위", 700, 95.0), ("참고치", 1000, 95.0)],
+        [("GGT", 50, 95.0), ("63", 400, 93.0), ("[U/L", 700, 80.0), ("9-64", 1000, 90.0)],
+        [("AST", 50, 95.0), ("27", 400, 92.0), ("IU/L", 700, 91.0), ("ㅋ", 790, 30.0), ("0-40", 1000, 92.0)],
+    ]
+    labs = {(lab.name, lab.value, lab.unit, lab.reference_range) for lab in extract([_scanned(lost_first)]).labs}
+    # read as a table (each with its range); "[U/L" is IU/L as the scan read it, its bracket no rule to cut, and
+    # "IU/L ㅋ" a unit with a speck beside it
+    assert labs == {("GGT", "63", "IU/L", "9-64"), ("AST", "27", "IU/L", "0-40")}
+    misread_unit = [  # "단위" read as another word: the column's cells still say they are units
+        [("검사명", 50, 95.0), ("결과", 400, 95.0), ("단귀", 700, 60.0), ("참고치", 1000, 95.0)],
+        [("Albumin", 50, 95.0), ("3.7", 400, 92.0), ("g/dL", 700, 91.0), ("3.5-5.2", 1000, 92.0)],
+    ]
+    labs = {(lab.name, lab.value, lab.unit, lab.reference_range) for lab in extract([_scanned(misread_unit)]).labs}
+    assert labs == {("Albumin", "3.7", "g/dL", "3.5-5.2")}
+
+
+def test_a_short_test_name_run_into_its_value_is_read_only_with_its_unit() -> None:
+    text = "[경과]\n외래 채혈에서 GGT52 U/L, CEA3.1ng/mL로 확인됨. ALT40 정상, K21.0 역류성 식도염.\n"
+    labs = {(lab.name, lab.value, lab.unit) for lab in extract([text_page("fax", text)]).labs}
+    assert labs == {("GGT", "52", "U/L"), ("CEA", "3.1", "ng/mL")}  # no ALT of 40 without a unit, no potassium
+
+
+def test_a_result_with_a_unit_of_another_kind_than_its_test_is_not_taken() -> None:
+    text = "[검사 결과]\nALP 5.3 ng/mL\nCEA 12 U/L\nAST 31 IU/L\nPSA 0.8 ng/mL\n"
+    labs = {(lab.name, lab.value) for lab in extract([text_page("fax", text)]).labs}
+    assert labs == {("AST", "31"), ("PSA", "0.8")}  # an enzyme in ng/mL, a tumour marker in U/L: a misreading
+
+
+def test_a_drug_row_the_scan_ran_into_one_cell_is_split_under_its_headings_and_smudges_are_not_drugs() -> None:
+    rows = [
+        [("약품코드", 50, 95.0), ("약품명", 250, 95.0), ("1회투여량", 600, 95.0), ("용법", 900, 95.0)],
+        # the code and the name with its strength a word apart: OCR's boxes make them one cell across two headings
+        [("655501230", 50, 90.0), ("리피토정20mg", 195, 88.0), ("1정", 600, 92.0), ("저녁식후", 900, 92.0)],
+        [("641100120", 50, 90.0), ("xq", 250, 35.0), ("Ing", 300, 30.0), ("1정", 600, 92.0), ("아침식후", 900, 92.0)],
+    ]
+    found = {(m.name, m.dose) for m in extract([_scanned(rows)]).medications}
+    assert found == {("리피토정", "20mg")}  # the smudged name read unsurely ("xq Ing") is not a drug
+
+
+def test_a_biopsy_result_given_in_passing_or_under_a_labelled_diagnosis_keeps_specimen_and_grade() -> None:
+    course = "[경과]\n직장 생검:Tubularadenocarcinoma, poorly differentiated 확인되어 의뢰드립니다.\n"
+    (finding,) = extract([text_page("fax", course)]).pathology  # the scan lost a space inside the histology
+    assert (finding.specimen, finding.grade) == ("직장 생검", "poorly differentiated")
+    assert finding.diagnosis.startswith("Tubularadenocarcinoma")
+    report = "병리 판독\n진단(직장 생검): Tubular adenocarcinoma, poorly differentiated\n"
+    (finding,) = extract([text_page("fax", report)]).pathology
+    assert (finding.specimen, finding.diagnosis, finding.grade) == (
+        "직장 생검",
+        "Tubular adenocarcinoma, poorly differentiated",
+        "poorly differentiated",
+    )

@@ -292,9 +292,18 @@ def _handle(builder: Builder, page: SourcePage, line: Line) -> None:
         builder.add(
             target, line.text, Statement(text=line.text, evidence=_evidence(page, line.start, line.end, line.number))
         )
+        _one_line_pathology(builder, page, line)  # a letter's course gives a biopsy's result in passing
         _findings(builder, page, line, plan=section == "plan")
     else:
         _free_text(builder, page, line)
+
+
+def _one_line_pathology(builder: Builder, page: SourcePage, line: Line) -> None:
+    if found := one_line(line.text):  # "상행결장 생검: adenocarcinoma, moderately differentiated"
+        evidence = _evidence(page, line.start, line.end, line.number)
+        builder.add(builder.summary.pathology, line.text, PathologyFinding(
+            text=line.text, specimen=found["specimen"], diagnosis=found["diagnosis"], grade=found["grade"] or None,
+            evidence=evidence))  # fmt: skip
 
 
 def _free_text(builder: Builder, page: SourcePage, line: Line) -> None:
@@ -305,11 +314,7 @@ def _free_text(builder: Builder, page: SourcePage, line: Line) -> None:
             made = _problem(page, line, part)
             if made:
                 builder.add(summary.problems, *made)
-    if found := one_line(line.text):  # "상행결장 생검: adenocarcinoma, moderately differentiated"
-        evidence = _evidence(page, line.start, line.end, line.number)
-        builder.add(summary.pathology, line.text, PathologyFinding(
-            text=line.text, specimen=found["specimen"], diagnosis=found["diagnosis"], grade=found["grade"] or None,
-            evidence=evidence))  # fmt: skip
+    _one_line_pathology(builder, page, line)
     for sentence in [] if page.spoken else sentences(line.text):  # "약물 알레르기는 없습니다." in a letter
         if NO_ALLERGY_SENTENCE.search(sentence):
             start, end = _span(line, sentence)

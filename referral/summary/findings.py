@@ -60,6 +60,7 @@ def labs_in(text: str) -> list[Found]:
     for name in vocab.lab.finditer(text):
         tail = _NAME_TAIL.match(text, name.end())
         at = tail.end() if tail else name.end()
+        glued = at == name.end() and len(name.group(0)) <= 3  # "ALT40": a short name ran into its value
         value = VALUE.match(text, at)
         qualitative = vocab.qualitative.match(text, at) if value is None else None
         if value is None and qualitative is None or DATE.match(text, at):
@@ -72,8 +73,8 @@ def labs_in(text: str) -> list[Found]:
         unit, flag = (unit, flag) if unit else (vocab.lab_unit.match(text, at), None)
         if unit:
             end = unit.end()
-        elif re.search(r"[가-힣]", name.group(0)):
-            continue  # "혈당 150 이상": a Korean test name is a result only with its unit ("혈당 150 mg/dL")
+        elif re.search(r"[가-힣]", name.group(0)) or glued:
+            continue  # "혈당 150 이상", "ALT40": a Korean name, or one run into its value, is a result only with a unit
         elif (more := re.match(r"[\s|｜ㆍ·.,_:]*(?=\d)", text[end:])) and not DATE.match(text, end + more.end()):
             continue  # "eGFR 0 74", "Hb 0. 15.2": two numbers after the name, which is the value cannot be told
         after = re.match(r"\s*\(([^)]*)\)", text[end:])

@@ -6,6 +6,7 @@ table's markers and results. Sub-headings ([검체], [진단], 면역조직화�
 from __future__ import annotations
 
 import re
+import unicodedata
 from functools import cache
 
 from referral.summary.models import Evidence, PathologyFinding
@@ -13,6 +14,7 @@ from referral.summary.vocabulary import load_data, squeeze
 
 _SPECIMEN = re.compile(r"^\s*(?:(?P<key>[A-Z]|\d{1,2}|#\d{1,2})[.)]\s+)?(?P<name>.+?)\s*:?\s*$")
 _BULLET = re.compile(r"^\s*(?:[-•*·]|\d{1,2}[.)])\s*")
+_SAMPLED = re.compile(r"[(（]([^)）]{2,30})[)）]")  # "병리결과(위 생검)": how the specimen was taken, in the label
 _FIELDS = ("specimen", "diagnosis", "grade", "size", "margins", "nodes", "stage", "ihc")
 
 
@@ -30,8 +32,9 @@ def _labels() -> dict[str, str]:
 
 @cache
 def _terms(kind: str) -> re.Pattern[str]:
+    """A term of eight letters or more may follow a word whose space a scan lost ("Tubularadenocarcinoma")."""
     terms: list[str] = _vocabulary()[kind]  # type: ignore[assignment]
-    return re.compile("|".join(rf"(?<![A-Za-z]){re.escape(t)}" for t in terms), re.I)
+    return re.compile("|".join(re.escape(t) if len(t) >= 8 else rf"(?<![A-Za-z]){re.escape(t)}" for t in terms), re.I)
 
 
 _DIFFERENTIATION = re.compile(r"\b(?:well|moderately|poorly|un)[- ]?differentiated\b|[고중저미]분화", re.I)
@@ -54,6 +57,8 @@ def one_line(text: str) -> dict[str, str] | None:
 def field_of(label: str) -> str | None:
     """The field a label fills: its whole name, or the longest known name it begins with."""
     bare = squeeze(re.sub(r"[\[\]【】<>]", "", re.sub(r"\s*[(（].*?[)）]", "", _BULLET.sub("", label))))
+    # "Résection margins": an accent a scan put on a Latin letter
+    bare = "".join(unicodedata.normalize("NFD", c)[0] if "À" <= c <= "ɏ" else c for c in bare)
     labels = _labels()
     if bare in labels:
         return labels[bare]
@@ -83,12 +88,15 @@ class PathologyReader:
         elif field in _FIELDS:
             if field == "specimen":
                 self._specimen(None, value.strip(), evidence)
+            elif field == "diagnosis" and (taken := _SAMPLED.search(label)) and _terms("sampling").search(taken[1]):
+                self._specimen(None, taken[1].strip(), evidence)  # "진단(위 생검): …": the specimen, its result
+                self._diagnosis(value.strip(), evidence)
             else:  # "Size 1.4 x 1.1 cm, invasion depth: mucosa": a label with its own value keeps the whole line
                 whole = re.search(r"\d", re.sub(r"\(.*?\)", "", label)) is not None
                 self._set(field, text if whole else value.strip(), evidence)
         elif field is None and (found := one_line(text)):
             self._specimen(None, found["specimen"], evidence)
-            self._set("diagnosis", found["diagnosis"], evidence)
+            self._diagnosis(found["diagnosis"], evidence)
         elif field is None and not colon and (self._mode == "diagnosis" or is_histology(text)
                                               or self._current and not self._current.diagnosis):  # fmt: skip
             self._set("diagnosis", _BULLET.sub("", text), evidence)
@@ -114,6 +122,13 @@ class PathologyReader:
         else:
             known.evidence.extend(evidence)
         self._current = known
+
+    def _diagnosis(self, value: str, evidence: list[Evidence]) -> None:
+        """A one-line result: its diagnosis, and the grade it names ("…, well differentiated")."""
+        self._set("diagnosis", value, evidence)
+        grade = _DIFFERENTIATION.search(value)
+        if grade and self._current is not None and not self._current.grade:
+            self._set("grade", grade.group(0), evidence)
 
     def _set(self, field: str, value: str, evidence: list[Evidence]) -> None:
         finding = self._current or self._new(evidence)

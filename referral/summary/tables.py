@@ -20,6 +20,7 @@ from referral.summary.vocabulary import squeeze, vocabulary
 
 _PAREN = re.compile(r"\s*[(\[（].*?[)\]）]\s*")
 _ANCHORS = {"test", "drug", "diagnosis", "diagnosis_code", "marker"}
+_RANGE_OR_UNIT = {"unit", "reference"}
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,10 @@ def header(cells: list[Cell]) -> _Table | None:
     kinds = {c.kind for c in known}
     if len(known) >= 2 and len(cells) - len(known) <= 1 and kinds & _ANCHORS:
         return _Table([c or Column("other", cell) for c, cell in zip(columns, cells, strict=True)])
+    if columns[0] is None and len(known) == len(cells) - 1 >= 3 and "result" in kinds and kinds & _RANGE_OR_UNIT:
+        # a lab table whose first heading the scan lost ("검사항목" read as letters): the rest name its results
+        # and their units or ranges, so the first column is the test's
+        return _Table([Column("test", cells[0]), *known])
     if len(cells) >= 3 and sum(is_lab_name(c.text) for c in cells) >= max(3, len(cells) * 2 // 3):
         return _Table([Column("test", c) for c in cells], transposed=True)
     return None
@@ -180,6 +185,11 @@ def _labs(row: dict[int, Cell], columns: list[Column], group: list[int]) -> Iter
     if not name or not re.search(r"[A-Za-z가-힣]", name):
         return
     unit, reference = _text(_cell(row, columns, group, "unit")), _text(_cell(row, columns, group, "reference"))
+    if unit is None:  # a unit column whose heading was misread: its cells still say what they are ("mg/dL")
+        unit = next((row[i].text.strip() for i in group if i in row and columns[i].kind == "other"
+                     and vocabulary().lab_unit.fullmatch(row[i].text.strip())), None)  # fmt: skip
+    elif (known := vocabulary().lab_unit.match(unit)) and re.fullmatch(r"\s+[^\d\s]{1,2}", unit[known.end() :]):
+        unit = known.group(0)  # "IU/L a": a speck the scan left beside the unit, no digit
     flag, row_date = _text(_cell(row, columns, group, "flag")), _text(_cell(row, columns, group, "date"))
     values = [(i, row[i].text.strip()) for i in group if i in row and columns[i].kind in ("result", "on_date")]
     for index, text in values:
@@ -213,11 +223,39 @@ def _medication(row: dict[int, Cell], columns: list[Column], group: list[int]) -
             "status": status, "stop": stop}  # fmt: skip
 
 
+def _known_drug(text: str) -> bool:
+    vocab = vocabulary()
+    return any(pattern.search(text) for pattern in (vocab.drug, vocab.product, vocab.brand))
+
+
 def _problem(row: dict[int, Cell], columns: list[Column], group: list[int]) -> dict[str, str | None] | None:
     name, code = _text(_cell(row, columns, group, "diagnosis")), _text(_cell(row, columns, group, "diagnosis_code"))
     if not name or not re.search(r"[A-Za-z가-힣]", name):
         return None
     return {"name": name, "code": code if code and is_diagnosis_code(code) else None}
+
+
+def _width(text: str) -> int:
+    return sum(2 if "가" <= char <= "힣" else 1 for char in text)
+
+
+def _split_straddling(cells: list[Cell], columns: list[Column]) -> list[Cell]:
+    """In a drug table, a cell whose words the scan ran across two headings or more ("645301220 다이아벡스정500mg"
+    under 코드 and 약품명), split at its spaces, each word placed by its share of the cell's width (a Korean
+    syllable as two)."""
+    if not any(c.kind == "drug" for c in columns):
+        return cells  # a lab row's numbers are placed only where they stand under their heading, never by estimate
+    split: list[Cell] = []
+    for cell in cells:
+        if sum(cell.left <= c.cell.centre <= cell.right for c in columns) < 2 or " " not in cell.text.strip():
+            split.append(cell)
+            continue
+        scale = (cell.right - cell.left) / max(_width(cell.text), 1)
+        for word in re.finditer(r"\S+", cell.text):
+            left, right = (cell.left + _width(cell.text[:at]) * scale for at in (word.start(), word.end()))
+            split.append(Cell(word.group(0), cell.start + word.start(), cell.start + word.end(), left, right,
+                              cell.confidence))  # fmt: skip
+    return split
 
 
 def read_row(table: _Table, number: int, cells: list[Cell]) -> list[TableItem]:
@@ -231,7 +269,7 @@ def read_row(table: _Table, number: int, cells: list[Cell]) -> list[TableItem]:
                     "name": table.columns[index].cell.text.strip(), "value": read[0], "unit": read[2],
                     "reference_range": None, "flag": read[1], "date": None}, number, start, end)  # fmt: skip
         return list(table.turned.values())
-    row = _assign(table.columns, cells)
+    row = _assign(table.columns, _split_straddling(cells, table.columns))
     items = []
     for group in _groups(table.columns):
         kinds = {table.columns[i].kind for i in group}
@@ -242,7 +280,10 @@ def read_row(table: _Table, number: int, cells: list[Cell]) -> list[TableItem]:
             items += [TableItem("lab", lab, number, start, end, unsure=unsure)
                       for lab in _labs(row, table.columns, group)]  # fmt: skip
         elif "drug" in kinds and (med := _medication(row, table.columns, group)):
-            items.append(TableItem("medication", med, number, start, end))
+            name = _cell(row, table.columns, group, "drug")
+            # as for tests: a drug no vocabulary knows, read unsurely, is more likely a smudge than a drug
+            unsure = bool(name and name.confidence < LOW_CONFIDENCE and not _known_drug(name.text))
+            items.append(TableItem("medication", med, number, start, end, unsure=unsure))
         elif "marker" in kinds and (marker := _text(_cell(row, table.columns, group, "marker"))):
             result = _text(_cell(row, table.columns, group, "result"))
             items.append(TableItem("ihc", {"marker": marker, "result": result or ""}, number, start, end))
@@ -274,11 +315,14 @@ def _clean(cells: list[Cell]) -> list[Cell]:
             if at < 0:
                 continue
             position = at + len(part)
-            lead = _RULE_EDGE.match(part)
-            trimmed = _RULE_EDGE.sub("", part)
+            if vocabulary().lab_unit.fullmatch(part.strip()):  # "[U/L" is IU/L as a scan reads it: no rule to cut
+                trimmed, lead_end = part.strip(), len(part) - len(part.lstrip())
+            else:
+                lead = _RULE_EDGE.match(part)
+                trimmed, lead_end = _RULE_EDGE.sub("", part), lead.end() if lead else 0
             if not trimmed or re.fullmatch(r"0{2,}", trimmed):
                 continue
-            start = at + (lead.end() if lead else 0)
+            start = at + lead_end
             scale = (cell.right - cell.left) / width
             pieces.append(Cell(trimmed, cell.start + start, cell.start + start + len(trimmed),
                                cell.left + start * scale, cell.left + (start + len(trimmed)) * scale,

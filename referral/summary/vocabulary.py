@@ -24,17 +24,19 @@ def squeeze(text: str) -> str:
     return re.sub(r"\s+", "", text).casefold()
 
 
-def _alternation(terms: list[str], joined: bool = False) -> str:
+def _alternation(terms: list[str], joined: bool = False, valued: bool = False) -> str:
     """Longest first; a Latin term of three letters or fewer stands alone and keeps its case. `joined`: a term
     that starts with a capital may follow a small letter with no space, as a scan's OCR loses the space between
     a body part and a study ("ChestCT", "ChestX-ray"); not for tests and drugs, where a small letter before is
-    part of the name (pRBC, hsCRP)."""
+    part of the name (pRBC, hsCRP). `valued`: a test's name of two or three letters may run into its value
+    ("AST28 U/L"); the reader then wants the unit after the value."""
     parts = []
     for term in sorted(set(terms), key=len, reverse=True):
         escaped = re.escape(term).replace(r"\ ", r"\s*")
         if re.fullmatch(r"[A-Za-z0-9]{1,3}", term):
             before = r"(?<![A-Z0-9])" if joined and re.fullmatch(r"[A-Z]{2,3}", term) else r"(?<![A-Za-z0-9])"
-            parts.append(rf"(?-i:{before}{escaped}(?![A-Za-z0-9]))")
+            after = r"(?![A-Za-z])" if valued and re.fullmatch(r"[A-Za-z]{2,3}", term) else r"(?![A-Za-z0-9])"
+            parts.append(rf"(?-i:{before}{escaped}{after})")
         elif joined and re.match(r"[A-Z]", term):
             parts.append(rf"(?-i:(?<![A-Z])){escaped}(?![a-z])")
         elif re.match(r"[A-Za-z]", term):
@@ -139,7 +141,7 @@ def vocabulary() -> Vocabulary:
         ),
         brand=re.compile(rf"(?<![가-힣])(?:{_alternation(_brands(drugs['products'], forms))})"),
         status_cues={kind: re.compile(spaced_syllables(_alternation(cues)), re.I) for kind, cues in status.items()},
-        lab=re.compile(rf"{_alternation([*lab_names, *lab_misread])}|{korean_labs}", re.I),
+        lab=re.compile(rf"{_alternation([*lab_names, *lab_misread], valued=True)}|{korean_labs}", re.I),
         lab_names=frozenset(squeeze(n) for n in [*lab_names, *lab_misread, *labs["korean_names"]]),
         lab_read_as={squeeze(read): name for read, name in lab_misread.items()},
         lab_unit=re.compile(_alternation(list(units) + list(misread))),
