@@ -151,3 +151,15 @@ def test_a_biopsy_result_given_in_passing_or_under_a_labelled_diagnosis_keeps_sp
         "Tubular adenocarcinoma, poorly differentiated",
         "poorly differentiated",
     )
+
+
+def test_a_code_whose_point_a_scan_read_as_a_comma_is_still_that_code_and_its_digits_stay() -> None:
+    text = "[진단명]\n- 만성 신장병 3기 (N18,3)\n- 통풍 (M10.9)\n"
+    problems = {(p.code, p.evidence[0].quote) for p in extract([text_page("fax", text)]).problems}
+    assert problems == {("N18.3", "만성 신장병 3기 (N18,3)"), ("M10.9", "통풍 (M10.9)")}
+
+
+def test_a_study_timed_on_the_day_of_an_emergency_visit_is_a_study_of_that_time() -> None:
+    text = "[응급실 경과]\nECG (13:05): atrial fibrillation, rate 128\nChest X-ray (13:20): 폐부종 소견\n"
+    studies = {(s.modality, s.date, s.finding) for s in extract([text_page("fax", text)]).imaging}
+    assert studies == {("ECG", "13:05", "atrial fibrillation, rate 128"), ("X-ray", "13:20", "폐부종 소견")}

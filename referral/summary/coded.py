@@ -8,8 +8,9 @@ import re
 from referral.codes import is_diagnosis_code
 
 # A KCD/ICD-10 code: checked against the code list, and never part of a number printed after a label such as
-# 병리번호 S26-014572 or 검체번호 B2606-0417 (a code is not followed by a hyphen and digits)
-_CODE_SHAPE = re.compile(r"\(?\b([A-Z]\d{2}(?:\.\d{1,2})?)\b(?![-‐–]\d)\)?")
+# 병리번호 S26-014572 or 검체번호 B2606-0417 (a code is not followed by a hyphen and digits). A scan may print its
+# point as a comma ("(E11,9)"): the code is still E11.9, its digits as printed.
+_CODE_SHAPE = re.compile(r"\(?\b([A-Z]\d{2}(?:\.\d{1,2}|,\d(?=\)|\s|$))?)\b(?![-‐–]\d)\)?")
 _NUMBER_LABEL = re.compile(r"(?:번호|No\.?|ID|#)\s*[:：]?\s*$", re.I)
 
 
@@ -18,7 +19,7 @@ class _Codes:
 
     def real(self, text: str) -> list[re.Match[str]]:
         return [m for m in _CODE_SHAPE.finditer(text)
-                if is_diagnosis_code(m.group(1)) and not _NUMBER_LABEL.search(text[: m.start()])]  # fmt: skip
+                if is_diagnosis_code(code_of(m)) and not _NUMBER_LABEL.search(text[: m.start()])]  # fmt: skip
 
     def search(self, text: str) -> re.Match[str] | None:
         found = self.real(text)
@@ -31,6 +32,11 @@ class _Codes:
 
 
 CODE = _Codes()
+
+
+def code_of(match: re.Match[str]) -> str:
+    """The code a match of CODE names, with its point: "E11,9" is E11.9."""
+    return match.group(1).replace(",", ".")
 
 
 _NAME_LEAD = re.compile(r"^.*(?:[:;/]|[은는]\s)\s*")

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from referral.summary.cells import page_cells
-from referral.summary.coded import CODE, coded_parts
+from referral.summary.coded import CODE, code_of, coded_parts
 from referral.summary.dates import DateContext, dates_in
 from referral.summary.findings import is_procedure_label, labs_in, medications_in
 from referral.summary.models import (
@@ -120,7 +120,7 @@ def _diagnosis_shaped(text: str) -> bool:
 
 def _problem(page: SourcePage, line: Line, text: str) -> tuple[str, Problem] | None:
     code_match = CODE.search(text)
-    code = code_match.group(1) if code_match else None
+    code = code_of(code_match) if code_match else None
     if code is None and not _diagnosis_shaped(text.strip()):
         return None
     name = CODE.sub("", text).strip(" ,;:-") if code else text.strip(" ,;:-")

@@ -31,6 +31,7 @@ FREQUENCY = re.compile(
 ROUTE = re.compile(r"(?<![A-Za-z])(PO|IV|SC|IM|SL|경구|정맥|피하주사|피하|근육|흡입|설하|패치)(?![A-Za-z])")
 _STUDY_CLAUSE = re.compile(r"[.;:](?:\s|$)|,\s")
 _GUIDING = re.compile(r"(?:-[A-Za-z]+)*\s*-?\s*(?:guided|fusion|targeted)\b", re.I)
+_TIMED = re.compile(r"\s*\(\s*((?:[01]?\d|2[0-3]):[0-5]\d)\s*\)")  # a study's time of day, right after its name
 _INSIDE = re.compile(r"[^()]*\([^()]*")  # from a study's name into the parentheses after it
 _NO_STUDY = re.compile(r"\s*(?:\([^)]*\)\s*)?(?:없음|없었|없다|미시행|시행\s*안\s*함)")
 # a comma ends a drug's clause unless it groups thousands ("Heparin 3,000 IU")
@@ -132,18 +133,21 @@ def studies_in(text: str, need_date: bool = True) -> list[Found]:
         if previous and previous[0] == study_type(term.group(0)) and _INSIDE.fullmatch(text, previous[1], term.start()):
             continue  # "Chest X-ray PA (흉부 X선)": the same study named again in its parentheses
         previous = (study_type(term.group(0)), term.end())
-        nearest = min(dates, key=lambda d: abs(d[0] - term.start()), default=None)
+        timed = _TIMED.match(text, term.end())  # "ECG (06:52):" in an emergency record: done at that time that day
+        nearest = (timed.start(1), timed.group(1)) if timed else min(
+            dates, key=lambda d: abs(d[0] - term.start()), default=None)  # fmt: skip
         if nearest is None and need_date:
             continue
-        if nearest is not None:  # a range keeps its end: "2026.06.04~05"
+        if nearest is not None and not timed:  # a range keeps its end: "2026.06.04~05"
             tail = re.match(r"~\s*\d{1,2}(?:[./-]\d{1,2})?", text[nearest[0] + len(nearest[1]) :])
             nearest = (nearest[0], nearest[1] + tail.group(0)) if tail else nearest
-        _, colon, finding = text[term.end() :].partition(":")
+        _, colon, finding = text[timed.end() if timed else term.end() :].partition(":")
         start = min(term.start(), nearest[0]) if nearest and nearest[0] < term.start() else term.start()
         sentence = re.search(r"[.。](?:\s|$)", text[term.end() :]) if not colon else None
         end = term.end() + sentence.start() if sentence else len(text)
         found.append(Found(start, end, {
-            "modality": study_type(term.group(0)), "term": term.group(0), "body_part": _phrase(text, term),
+            "modality": study_type(term.group(0)), "term": term.group(0),
+            "body_part": _phrase(text[: timed.start()] if timed else text, term),
             "date": nearest[1] if nearest else None,
             "finding": finding.strip() or None if colon else None}))  # fmt: skip
     return found
