@@ -3,7 +3,9 @@ the system with one and with two GPU-queue worker processes (one OCR slot each; 
 plain Tesseract per core on the same pages, and P1: the same referrals end to end to "drafts made, ready for
 review", the system against a plain Python loop calling the same functions (`referral extract`'s path) with the
 same number of slots. Each system run starts its own Temporal dev server (fresh SQLite file), a CPU worker and the
-GPU worker processes as separate processes; all figures come from one run.
+GPU worker processes as separate processes; all figures come from one run. No review board is started, so
+"drafts made" is the round's report that its drafts exist, which it sends 1 s after making them when the board
+has not taken the tasks (REFERRAL_WORKFLOW__REVIEW_BOARD_WAIT_S, 10 s by default).
 
 With `--set text_layer` the same referrals come as EMR prints with a text layer, so OCR costs next to nothing and
 what is measured is the summary stage (extraction, identity, duplicate check, drafts) and its orchestration: the
@@ -31,6 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.corpus import records  # noqa: E402
 from bench.ocr_overhead import request  # noqa: E402
+from bench.scale import cpu_seconds  # noqa: E402
 from flows.referral.io import ProcessingStage  # noqa: E402
 from referral.config import Settings, ensure_local_secrets  # noqa: E402
 from referral.devserver import TemporalDevServer, free_port  # noqa: E402
@@ -73,10 +76,13 @@ def plain_loop(pdfs: list[Path], slots: int) -> float:
     return time.perf_counter() - started
 
 
-async def through_system(pdfs: list[Path], gpu_processes: int, data: Path) -> tuple[float, float, float]:
+async def through_system(
+    pdfs: list[Path], gpu_processes: int, data: Path, cpu: dict[str, float]
+) -> tuple[float, float, float]:
     """Seconds until every referral is submitted (by one client, in turn), until every one's OCR is done, and
-    until every one has its drafts (ready for review)."""
-    settings = Settings(data_dir=data, namespace="default")
+    until every one has its drafts (ready for review); `cpu` gets each process's CPU seconds over the run."""
+    # no review board is started: a round reports its drafts 1 s after making them (the count's resolution)
+    settings = Settings(data_dir=data, namespace="default").with_changes(review_board_wait_s=1.0)
     ensure_local_secrets(settings, sorted(default_network().institutions()))
     server = TemporalDevServer(data / "temporal.db", free_port(), free_port(), "default")
     server.start()
@@ -96,8 +102,15 @@ async def through_system(pdfs: list[Path], gpu_processes: int, data: Path) -> tu
                                             stdout=log, stderr=subprocess.STDOUT))  # fmt: skip
         store = open_store(settings)
         await _ready(client, store, settings, [pdfs[0]])  # the workers are up and have read a page once
+        assert server.process is not None
+        processes = {"Temporal server": [server.process.pid], "bench client (submits)": [os.getpid()]}
+        for index, worker in enumerate(workers):
+            processes[f"{'CPU worker' if index == 0 else f'GPU worker {index}'}"] = [worker.pid]
+        before = {name: cpu_seconds(pids) for name, pids in processes.items()}
         started = time.perf_counter()
-        return await _ready(client, store, settings, pdfs, started)
+        figures = await _ready(client, store, settings, pdfs, started)
+        cpu |= {name: cpu_seconds(pids) - before[name] for name, pids in processes.items()}
+        return figures
     finally:
         for worker in workers:
             worker.terminate()
@@ -158,9 +171,11 @@ def main() -> None:
         plain_loop(pdfs[:1], 1)  # the models and vocabularies loaded once, as a worker has them
         figures |= {"plain loop (same functions), 1 slot": plain_loop(pdfs, 1),
                     "plain loop (same functions), 2 slots": plain_loop(pdfs, 2)}  # fmt: skip
+        cpu: dict[int, dict[str, float]] = {}
         for processes in (1, 2):
             data = Path(tmp) / f"system-{processes}"
-            submitted_s, ocr_s, drafted_s = asyncio.run(through_system(pdfs, processes, data))
+            cpu[processes] = {}
+            submitted_s, ocr_s, drafted_s = asyncio.run(through_system(pdfs, processes, data, cpu[processes]))
             figures[f"system, all submitted, {processes} GPU worker process(es)"] = submitted_s
             figures[f"system OCR, {processes} GPU worker process(es)"] = ocr_s
             figures[f"system to drafts, {processes} GPU worker process(es)"] = drafted_s
@@ -169,6 +184,10 @@ def main() -> None:
     print("| run | seconds | pages/s |\n|---|---|---|")
     for name, seconds in figures.items():
         print(f"| {name} | {seconds:.1f} | {pages / seconds:.3f} |")
+    for processes, spent in cpu.items():
+        print(f"\nCPU seconds per referral, {processes} GPU worker process(es), submission to drafts:")
+        for name, seconds in spent.items():
+            print(f"  {name}: {seconds / len(pdfs):.3f}")
     if scans:
         one, two = figures["system OCR, 1 GPU worker process(es)"], figures["system OCR, 2 GPU worker process(es)"]
         print(f"\nOCR scaling, 2 processes / 1: {one / two:.2f}x (goal >= 1.8)")

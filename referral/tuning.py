@@ -35,6 +35,9 @@ class WorkflowTuning(BaseModel):
     sla_seconds: dict[ReferralState, int] = Field(default_factory=_default_sla)
     receipt_sla_seconds: dict[Priority, int] = Field(default_factory=_default_receipt_sla)
     review_reminder_s: float = 24 * 3600
+    # a review round whose board has not taken its tasks after this long (Label Studio down or slow) shows the
+    # referral its drafts meanwhile; otherwise the referral hears of the drafts with their tasks, in one report
+    review_board_wait_s: float = Field(default=10.0, gt=0)
     review_escalate_after: int = 3
     delivery_retry_initial_s: float = 2.0
     delivery_retry_max_s: float = 60.0

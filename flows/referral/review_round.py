@@ -45,10 +45,6 @@ _SIGN_REFUSALS = {"NotOnRoster": "signer_not_on_roster", "NotInDepartment": "sig
 _SIGN_RETRY = dataclasses.replace(_LABEL_STUDIO_RETRY, non_retryable_error_types=[*_SIGN_REFUSALS, "UnsignedDecision"])
 
 
-# a board that has not taken a round's tasks after this long is reported as such (the drafts are made)
-_BOARD_SLOW = timedelta(seconds=10)
-
-
 def _cancelled(err: BaseException) -> bool:
     return isinstance(err, asyncio.CancelledError) or isinstance(getattr(err, "cause", None), CancelledError)
 
@@ -153,7 +149,7 @@ class ReviewRoundWorkflow(ReviewRoundState):
             retry_policy=_LABEL_STUDIO_RETRY,
         )
         try:
-            await workflow.wait_condition(creating.done, timeout=_BOARD_SLOW)
+            await workflow.wait_condition(creating.done, timeout=timedelta(seconds=self._settings.review_board_wait_s))
         except TimeoutError:  # Label Studio is down or slow: the referral shows its drafts meanwhile
             await self._report(ProcessingStage.AWAITING_REVIEW)
         except asyncio.CancelledError:
