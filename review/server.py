@@ -50,6 +50,10 @@ class LabelStudioServer:
             "SSRF_PROTECTION_ENABLED": "false",  # else webhooks to the 127.0.0.1 API are dropped
             "LATEST_VERSION_CHECK": "false",  # else it hangs offline
             "COLLECT_ANALYTICS": "false",
+            # Label Studio reports errors to its vendor's Sentry by default, from the server and from each
+            # reviewer's browser (with what the page held): a board of patients' records reports nowhere
+            "SENTRY_DSN": "",
+            "FRONTEND_SENTRY_DSN": "",
         }
         command = [str(label_studio_binary()), "start", "--no-browser", "--internal-host", "127.0.0.1",
                    "--port", str(self.port)]  # fmt: skip
