@@ -54,6 +54,7 @@ from review.board import review_boards  # noqa: E402
 from tests.helpers import make_request  # noqa: E402
 
 TICK = os.sysconf("SC_CLK_TCK")
+STACK_PARTS = ("start-dev", "workers.cpu", "workers.gpu", "referral.gateways", "uvicorn", "label-studio", "flows.fleet")
 
 
 def stack_pids(root: int) -> list[int]:
@@ -83,6 +84,19 @@ def cpu_seconds(pids: list[int]) -> float:
         except (OSError, IndexError):
             continue
     return total / TICK
+
+
+def cpu_by_process(pids: list[int]) -> dict[str, float]:
+    """CPU seconds so far of each part of the stack, named by a word of its command line (`other`: the rest)."""
+    parts = {marker: 0.0 for marker in (*STACK_PARTS, "other")}
+    for pid in pids:
+        try:
+            command = Path(f"/proc/{pid}/cmdline").read_text().replace("\0", " ")
+        except OSError:
+            continue
+        part = next((marker for marker in STACK_PARTS if marker in command), "other")
+        parts[part] += cpu_seconds([pid])
+    return parts
 
 
 def rss_mb(pids: list[int], marker: str) -> float:
@@ -201,7 +215,7 @@ async def run(n: int, data: Path) -> dict[str, object]:
         email = next(e for e, c in clinicians.items() if c["signs_for"] == "yeongwol-mc" and "clinician" in e)
         api, studio = f"http://127.0.0.1:{stack.ports['api']}", f"http://127.0.0.1:{stack.ports['studio']}"
         pids = stack_pids(stack.process.pid)  # type: ignore[union-attr]
-        cpu_before, started = cpu_seconds(pids), time.monotonic()
+        cpu_before, parts_before, started = cpu_seconds(pids), cpu_by_process(pids), time.monotonic()
         page = text_pdf(["진료의뢰서", "진단: 본태성 고혈압 (I10)", "투약: Amlodipine 5 mg 1일 1회",
                          "검사: Creatinine 1.1 mg/dL (2026-11-20)"])  # fmt: skip
         async with httpx.AsyncClient(base_url=api, timeout=120,
@@ -223,6 +237,8 @@ async def run(n: int, data: Path) -> dict[str, object]:
             park_s = time.monotonic() - started
             pids = stack_pids(stack.process.pid)  # type: ignore[union-attr]
             park_cpu = cpu_seconds(pids) - cpu_before
+            parts = cpu_by_process(pids)
+            park_cpu_parts = {part: round((parts[part] - parts_before.get(part, 0.0)) / n, 3) for part in parts}
             rss = {m: round(rss_mb(pids, m), 1) for m in ("workers.cpu", "workers.gpu", "uvicorn", "label-studio")}
             db = sum(p.stat().st_size for p in data.glob("temporal.db*"))
             ids = [e.id async for e in client.list_workflows("WorkflowType = 'ReferralWorkflow'")]
@@ -258,6 +274,7 @@ async def run(n: int, data: Path) -> dict[str, object]:
             "park_s": round(park_s, 1),
             "park_wall_s_per_referral": round(park_s / n, 3),
             "park_cpu_s_per_referral": round(park_cpu / n, 3),
+            "park_cpu_s_per_referral_by_process": park_cpu_parts,
             "rss_mb": rss,
             "temporal_db_kb_per_referral": round(db / 1024 / n, 1),
             "history_events_parked": statistics.mean(events),
