@@ -47,7 +47,7 @@ class Settings(BaseSettings):
     gpu_task_queue: str = "referral-gpu"
     # workflows the CPU worker keeps in memory (~0.6 MB each; a referral under review is two). One not cached is
     # replayed from its history when something happens to it, which a burst pays for: with 300, 1,000 parked
-    # referrals took 490 MB but their 1,000 decisions arrived ~4x slower than with the SDK's 1,000 (924 MB)
+    # referrals took under 570 MB but their 1,000 decisions arrived ~4x slower than with the SDK's 1,000 (924 MB)
     workflow_cache_size: int = Field(default=1000, ge=1)
     data_dir: Path = Path("data")
     network_file: Path | None = None
