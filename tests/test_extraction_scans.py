@@ -111,9 +111,11 @@ def test_a_lab_table_whose_headings_a_scan_garbled_is_read_by_what_its_cells_are
     misread_unit = [  # "단위" read as another word: the column's cells still say they are units
         [("검사명", 50, 95.0), ("결과", 400, 95.0), ("단귀", 700, 60.0), ("참고치", 1000, 95.0)],
         [("Albumin", 50, 95.0), ("3.7", 400, 92.0), ("g/dL", 700, 91.0), ("3.5-5.2", 1000, 92.0)],
+        # a speck the scan left before the unit, in the unit's own cell
+        [("NT-proBNP", 50, 95.0), ("315", 400, 92.0), ("ㅁ", 665, 30.0), ("pg/mL", 700, 91.0), ("<125", 1000, 92.0)],
     ]
     labs = {(lab.name, lab.value, lab.unit, lab.reference_range) for lab in extract([_scanned(misread_unit)]).labs}
-    assert labs == {("Albumin", "3.7", "g/dL", "3.5-5.2")}
+    assert labs == {("Albumin", "3.7", "g/dL", "3.5-5.2"), ("NT-proBNP", "315", "pg/mL", "<125")}
 
 
 def test_a_short_test_name_run_into_its_value_is_read_only_with_its_unit() -> None:
@@ -163,3 +165,16 @@ def test_a_study_timed_on_the_day_of_an_emergency_visit_is_a_study_of_that_time(
     text = "[응급실 경과]\nECG (13:05): atrial fibrillation, rate 128\nChest X-ray (13:20): 폐부종 소견\n"
     studies = {(s.modality, s.date, s.finding) for s in extract([text_page("fax", text)]).imaging}
     assert studies == {("ECG", "13:05", "atrial fibrillation, rate 128"), ("X-ray", "13:20", "폐부종 소견")}
+
+
+def test_a_room_number_or_a_hyphenated_test_name_read_as_a_code_is_no_diagnosis() -> None:
+    text = ("[입원 정보]\n입원일: 2027.02.01 병실: I02 병동 7층\n[진단명]\n- 류마티스 관절염 (M06.9)\n"
+            "[경과]\n외래 채혈에서 HDL-C48 mg/dL, LDL-C91 mg/dL 확인됨.\n")  # fmt: skip
+    codes = {p.code for p in extract([text_page("fax", text)]).problems}
+    assert codes == {"M06.9"}  # no rheumatic chorea from room 102, no cancer from a cholesterol result
+
+
+def test_a_number_running_into_a_korean_word_under_a_results_heading_is_no_result() -> None:
+    text = "[검사 결과]\nrq 240투여량 용법 비고\nHb 12.8 g/dL\n"  # a garbled table heading, then a result
+    labs = {(lab.name, lab.value) for lab in extract([text_page("fax", text)]).labs}
+    assert labs == {("Hb", "12.8")}

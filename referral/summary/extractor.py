@@ -155,6 +155,8 @@ def _lab(page: SourcePage, line: Line) -> tuple[str, LabResult] | None:
     match = LAB.match(line.text)
     if match is None or not re.search(r"[A-Za-z]{1,}", match.group("name")):
         return None
+    if re.match(r"[가-힣]", line.text[match.end("value") :]):
+        return None  # "191투이량", "3개월": a number running into a Korean word is no result
     if not re.search(r"[A-Za-zµμ%]", match.group("unit") or "") and re.match(
         r"[\s|ㆍ·.,_:]*\d", line.text[match.end("value") :]
     ):

@@ -186,10 +186,10 @@ def _labs(row: dict[int, Cell], columns: list[Column], group: list[int]) -> Iter
         return
     unit, reference = _text(_cell(row, columns, group, "unit")), _text(_cell(row, columns, group, "reference"))
     if unit is None:  # a unit column whose heading was misread: its cells still say what they are ("mg/dL")
-        unit = next((row[i].text.strip() for i in group if i in row and columns[i].kind == "other"
-                     and vocabulary().lab_unit.fullmatch(row[i].text.strip())), None)  # fmt: skip
-    elif (known := vocabulary().lab_unit.match(unit)) and re.fullmatch(r"\s+[^\d\s]{1,2}", unit[known.end() :]):
-        unit = known.group(0)  # "IU/L a": a speck the scan left beside the unit, no digit
+        unit = next((known for i in group if i in row and columns[i].kind == "other"
+                     and (known := _unit_of_cell(row[i].text))), None)  # fmt: skip
+    else:
+        unit = _unit_of_cell(unit) or unit  # a unit the vocabulary does not know stays as printed
     flag, row_date = _text(_cell(row, columns, group, "flag")), _text(_cell(row, columns, group, "date"))
     values = [(i, row[i].text.strip()) for i in group if i in row and columns[i].kind in ("result", "on_date")]
     for index, text in values:
@@ -199,6 +199,19 @@ def _labs(row: dict[int, Cell], columns: list[Column], group: list[int]) -> Iter
             date = columns[index].date or (dates_in(row_date)[0] if row_date and dates_in(row_date) else row_date)
             yield {"name": name, "value": value, "unit": unit or value_unit, "reference_range": reference,
                    "flag": value_flag or (flag if flag in _FLAGS else None), "date": date}  # fmt: skip
+
+
+def _unit_of_cell(text: str) -> str | None:
+    """The known unit a cell holds: all of it, or beside specks the scan left ("IU/L a", "때 pg/mL"), which are
+    one or two characters and never a digit."""
+    if vocabulary().lab_unit.fullmatch(text.strip()):
+        return text.strip()
+    words = text.split()
+    units = [w for w in words if vocabulary().lab_unit.fullmatch(w)]
+    specks = [w for w in words if w not in units]
+    if len(units) == 1 and all(len(w) <= 2 and not re.search(r"\d", w) for w in specks):
+        return units[0]
+    return None
 
 
 def _medication(row: dict[int, Cell], columns: list[Column], group: list[int]) -> dict[str, str | None] | None:
