@@ -61,7 +61,8 @@ def settings(data_dir: Path, payload_key: str) -> Settings:
         payload_key=payload_key,
         cpu_task_queue=f"cpu-{uuid.uuid4().hex[:8]}",
         gpu_task_queue=f"gpu-{uuid.uuid4().hex[:8]}",
-        workflow=WorkflowTuning(ocr_heartbeat_timeout_s=30),
+        # most tests start no review board: a round shows its drafts after 2 s of waiting for one, not 10
+        workflow=WorkflowTuning(ocr_heartbeat_timeout_s=30, review_board_wait_s=2),
     )
 
 
