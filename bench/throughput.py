@@ -105,7 +105,7 @@ async def through_system(
         assert server.process is not None
         processes = {"Temporal server": [server.process.pid], "bench client (submits)": [os.getpid()]}
         for index, worker in enumerate(workers):
-            processes[f"{'CPU worker' if index == 0 else f'GPU worker {index}'}"] = [worker.pid]
+            processes["CPU worker" if index == 0 else f"GPU worker {index}"] = [worker.pid]
         before = {name: cpu_seconds(pids) for name, pids in processes.items()}
         started = time.perf_counter()
         figures = await _ready(client, store, settings, pdfs, started)

@@ -142,10 +142,10 @@ def test_a_drug_row_the_scan_ran_into_one_cell_is_split_under_its_headings_and_s
 
 
 def test_a_biopsy_result_given_in_passing_or_under_a_labelled_diagnosis_keeps_specimen_and_grade() -> None:
-    course = "[경과]\n직장 생검:Tubularadenocarcinoma, poorly differentiated 확인되어 의뢰드립니다.\n"
+    course = "[경과]\n직장 생검:Mucinousadenocarcinoma, poorly differentiated 확인되어 의뢰드립니다.\n"
     (finding,) = extract([text_page("fax", course)]).pathology  # the scan lost a space inside the histology
     assert (finding.specimen, finding.grade) == ("직장 생검", "poorly differentiated")
-    assert finding.diagnosis.startswith("Tubularadenocarcinoma")
+    assert finding.diagnosis.startswith("Mucinousadenocarcinoma")
     report = "병리 판독\n진단(직장 생검): Tubular adenocarcinoma, poorly differentiated\n"
     (finding,) = extract([text_page("fax", report)]).pathology
     assert (finding.specimen, finding.diagnosis, finding.grade) == (

@@ -9,8 +9,8 @@ from referral.codes import is_diagnosis_code
 
 # A KCD/ICD-10 code: checked against the code list, and never part of a number printed after a label such as
 # 병리번호 S26-014572 or 검체번호 B2606-0417 (a code is not followed by a hyphen and digits), nor a room or bed
-# (병실: I01, as a scan reads 101), nor the end of a hyphenated name (LDL-C62 is LDL-C and its value). A scan may
-# print its point as a comma ("(E11,9)"): the code is still E11.9, its digits as printed.
+# (병실: I02, as a scan reads 102), nor the end of a hyphenated name (HDL-C48 is HDL-C and its value). A scan may
+# print its point as a comma ("(N18,3)"): the code is still N18.3, its digits as printed.
 _CODE_SHAPE = re.compile(r"\(?(?<![A-Za-z][-‐–])\b([A-Z]\d{2}(?:\.\d{1,2}|,\d(?=\)|\s|$))?)\b(?![-‐–]\d)\)?")
 _NUMBER_LABEL = re.compile(
     r"(?:번호|No\.?|ID|#|병\s*실|병\s*동|호\s*실|병\s*상|침\s*상|room|ward|bed)\s*[:：]?\s*$", re.I
@@ -38,7 +38,7 @@ CODE = _Codes()
 
 
 def code_of(match: re.Match[str]) -> str:
-    """The code a match of CODE names, with its point: "E11,9" is E11.9."""
+    """The code a match of CODE names, with its point: "N18,3" is N18.3."""
     return match.group(1).replace(",", ".")
 
 

@@ -156,7 +156,7 @@ def _lab(page: SourcePage, line: Line) -> tuple[str, LabResult] | None:
     if match is None or not re.search(r"[A-Za-z]{1,}", match.group("name")):
         return None
     if re.match(r"[가-힣]", line.text[match.end("value") :]):
-        return None  # "191투이량", "3개월": a number running into a Korean word is no result
+        return None  # "240투여량", "3개월": a number running into a Korean word is no result
     if not re.search(r"[A-Za-zµμ%]", match.group("unit") or "") and re.match(
         r"[\s|ㆍ·.,_:]*\d", line.text[match.end("value") :]
     ):
@@ -301,7 +301,7 @@ def _handle(builder: Builder, page: SourcePage, line: Line) -> None:
 
 
 def _one_line_pathology(builder: Builder, page: SourcePage, line: Line) -> None:
-    if found := one_line(line.text):  # "상행결장 생검: adenocarcinoma, moderately differentiated"
+    if found := one_line(line.text):  # "직장 생검: adenocarcinoma, poorly differentiated"
         evidence = _evidence(page, line.start, line.end, line.number)
         builder.add(builder.summary.pathology, line.text, PathologyFinding(
             text=line.text, specimen=found["specimen"], diagnosis=found["diagnosis"], grade=found["grade"] or None,

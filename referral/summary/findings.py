@@ -133,7 +133,7 @@ def studies_in(text: str, need_date: bool = True) -> list[Found]:
         if previous and previous[0] == study_type(term.group(0)) and _INSIDE.fullmatch(text, previous[1], term.start()):
             continue  # "Chest X-ray PA (흉부 X선)": the same study named again in its parentheses
         previous = (study_type(term.group(0)), term.end())
-        timed = _TIMED.match(text, term.end())  # "ECG (06:52):" in an emergency record: done at that time that day
+        timed = _TIMED.match(text, term.end())  # "ECG (13:05):" in an emergency record: done at that time that day
         nearest = (timed.start(1), timed.group(1)) if timed else min(
             dates, key=lambda d: abs(d[0] - term.start()), default=None)  # fmt: skip
         if nearest is None and need_date:

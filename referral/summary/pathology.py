@@ -14,7 +14,7 @@ from referral.summary.vocabulary import load_data, squeeze
 
 _SPECIMEN = re.compile(r"^\s*(?:(?P<key>[A-Z]|\d{1,2}|#\d{1,2})[.)]\s+)?(?P<name>.+?)\s*:?\s*$")
 _BULLET = re.compile(r"^\s*(?:[-•*·]|\d{1,2}[.)])\s*")
-_SAMPLED = re.compile(r"[(（]([^)）]{2,30})[)）]")  # "병리결과(위 생검)": how the specimen was taken, in the label
+_SAMPLED = re.compile(r"[(（]([^)）]{2,30})[)）]")  # "진단(직장 생검)": how the specimen was taken, in the label
 _FIELDS = ("specimen", "diagnosis", "grade", "size", "margins", "nodes", "stage", "ihc")
 
 
@@ -32,7 +32,7 @@ def _labels() -> dict[str, str]:
 
 @cache
 def _terms(kind: str) -> re.Pattern[str]:
-    """A term of eight letters or more may follow a word whose space a scan lost ("Tubularadenocarcinoma")."""
+    """A term of eight letters or more may follow a word whose space a scan lost ("Mucinousadenocarcinoma")."""
     terms: list[str] = _vocabulary()[kind]  # type: ignore[assignment]
     return re.compile("|".join(re.escape(t) if len(t) >= 8 else rf"(?<![A-Za-z]){re.escape(t)}" for t in terms), re.I)
 
@@ -45,8 +45,8 @@ def is_histology(text: str) -> bool:
 
 
 def one_line(text: str) -> dict[str, str] | None:
-    """A result written on one line of a letter: "상행결장 생검: adenocarcinoma, moderately differentiated",
-    "FNA (2026/05/15, 외부): Bethesda VI, PTC" — a label naming how the specimen was taken, a histologic value."""
+    """A result written on one line of a letter: "직장 생검: adenocarcinoma, poorly differentiated",
+    "FNA (2027/01/20, 외부): Bethesda V" — a label naming how the specimen was taken, a histologic value."""
     label, colon, value = text.partition(":")
     if not colon or len(label) > 40 or not _terms("sampling").search(label) or not is_histology(value):
         return None
@@ -57,7 +57,7 @@ def one_line(text: str) -> dict[str, str] | None:
 def field_of(label: str) -> str | None:
     """The field a label fills: its whole name, or the longest known name it begins with."""
     bare = squeeze(re.sub(r"[\[\]【】<>]", "", re.sub(r"\s*[(（].*?[)）]", "", _BULLET.sub("", label))))
-    # "Résection margins": an accent a scan put on a Latin letter
+    # "Màrgins": an accent a scan put on a Latin letter
     bare = "".join(unicodedata.normalize("NFD", c)[0] if "À" <= c <= "ɏ" else c for c in bare)
     labels = _labels()
     if bare in labels:
@@ -89,7 +89,7 @@ class PathologyReader:
             if field == "specimen":
                 self._specimen(None, value.strip(), evidence)
             elif field == "diagnosis" and (taken := _SAMPLED.search(label)) and _terms("sampling").search(taken[1]):
-                self._specimen(None, taken[1].strip(), evidence)  # "진단(위 생검): …": the specimen, its result
+                self._specimen(None, taken[1].strip(), evidence)  # "진단(직장 생검): …": the specimen, its result
                 self._diagnosis(value.strip(), evidence)
             else:  # "Size 1.4 x 1.1 cm, invasion depth: mucosa": a label with its own value keeps the whole line
                 whole = re.search(r"\d", re.sub(r"\(.*?\)", "", label)) is not None

@@ -202,7 +202,7 @@ def _labs(row: dict[int, Cell], columns: list[Column], group: list[int]) -> Iter
 
 
 def _unit_of_cell(text: str) -> str | None:
-    """The known unit a cell holds: all of it, or beside specks the scan left ("IU/L a", "때 pg/mL"), which are
+    """The known unit a cell holds: all of it, or beside specks the scan left ("U/L ㅋ", "ㅁ pg/mL"), which are
     one or two characters and never a digit."""
     if vocabulary().lab_unit.fullmatch(text.strip()):
         return text.strip()
@@ -253,7 +253,7 @@ def _width(text: str) -> int:
 
 
 def _split_straddling(cells: list[Cell], columns: list[Column]) -> list[Cell]:
-    """In a drug table, a cell whose words the scan ran across two headings or more ("645301220 다이아벡스정500mg"
+    """In a drug table, a cell whose words the scan ran across two headings or more ("655501230 리피토정20mg"
     under 코드 and 약품명), split at its spaces, each word placed by its share of the cell's width (a Korean
     syllable as two)."""
     if not any(c.kind == "drug" for c in columns):

@@ -29,7 +29,7 @@ def _alternation(terms: list[str], joined: bool = False, valued: bool = False) -
     that starts with a capital may follow a small letter with no space, as a scan's OCR loses the space between
     a body part and a study ("ChestCT", "ChestX-ray"); not for tests and drugs, where a small letter before is
     part of the name (pRBC, hsCRP). `valued`: a test's name of two or three letters may run into its value
-    ("AST28 U/L"); the reader then wants the unit after the value."""
+    ("GGT52 U/L"); the reader then wants the unit after the value."""
     parts = []
     for term in sorted(set(terms), key=len, reverse=True):
         escaped = re.escape(term).replace(r"\ ", r"\s*")
