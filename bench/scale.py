@@ -8,8 +8,10 @@ deployment; Prefect is not started here) hints the rest, and the referrals run t
 
 Recorded: wall and CPU seconds per referral to park (workers, Temporal server, API, Label Studio, all processes of
 the stack), worker RSS, Temporal database size and history events per referral, worklist latency (p50/p95) of
-`GET /referrals?status=…` and `GET /referrals?overdue=true`, and the time for all to be delivered once decisions
-arrive. One JSON line per run in bench/data/scale.jsonl; each figure against N is drawn in bench/data/scale.png.
+`GET /referrals?status=…` and `GET /referrals?overdue=true`; then, the N parked and nothing happening for
+--idle-s, Label Studio's requests and the stack's CPU seconds a minute and the history events a waiting referral
+adds; last (not with --park-only) the time for all to be delivered once decisions arrive. One JSON line per run
+in bench/data/scale.jsonl; each figure against N is drawn in bench/data/scale.png.
 
     .venv/bin/python bench/scale.py --referrals 100      (--plot-only: redraw from the runs recorded)
 """
@@ -173,6 +175,42 @@ def annotate_all(studio: str, email: str, password: str, task_ids: list[int]) ->
         list(pool.map(one, task_ids))
 
 
+def studio_requests(data: Path) -> list[str]:
+    """The requests Label Studio answered, from its log (Django's server log; each line is written twice there)."""
+    log = data / "logs" / "label-studio.log"
+    lines = [line for line in log.read_text(errors="replace").splitlines() if "django.server::" in line]
+    return [line for i, line in enumerate(lines) if i == 0 or line != lines[i - 1]]
+
+
+def request_path(line: str) -> str:
+    """`[…] "GET /api/tasks/12/?x=1 HTTP/1.1" 200 16` → `GET /api/tasks/N/`: what was asked, not of which task."""
+    method, _, rest = line.partition('"')[2].partition(" ")
+    return (
+        method + " " + "/".join("N" if part.isdigit() else part for part in rest.split("?")[0].split(" ")[0].split("/"))
+    )
+
+
+async def idle_costs(client: Client, data: Path, pids: list[int], sample: list[str], idle_s: float) -> dict[str, Any]:
+    """What N parked referrals cost while nothing happens: Label Studio requests and CPU seconds a minute, and the
+    history events the sampled referrals and their review rounds add (a waiting referral should add none)."""
+
+    async def events(ids: list[str]) -> int:
+        return sum([len((await client.get_workflow_handle(i).fetch_history()).events) for i in ids])
+
+    rounds = [round_workflow_id(i, ReviewRoundName.REFERRAL, 1) for i in sample]
+    before, requests, cpu = await events(sample + rounds), len(studio_requests(data)), cpu_seconds(pids)
+    await asyncio.sleep(idle_s)
+    asked = [request_path(line) for line in studio_requests(data)[requests:]]
+    minutes = idle_s / 60
+    return {
+        "idle_s": idle_s,
+        "idle_studio_requests_per_min": round(len(asked) / minutes, 1),
+        "idle_studio_requests_top": sorted({p: asked.count(p) for p in asked}.items(), key=lambda kv: -kv[1])[:5],
+        "idle_cpu_s_per_min": round((cpu_seconds(pids) - cpu) / minutes, 2),
+        "idle_history_events_added_per_referral": round((await events(sample + rounds) - before) / len(sample), 2),
+    }
+
+
 def webhook_calls(data: Path) -> int:
     """Label Studio's webhook calls the API answered (its access log)."""
     log = data / "logs" / "api.log"
@@ -204,7 +242,7 @@ async def waiting_on_the_board(client: Client, referral_id: str) -> ReferralStat
     return status
 
 
-async def run(n: int, data: Path) -> dict[str, object]:
+async def run(n: int, data: Path, idle_s: float, park_only: bool) -> dict[str, object]:
     stack = Stack(data)
     stack.start()
     try:
@@ -254,19 +292,8 @@ async def run(n: int, data: Path) -> dict[str, object]:
                     (await http.get("/referrals", params=params)).raise_for_status()
                     samples.append((time.perf_counter() - t0) * 1000)
                 latencies[name] = percentiles(samples)
-        task_ids = [r.task.task_id for status in statuses for r in status.reviews]
-        decided, since = time.monotonic(), datetime.now(UTC) - timedelta(minutes=1)
-        hooks_before = webhook_calls(data)
-        await asyncio.to_thread(annotate_all, f"http://127.0.0.1:{stack.ports['studio']}", email,
-                                clinicians[email]["password"], task_ids)  # fmt: skip
-        received = "WorkflowType = 'ReferralWorkflow' AND ReferralStatus = 'RECEIVED'"
-        await asyncio.sleep(30)  # what the webhooks alone achieve; then one run of the fleet reconciler (5-minutely)
-        webhooks = webhook_calls(data) - hooks_before
-        received_by_webhook = await count(client, received)
-        boards = review_boards(settings.model_copy(update={"label_studio_url": studio}), load_network(None))
-        await reconcile(client, boards, since)
-        delivered_s = await wait_count(client, received, n, 60 * 60)
-        return {
+        idle = await idle_costs(client, data, pids, sample, idle_s)
+        parked = {
             "at": datetime.now(UTC).isoformat(timespec="seconds"),
             "referrals": n,
             "cores": os.cpu_count(),
@@ -280,6 +307,24 @@ async def run(n: int, data: Path) -> dict[str, object]:
             "history_events_parked": statistics.mean(events),
             "review_round_events_parked": statistics.mean(round_events),
             "latency_ms_p50_p95": {k: [round(v, 1) for v in pair] for k, pair in latencies.items()},
+            **idle,
+        }
+        if park_only:
+            return parked
+        task_ids = [r.task.task_id for status in statuses for r in status.reviews]
+        decided, since = time.monotonic(), datetime.now(UTC) - timedelta(minutes=1)
+        hooks_before = webhook_calls(data)
+        await asyncio.to_thread(annotate_all, f"http://127.0.0.1:{stack.ports['studio']}", email,
+                                clinicians[email]["password"], task_ids)  # fmt: skip
+        received = "WorkflowType = 'ReferralWorkflow' AND ReferralStatus = 'RECEIVED'"
+        await asyncio.sleep(30)  # what the webhooks alone achieve; then one run of the fleet reconciler (5-minutely)
+        webhooks = webhook_calls(data) - hooks_before
+        received_by_webhook = await count(client, received)
+        boards = review_boards(settings.model_copy(update={"label_studio_url": studio}), load_network(None))
+        await reconcile(client, boards, since)
+        delivered_s = await wait_count(client, received, n, 60 * 60)
+        return {
+            **parked,
             "annotations": len(task_ids),
             "webhooks_received": webhooks,
             "received_30s_after_decisions_by_webhook": received_by_webhook,
@@ -293,25 +338,29 @@ async def run(n: int, data: Path) -> dict[str, object]:
 PLOTTED = [("park_cpu_s_per_referral", "CPU s per referral to park"), ("rss_mb", "worker RSS (MB), CPU + GPU"),
            ("temporal_db_kb_per_referral", "Temporal DB (KiB) per referral"),
            ("latency_ms_p50_p95", "GET /referrals?status p95 (ms)"),
+           ("idle_studio_requests_per_min", "Label Studio requests/min, idle"),
            ("decisions_to_all_received_s", "decisions → all delivered (s)")]  # fmt: skip
 
 
+def figure_of(row: dict[str, Any], key: str) -> float | None:
+    if key == "rss_mb":
+        return float(row["rss_mb"]["workers.cpu"] + row["rss_mb"]["workers.gpu"])
+    if key == "latency_ms_p50_p95":
+        return float(row["latency_ms_p50_p95"]["list_by_status"][1])
+    return row.get(key)  # absent from a --park-only run
+
+
 def plot(rows: list[dict[str, Any]], out: Path) -> None:
-    """One panel per figure against N (the latest run of each N), log-scaled N."""
+    """One panel per figure against N (the latest run of each N that has it), log-scaled N."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    latest = {row["referrals"]: row for row in rows}
-    ns = sorted(latest)
-    values = {
-        "rss_mb": [latest[n]["rss_mb"]["workers.cpu"] + latest[n]["rss_mb"]["workers.gpu"] for n in ns],
-        "latency_ms_p50_p95": [latest[n]["latency_ms_p50_p95"]["list_by_status"][1] for n in ns],
-    }
     figure, axes = plt.subplots(1, len(PLOTTED), figsize=(4 * len(PLOTTED), 3.2))
     for axis, (key, title) in zip(axes, PLOTTED, strict=True):
-        axis.plot(ns, values.get(key) or [latest[n][key] for n in ns], marker="o")
+        latest = {row["referrals"]: value for row in rows if (value := figure_of(row, key)) is not None}
+        axis.plot(sorted(latest), [latest[n] for n in sorted(latest)], marker="o")
         axis.set_xscale("log")
         axis.set_title(title, fontsize=9)
         axis.set_xlabel("open referrals (N)")
@@ -320,21 +369,33 @@ def plot(rows: list[dict[str, Any]], out: Path) -> None:
     figure.savefig(out, dpi=110)
 
 
+def measure(n: int, idle_s: float, park_only: bool, out: Path) -> dict[str, object]:
+    """One run on a fresh data folder: its figures appended to `out` (JSON lines), every run drawn beside it."""
+    with tempfile.TemporaryDirectory(prefix="referral-scale-") as folder:
+        result = asyncio.run(run(n, Path(folder), idle_s, park_only))
+    out.parent.mkdir(exist_ok=True)
+    with out.open("a") as f:
+        f.write(json.dumps(result, ensure_ascii=False) + "\n")
+    redraw(out)
+    return result
+
+
+def redraw(out: Path) -> None:
+    plot([json.loads(line) for line in out.read_text().splitlines() if line.strip()], out.with_suffix(".png"))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--referrals", type=int, default=100)
+    parser.add_argument("--idle-s", type=float, default=120, help="how long to watch the parked referrals idle")
+    parser.add_argument("--park-only", action="store_true", help="stop once parked and idle (no decisions)")
     parser.add_argument("--plot-only", action="store_true", help="only redraw bench/data/scale.png from the runs")
     args = parser.parse_args()
     out = ROOT / "bench" / "data" / "scale.jsonl"
-    if not args.plot_only:
-        with tempfile.TemporaryDirectory(prefix="referral-scale-") as folder:
-            result = asyncio.run(run(args.referrals, Path(folder)))
-        print(json.dumps(result, ensure_ascii=False, indent=2))
-        out.parent.mkdir(exist_ok=True)
-        with out.open("a") as f:
-            f.write(json.dumps(result, ensure_ascii=False) + "\n")
-    rows = [json.loads(line) for line in out.read_text().splitlines() if line.strip()]
-    plot(rows, out.with_name("scale.png"))
+    if args.plot_only:
+        redraw(out)
+    else:
+        print(json.dumps(measure(args.referrals, args.idle_s, args.park_only, out), ensure_ascii=False, indent=2))
 
 
 if __name__ == "__main__":
