@@ -13,10 +13,9 @@ from temporalio import workflow
 from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError
 
-from flows.referral.failures import failure_detail
-
 with workflow.unsafe.imports_passed_through():
     from activities.deliver import DeliverInput, DeliveryActivities
+    from flows.referral.failures import failure_detail
     from flows.referral.io import (
         Appointment,
         ConsentWithdrawal,

@@ -13,11 +13,10 @@ from temporalio import workflow
 from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, CancelledError
 
-from flows.referral.failures import failure_detail
-
 with workflow.unsafe.imports_passed_through():
     from activities.imaging import FindStudiesInput, ImagingActivities, TransferStudiesInput
     from activities.transcribe import TranscribeActivities, TranscribeInput
+    from flows.referral.failures import failure_detail
     from flows.referral.io import ConsentWithdrawalRecord, TranscriptSummary, WorkflowSettings
     from referral.models import Referral
     from referral.pacs.models import ImagingStatus, ImagingStep

@@ -22,9 +22,6 @@ from temporalio import workflow
 from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError, CancelledError
 
-from flows.referral.contract import ReviewProgress, ReviewRoundInput, ReviewRoundReceiver, ReviewRoundState
-from flows.referral.failures import MODEL_RETRY, failure_detail
-
 with workflow.unsafe.imports_passed_through():
     from activities.review import (
         CreateReviewTasksInput,
@@ -34,6 +31,8 @@ with workflow.unsafe.imports_passed_through():
         SignDocumentInput,
     )
     from activities.summarize import SummaryActivities
+    from flows.referral.contract import ReviewProgress, ReviewRoundInput, ReviewRoundReceiver, ReviewRoundState
+    from flows.referral.failures import MODEL_RETRY, failure_detail
     from flows.referral.io import PageRef, ProcessingStage, ReprocessRequest
     from review.models import Decision, ReviewDecision, ReviewState, undecided
 

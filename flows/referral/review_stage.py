@@ -15,12 +15,10 @@ from temporalio import workflow
 from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, CancelledError, ChildWorkflowError, FailureError
 
-from flows.referral.contract import ReviewProgress, ReviewRoundInput, ReviewRoundReceiver, round_workflow_id
-from flows.referral.review_round import ReviewRoundWorkflow
-
 with workflow.unsafe.imports_passed_through():
     from activities.round_progress import RoundProgressActivities
     from activities.summarize import SummarizeInput
+    from flows.referral.contract import ReviewProgress, ReviewRoundInput, ReviewRoundReceiver, round_workflow_id
     from flows.referral.io import (
         OcrSummary,
         PageRef,
@@ -30,6 +28,7 @@ with workflow.unsafe.imports_passed_through():
         TranscriptSummary,
         WorkflowSettings,
     )
+    from flows.referral.review_round import ReviewRoundWorkflow
     from referral.models import Referral, Side
     from referral.pacs.models import ImagingStatus
     from referral.review_plan import ROUND_SIDE, PlannedOperation, ReviewRoundName

@@ -20,7 +20,6 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError, CancelledError
 
 from flows.referral.delivery_stage import DeliveryStage
-from flows.referral.failures import DOCUMENT_ERRORS, MODEL_RETRY, failure_detail
 from flows.referral.media_stage import MediaStage
 from flows.referral.orders_stage import OrderStage
 from flows.referral.outcome_stage import OutcomeStage
@@ -30,6 +29,7 @@ from flows.referral.sla import SlaTimers
 with workflow.unsafe.imports_passed_through():
     from activities.intake import IntakeActivities, VerifyDocumentsInput
     from activities.ocr import OcrActivities, OcrDocumentInput
+    from flows.referral.failures import DOCUMENT_ERRORS, MODEL_RETRY, failure_detail
     from flows.referral.io import (
         Appointment,
         EventRequest,
