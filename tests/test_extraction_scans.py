@@ -178,3 +178,31 @@ def test_a_number_running_into_a_korean_word_under_a_results_heading_is_no_resul
     text = "[검사 결과]\nrq 240투여량 용법 비고\nHb 12.8 g/dL\n"  # a garbled table heading, then a result
     labs = {(lab.name, lab.value) for lab in extract([text_page("fax", text)]).labs}
     assert labs == {("Hb", "12.8")}
+
+
+def test_a_turned_tables_units_row_a_scan_garbled_in_part_gives_the_units_it_still_shows() -> None:
+    rows = [
+        [("Hb", 100, 95.0), ("PLT", 300, 95.0), ("Glucose", 500, 95.0), ("Cr", 700, 95.0), ("HbA1c", 900, 95.0)],
+        [("12.8", 100, 92.0), ("233", 300, 92.0), ("142", 500, 92.0), ("0.91", 700, 92.0), ("6.8", 900, 92.0)],
+        # g/dL and x10^3/uL garbled ("^" read as "7": a digit is never taken for a caret), "~" a speck
+        [("9/0L", 100, 40.0), ("x1073/uL", 300, 50.0), ("~", 420, 20.0), ("mg/dL", 500, 90.0), ("mg/dL", 700, 90.0),
+         ("%", 900, 90.0)],
+    ]  # fmt: skip
+    labs = {(lab.name, lab.value, lab.unit) for lab in extract([_scanned(rows)]).labs}
+    assert labs == {("Hb", "12.8", None), ("PLT", "233", None), ("Glucose", "142", "mg/dL"), ("Cr", "0.91", "mg/dL"),
+                    ("HbA1c", "6.8", "%")}  # fmt: skip
+
+
+def test_a_long_unit_with_two_letters_misread_or_a_speck_after_it_is_that_unit_but_no_magnitude_is_guessed() -> None:
+    rows = [
+        [("검사명", 50, 95.0), ("결과", 400, 95.0), ("단위", 700, 95.0), ("참고치", 1000, 95.0)],
+        # "L" read as "l" and the square as an apostrophe: only eGFR's unit fits
+        [("eGFR", 50, 95.0), ("58", 400, 92.0), ("ml/min/1.73m'", 700, 70.0), (">60", 1000, 92.0)],
+        [("Albumin", 50, 95.0), ("4.1", 400, 92.0), ("g/dL", 700, 91.0), ("7'", 790, 30.0), ("3.5-5.2", 1000, 92.0)],
+        [("Eosinophil", 50, 95.0), ("190", 400, 92.0), ("3", 660, 30.0), ("/uL", 700, 91.0), ("<500", 1000, 92.0)],
+    ]
+    labs = {lab.name: (lab.value, lab.unit) for lab in extract([_scanned(rows)]).labs}
+    assert labs["eGFR"] == ("58", "mL/min/1.73m²") and labs["Albumin"] == ("4.1", "g/dL")
+    assert labs["Eosinophil"][1] != "/uL"  # a digit before "/uL" may be its magnitude: not dropped as a speck
+    short = "[검사 결과]\nCr 1.2 mt/dt\n"  # two letters wrong in a short unit: no unit is guessed
+    assert [lab.unit for lab in extract([text_page("fax", short)]).labs] in ([None], [])

@@ -203,15 +203,20 @@ def _labs(row: dict[int, Cell], columns: list[Column], group: list[int]) -> Iter
 
 def _unit_of_cell(text: str) -> str | None:
     """The known unit a cell holds: all of it, or beside specks the scan left ("U/L ㅋ", "ㅁ pg/mL"), which are
-    one or two characters and never a digit."""
+    one or two characters; a digit only in a speck after a unit that starts with a letter and has a slash
+    ("mg/dL 7'"), never before one or beside "/uL" or "10^3/uL", where a digit may be the unit's magnitude."""
     if vocabulary().lab_unit.fullmatch(text.strip()):
         return text.strip()
     words = text.split()
-    units = [w for w in words if vocabulary().lab_unit.fullmatch(w)]
-    specks = [w for w in words if w not in units]
-    if len(units) == 1 and all(len(w) <= 2 and not re.search(r"\d", w) for w in specks):
-        return units[0]
-    return None
+    units = [i for i, w in enumerate(words) if vocabulary().lab_unit.fullmatch(w)]
+    if len(units) != 1:
+        return None
+    unit = words[units[0]]
+    digits_after = bool(re.match(r"[A-Za-zμµ]", unit)) and "/" in unit
+    for i, speck in enumerate(words):
+        if i != units[0] and (len(speck) > 2 or (re.search(r"\d", speck) and not (digits_after and i > units[0]))):
+            return None
+    return unit
 
 
 def _medication(row: dict[int, Cell], columns: list[Column], group: list[int]) -> dict[str, str | None] | None:
@@ -344,13 +349,19 @@ def _clean(cells: list[Cell]) -> list[Cell]:
 
 
 def _units_row(table: _Table, cells: list[Cell]) -> bool:
-    """The row under a turned table's values when it gives their units ("g/dL | x10^3/uL | - | %")."""
+    """The row under a turned table's values when it gives their units ("g/dL | x10^3/uL | - | %"): two known
+    units or more, every other cell a dash, a speck or a unit the scan garbled (it has a slash), and no value.
+    Only the known units are given to the values above them."""
     units = _assign([Column("unit", c.cell) for c in table.columns], cells)
-    if not units or not all(c.text == "-" or vocabulary().lab_unit.fullmatch(c.text) for c in units.values()):
+    known = {i: c for i, c in units.items() if vocabulary().lab_unit.fullmatch(c.text)}
+    others = [c.text for i, c in units.items() if i not in known and c.text != "-"]
+    if len(known) < 2 and others or not known:
         return False
-    for index, cell in units.items():
+    if any(_is_value(t) or not ("/" in t or len(t) <= 2 and not re.search(r"\w", t)) for t in others):
+        return False
+    for index, cell in known.items():
         item = table.turned.get(index)
-        if item is not None and cell.text != "-" and not item.fields["unit"]:
+        if item is not None and not item.fields["unit"]:
             item.fields["unit"] = cell.text
             item.end = cells[-1].end
     return True
