@@ -52,7 +52,7 @@ from referral.operations import get_status  # noqa: E402
 from referral.review_plan import ReviewRoundName  # noqa: E402
 from referral.synthetic import text_pdf  # noqa: E402
 from referral.temporal import connect  # noqa: E402
-from review.board import review_boards  # noqa: E402
+from review.board import ReviewBoard, review_boards  # noqa: E402
 from tests.helpers import make_request  # noqa: E402
 
 TICK = os.sysconf("SC_CLK_TCK")
@@ -190,25 +190,36 @@ def request_path(line: str) -> str:
     )
 
 
-async def idle_costs(client: Client, data: Path, pids: list[int], sample: list[str], idle_s: float) -> dict[str, Any]:
-    """What N parked referrals cost while nothing happens: Label Studio requests and CPU seconds a minute, and the
-    history events the sampled referrals and their review rounds add (a waiting referral should add none)."""
+async def idle_costs(
+    client: Client, data: Path, pids: list[int], sample: list[str], idle_s: float, boards: list[ReviewBoard]
+) -> dict[str, Any]:
+    """What N parked referrals cost while nothing happens: Label Studio requests and CPU seconds a minute, the
+    history events the sampled referrals and their review rounds add (a waiting referral should add none), and
+    one run of the fleet review reconciler over the idle window (in a deployment, every 5 minutes)."""
 
     async def events(ids: list[str]) -> int:
         return sum([len((await client.get_workflow_handle(i).fetch_history()).events) for i in ids])
 
     rounds = [round_workflow_id(i, ReviewRoundName.REFERRAL, 1) for i in sample]
     before, requests, cpu = await events(sample + rounds), len(studio_requests(data)), cpu_seconds(pids)
+    idle_from = datetime.now(UTC)
     await asyncio.sleep(idle_s)
     asked = [request_path(line) for line in studio_requests(data)[requests:]]
     minutes = idle_s / 60
-    return {
+    figures = {
         "idle_s": idle_s,
         "idle_studio_requests_per_min": round(len(asked) / minutes, 1),
         "idle_studio_requests_top": sorted({p: asked.count(p) for p in asked}.items(), key=lambda kv: -kv[1])[:5],
         "idle_cpu_s_per_min": round((cpu_seconds(pids) - cpu) / minutes, 2),
         "idle_history_events_added_per_referral": round((await events(sample + rounds) - before) / len(sample), 2),
     }
+    requests, started = len(studio_requests(data)), time.perf_counter()
+    report = await reconcile(client, boards, idle_from)
+    figures["idle_reconciler_s"] = round(time.perf_counter() - started, 2)
+    await asyncio.sleep(1)  # Label Studio logs a request once it has answered it
+    figures["idle_reconciler_studio_requests"] = len(studio_requests(data)) - requests
+    figures["idle_reconciler_hinted"] = len(report.hinted)
+    return figures
 
 
 def webhook_calls(data: Path) -> int:
@@ -292,9 +303,13 @@ async def run(n: int, data: Path, idle_s: float, park_only: bool) -> dict[str, o
                     (await http.get("/referrals", params=params)).raise_for_status()
                     samples.append((time.perf_counter() - t0) * 1000)
                 latencies[name] = percentiles(samples)
-        idle = await idle_costs(client, data, pids, sample, idle_s)
+        boards = review_boards(settings.model_copy(update={"label_studio_url": studio}), load_network(None))
+        idle = await idle_costs(client, data, pids, sample, idle_s, boards)
         parked = {
             "at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "commit": subprocess.run(
+                ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+            ).stdout.strip(),  # fmt: skip
             "referrals": n,
             "cores": os.cpu_count(),
             "submit_s": round(submitted_s, 1),
@@ -320,7 +335,6 @@ async def run(n: int, data: Path, idle_s: float, park_only: bool) -> dict[str, o
         await asyncio.sleep(30)  # what the webhooks alone achieve; then one run of the fleet reconciler (5-minutely)
         webhooks = webhook_calls(data) - hooks_before
         received_by_webhook = await count(client, received)
-        boards = review_boards(settings.model_copy(update={"label_studio_url": studio}), load_network(None))
         await reconcile(client, boards, since)
         delivered_s = await wait_count(client, received, n, 60 * 60)
         return {

@@ -32,6 +32,8 @@ def test_scale_bench_produces_every_figure(tmp_path: Path) -> None:
     assert set(result["latency_ms_p50_p95"]) == {"list_by_status", "overdue"}  # type: ignore[arg-type]
     for key in ("idle_studio_requests_per_min", "idle_cpu_s_per_min", "idle_history_events_added_per_referral"):
         assert isinstance(result[key], float | int) and result[key] >= 0  # type: ignore[operator]
+    assert result["idle_reconciler_studio_requests"] >= 1  # type: ignore[operator]
+    assert result["idle_reconciler_hinted"] == 0  # nothing changed on the board while the referrals waited
     assert result["received_after_reconciler_s"] >= 0  # type: ignore[operator]
     assert out.with_suffix(".png").read_bytes().startswith(b"\x89PNG")
 
