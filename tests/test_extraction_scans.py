@@ -193,16 +193,21 @@ def test_a_turned_tables_units_row_a_scan_garbled_in_part_gives_the_units_it_sti
                     ("HbA1c", "6.8", "%")}  # fmt: skip
 
 
-def test_a_long_unit_with_two_letters_misread_or_a_speck_after_it_is_that_unit_but_no_magnitude_is_guessed() -> None:
+def test_a_long_unit_with_two_letters_misread_and_a_unit_or_name_beside_a_speck_are_read_no_magnitude_guessed() -> (
+    None
+):
     rows = [
         [("검사명", 50, 95.0), ("결과", 400, 95.0), ("단위", 700, 95.0), ("참고치", 1000, 95.0)],
         # "L" read as "l" and the square as an apostrophe: only eGFR's unit fits
         [("eGFR", 50, 95.0), ("58", 400, 92.0), ("ml/min/1.73m'", 700, 70.0), (">60", 1000, 92.0)],
         [("Albumin", 50, 95.0), ("4.1", 400, 92.0), ("g/dL", 700, 91.0), ("7'", 790, 30.0), ("3.5-5.2", 1000, 92.0)],
         [("Eosinophil", 50, 95.0), ("190", 400, 92.0), ("3", 660, 30.0), ("/uL", 700, 91.0), ("<500", 1000, 92.0)],
+        # a speck before the name read as a quote mark, which made the name unsure
+        [("“Ferritin", 50, 45.0), ("88", 400, 92.0), ("ng/mL", 700, 91.0), ("13-150", 1000, 92.0)],
     ]
     labs = {lab.name: (lab.value, lab.unit) for lab in extract([_scanned(rows)]).labs}
     assert labs["eGFR"] == ("58", "mL/min/1.73m²") and labs["Albumin"] == ("4.1", "g/dL")
+    assert labs["Ferritin"] == ("88", "ng/mL")
     assert labs["Eosinophil"][1] != "/uL"  # a digit before "/uL" may be its magnitude: not dropped as a speck
     short = "[검사 결과]\nCr 1.2 mt/dt\n"  # two letters wrong in a short unit: no unit is guessed
     assert [lab.unit for lab in extract([text_page("fax", short)]).labs] in ([None], [])

@@ -181,7 +181,7 @@ def _value(text: str) -> tuple[str, str | None, str | None] | None:
 
 
 def _labs(row: dict[int, Cell], columns: list[Column], group: list[int]) -> Iterator[dict[str, str | None]]:
-    name = _text(_cell(row, columns, group, "test"))
+    name = _test_name(_text(_cell(row, columns, group, "test")) or "")
     if not name or not re.search(r"[A-Za-z가-힣]", name):
         return
     unit, reference = _text(_cell(row, columns, group, "unit")), _text(_cell(row, columns, group, "reference"))
@@ -199,6 +199,11 @@ def _labs(row: dict[int, Cell], columns: list[Column], group: list[int]) -> Iter
             date = columns[index].date or (dates_in(row_date)[0] if row_date and dates_in(row_date) else row_date)
             yield {"name": name, "value": value, "unit": unit or value_unit, "reference_range": reference,
                    "flag": value_flag or (flag if flag in _FLAGS else None), "date": date}  # fmt: skip
+
+
+def _test_name(text: str) -> str:
+    """A test's name without the quote mark a scan reads from a speck before it ('"Ferritin')."""
+    return text.lstrip("“”\"'‘’").strip()
 
 
 def _unit_of_cell(text: str) -> str | None:
@@ -294,7 +299,7 @@ def read_row(table: _Table, number: int, cells: list[Cell]) -> list[TableItem]:
         if "test" in kinds:
             name = _cell(row, table.columns, group, "test")
             # a test the vocabulary does not know, read unsurely, is more likely a smudge ("xr Tq") than a test
-            unsure = bool(name and name.confidence < LOW_CONFIDENCE and not is_lab_name(name.text))
+            unsure = bool(name and name.confidence < LOW_CONFIDENCE and not is_lab_name(_test_name(name.text)))
             items += [TableItem("lab", lab, number, start, end, unsure=unsure)
                       for lab in _labs(row, table.columns, group)]  # fmt: skip
         elif "drug" in kinds and (med := _medication(row, table.columns, group)):
