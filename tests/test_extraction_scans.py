@@ -155,6 +155,16 @@ def test_a_biopsy_result_given_in_passing_or_under_a_labelled_diagnosis_keeps_sp
     )
 
 
+def test_a_biopsy_result_whose_sampling_word_a_scan_garbled_is_still_read_by_the_shape_of_its_label() -> None:
+    course = ("[경과]\n직장QX:adenocarcinoma, poorly differentiated 확인되어 의뢰드립니다.\n"
+              "Colon, EMP: Tubular adenoma with low grade dysplasia\n")  # fmt: skip
+    found = {(f.specimen, f.grade) for f in extract([text_page("fax", course)]).pathology}
+    assert found == {("직장QX", "poorly differentiated"), ("Colon, EMP", None)}
+    not_results = ("[경과]\n가족력: adenocarcinoma (부친)\n진단: adenocarcinoma of rectum\n간: metastasis 의심\n"
+                   "폐 CT: malignancy 의심\n위험인자: malignancy\nSmoking, alcohol: adenoma 없음\n")  # fmt: skip
+    assert extract([text_page("fax", not_results)]).pathology == []
+
+
 def test_a_code_whose_point_a_scan_read_as_a_comma_is_still_that_code_and_its_digits_stay() -> None:
     text = "[진단명]\n- 만성 신장병 3기 (N18,3)\n- 통풍 (M10.9)\n"
     problems = {(p.code, p.evidence[0].quote) for p in extract([text_page("fax", text)]).problems}
@@ -193,9 +203,7 @@ def test_a_turned_tables_units_row_a_scan_garbled_in_part_gives_the_units_it_sti
                     ("HbA1c", "6.8", "%")}  # fmt: skip
 
 
-def test_a_long_unit_with_two_letters_misread_and_a_unit_or_name_beside_a_speck_are_read_no_magnitude_guessed() -> (
-    None
-):
+def test_a_long_unit_with_two_letters_misread_and_a_unit_or_name_beside_a_speck_are_read_no_magnitude_guessed() -> None:
     rows = [
         [("검사명", 50, 95.0), ("결과", 400, 95.0), ("단위", 700, 95.0), ("참고치", 1000, 95.0)],
         # "L" read as "l" and the square as an apostrophe: only eGFR's unit fits

@@ -10,7 +10,7 @@ import unicodedata
 from functools import cache
 
 from referral.summary.models import Evidence, PathologyFinding
-from referral.summary.vocabulary import load_data, squeeze
+from referral.summary.vocabulary import load_data, squeeze, vocabulary
 
 _SPECIMEN = re.compile(r"^\s*(?:(?P<key>[A-Z]|\d{1,2}|#\d{1,2})[.)]\s+)?(?P<name>.+?)\s*:?\s*$")
 _BULLET = re.compile(r"^\s*(?:[-•*·]|\d{1,2}[.)])\s*")
@@ -37,6 +37,17 @@ def _terms(kind: str) -> re.Pattern[str]:
     return re.compile("|".join(re.escape(t) if len(t) >= 8 else rf"(?<![A-Za-z]){re.escape(t)}" for t in terms), re.I)
 
 
+@cache
+def _organ() -> re.Pattern[str]:
+    """A specimen's label whose sampling word a scan garbled: an organ, then what is left of how it was taken —
+    a few Latin letters after a Korean organ or after a space ("직장QX", "대장 샘겸"), a word after a Latin organ's
+    comma ("Colon, EMP"). A Korean syllable run into the organ makes another word (위험, 간호): no specimen."""
+    organs: list[str] = _vocabulary()["organs"]  # type: ignore[assignment]
+    latin = "|".join(re.escape(o) for o in organs if o.isascii())
+    korean = "|".join(re.escape(o) for o in sorted((o for o in organs if not o.isascii()), key=len, reverse=True))
+    return re.compile(rf"(?:{latin}), ?[A-Za-z]{{2,12}}|(?:{korean})(?:[A-Za-z]{{1,4}}| [가-힣A-Za-z]{{1,4}})")
+
+
 _DIFFERENTIATION = re.compile(r"\b(?:well|moderately|poorly|un)[- ]?differentiated\b|[고중저미]분화", re.I)
 
 
@@ -46,9 +57,13 @@ def is_histology(text: str) -> bool:
 
 def one_line(text: str) -> dict[str, str] | None:
     """A result written on one line of a letter: "직장 생검: adenocarcinoma, poorly differentiated",
-    "FNA (2027/01/20, 외부): Bethesda V" — a label naming how the specimen was taken, a histologic value."""
+    "FNA (2027/01/20, 외부): Bethesda V" — a label naming how the specimen was taken, a histologic value. A scan
+    may garble how it was taken: an organ and what is left of it is a specimen still ("Colon, EMP:", "직장QX:")."""
     label, colon, value = text.partition(":")
-    if not colon or len(label) > 40 or not _terms("sampling").search(label) or not is_histology(value):
+    if not colon or len(label) > 40 or not is_histology(value):
+        return None
+    garbled = _organ().fullmatch(label.strip()) and not vocabulary().modality.search(label)  # "폐 CT:" is a study's
+    if not (_terms("sampling").search(label) or garbled):
         return None
     grade = _DIFFERENTIATION.search(value)
     return {"specimen": label.strip(" →-"), "diagnosis": value.strip(), "grade": grade.group(0) if grade else ""}
