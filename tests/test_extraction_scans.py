@@ -171,6 +171,19 @@ def test_a_code_whose_point_a_scan_read_as_a_comma_is_still_that_code_and_its_di
     assert problems == {("N18.3", "만성 신장병 3기 (N18,3)"), ("M10.9", "통풍 (M10.9)")}
 
 
+def test_a_code_whose_letter_a_scan_read_as_a_digit_is_taken_only_where_the_line_names_its_diagnosis() -> None:
+    text = (
+        "[진단명]\n1. 만성 신장병 3기 (N18.3)\n2. 심부전 (150.9)\n3. 급성 심근경 색증 121.9)\n4. 제2형 당뇨병 (E11.9)\n"
+    )
+    problems = {(p.name, p.code, p.evidence[0].quote) for p in extract([text_page("fax", text)]).problems}
+    assert any("(150.9)" in quote for _, code, quote in problems if code == "I50.9")  # the page as printed
+    assert {(n, c) for n, c, _ in problems} == {
+        ("만성 신장병 3기", "N18.3"), ("심부전", "I50.9"), ("급성 심근경 색증", "I21.9"), ("제2형 당뇨병", "E11.9")
+    }  # fmt: skip
+    uncorroborated = "[진단명]\n- XQZ 증후군 (150.9)\n- 심부전, HR 150\n- 혈압 110/70, 본태성 고혈압\n"
+    assert {p.code for p in extract([text_page("fax", uncorroborated)]).problems} <= {None}
+
+
 def test_a_study_timed_on_the_day_of_an_emergency_visit_is_a_study_of_that_time() -> None:
     text = "[응급실 경과]\nECG (13:05): atrial fibrillation, rate 128\nChest X-ray (13:20): 폐부종 소견\n"
     studies = {(s.modality, s.date, s.finding) for s in extract([text_page("fax", text)]).imaging}

@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 
 from referral.codes import is_diagnosis_code
+from referral.lexicon import clinical_lexicon
+from referral.summary.vocabulary import load_data
 
 # A KCD/ICD-10 code: checked against the code list, and never part of a number printed after a label such as
 # 병리번호 S26-014572 or 검체번호 B2606-0417 (a code is not followed by a hyphen and digits), nor a room or bed
@@ -61,3 +63,29 @@ def coded_parts(text: str) -> list[str]:
         parts.append(part[part.find(name) :] if name.strip() else part)
         start = end
     return [p for p in parts if p.strip()]
+
+
+# A code whose first letter a scan read as the digit it resembles ("심부전 (150.9)"): the letters of
+# ocr_digit_letters.yaml read the other way, at the start of the line or against a parenthesis. Taken only where
+# the line also names, in full, the diagnosis the code stands for in the clinical lexicon, so the name
+# corroborates the letter; the code's digits stay as printed.
+_DIGIT_LED = re.compile(r"(?:^|(?<=\())\s*(\d)(\d{2}(?:\.\d{1,2})?)\b(?![/\d.,])|\b(\d)(\d{2}(?:\.\d{1,2})?)(?=\))")
+
+
+def _title(text: str) -> str:
+    return re.sub(r"\s+", "", re.sub(r"\([^)]*\)?", "", text))
+
+
+def letter_read_as_digit(text: str) -> tuple[re.Match[str], str] | None:
+    """The match and the code of a diagnosis code printed with its letter read as a digit, where the rest of the
+    line names that code's diagnosis; None otherwise."""
+    titles, letters = clinical_lexicon().codes, load_data("ocr_digit_letters.yaml")
+    for match in _DIGIT_LED.finditer(text):
+        digit, rest = (match.group(1), match.group(2)) if match.group(1) else (match.group(3), match.group(4))
+        named = _title(text[: match.start()] + text[match.end() :])
+        for letter in letters.get(digit, []):
+            code = letter.upper() + rest
+            title = titles.get(code)
+            if title and is_diagnosis_code(code) and _title(title) in named:
+                return match, code
+    return None

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from referral.summary.cells import page_cells
-from referral.summary.coded import CODE, code_of, coded_parts
+from referral.summary.coded import CODE, code_of, coded_parts, letter_read_as_digit
 from referral.summary.dates import DateContext, dates_in
 from referral.summary.findings import is_procedure_label, labs_in, medications_in
 from referral.summary.models import (
@@ -121,9 +121,12 @@ def _diagnosis_shaped(text: str) -> bool:
 def _problem(page: SourcePage, line: Line, text: str) -> tuple[str, Problem] | None:
     code_match = CODE.search(text)
     code = code_of(code_match) if code_match else None
-    if code is None and not _diagnosis_shaped(text.strip()):
-        return None
     name = CODE.sub("", text).strip(" ,;:-") if code else text.strip(" ,;:-")
+    if code is None and (misread := letter_read_as_digit(text)):  # "심부전 (150.9)", the name corroborating
+        code, name = misread[1], (text[: misread[0].start()] + text[misread[0].end() :]).strip(" ,;:-.")
+        name = re.sub(r"\s*\(\s*\)?$|\s*\)$", "", name)
+    elif code is None and not _diagnosis_shaped(text.strip()):
+        return None
     if not name and not code:
         return None
     start, end = _span(line, text.strip())
