@@ -88,6 +88,8 @@ def test_a_study_whose_space_ocr_lost_is_still_a_study_but_a_prefixed_test_is_no
     )
     studies = {(s.modality, s.date) for s in extract([text_page("fax", text)]).imaging}
     assert studies == {("CT", "2027.01.12"), ("US", "2027.01.13"), ("X-ray", "2027.01.14")}
+    comma = "[검사]\nBrain MRI (2027,01.15): 이상 소견 없음\n"  # the date's first point read as a comma
+    assert [(s.modality, s.date) for s in extract([text_page("fax", comma)]).imaging] == [("MRI", "2027.01.15")]
     transfusion = "[계획]\n수혈 준비: pRBC 3 units\n"
     assert extract([text_page("fax", transfusion)]).labs == []  # packed red cells to give: no RBC count of 3
 

@@ -1,5 +1,6 @@
 """Dates as Korean records print them (2026-06-10, 2026.06.10, 2026/06/22, 2026. 06. 18., 26/06/10,
-2026년 6월 12일), found in a line and read as calendar dates; the printed text is what evidence quotes."""
+2026년 6월 12일), found in a line and read as calendar dates; the printed text is what evidence quotes, and the
+date as printed but for a first point a scan read as a comma (its digits as printed)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from datetime import date
 from referral.summary.vocabulary import spaced_syllables
 
 DATE = re.compile(
-    r"(?<![\d.])(?:(?P<y>(?:19|20)\d{2})\s*(?:[-./]\s*|년\s*)(?P<m>0?[1-9]|1[0-2])\s*(?:[-./]\s*|월\s*)"
+    r"(?<![\d.])(?:(?P<y>(?:19|20)\d{2})\s*(?:[-./]\s*|,(?=\d{2}\.)|년\s*)(?P<m>0?[1-9]|1[0-2])\s*(?:[-./]\s*|월\s*)"
     r"(?P<d>0?[1-9]|[12]\d|3[01])(?:\s*일|\.(?!\d))?"
     r"|(?P<yy>\d{2})(?P<sep>[/.])(?P<mm>0[1-9]|1[0-2])(?P=sep)(?P<dd>0[1-9]|[12]\d|3[01]))(?![\d])"
 )
@@ -22,7 +23,7 @@ def dates_in(text: str) -> list[str]:
 
 
 def _printed(text: str) -> str:
-    text = text.strip()
+    text = re.sub(r"^(\d{4}),", r"\1.", text.strip())  # "2027,03.14": a scan read the first point as a comma
     return text if not text.endswith(".") or re.search(r"\.\s", text) else text[:-1]
 
 
