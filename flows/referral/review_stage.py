@@ -114,7 +114,7 @@ class ReviewStage(ReviewRoundReceiver):
                 while not child.done():
                     await workflow.wait_condition(lambda: self._round_reported or child.done())
                     if not child.done():
-                        await self._read_round_back(request.round_id)
+                        await self._read_round_back_until_it_ends(request.round_id, child)
             except asyncio.CancelledError:
                 child.cancel()  # the referral closes: its round takes the undecided drafts off the board first
                 with contextlib.suppress(asyncio.CancelledError, ChildWorkflowError):
@@ -141,6 +141,17 @@ class ReviewStage(ReviewRoundReceiver):
         anyone able to signal this referral could send it), unless it is a late word of an ended round."""
         if progress.round_id == self._round_id:
             self._round_reported = True
+
+    async def _read_round_back_until_it_ends(self, round_id: str, child: asyncio.Future[ReviewProgress]) -> None:
+        """Read the round back, unless it ends first: its result then says all, and a read-back that has not
+        come back (its query unanswered on a worker too busy, or its local activity lost across workflow task
+        time-outs, as a burst of 1,000 decisions showed) can no longer hold the referral."""
+        reading = asyncio.create_task(self._read_round_back(round_id))
+        try:
+            await workflow.wait_condition(lambda: reading.done() or child.done())
+        finally:
+            if not reading.done():
+                reading.cancel()
 
     async def _read_round_back(self, round_id: str) -> None:
         self._round_reported = False
