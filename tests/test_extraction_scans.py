@@ -184,6 +184,13 @@ def test_a_code_whose_letter_a_scan_read_as_a_digit_is_taken_only_where_the_line
     }  # fmt: skip
     uncorroborated = "[진단명]\n- XQZ 증후군 (150.9)\n- 심부전, HR 150\n- 혈압 110/70, 본태성 고혈압\n"
     assert {p.code for p in extract([text_page("fax", uncorroborated)]).problems} <= {None}
+    table = [  # the same in a diagnosis table's code column, a speck after the code
+        [("상병분류기호", 50, 95.0), ("상병명", 400, 95.0)],
+        [("150.9 .", 50, 80.0), ("심부전", 400, 92.0)],
+        [("121.9", 50, 80.0), ("불안정 협심증", 400, 92.0)],  # I21.9 is a myocardial infarction: no code
+    ]
+    coded = {(p.name, p.code) for p in extract([_scanned(table)]).problems}
+    assert coded == {("심부전", "I50.9"), ("불안정 협심증", None)}
 
 
 def test_a_study_timed_on_the_day_of_an_emergency_visit_is_a_study_of_that_time() -> None:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from referral.codes import is_diagnosis_code
 from referral.ocr.reread import LOW_CONFIDENCE
 from referral.summary.cells import Cell
+from referral.summary.coded import letter_read_as_digit
 from referral.summary.dates import DATE, dates_in
 from referral.summary.findings import DOSE, ROUTE, VALUE, is_lab_name, labs_in
 from referral.summary.med_status import own_clause, status_of
@@ -255,7 +256,11 @@ def _problem(row: dict[int, Cell], columns: list[Column], group: list[int]) -> d
     name, code = _text(_cell(row, columns, group, "diagnosis")), _text(_cell(row, columns, group, "diagnosis_code"))
     if not name or not re.search(r"[A-Za-z가-힣]", name):
         return None
-    return {"name": name, "code": code if code and is_diagnosis_code(code) else None}
+    if code and not is_diagnosis_code(code):  # its letter read as a digit ("150.9"), the name corroborating
+        printed = code.strip(" .,;:")
+        misread = letter_read_as_digit(f"{printed} {name}")
+        code = misread[1] if misread and misread[0].end() <= len(printed) else None
+    return {"name": name, "code": code}
 
 
 def _width(text: str) -> int:
