@@ -241,3 +241,10 @@ def test_a_long_unit_with_two_letters_misread_and_a_unit_or_name_beside_a_speck_
     assert labs["Eosinophil"][1] != "/uL"  # a digit before "/uL" may be its magnitude: not dropped as a speck
     short = "[검사 결과]\nCr 1.2 mt/dt\n"  # two letters wrong in a short unit: no unit is guessed
     assert [lab.unit for lab in extract([text_page("fax", short)]).labs] in ([None], [])
+
+
+def test_a_request_heading_after_a_speck_spaced_out_by_the_scan_ends_the_allergy_section() -> None:
+    text = ("- 로수바스타틴 10mg 1일 1회\n을 알레르기\nCefuroxime: 두드러기 (2020년)\n을 의 뢰 내용\n"
+            "척추 MRI 판독 부탁드립니다.\n")  # fmt: skip
+    allergies = [(a.substance, a.reaction) for a in extract([text_page("fax", text)]).allergies]
+    assert allergies == [("Cefuroxime", "두드러기 (2020년)")]  # the request is no allergen
