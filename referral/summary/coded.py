@@ -4,10 +4,11 @@ printed after a label, and a line naming several coded diagnoses taken apart, on
 from __future__ import annotations
 
 import re
+from functools import cache
 
 from referral.codes import is_diagnosis_code
 from referral.lexicon import clinical_lexicon
-from referral.summary.vocabulary import load_data
+from referral.summary.vocabulary import load_data, squeeze
 
 # A KCD/ICD-10 code: checked against the code list, and never part of a number printed after a label such as
 # 병리번호 S26-014572 or 검체번호 B2606-0417 (a code is not followed by a hyphen and digits), nor a room or bed
@@ -72,14 +73,21 @@ def coded_parts(text: str) -> list[str]:
 _DIGIT_LED = re.compile(r"(?:^|(?<=\())\s*(\d)(\d{2}(?:\.\d{1,2})?)\b(?![/\d.,])|\b(\d)(\d{2}(?:\.\d{1,2})?)(?=\))")
 
 
+@cache
+def _digit_letters() -> dict[str, list[str]]:
+    loaded: dict[str, list[str]] = load_data("ocr_digit_letters.yaml")
+    return loaded
+
+
 def _title(text: str) -> str:
-    return re.sub(r"\s+", "", re.sub(r"\([^)]*\)?", "", text))
+    """A diagnosis name as compared: without what is in parentheses, spaces or case."""
+    return squeeze(re.sub(r"\([^)]*\)?", "", text))
 
 
 def letter_read_as_digit(text: str) -> tuple[re.Match[str], str] | None:
     """The match and the code of a diagnosis code printed with its letter read as a digit, where the rest of the
     line names that code's diagnosis; None otherwise."""
-    titles, letters = clinical_lexicon().codes, load_data("ocr_digit_letters.yaml")
+    titles, letters = clinical_lexicon().codes, _digit_letters()
     for match in _DIGIT_LED.finditer(text):
         digit, rest = (match.group(1), match.group(2)) if match.group(1) else (match.group(3), match.group(4))
         named = _title(text[: match.start()] + text[match.end() :])
