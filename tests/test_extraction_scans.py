@@ -216,8 +216,8 @@ def test_a_turned_tables_units_row_a_scan_garbled_in_part_gives_the_units_it_sti
     rows = [
         [("Hb", 100, 95.0), ("PLT", 300, 95.0), ("Glucose", 500, 95.0), ("Cr", 700, 95.0), ("HbA1c", 900, 95.0)],
         [("12.8", 100, 92.0), ("233", 300, 92.0), ("142", 500, 92.0), ("0.91", 700, 92.0), ("6.8", 900, 92.0)],
-        # g/dL and x10^3/uL garbled ("^" read as "7": a digit is never taken for a caret), "~" a speck
-        [("9/0L", 100, 40.0), ("x1073/uL", 300, 50.0), ("~", 420, 20.0), ("mg/dL", 500, 90.0), ("mg/dL", 700, 90.0),
+        # g/dL and x10^3/uL garbled ("^" read as "9": a digit is never taken for a caret), "~" a speck
+        [("9/0L", 100, 40.0), ("x1093/uL", 300, 50.0), ("~", 420, 20.0), ("mg/dL", 500, 90.0), ("mg/dL", 700, 90.0),
          ("%", 900, 90.0)],
     ]  # fmt: skip
     labs = {(lab.name, lab.value, lab.unit) for lab in extract([_scanned(rows)]).labs}
