@@ -1,7 +1,7 @@
 # Referral AX application image: API, CPU worker and GPU worker (the command chooses which).
 FROM python:3.11-slim-bookworm
 RUN apt-get update \
- && apt-get install -y --no-install-recommends tesseract-ocr tesseract-ocr-kor tesseract-ocr-eng tesseract-ocr-osd fonts-nanum \
+ && apt-get install -y --no-install-recommends tesseract-ocr tesseract-ocr-kor tesseract-ocr-script-hang tesseract-ocr-eng tesseract-ocr-osd fonts-nanum \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY pyproject.toml requirements.lock README.md ./

@@ -9,6 +9,7 @@ from temporalio import activity
 from activities.stored import read_stored
 from flows.referral.io import OcrSummary
 from referral.models import DocumentRef
+from referral.ocr import LANG
 from referral.ocr.engine import ENGINE, ocr_pages
 from referral.ocr.models import OcrDocument, OcrPage
 from referral.storage import DocumentStore
@@ -16,7 +17,7 @@ from referral.storage import DocumentStore
 
 class OcrDocumentInput(BaseModel):
     document: DocumentRef
-    lang: str = "kor+eng"
+    lang: str = LANG
 
 
 class OcrActivities:

@@ -31,6 +31,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.corpus import Record, records  # noqa: E402
+from referral.ocr import LANG  # noqa: E402
 from referral.ocr.engine import ocr_pages  # noqa: E402
 from referral.summary.extractor import extract  # noqa: E402
 from referral.summary.guard import PlannedOrder, check_orders  # noqa: E402
@@ -62,7 +63,7 @@ def _pages(record: Record, page_set: str) -> list[SourcePage]:
               else [(p.read_bytes(), "image/png") for p in record.fax_pages])  # fmt: skip
     pages: list[SourcePage] = []
     for number, (data, media_type) in enumerate(inputs):
-        for page in ocr_pages(data, media_type, "kor+eng"):
+        for page in ocr_pages(data, media_type, LANG):
             pages.append(SourcePage(f"{record.name}:{number}", page.page, page.text, tuple(page.words)))
     return pages
 

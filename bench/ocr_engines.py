@@ -40,9 +40,9 @@ def _scan_pages(record: Record, folder: Path) -> list[Path]:
     return paths
 
 
-def _tesseract(tessdata: str | None):  # type: ignore[no-untyped-def]
+def _tesseract(tessdata: str | None, lang: str = "kor+eng"):  # type: ignore[no-untyped-def]
     def read(path: Path) -> str:
-        args = ["tesseract", str(path), "stdout", "-l", "kor+eng", "--psm", "4"]
+        args = ["tesseract", str(path), "stdout", "-l", lang, "--psm", "4"]
         args += ["--tessdata-dir", tessdata] if tessdata else []
         env = {**os.environ, "OMP_THREAD_LIMIT": "1"}
         return subprocess.run(args, capture_output=True, text=True, env=env, check=True).stdout
@@ -60,11 +60,13 @@ def _rapidocr():  # type: ignore[no-untyped-def]
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--tessdata-dir", action="append", default=[], help="another Tesseract model folder")
+    parser.add_argument("--lang", action="append", default=[], help="another model set of the default folder")
     parser.add_argument("--rapidocr", action="store_true")
     parser.add_argument("--docs", nargs="*", help="record names (default: all)")
     args = parser.parse_args()
     engines = {"tesseract (Debian kor, fast)": _tesseract(None)}
     engines |= {f"tesseract ({d})": _tesseract(d) for d in args.tessdata_dir}
+    engines |= {f"tesseract (-l {lang})": _tesseract(None, lang) for lang in args.lang}
     if args.rapidocr:
         engines["rapidocr (PP-OCRv6, shipped models)"] = _rapidocr()
     with tempfile.TemporaryDirectory() as tmp:

@@ -21,6 +21,7 @@ from flows.referral.io import ProcessingStage
 from referral.config import Settings
 from referral.models import Clinician, ConsentBasis, ExchangeConsent, Party, Patient, Priority, ReferralRequest, Sex
 from referral.network import default_network
+from referral.ocr import LANG  # noqa: E402
 from referral.ocr.engine import ocr_pages
 from referral.operations import get_status
 from referral.submission import IncomingFile, submit_referral
@@ -51,7 +52,7 @@ def request(index: int) -> ReferralRequest:
 def plain_loop(pdfs: list[bytes], slots: int) -> float:
     start = time.perf_counter()
     with ThreadPoolExecutor(max_workers=slots) as pool:
-        list(pool.map(lambda pdf: list(ocr_pages(pdf, "application/pdf", "kor+eng")), pdfs))
+        list(pool.map(lambda pdf: list(ocr_pages(pdf, "application/pdf", LANG)), pdfs))
     return time.perf_counter() - start
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 from collections import Counter
 
+from referral.ocr import LANG  # noqa: E402
 from referral.ocr.engine import ocr_image
 from referral.ocr.metrics import character_error_rate, missing_facts
 from referral.ocr.tesseract import _run
@@ -29,7 +30,7 @@ def main() -> None:
         truth = "\n".join(record.lines)
         for damage in DAMAGE:
             page = render_page(record.lines, damage=damage, seed=seed)
-            texts = {"plain": _run(page, ["-l", "kor+eng"]), "ours": ocr_image(page, 1, "kor+eng").text}
+            texts = {"plain": _run(page, ["-l", "kor+eng"]), "ours": ocr_image(page, 1, LANG).text}
             for name, text in texts.items():
                 missing = missing_facts(record.facts, text)
                 totals[name]["facts"] += len(record.facts)

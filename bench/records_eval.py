@@ -24,6 +24,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.corpus import Record, available, records  # noqa: E402
+from referral.ocr import LANG  # noqa: E402
 from referral.ocr.correct import keeps_numbers  # noqa: E402
 from referral.ocr.engine import iter_pages, ocr_pages  # noqa: E402
 from referral.ocr.metrics import character_error_rate, missing_facts  # noqa: E402
@@ -53,13 +54,13 @@ def _tesseract(path: Path, args: list[str]) -> str:
     return done.stdout.decode("utf-8", errors="replace")
 
 
-def evaluate(record: Record, page_set: str) -> dict[str, Any]:
-    """One document in one page set: texts of ours and of plain Tesseract, with timings."""
+def evaluate(record: Record, page_set: str, lang: str = LANG) -> dict[str, Any]:
+    """One document in one page set: texts of ours (Tesseract models `lang`) and of plain Tesseract kor+eng."""
     truth = "\n".join(record.pages_truth)
     ours, seconds, changed, pages, checks = [], 0.0, [], 0, 0
     for data, media_type in _inputs(record, page_set):
         started = time.perf_counter()
-        for page in ocr_pages(data, media_type, "kor+eng"):
+        for page in ocr_pages(data, media_type, lang):
             ours.append(page.text)
             pages += 1
             checks += len(page.checks)
@@ -122,13 +123,14 @@ def main() -> None:
     parser.add_argument("--sets", nargs="+", default=["text_layer", "scan", "fax"])
     parser.add_argument("--docs", nargs="*", help="document names (default: all)")
     parser.add_argument("--json", type=Path, help="write every per-document result here")
+    parser.add_argument("--lang", default=LANG, help="the Tesseract models this project's OCR reads with")
     args = parser.parse_args()
     if not available():
         sys.exit("the corpus is not there: ../shared/data/korean-records (or set REFERRAL_RECORDS_CORPUS)")
     chosen = [r for r in records() if not args.docs or r.name in args.docs]
     work = [(r, s) for s in args.sets for r in chosen]
     with ProcessPoolExecutor(args.jobs) as pool:
-        results = list(pool.map(evaluate, *zip(*work, strict=True)))
+        results = list(pool.map(evaluate, *zip(*work, strict=True), [args.lang] * len(work)))
     print(_table(results))
     print("\nfacts lost by this project:")
     for r in results:

@@ -18,6 +18,7 @@ from referral.documents import DocumentRejected, inspect_document
 from referral.identity import PageIdentity, read_page
 from referral.models import Clinician, DocumentRef, Party, Patient, Priority, Referral, Sex
 from referral.network import Network
+from referral.ocr import LANG
 from referral.ocr.engine import ocr_pages
 from referral.ocr.models import OcrPage
 from referral.summary.backends import ExtractorBackend, SummaryBackend
@@ -84,7 +85,7 @@ def extract(
     kinds: list[DraftKind] | None = None,
     limits: IntakeLimits | None = None,
     backend: SummaryBackend | None = None,
-    lang: str = "kor+eng",
+    lang: str = LANG,
     progress: Callable[[str], None] | None = None,
 ) -> dict[str, Any]:
     limits = limits or IntakeLimits()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import BaseModel, Field
 
 from referral.models import Priority
+from referral.ocr import LANG
 from referral.states import ReferralState
 
 DAY = 24 * 3600
@@ -30,7 +31,7 @@ class WorkflowTuning(BaseModel):
     """Timers, retries and model-call limits of the referral workflows: the `workflow` group of Settings
     (REFERRAL_WORKFLOW__REVIEW_REMINDER_S=…), copied into each workflow's input when it starts."""
 
-    ocr_lang: str = "kor+eng"
+    ocr_lang: str = LANG
     ocr_heartbeat_timeout_s: float = 120.0
     sla_seconds: dict[ReferralState, int] = Field(default_factory=_default_sla)
     receipt_sla_seconds: dict[Priority, int] = Field(default_factory=_default_receipt_sla)

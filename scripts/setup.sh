@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(tesseract-ocr tesseract-ocr-kor tesseract-ocr-eng tesseract-ocr-osd fonts-nanum fonts-dejavu-core procps chromium docker-compose
+APT_PACKAGES=(tesseract-ocr tesseract-ocr-kor tesseract-ocr-script-hang tesseract-ocr-eng tesseract-ocr-osd fonts-nanum fonts-dejavu-core procps chromium docker-compose
   orthanc orthanc-dicomweb)
 PY=${PYTHON:-python3.11}
 command -v "$PY" >/dev/null || PY=python3

@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import date
 
 from referral.asr.models import Transcript, TranscriptSegment
+from referral.ocr import LANG
 from referral.ocr.engine import ocr_pages
 from referral.ocr.models import OcrDocument
 from referral.summary.extractor import extract
@@ -159,7 +160,7 @@ def test_a_printed_table_is_read_from_the_page_word_boxes() -> None:
 
 
 def _document(data: bytes) -> OcrDocument:
-    pages = list(ocr_pages(data, "application/pdf", "kor+eng"))
+    pages = list(ocr_pages(data, "application/pdf", LANG))
     return OcrDocument(document_sha256="0" * 64, media_type="application/pdf", engine="text_layer", pages=pages)
 
 

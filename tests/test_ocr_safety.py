@@ -9,10 +9,11 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
+from referral.ocr import LANG
 from referral.ocr.engine import ocr_image
 from referral.ocr.models import OcrWord
 from referral.ocr.preprocess import NOISY, clear_rules_and_specks, speck_noise
-from referral.ocr.reread import read_code_letters
+from referral.ocr.reread import read_code_letters, takes_second_reading
 from referral.ocr.tables import table_rows
 from referral.pdf import FONT_DIR
 
@@ -102,7 +103,7 @@ def test_clean_page_keeps_thin_strokes_and_noisy_page_is_measured() -> None:
         noisy.putpixel((rng.randrange(1240), rng.randrange(400)), 0)
     assert speck_noise(clean.point(lambda v: 0 if v < 128 else 255)) < NOISY
     assert speck_noise(noisy.point(lambda v: 0 if v < 128 else 255)) > NOISY
-    page = ocr_image(clean, 1, "kor+eng")
+    page = ocr_image(clean, 1, LANG)
     assert page.noise < NOISY
     assert "2.1" in page.text and "2026-06-03" in page.text
 
@@ -142,3 +143,41 @@ def test_table_rows_keep_cells_together() -> None:
     rows = table_rows(words)
     assert [[c.text for c in r.cells] for r in rows] == [["Total cholesterol", "176", "mg/dL", "<200"]]
     assert rows[0].line == 0 and rows[0].cells[1].box == (600, 0, 660, 30)
+
+
+def _word(text: str, confidence: float) -> OcrWord:
+    return OcrWord(text=text, confidence=confidence, box=(100, 100, 180, 130), line=0)
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        ("3.6", "36"),  # the crop lost a thin decimal point
+        ("2.14", "2,14"),  # ... or took it for a comma
+        ("2025.03.17", "2025,03.17"),
+        ("127", "27"),  # a number read in its line: the crop dropped a digit at its edge
+        ("8", "81"),  # ... or gained one
+        ("therapy", "therapy="),  # marks from the crop's margin
+        ("(2024.11.02)", "(2024.11.02)!"),
+        ("1", "1g"),  # a unit letter from the next word's edge, read less surely
+        ("Ferritin", "Ferritln"),  # a name the result sheets print stays as read
+        ("Anti-HBs", "Anti~HBs"),
+        ("TACE", "TACF"),  # ... and a procedure's
+    ],
+)
+def test_the_second_reading_never_makes_a_crop_s_own_changes(first: str, second: str) -> None:
+    assert not takes_second_reading(_word(first, 80.0), second, 95.0 if second != "1g" else 50.0)
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "confidence"),
+    [
+        ("2.59", "2.5mg", 60.0),  # the Korean model read "mg" as 9: a unit the vocabulary knows wins
+        ("10000", "100mg", 90.0),
+        ("16,0-18.0", "16.0-18.0", 85.0),  # a comma taken for a point: the point is restored
+        ("35mg", "3.5mg", 90.0),
+        ("(611.9)", "(E11.9)", 90.0),
+    ],
+)
+def test_the_second_reading_wins_where_it_reads_print(first: str, second: str, confidence: float) -> None:
+    assert takes_second_reading(_word(first, 80.0), second, confidence)

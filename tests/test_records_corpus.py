@@ -14,6 +14,7 @@ import pytest
 from bench.corpus import Record, records
 from referral.identity import PageIdentity, check_documents, read_page
 from referral.models import Patient, Sex
+from referral.ocr import LANG
 from referral.ocr.correct import keeps_numbers
 from referral.ocr.engine import ocr_pages
 
@@ -28,7 +29,7 @@ def _ocr(record: Record, page_set: str) -> tuple[str, str, list[str], list[PageI
     changed, identities, made = [], [], 0
     number = 0
     for data, media_type in inputs:
-        for page in ocr_pages(data, media_type, "kor+eng"):
+        for page in ocr_pages(data, media_type, LANG):
             number += 1
             made += len(page.corrections)
             changed += [f"{c.before} → {c.after}" for c in page.corrections if not keeps_numbers(c.before, c.after)]

@@ -19,6 +19,7 @@ from flows.referral.io import PIPELINE_SETTLED, ProcessingStage
 from referral.config import Settings
 from referral.models import DocumentRef, Referral
 from referral.network import Network
+from referral.ocr import LANG
 from referral.ocr.engine import ocr_image
 from referral.pdfium_lock import PDFIUM
 from referral.storage import DocumentStore
@@ -113,7 +114,7 @@ def test_korean_record_facts_are_extracted() -> None:
 
 def test_korean_scan_through_ocr_and_extraction() -> None:
     record = clinical_record(77)
-    page = ocr_image(render_page(record.lines, damage=0.6, seed=77), 1, "kor+eng")
+    page = ocr_image(render_page(record.lines, damage=0.6, seed=77), 1, LANG)
     from referral.ocr.models import OcrDocument
 
     pages = pages_of("scan", OcrDocument(document_sha256="0" * 64, media_type="image/png", engine="t", pages=[page]))

@@ -9,8 +9,8 @@ import re
 from functools import cache
 from typing import Any
 
+from referral.lexicon import load_data
 from referral.network import Institution, Tier
-from referral.summary.vocabulary import load_data
 
 KR_CORE = "http://www.hl7korea.or.kr/fhir/krcore/StructureDefinition/"
 HIRA_INSTITUTION_SYSTEM = "http://www.hl7korea.or.kr/Identifier/hira-krnpi"  # 요양기관기호

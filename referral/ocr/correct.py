@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from functools import cache
 from typing import Literal
 
 from rapidfuzz.distance import Levenshtein
 
 from referral.codes import is_diagnosis_code
-from referral.lexicon import clinical_lexicon
+from referral.lexicon import clinical_lexicon, printed_names
 from referral.ocr.models import Correction
 
 Box = tuple[int, int, int, int]
@@ -108,18 +107,12 @@ def resolve_name(token: str, names: tuple[str, ...], min_length: int) -> str | N
     return winners[0] if len(winners) == 1 else None
 
 
-@cache
-def _lowered_names() -> frozenset[str]:
-    lexicon = clinical_lexicon()
-    return frozenset(n.lower() for n in lexicon.labs + lexicon.drugs)
-
-
 def _fix_names(line: str, fixer: _Fixer) -> str:
     lexicon = clinical_lexicon()
 
     def fix(match: re.Match[str]) -> str:
         token = match.group(0)
-        if token.lower() in _lowered_names():
+        if token.lower() in printed_names():
             return token
         lab = resolve_name(token, lexicon.labs, 3 if token.isupper() else 4)
         if lab is not None:

@@ -76,9 +76,10 @@ def speck_noise(binary: Image.Image) -> float:
     return float((ink & (neighbours == 0)).sum() / dark) if dark else 0.0
 
 
-def normalise(image: Image.Image) -> tuple[Image.Image, int, float]:
+def normalise(image: Image.Image) -> tuple[Image.Image, Image.Image, int, float]:
     """Grey → scale to 300 dpi → binarise; the median filter only on a page whose measured speckle needs it,
-    since it also erases thin strokes (hyphens, decimal points). Returns the page, the source dpi and the noise."""
+    since it also erases thin strokes (hyphens, decimal points). Returns the page in black and white and in grey,
+    the source dpi and the noise."""
     dpi = estimate_dpi(image)
     gray = ImageOps.exif_transpose(image).convert("L")
     noise = speck_noise(binarise(gray))  # at the scan's own resolution, before scaling smears the specks
@@ -87,14 +88,16 @@ def normalise(image: Image.Image) -> tuple[Image.Image, int, float]:
     scale = max(0.5, min(3.0, TARGET_DPI / dpi))
     if abs(scale - 1.0) > 0.05:
         gray = gray.resize((int(gray.width * scale), int(gray.height * scale)), Image.Resampling.LANCZOS)
-    return binarise(gray), dpi, round(noise, 4)
+    return binarise(gray), gray, dpi, round(noise, 4)
 
 
-def deskew(binary: Image.Image) -> tuple[Image.Image, float]:
+def deskew(binary: Image.Image, gray: Image.Image) -> tuple[Image.Image, Image.Image, float]:
+    """Both forms of the page turned by the skew measured on the black-and-white one (same size, same boxes)."""
     skew = estimate_skew(binary)
     if abs(skew) >= 0.1:
         binary = binarise(binary.rotate(skew, resample=Image.Resampling.BICUBIC, fillcolor=255, expand=True))
-    return binary, skew
+        gray = gray.rotate(skew, resample=Image.Resampling.BICUBIC, fillcolor=255, expand=True)
+    return binary, gray, skew
 
 
 def _on_long_run(ink: np.ndarray, length: int, axis: int) -> np.ndarray:

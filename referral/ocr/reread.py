@@ -14,7 +14,7 @@ import numpy as np
 from PIL import Image
 
 from referral.codes import is_diagnosis_code
-from referral.lexicon import clinical_lexicon
+from referral.lexicon import clinical_lexicon, printed_names
 from referral.ocr.correct import NUMBER
 from referral.ocr.models import Check, OcrWord, Reread
 from referral.ocr.tesseract import recognise_lines
@@ -34,7 +34,7 @@ def _crop(page: Image.Image, box: tuple[int, int, int, int]) -> Image.Image:
     return page.crop((max(0, left - pad), max(0, top - pad), right + pad, bottom + pad))
 
 
-def _clinical_shape(token: str) -> bool:
+def clinical_shape(token: str) -> bool:
     """A token the clinical vocabulary knows: a lab or drug name, a unit (alone or after a number), a code."""
     core = token.strip("()[],.:;")
     lexicon = clinical_lexicon()
@@ -46,8 +46,7 @@ def _clinical_shape(token: str) -> bool:
 
 @cache
 def _known_words() -> frozenset[str]:
-    lexicon = clinical_lexicon()
-    return frozenset(w.lower() for w in lexicon.labs + lexicon.drugs + lexicon.units)
+    return printed_names() | {u.lower() for u in clinical_lexicon().units}
 
 
 def read_latin_again(page: Image.Image, words: list[OcrWord]) -> tuple[list[OcrWord], list[Reread], list[Check]]:
@@ -66,13 +65,19 @@ def read_latin_again(page: Image.Image, words: list[OcrWord]) -> tuple[list[OcrW
         if NUMBER.findall(text) != NUMBER.findall(word.text):
             checks.append(Check(text=word.text, box=word.box, line=word.line,
                                 confidence=min(confidence, word.confidence), why="readings_differ"))  # fmt: skip
-        if _unit_from_beside(word, text, confidence):
-            continue
-        if (_clinical_shape(text), confidence) > (_clinical_shape(word.text), word.confidence):
+        if takes_second_reading(word, text, confidence):
             out[index] = word.model_copy(update={"text": text, "confidence": confidence})
             rereads.append(Reread(reason="latin_model", before=word.text, after=text, box=word.box,
                                   confidence_before=word.confidence, confidence_after=confidence))  # fmt: skip
     return out, rereads, checks
+
+
+def takes_second_reading(word: OcrWord, text: str, confidence: float) -> bool:
+    """The English model's reading `text` of the word's box replaces the page's reading: a reading the clinical
+    vocabulary knows wins over one it does not, else the surer one wins, unless the change is one a crop makes."""
+    if _unit_from_beside(word, text, confidence) or keeps_first(word.text, text):
+        return False
+    return (clinical_shape(text), confidence) > (clinical_shape(word.text), word.confidence)
 
 
 def _unit_from_beside(word: OcrWord, text: str, confidence: float) -> bool:
@@ -81,6 +86,28 @@ def _unit_from_beside(word: OcrWord, text: str, confidence: float) -> bool:
     bare = re.fullmatch(r"\d+", word.text)
     added = text.startswith(word.text) and re.fullmatch(r"[A-Za-zµμ]+", text[len(word.text) :])
     return bool(bare and added and confidence < min(word.confidence - 10, LOW_CONFIDENCE))
+
+
+_PLAIN_NUMBER = re.compile(r"[<>≤≥]?\d+(?:[.,]\d+)*")
+_DECIMAL_POINT = re.compile(r"(?<=\d)\.(?=\d)")
+
+
+def keeps_first(first: str, second: str) -> bool:
+    """What the crop's reading may not change, however sure it is:
+    - a decimal point read on the page: the crop loses a thin point ("3.6" as "36") or takes it for a comma
+      ("2.14" as "2,14"); with the same digits, the reading that has the point stands;
+    - a number the page's model read in its line: a crop of digits alone gains or drops a digit at its edge
+      ("127" as "27", "8" as "81");
+    - the word itself with marks from the crop's margin at an end ("therapy" as "therapy=")."""
+    same_digits = re.sub(r"\D", "", first) == re.sub(r"\D", "", second)
+    if same_digits and len(_DECIMAL_POINT.findall(first)) > len(_DECIMAL_POINT.findall(second)):
+        return True
+    if _PLAIN_NUMBER.fullmatch(first) and _PLAIN_NUMBER.fullmatch(second):
+        return True
+    for added in (second.removeprefix(first), second.removesuffix(first)):
+        if added != second and not any(c.isalnum() for c in added):
+            return True
+    return False
 
 
 def _glyph_is_capital_i(page: Image.Image, box: tuple[int, int, int, int], position: int) -> bool:

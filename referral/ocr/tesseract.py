@@ -41,7 +41,7 @@ def _run(image: Image.Image | list[Image.Image], args: list[str]) -> str:
                 check=False,
             )
         except FileNotFoundError as err:
-            raise TesseractError("tesseract is not installed (Debian: tesseract-ocr tesseract-ocr-kor)") from err
+            raise TesseractError("tesseract is not installed (Debian: tesseract-ocr-script-hang)") from err
     if done.returncode != 0:
         raise TesseractError(f"tesseract exited {done.returncode}: {done.stderr.decode(errors='replace')[-300:]}")
     return done.stdout.decode("utf-8", errors="replace")
@@ -83,12 +83,17 @@ def _words(tsv: str) -> dict[int, list[OcrWord]]:
 
 def recognise(image: Image.Image, lang: str, psm: int = 4) -> list[OcrWord]:
     """Words in reading order, each with its line number."""
-    return _words(_run(image, ["-l", lang, "--psm", str(psm), "--dpi", "300", "tsv"])).get(1, [])
+    return recognise_each([image], lang, psm)[0]
+
+
+def recognise_each(images: list[Image.Image], lang: str, psm: int) -> list[list[OcrWord]]:
+    """Each image read on its own, in one Tesseract process (the models load once)."""
+    if not images:
+        return []
+    found = _words(_run(images, ["-l", lang, "--psm", str(psm), "--dpi", "300", "tsv"]))
+    return [found.get(i + 1, []) for i in range(len(images))]
 
 
 def recognise_lines(images: list[Image.Image], lang: str) -> list[list[OcrWord]]:
     """Each image read as one line of text (crops of a page), in one Tesseract process."""
-    if not images:
-        return []
-    found = _words(_run(images, ["-l", lang, "--psm", "7", "--dpi", "300", "tsv"]))
-    return [found.get(i + 1, []) for i in range(len(images))]
+    return recognise_each(images, lang, 7)

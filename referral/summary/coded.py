@@ -7,8 +7,8 @@ import re
 from functools import cache
 
 from referral.codes import is_diagnosis_code
-from referral.lexicon import clinical_lexicon
-from referral.summary.vocabulary import load_data, squeeze
+from referral.lexicon import clinical_lexicon, load_data
+from referral.summary.vocabulary import squeeze
 
 # A KCD/ICD-10 code: checked against the code list, and never part of a number printed after a label such as
 # 병리번호 S26-014572 or 검체번호 B2606-0417 (a code is not followed by a hyphen and digits), nor a room or bed

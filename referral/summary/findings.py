@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from referral.lexicon import load_data
 from referral.summary.coded import CODE
 from referral.summary.dates import DATE, dates_in, dates_or_partial_in
 from referral.summary.vocabulary import spaced_syllables, squeeze, statement_cues, study_type, vocabulary
@@ -15,7 +16,8 @@ from referral.summary.vocabulary import spaced_syllables, squeeze, statement_cue
 # "200mg은", "5mg씩": a particle ends a dose; any other syllable makes it part of a word
 _DOSE_PARTICLE = r"(?:은|는|을|를|이|가|으로|로|씩|과|와|까지|부터)(?![가-힣])"
 # "850mgbid": a scan loses the space between a strength and its frequency
-_GLUED_FREQUENCY = r"(?:qd|bid|tid|qid|qhs|qod|prn)\b"
+_FREQUENCY_ABBREVIATIONS = "|".join(load_data("dose_frequencies.yaml")["abbreviations"])
+_GLUED_FREQUENCY = rf"(?:{_FREQUENCY_ABBREVIATIONS})\b"
 NUMBER = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
 VALUE = re.compile(rf"[<>≤≥]?\s?{NUMBER}(?![\d/])")
 DOSE = re.compile(
@@ -24,8 +26,8 @@ DOSE = re.compile(
 )
 FREQUENCY = re.compile(
     r"(1일\s*\d\s*회|하루\s*(?:한|두|세|네|\d)\s*(?:번|회)|주\s*\d\s*회|매주\s*\S+요일|\d\s*times?\s*(?:a|per)\s*day"
-    r"|\b\d-\d-\d(?:-\d)?\b|\b(?:qd|bid|tid|qid|qhs|qod|prn|q\d+h|daily|twice daily|once daily|once weekly|at bedtime"
-    r"|hs)\b|취침\s*전|자기\s*전|필요\s*시|\S+\s*시(?=\s*(?:$|[,;)]))|식후|식전|아침|저녁)",
+    rf"|\b\d-\d-\d(?:-\d)?\b|\b(?:{_FREQUENCY_ABBREVIATIONS}|q\d+h|daily|twice daily|once daily|once weekly"
+    r"|at bedtime)\b|취침\s*전|자기\s*전|필요\s*시|\S+\s*시(?=\s*(?:$|[,;)]))|식후|식전|아침|저녁)",
     re.I,
 )
 ROUTE = re.compile(r"(?<![A-Za-z])(PO|IV|SC|IM|SL|경구|정맥|피하주사|피하|근육|흡입|설하|패치)(?![A-Za-z])")

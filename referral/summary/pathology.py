@@ -9,8 +9,9 @@ import re
 import unicodedata
 from functools import cache
 
+from referral.lexicon import load_data
 from referral.summary.models import Evidence, PathologyFinding
-from referral.summary.vocabulary import load_data, squeeze, vocabulary
+from referral.summary.vocabulary import squeeze, vocabulary
 
 _SPECIMEN = re.compile(r"^\s*(?:(?P<key>[A-Z]|\d{1,2}|#\d{1,2})[.)]\s+)?(?P<name>.+?)\s*:?\s*$")
 _BULLET = re.compile(r"^\s*(?:[-•*·]|\d{1,2}[.)])\s*")

@@ -7,7 +7,8 @@ from __future__ import annotations
 import re
 from functools import cache
 
-from referral.summary.vocabulary import lab_as_named, load_data, squeeze
+from referral.lexicon import load_data
+from referral.summary.vocabulary import lab_as_named, squeeze
 
 
 @cache

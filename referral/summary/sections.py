@@ -6,7 +6,8 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from referral.summary.vocabulary import load_data, squeeze
+from referral.lexicon import load_data
+from referral.summary.vocabulary import squeeze
 
 
 def _headings() -> dict[str, str]:

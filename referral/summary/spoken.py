@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from referral.lexicon import clinical_lexicon
+from referral.lexicon import clinical_lexicon, load_data
 from referral.summary.prose import NO_ALLERGY_SENTENCE
-from referral.summary.vocabulary import load_data, vocabulary
+from referral.summary.vocabulary import vocabulary
 
 _TAKEN = re.compile(
     r"\b(?:take|takes|taking|took|on|use|uses|using|continue|continuing|prescribed|started|starting|복용|투약|먹고)\b",

@@ -7,17 +7,9 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 from typing import Any
 
-import yaml
-
-from referral.lexicon import clinical_lexicon
-
-
-def load_data(name: str) -> Any:
-    """A data file of referral/data, parsed."""
-    return yaml.safe_load(resources.files("referral").joinpath(f"data/{name}").read_text("utf-8"))
+from referral.lexicon import clinical_lexicon, load_data
 
 
 def squeeze(text: str) -> str:

@@ -1,0 +1,96 @@
+"""Two readings of one clean page, merged word by word: the black-and-white page keeps thin strokes sharp
+(decimal points, hyphens, the bar of a code's I), the grey page keeps Hangul syllables whole where binarising
+breaks their strokes apart (a patient's name read as Latin letters, a drug's product name lost).
+
+Words of both readings on one printed line whose boxes overlap across form a group, and each group is taken from
+one reading as a whole:
+
+| the readings' numbers | the grey reading is taken when                                               |
+|-----------------------|------------------------------------------------------------------------------|
+| the same              | it reads Hangul; else it is a known clinical word where the other is not, or |
+|                       | equally known and surer                                                      |
+| differ                | it is a known clinical word where the other is not and surer, or surer by    |
+|                       | SURER points; never when it loses a decimal point the sharp page shows       |
+
+Where the numbers differ the group is a check for the reviewer, whichever reading is kept. A line only one
+reading found is kept as that reading read it."""
+
+from __future__ import annotations
+
+from referral.ocr.correct import NUMBER
+from referral.ocr.models import Check, OcrWord
+from referral.ocr.reread import HANGUL, clinical_shape, keeps_first
+from referral.ocr.tables import union_box, word_lines
+
+SURER = 30.0  # confidence points by which a differing grey reading must be surer to stand, not being known
+
+
+def _on_line(word: OcrWord, line: tuple[int, int, int, int]) -> bool:
+    """The word lies on the printed line: they overlap down by over half the lower of the two."""
+    down = min(word.box[3], line[3]) - max(word.box[1], line[1])
+    across = word.box[0] < line[2] and word.box[2] > line[0]
+    return across and down > 0.5 * min(word.box[3] - word.box[1], line[3] - line[1])
+
+
+def _groups(sharp: list[OcrWord], grey: list[OcrWord]) -> list[tuple[list[OcrWord], list[OcrWord]]]:
+    """Runs of words across the line whose boxes overlap, as (sharp words, grey words)."""
+    tagged = sorted([(w, True) for w in sharp] + [(w, False) for w in grey], key=lambda t: t[0].box[0])
+    groups: list[tuple[list[OcrWord], list[OcrWord]]] = []
+    right = -1
+    for word, is_sharp in tagged:
+        if not groups or word.box[0] >= right:
+            groups.append(([], []))
+        groups[-1][0 if is_sharp else 1].append(word)
+        right = max(right, word.box[2])
+    return groups
+
+
+def _confidence(words: list[OcrWord]) -> float:
+    """Mean confidence per character."""
+    characters = sum(len(w.text) for w in words)
+    return sum(w.confidence * len(w.text) for w in words) / characters if characters else 0.0
+
+
+def _known(words: list[OcrWord]) -> int:
+    return sum(clinical_shape(w.text) for w in words)
+
+
+def _takes_grey(sharp: list[OcrWord], grey: list[OcrWord]) -> bool:
+    if not sharp:
+        return True
+    if not grey:
+        return False
+    sharp_text, grey_text = _text(sharp), _text(grey)
+    known, surer = _known(grey) - _known(sharp), _confidence(grey) - _confidence(sharp)
+    if NUMBER.findall(sharp_text) == NUMBER.findall(grey_text):
+        return bool(HANGUL.search(grey_text)) or (known, surer) > (0, 0)
+    if keeps_first(sharp_text, grey_text):
+        return False
+    return (known > 0 and surer > 0) or surer >= SURER
+
+
+def merge_readings(sharp: list[OcrWord], grey: list[OcrWord]) -> tuple[list[OcrWord], list[Check]]:
+    """One reading of the page from both, lines in page order; checks where the readings' numbers differ."""
+    lines: list[tuple[list[OcrWord], list[list[OcrWord]]]] = []  # a line's words, and its groups that differ
+    taken: set[int] = set()
+    for line in word_lines(sharp):
+        box = union_box(line)
+        beside = {i: w for i, w in enumerate(grey) if i not in taken and _on_line(w, box)}
+        taken |= beside.keys()
+        merged: list[OcrWord] = []
+        differ: list[list[OcrWord]] = []
+        for mine, theirs in _groups(line, list(beside.values())):
+            merged += theirs if _takes_grey(mine, theirs) else mine
+            if mine and theirs and NUMBER.findall(_text(mine)) != NUMBER.findall(_text(theirs)):
+                differ.append(mine)
+        lines.append((merged, differ))
+    lines += [(line, []) for line in word_lines([w for i, w in enumerate(grey) if i not in taken])]
+    lines.sort(key=lambda line: union_box(line[0])[1])
+    words = [w.model_copy(update={"line": number}) for number, (line, _) in enumerate(lines) for w in line]
+    checks = [Check(text=_text(group), box=union_box(group), line=number, confidence=_confidence(group),
+                    why="readings_differ") for number, (_, differ) in enumerate(lines) for group in differ]  # fmt: skip
+    return words, checks
+
+
+def _text(words: list[OcrWord]) -> str:
+    return "".join(w.text for w in words)

@@ -1,0 +1,51 @@
+"""Two readings of a clean page merged word by word (referral/ocr/merge.py): the sharp page's numbers, the grey
+page's Hangul, a check wherever the two differ on a number, and no line lost that either reading found."""
+
+from __future__ import annotations
+
+from referral.ocr.merge import merge_readings
+from referral.ocr.models import OcrWord
+
+
+def _word(text: str, left: int, top: int, confidence: float = 90.0, line: int = 0) -> OcrWord:
+    return OcrWord(text=text, box=(left, top, left + 30 * len(text), top + 40), confidence=confidence, line=line)
+
+
+def _text(words: list[OcrWord]) -> list[str]:
+    lines: dict[int, list[str]] = {}
+    for word in words:
+        lines.setdefault(word.line, []).append(word.text)
+    return [" ".join(texts) for _, texts in sorted(lines.items())]
+
+
+def test_hangul_from_the_grey_page_and_numbers_from_the_sharp_one() -> None:
+    sharp = [_word("환자명:", 100, 100), _word("ove", 400, 100, 40.0), _word("Hb", 100, 200, line=1),
+             _word("11.4", 300, 200, 93.0, line=1), _word("g/dL", 500, 200, line=1)]  # fmt: skip
+    grey = [_word("환자명:", 100, 102), _word("홍길동", 400, 102, 88.0), _word("Hb", 100, 201, line=1),
+            _word("114", 300, 201, 96.0, line=1), _word("g/dL", 500, 201, line=1)]  # fmt: skip
+    words, checks = merge_readings(sharp, grey)
+    assert _text(words) == ["환자명: 홍길동", "Hb 11.4 g/dL"]
+    assert [(c.text, c.line, c.why) for c in checks] == [("11.4", 1, "readings_differ")]
+
+
+def test_a_number_stays_as_the_sharp_page_reads_it_unless_the_grey_reading_is_far_surer() -> None:
+    sharp = [_word("3.8", 100, 100, 91.0), _word("7", 300, 100, 10.0)]
+    grey = [_word("38", 100, 100, 96.0), _word("약제", 300, 100, 92.0)]
+    words, checks = merge_readings(sharp, grey)
+    assert [w.text for w in words] == ["3.8", "약제"]  # the point stays; a speck read as 7 gives way to the word
+    assert {c.text for c in checks} == {"3.8", "7"}
+
+
+def test_a_known_clinical_word_wins_over_a_garbled_one() -> None:
+    sharp = [_word("HbAtc", 100, 100, 80.0), _word("qd", 400, 100, 70.0)]
+    grey = [_word("HbA1c", 100, 100, 85.0), _word("ad", 400, 100, 95.0)]
+    words, _ = merge_readings(sharp, grey)
+    assert [w.text for w in words] == ["HbA1c", "qd"]  # a test's name, and no surer guess over the sharp page
+
+
+def test_a_line_only_one_reading_found_is_kept_in_page_order() -> None:
+    sharp = [_word("첫줄", 100, 100), _word("셋째줄", 100, 300, line=1)]
+    grey = [_word("첫줄", 100, 100), _word("둘째줄", 100, 200, line=1)]
+    words, checks = merge_readings(sharp, grey)
+    assert _text(words) == ["첫줄", "둘째줄", "셋째줄"] and not checks
+    assert merge_readings([], grey)[0] == [w.model_copy(update={"line": i}) for i, w in enumerate(grey)]
