@@ -34,7 +34,7 @@ _NAME = re.compile(
     rf"(?<![가-힣])(?:환\s*자\s*(?:성\s*)?명|환\s*자\s*정\s*보|환\s*자(?=\s*[:：])|(?:수\s*진\s*자\s*)?성\s*명|이\s*름"
     rf"|Patient(?:\s*name)?|Name){_GAP}"
     r"(?P<value>[가-힣](?:[ \t]?[가-힣]){1,5}"
-    r"|[A-Z][A-Za-z]+(?:(?:,? |-)(?!(?:DOB|Sex|Age|ID|MRN|Birth|Date)\b)[A-Z][A-Za-z]+){1,2})",
+    r"|[A-Z][A-Za-z]+(?:(?:,? |-)(?!(?:DOB|Sex|Age|ID|MRN|Birth|Date)\b)[A-Z][A-Za-z]+(?:-[a-z]+)?){1,2})",
 )
 # a name labelled 성명 after these words is a clinician's or a guardian's, not the patient's
 _NOT_PATIENT = re.compile(r"(?:의사|전문의|담당|작성|처방|주치|판독|보호자|검사자|확인)\s*$")
@@ -117,6 +117,15 @@ def _trim(name: str) -> str:
     return name if len(name) <= 4 else name[:3]
 
 
+def _romanised(name: str) -> bool:
+    """A name printed in Latin letters as names are: every part capitalised (Gildong Hong, Hong Gil-dong), every
+    part in capitals (HONG GILDONG), or the surname alone in capitals (HONG Gildong). Capitals after a capitalised
+    word are a garbled label beside a misread name ("Kim BANC"), not a given name."""
+    parts = re.split(r",? |-(?=[A-Z])", name)
+    capitalised = [p[0].isupper() and (len(p) == 1 or p[1:].islower()) for p in parts]
+    return all(capitalised) or all(p.isupper() for p in parts) or (parts[0].isupper() and all(capitalised[1:]))
+
+
 def read_page(document_key: str, page: int, text: str) -> PageIdentity:
     births: list[date] = []
     for match in _BIRTH.finditer(text):
@@ -132,7 +141,7 @@ def read_page(document_key: str, page: int, text: str) -> PageIdentity:
         document_key=document_key,
         page=page,
         names=list(dict.fromkeys(_trim(_compact(v)) for v in names if _HANGUL_START.match(v))),
-        latin_names=list(dict.fromkeys(v for v in names if not _HANGUL_START.match(v))),
+        latin_names=list(dict.fromkeys(v for v in names if not _HANGUL_START.match(v) and _romanised(v))),
         birth_dates=list(dict.fromkeys(births)),
         registration_nos=list(dict.fromkeys(m["value"] for m in _REGISTRATION.finditer(text))),
     )

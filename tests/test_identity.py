@@ -12,6 +12,7 @@ import pytest
 from bench.corpus import records
 from referral.identity import check_documents, read_page
 from referral.models import Patient, Sex
+from referral.ocr import LANG
 
 HONG = Patient(name="홍길동", birth_date=date(1950, 1, 2), sex=Sex.MALE, identifier="12345678")
 
@@ -24,6 +25,9 @@ HONG = Patient(name="홍길동", birth_date=date(1950, 1, 2), sex=Sex.MALE, iden
         "| 수진자 성명 | 홍길동 |\n| 주민등록번호 | 500102-1****** |",  # HIRA form, masked resident number
         "이름 홍길동 (M) 생년월일 1950년 1월 2일 병록번호 12345678",
         "Patient name: Gildong Hong   DOB: 1950/01/02",  # romanised, given name first
+        "Name: HONG Gil-dong   DOB: 1950/01/02",  # the surname in capitals
+        # page 2: a misread name beside a garbled label is no name
+        "성명: 홍길동 생년월일: 1950-01-02\n(2/2) 성명: Kim BANC 등록번호: 12345678",
         "성명: 홍길동 생년월일: 50/01/02 등록번호 0099-1234",  # another hospital's number is no finding
         "성명: 홍길동 생년월일: 1950. 01. 02.\n담당의사 성명: 김철수",  # a clinician's name is not the patient's
         "성명: 홍길동 생년월일: 1950-01-02 등록번호: 12345687",  # name and birth date agree: a digit slip of OCR
@@ -94,6 +98,6 @@ def test_dev_examples_print_the_patient_they_refer() -> None:
         pages = []
         for file in files:
             media_type = "application/pdf" if file.filename.endswith(".pdf") else "image/png"
-            pages += [read_page(file.filename, p.page, p.text) for p in ocr_pages(file.data, media_type, "kor+eng")]
+            pages += [read_page(file.filename, p.page, p.text) for p in ocr_pages(file.data, media_type, LANG)]
         assert all(p.names and p.birth_dates for p in pages)
         assert check_documents(request.patient, pages) == [], request.patient.name
