@@ -49,3 +49,18 @@ def test_a_line_only_one_reading_found_is_kept_in_page_order() -> None:
     words, checks = merge_readings(sharp, grey)
     assert _text(words) == ["첫줄", "둘째줄", "셋째줄"] and not checks
     assert merge_readings([], grey)[0] == [w.model_copy(update={"line": i}) for i, w in enumerate(grey)]
+
+
+def test_a_line_only_the_grey_page_found_is_kept_only_when_read_surely() -> None:
+    sharp = [_word("첫줄", 100, 100)]
+    grey = [_word("첫줄", 100, 100), _word("-.~", 100, 200, 35.0, line=1), _word("둘째줄", 100, 300, 88.0, line=2)]
+    words, _ = merge_readings(sharp, grey)
+    assert _text(words) == ["첫줄", "둘째줄"]  # a fax's speckle read as a line of noise is left out
+
+
+def test_a_word_only_the_grey_page_found_joins_a_line_only_when_read_surely() -> None:
+    sharp = [_word("Na", 100, 100), _word("139", 300, 100), _word("mmol/L", 700, 100)]
+    grey = [_word("Na", 100, 100), _word("가", 200, 100, 45.0), _word("139", 300, 100), _word("|", 500, 100, 96.0),
+            _word("(L)", 560, 100, 91.0), _word("mmol/L", 700, 100)]  # fmt: skip
+    words, _ = merge_readings(sharp, grey)
+    assert _text(words) == ["Na 139 (L) mmol/L"]  # not a ruling read as a bar, nor a speck read as a syllable

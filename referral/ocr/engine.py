@@ -16,7 +16,7 @@ from referral.ocr.models import Check, OcrPage, OcrWord, Reread
 from referral.ocr.preprocess import SPECKLED, TARGET_DPI, clear_rules_and_specks, deskew, normalise
 from referral.ocr.reread import low_confidence_numbers, read_code_letters, read_latin_again
 from referral.ocr.tables import join_words, table_rows, union_box, word_lines
-from referral.ocr.tesseract import detect_rotation, recognise, recognise_each
+from referral.ocr.tesseract import detect_rotation, recognise_each
 from referral.pdfium_lock import PDFIUM
 
 MIN_TEXT_LAYER_CHARS = 20
@@ -121,22 +121,18 @@ def iter_pages(data: bytes, media_type: str) -> Iterator[PageSource]:
 def _read_words(
     binary: Image.Image, gray: Image.Image, noise: float, lang: str
 ) -> tuple[Image.Image, list[OcrWord], list[Reread], list[Check]]:
-    """The page as read (for the code letters' glyphs), its words, the re-reads kept and the checks. A fax or a
-    copy is read once, without its rules and specks (its grey is the speckle itself; the page image keeps its
-    rules); a clean page twice, black and white and grey, each with its Latin words read again, then merged."""
-    if noise > SPECKLED:
-        reading = clear_rules_and_specks(binary)
-        return reading, *read_latin_again(reading, recognise(reading, lang))
-    images = (binary, gray)
-    sharp, grey = (
-        read_latin_again(i, first) for i, first in zip(images, recognise_each([*images], lang, 4), strict=True)
-    )
+    """The page as read (for the code letters' glyphs), its words, the re-reads kept and the checks. The page is
+    read twice, black and white and grey, each with its Latin words read again, and the readings merged; a fax or
+    a copy is read in black and white without its rules and specks (the page image keeps its rules)."""
+    reading = clear_rules_and_specks(binary) if noise > SPECKLED else binary
+    first = recognise_each([reading, gray], lang, 4)
+    sharp, grey = read_latin_again(reading, first[0]), read_latin_again(gray, first[1])
     words, differ = merge_readings(sharp[0], grey[0])
     kept = {(w.box, w.text) for w in words}
     boxes = {box for box, _ in kept}
     rereads = [r for r in sharp[1] + grey[1] if (r.box, r.after) in kept]
     checks = {c.box: c for c in differ} | {c.box: c for c in sharp[2] + grey[2] if c.box in boxes}
-    return binary, words, rereads, list(checks.values())
+    return reading, words, rereads, list(checks.values())
 
 
 def ocr_image(image: Image.Image, page: int, lang: str) -> OcrPage:

@@ -1,4 +1,4 @@
-"""Two readings of one clean page, merged word by word: the black-and-white page keeps thin strokes sharp
+"""Two readings of one page, merged word by word: the black-and-white page keeps thin strokes sharp
 (decimal points, hyphens, the bar of a code's I), the grey page keeps Hangul syllables whole where binarising
 breaks their strokes apart (a patient's name read as Latin letters, a drug's product name lost).
 
@@ -12,8 +12,8 @@ one reading as a whole:
 | differ                | it is a known clinical word where the other is not and surer, or surer by    |
 |                       | SURER points; never when it loses a decimal point the sharp page shows       |
 
-Where the numbers differ the group is a check for the reviewer, whichever reading is kept. A line only one
-reading found is kept as that reading read it."""
+Where the numbers differ the group is a check for the reviewer, whichever reading is kept. What only the sharp
+page shows is kept; what only the grey page shows, a word or a line, when read surely and not marks alone."""
 
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ from referral.ocr.reread import HANGUL, clinical_shape, keeps_first
 from referral.ocr.tables import union_box, word_lines
 
 SURER = 30.0  # confidence points by which a differing grey reading must be surer to stand, not being known
+ALONE = 75.0  # what only the grey page found is kept when read this surely: a fax's speckle reads as noise
 
 
 def _on_line(word: OcrWord, line: tuple[int, int, int, int]) -> bool:
@@ -55,9 +56,15 @@ def _known(words: list[OcrWord]) -> int:
     return sum(clinical_shape(w.text) for w in words)
 
 
+def _surely_printed(grey: list[OcrWord]) -> bool:
+    """What only the grey page shows is print when read surely and made of letters or digits; else it is a fax's
+    speckle or a ruling read as marks."""
+    return _confidence(grey) >= ALONE and all(any(c.isalnum() for c in w.text) for w in grey)
+
+
 def _takes_grey(sharp: list[OcrWord], grey: list[OcrWord]) -> bool:
     if not sharp:
-        return True
+        return _surely_printed(grey)
     if not grey:
         return False
     sharp_text, grey_text = _text(sharp), _text(grey)
@@ -84,7 +91,8 @@ def merge_readings(sharp: list[OcrWord], grey: list[OcrWord]) -> tuple[list[OcrW
             if mine and theirs and NUMBER.findall(_text(mine)) != NUMBER.findall(_text(theirs)):
                 differ.append(mine)
         lines.append((merged, differ))
-    lines += [(line, []) for line in word_lines([w for i, w in enumerate(grey) if i not in taken])]
+    alone = word_lines([w for i, w in enumerate(grey) if i not in taken])
+    lines += [(line, []) for line in alone if _surely_printed(line)]
     lines.sort(key=lambda line: union_box(line[0])[1])
     words = [w.model_copy(update={"line": number}) for number, (line, _) in enumerate(lines) for w in line]
     checks = [Check(text=_text(group), box=union_box(group), line=number, confidence=_confidence(group),
