@@ -79,8 +79,8 @@ class IdentityFinding(BaseModel):
 
 _MESSAGES: dict[FindingKind, str] = {
     "name_mismatch": "환자 성명이 의뢰 환자와 다릅니다 / the printed name is not the referral's patient",
-    "name_misread": "성명 한 글자의 받침이 다르게 판독되었습니다 — 원본에서 확인하십시오 / "
-    "one syllable of the printed name reads with another final consonant: check it on the page",
+    "name_misread": "성명 한 글자의 자모 하나가 다르게 판독되었습니다 — 원본에서 확인하십시오 / "
+    "one letter of one syllable of the printed name reads otherwise: check it on the page",
     "birth_date_mismatch": "생년월일이 의뢰 환자와 다릅니다 / the printed birth date differs",
     "registration_no_near_miss": "등록번호가 의뢰 환자 번호와 한두 자리만 다릅니다 / a near-miss registration number",
     "no_identifier": "환자 식별 정보를 찾지 못했습니다 (인쇄 누락 또는 판독 불가) / no identifier printed or legible",
@@ -156,13 +156,18 @@ def name_forms(name: str) -> set[str]:
     return forms
 
 
-def _final_apart(read: str, name: str) -> bool:
-    """Two names of one length that differ in one syllable's final consonant (받침) only: 함복순 read as 항복순,
-    the commonest misreading of a scanned Hangul name. 홍길동 and 홍길순 (a twin's name) differ in more."""
+def _one_letter_apart(read: str, name: str) -> bool:
+    """Two names of one length that differ in one letter (자모) of one syllable: a final consonant (홍길동 read as
+    홍긴동) or a vowel (홍길동 read as 홍걸동), the commonest misreadings of a scanned Hangul name. 홍길동 and
+    홍길순 (a twin's name) differ in more."""
     if len(read) != len(name) or not all("가" <= c <= "힣" for c in read + name):
         return False
     differing = [(a, b) for a, b in zip(read, name, strict=True) if a != b]
-    return len(differing) == 1 and (ord(differing[0][0]) - 0xAC00) // 28 == (ord(differing[0][1]) - 0xAC00) // 28
+    if len(differing) != 1:
+        return False
+    a, b = (ord(c) - 0xAC00 for c in differing[0])
+    letters = ((a // 588, a // 28 % 21, a % 28), (b // 588, b // 28 % 21, b % 28))  # initial, vowel, final
+    return sum(x != y for x, y in zip(*letters, strict=True)) == 1
 
 
 def _page_findings(patient: Patient, identity: PageIdentity) -> list[FindingKind]:
@@ -173,7 +178,7 @@ def _page_findings(patient: Patient, identity: PageIdentity) -> list[FindingKind
     latin = any(_compact(n) in expected or spells(n, patient.name) for n in identity.latin_names)
     if (identity.names or identity.latin_names) and not (korean or latin):
         misread = patient.birth_date in identity.birth_dates and any(
-            _final_apart(n[: len(e)], e) for n in identity.names for e in expected
+            _one_letter_apart(n[: len(e)], e) for n in identity.names for e in expected
         )  # the birth date agrees and the name is one 받침 away: still a finding the reviewer must resolve
         kinds.append("name_misread" if misread else "name_mismatch")
     if identity.birth_dates and patient.birth_date not in identity.birth_dates:

@@ -46,6 +46,8 @@ def test_pages_of_the_patient_raise_no_finding(header: str) -> None:
     [
         ("성명: 홍길순 생년월일: 1950-01-02 등록번호: 12345678", ["name_mismatch"]),  # a twin: same birth date
         ("성명: 홍길돔 생년월일: 1950-01-02", ["name_misread"]),  # one 받침 off, birth date agrees: still a finding
+        ("성명: 홍갈동 생년월일: 1950-01-02", ["name_misread"]),  # one vowel off (ㅣ read as ㅏ): still a finding
+        ("성명: 홍걸돔 생년월일: 1950-01-02", ["name_mismatch"]),  # two letters off: another name
         ("성명: 홍길돔 생년월일: 1950-02-01", ["name_mismatch", "birth_date_mismatch"]),
         ("성명: 홍길동 생년월일: 1950-02-01 등록번호: 12345678", ["birth_date_mismatch"]),
         ("성명: 홍길동   등록번호: 12345687", ["registration_no_near_miss"]),  # no birth date to vouch for it

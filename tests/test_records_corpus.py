@@ -71,8 +71,8 @@ def test_identity_on_ocr_text(shared_data: Path, corpus_ocr: list) -> None:  # t
         if record.identity["name"] == packet_c.identity["name"]:
             assert check_documents(kim, identities) == [], (name, page_set)
     # no page of a record is taken for another patient's; only a fax whose header OCR cannot read at all, or reads
-    # one 받침 of the name wrong, may leave its identity unread, which the reviewer then confirms (a finding, never
-    # a silent pass)
+    # one letter (자모) of the name wrong, may leave its identity unread, which the reviewer then confirms (a
+    # finding, never a silent pass)
     unread = [f for f in false_findings if f[2] in ("no_identifier", "name_misread")]
     print(f"identity unread on {len(unread)} of {len(corpus_ocr)} OCR'd documents: {unread}")
     assert [f for f in false_findings if f[2] not in ("no_identifier", "name_misread")] == []
