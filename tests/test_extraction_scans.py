@@ -92,6 +92,11 @@ def test_a_study_whose_space_ocr_lost_is_still_a_study_but_a_prefixed_test_is_no
     assert [(s.modality, s.date) for s in extract([text_page("fax", comma)]).imaging] == [("MRI", "2027.01.15")]
     transfusion = "[계획]\n수혈 준비: pRBC 3 units\n"
     assert extract([text_page("fax", transfusion)]).labs == []  # packed red cells to give: no RBC count of 3
+    # the space after a comma lost: the follow-up interval of a study done that day is no plan of a study
+    interval = "[경과]\nBrainMRI(2027.01.16,72시간f/u): 새 병변 없음.\n"
+    assert [(s.modality, s.date) for s in extract([text_page("fax", interval)]).imaging] == [("MRI", "2027.01.16")]
+    planned = "[계획]\nBrain MRI,3개월 후 f/u 예정\n"
+    assert extract([text_page("fax", planned)]).imaging == []
 
 
 def test_labels_whose_syllables_a_scan_spaced_out_still_date_the_operation() -> None:

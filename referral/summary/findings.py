@@ -31,7 +31,9 @@ FREQUENCY = re.compile(
     re.I,
 )
 ROUTE = re.compile(r"(?<![A-Za-z])(PO|IV|SC|IM|SL|경구|정맥|피하주사|피하|근육|흡입|설하|패치)(?![A-Za-z])")
-_STUDY_CLAUSE = re.compile(r"[.;:](?:\s|$)|,\s")
+# a study's clause ends at a sentence's or a list's punctuation; a comma ends it too, with or without the space
+# a scan may lose ("(2026.01.05,72시간 f/u)"), unless it groups a number's thousands ("3,150")
+_STUDY_CLAUSE = re.compile(r"[.;:](?:\s|$)|,(?!\d{3}(?!\d))")
 _GUIDING = re.compile(r"(?:-[A-Za-z]+)*\s*-?\s*(?:guided|fusion|targeted)\b", re.I)
 _TIMED = re.compile(r"\s*\(\s*((?:[01]?\d|2[0-3]):[0-5]\d)\s*\)")  # a study's time of day, right after its name
 _INSIDE = re.compile(r"[^()]*\([^()]*")  # from a study's name into the parentheses after it
