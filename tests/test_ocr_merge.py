@@ -37,10 +37,19 @@ def test_a_number_stays_as_the_sharp_page_reads_it_unless_the_grey_reading_is_fa
 
 
 def test_a_known_clinical_word_wins_over_a_garbled_one() -> None:
-    sharp = [_word("HbAtc", 100, 100, 80.0), _word("qd", 400, 100, 70.0)]
-    grey = [_word("HbA1c", 100, 100, 85.0), _word("ad", 400, 100, 95.0)]
-    words, _ = merge_readings(sharp, grey)
-    assert [w.text for w in words] == ["HbA1c", "qd"]  # a test's name, and no surer guess over the sharp page
+    sharp = [_word("HbAtc", 100, 100, 80.0), _word("qd", 400, 100, 70.0), _word("ad", 600, 100, 92.0)]
+    grey = [_word("HbA1c", 100, 100, 50.0), _word("ad", 400, 100, 95.0), _word("‘bid", 600, 100, 71.0)]
+    words, checks = merge_readings(sharp, grey)
+    assert [w.text for w in words] == ["HbA1c", "qd", "‘bid"]  # a test's name even read less surely, no surer
+    assert [c.text for c in checks] == ["HbAtc"]  # guess over the sharp page; the names differ by a digit: a check
+
+
+def test_the_decimal_point_either_reading_shows_is_kept() -> None:
+    sharp = [_word("3,71", 100, 100, 86.0), _word("6.2", 300, 100, 80.0)]
+    grey = [_word("3.71", 100, 100, 97.0), _word("62", 300, 100, 99.0)]
+    words, checks = merge_readings(sharp, grey)
+    assert [w.text for w in words] == ["3.71", "6.2"]
+    assert len(checks) == 2
 
 
 def test_a_line_only_one_reading_found_is_kept_in_page_order() -> None:

@@ -9,13 +9,17 @@ one reading as a whole:
 |-----------------------|------------------------------------------------------------------------------|
 | the same              | it reads Hangul; else it is a known clinical word where the other is not, or |
 |                       | equally known and surer                                                      |
-| differ                | it is a known clinical word where the other is not and surer, or surer by    |
-|                       | SURER points; never when it loses a decimal point the sharp page shows       |
+| differ                | it shows the decimal point the sharp page lost or read as a comma (the same  |
+|                       | digits); or it is one known clinical word where the other is none; or it is  |
+|                       | known where the other is not and surer, or surer by SURER points; never when |
+|                       | it loses a decimal point the sharp page shows                                |
 
 Where the numbers differ the group is a check for the reviewer, whichever reading is kept. What only the sharp
 page shows is kept; what only the grey page shows, a word or a line, when read surely and not marks alone."""
 
 from __future__ import annotations
+
+import re
 
 from referral.ocr.correct import NUMBER
 from referral.ocr.models import Check, OcrWord
@@ -52,6 +56,14 @@ def _confidence(words: list[OcrWord]) -> float:
     return sum(w.confidence * len(w.text) for w in words) / characters if characters else 0.0
 
 
+def _digits(text: str) -> str:
+    return re.sub(r"\D", "", text)
+
+
+def _points(text: str) -> int:
+    return len(re.findall(r"(?<=\d)\.(?=\d)", text))
+
+
 def _known(words: list[OcrWord]) -> int:
     return sum(clinical_shape(w.text) for w in words)
 
@@ -71,8 +83,14 @@ def _takes_grey(sharp: list[OcrWord], grey: list[OcrWord]) -> bool:
     known, surer = _known(grey) - _known(sharp), _confidence(grey) - _confidence(sharp)
     if NUMBER.findall(sharp_text) == NUMBER.findall(grey_text):
         return bool(HANGUL.search(grey_text)) or (known, surer) > (0, 0)
+    if _digits(sharp_text) == _digits(grey_text) and _points(sharp_text) != _points(grey_text):
+        return _points(grey_text) > _points(sharp_text)  # the decimal point one page lost or read as a comma
     if keeps_first(sharp_text, grey_text):
         return False
+    if keeps_first(grey_text, sharp_text):
+        return True  # the sharp page's word with marks from its margin
+    if len(grey) == 1 and known > 0:
+        return True  # one word the vocabulary knows ("HbA1c", "5mg") where the sharp page read none
     return (known > 0 and surer > 0) or surer >= SURER
 
 

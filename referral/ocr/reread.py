@@ -36,7 +36,7 @@ def _crop(page: Image.Image, box: tuple[int, int, int, int]) -> Image.Image:
 
 def clinical_shape(token: str) -> bool:
     """A token the clinical vocabulary knows: a lab or drug name, a unit (alone or after a number), a code."""
-    core = token.strip("()[],.:;")
+    core = token.strip("()[],.:;‘’'\"“”")
     lexicon = clinical_lexicon()
     if core.lower() in _known_words() or is_diagnosis_code(core):
         return True
