@@ -179,7 +179,7 @@ def _page_findings(patient: Patient, identity: PageIdentity) -> list[FindingKind
     if (identity.names or identity.latin_names) and not (korean or latin):
         misread = patient.birth_date in identity.birth_dates and any(
             _one_letter_apart(n[: len(e)], e) for n in identity.names for e in expected
-        )  # the birth date agrees and the name is one 받침 away: still a finding the reviewer must resolve
+        )  # the birth date agrees and the name is one letter (자모) away: still a finding the reviewer must resolve
         kinds.append("name_misread" if misread else "name_mismatch")
     if identity.birth_dates and patient.birth_date not in identity.birth_dates:
         kinds.append("birth_date_mismatch")

@@ -19,11 +19,9 @@ page shows is kept; what only the grey page shows, a word or a line, when read s
 
 from __future__ import annotations
 
-import re
-
 from referral.ocr.correct import NUMBER
 from referral.ocr.models import Check, OcrWord
-from referral.ocr.reread import HANGUL, clinical_shape, keeps_first
+from referral.ocr.reread import HANGUL, clinical_shape, decimal_points, digits, keeps_first
 from referral.ocr.tables import union_box, word_lines
 
 SURER = 30.0  # confidence points by which a differing grey reading must be surer to stand, not being known
@@ -56,14 +54,6 @@ def _confidence(words: list[OcrWord]) -> float:
     return sum(w.confidence * len(w.text) for w in words) / characters if characters else 0.0
 
 
-def _digits(text: str) -> str:
-    return re.sub(r"\D", "", text)
-
-
-def _points(text: str) -> int:
-    return len(re.findall(r"(?<=\d)\.(?=\d)", text))
-
-
 def _known(words: list[OcrWord]) -> int:
     return sum(clinical_shape(w.text) for w in words)
 
@@ -83,8 +73,8 @@ def _takes_grey(sharp: list[OcrWord], grey: list[OcrWord]) -> bool:
     known, surer = _known(grey) - _known(sharp), _confidence(grey) - _confidence(sharp)
     if NUMBER.findall(sharp_text) == NUMBER.findall(grey_text):
         return bool(HANGUL.search(grey_text)) or (known, surer) > (0, 0)
-    if _digits(sharp_text) == _digits(grey_text) and _points(sharp_text) != _points(grey_text):
-        return _points(grey_text) > _points(sharp_text)  # the decimal point one page lost or read as a comma
+    if digits(sharp_text) == digits(grey_text) and decimal_points(sharp_text) != decimal_points(grey_text):
+        return decimal_points(grey_text) > decimal_points(sharp_text)  # the point one page lost or read as a comma
     if keeps_first(sharp_text, grey_text):
         return False
     if keeps_first(grey_text, sharp_text):

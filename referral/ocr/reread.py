@@ -92,6 +92,15 @@ _PLAIN_NUMBER = re.compile(r"[<>≤≥]?\d+(?:[.,]\d+)*")
 _DECIMAL_POINT = re.compile(r"(?<=\d)\.(?=\d)")
 
 
+def digits(text: str) -> str:
+    return re.sub(r"\D", "", text)
+
+
+def decimal_points(text: str) -> int:
+    """Points between two digits: a decimal point, or a date's."""
+    return len(_DECIMAL_POINT.findall(text))
+
+
 def keeps_first(first: str, second: str) -> bool:
     """What the crop's reading may not change, however sure it is:
     - a decimal point read on the page: the crop loses a thin point ("3.6" as "36") or takes it for a comma
@@ -99,8 +108,7 @@ def keeps_first(first: str, second: str) -> bool:
     - a number the page's model read in its line: a crop of digits alone gains or drops a digit at its edge
       ("127" as "27", "8" as "81");
     - the word itself with marks from the crop's margin at an end ("therapy" as "therapy=")."""
-    same_digits = re.sub(r"\D", "", first) == re.sub(r"\D", "", second)
-    if same_digits and len(_DECIMAL_POINT.findall(first)) > len(_DECIMAL_POINT.findall(second)):
+    if digits(first) == digits(second) and decimal_points(first) > decimal_points(second):
         return True
     if _PLAIN_NUMBER.fullmatch(first) and _PLAIN_NUMBER.fullmatch(second):
         return True

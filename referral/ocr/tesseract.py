@@ -81,13 +81,9 @@ def _words(tsv: str) -> dict[int, list[OcrWord]]:
     return pages
 
 
-def recognise(image: Image.Image, lang: str, psm: int = 4) -> list[OcrWord]:
-    """Words in reading order, each with its line number."""
-    return recognise_each([image], lang, psm)[0]
-
-
 def recognise_each(images: list[Image.Image], lang: str, psm: int) -> list[list[OcrWord]]:
-    """Each image read on its own, in one Tesseract process (the models load once)."""
+    """Each image's words in reading order, each with its line number; all read in one Tesseract process (the
+    models load once)."""
     if not images:
         return []
     found = _words(_run(images, ["-l", lang, "--psm", str(psm), "--dpi", "300", "tsv"]))
