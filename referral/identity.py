@@ -17,6 +17,7 @@ from typing import Literal
 from pydantic import BaseModel
 from rapidfuzz.distance import DamerauLevenshtein
 
+from referral.hangul import one_letter_apart
 from referral.models import Patient
 from referral.romanise import spells
 
@@ -156,20 +157,6 @@ def name_forms(name: str) -> set[str]:
     return forms
 
 
-def _one_letter_apart(read: str, name: str) -> bool:
-    """Two names of one length that differ in one letter (자모) of one syllable: a final consonant (홍길동 read as
-    홍긴동) or a vowel (홍길동 read as 홍걸동), the commonest misreadings of a scanned Hangul name. 홍길동 and
-    홍길순 (a twin's name) differ in more."""
-    if len(read) != len(name) or not all("가" <= c <= "힣" for c in read + name):
-        return False
-    differing = [(a, b) for a, b in zip(read, name, strict=True) if a != b]
-    if len(differing) != 1:
-        return False
-    a, b = (ord(c) - 0xAC00 for c in differing[0])
-    letters = ((a // 588, a // 28 % 21, a % 28), (b // 588, b // 28 % 21, b % 28))  # initial, vowel, final
-    return sum(x != y for x, y in zip(*letters, strict=True)) == 1
-
-
 def _page_findings(patient: Patient, identity: PageIdentity) -> list[FindingKind]:
     kinds: list[FindingKind] = []
     expected = name_forms(patient.name)
@@ -178,7 +165,7 @@ def _page_findings(patient: Patient, identity: PageIdentity) -> list[FindingKind
     latin = any(_compact(n) in expected or spells(n, patient.name) for n in identity.latin_names)
     if (identity.names or identity.latin_names) and not (korean or latin):
         misread = patient.birth_date in identity.birth_dates and any(
-            _one_letter_apart(n[: len(e)], e) for n in identity.names for e in expected
+            one_letter_apart(n[: len(e)], e) for n in identity.names for e in expected
         )  # the birth date agrees and the name is one letter (자모) away: still a finding the reviewer must resolve
         kinds.append("name_misread" if misread else "name_mismatch")
     if identity.birth_dates and patient.birth_date not in identity.birth_dates:
