@@ -49,3 +49,29 @@ def printed_names() -> frozenset[str]:
         *load_data("dose_frequencies.yaml")["abbreviations"],
     ]
     return frozenset(n.lower() for n in names)
+
+
+@cache
+def korean_terms() -> dict[int, tuple[str, ...]]:
+    """The Korean words of three syllables or more that the package's vocabularies print (drug products and their
+    generic names, medical departments, lab names, section headings), by length: a scan's word one letter (자모)
+    away from exactly one of them, and itself none of them, is read as that word."""
+    drugs = load_data("drug_products.yaml")
+    departments = load_data("medical_departments.yaml")
+    headings = load_data("section_headings.yaml")
+    words = {
+        *drugs["products"],
+        *drugs["korean_generics"],
+        *departments["codes"].values(),
+        *(name for names in departments["subspecialties"].values() for name in names),
+        *load_data("lab_tests.yaml")["korean_names"],
+        *(heading for names in headings.values() for heading in names),
+    }
+    hangul = sorted(w for w in words if len(w) >= 3 and all("가" <= c <= "힣" for c in w))
+    return {n: tuple(w for w in hangul if len(w) == n) for n in {len(w) for w in hangul}}
+
+
+@cache
+def dosage_forms() -> tuple[str, ...]:
+    """The dosage forms of two syllables or more that end a Korean product name (리리카캡슐, 엑셀론패취)."""
+    return tuple(f for f in load_data("drug_products.yaml")["dosage_forms"] if len(f) >= 2)

@@ -95,6 +95,16 @@ def test_resume_skips_finished_pages() -> None:
         ("lbuprofen 400 mg", "Ibuprofen 400 mg"),
         ("천식 (!45.9)", "천식 (I45.9)"),
         ("상병: Q50.9 빈혈", "상병: D50.9 빈혈"),
+        # a Korean word one letter (자모) away from exactly one word of the vocabularies
+        ("크레스토점 10mg 1T", "크레스토정 10mg 1T"),
+        ("본원 심장내가 외래", "본원 심장내과 외래"),
+        # a product the vocabulary does not know, its dosage form one letter off before the strength
+        ("가나다캡슬 100mg 1C", "가나다캡슐 100mg 1C"),
+        ("가나다 캡슬100mg", "가나다 캡슐100mg"),
+        # Roman numerals after a class word or in a list of ECG leads
+        ("NYHA class Il", "NYHA class II"),
+        ("T inversion in li, Ill, aVF", "T inversion in II, III, aVF"),
+        ("RBC 4.1 10°6/uL", "RBC 4.1 10^6/uL"),
     ],
 )
 def test_post_correction_fixes(garbled: str, fixed: str) -> None:
@@ -137,6 +147,13 @@ def test_post_correction_never_changes_a_number(garbled: str) -> None:
         "Letter (Referral)",
         "AFP 3.1 ng/mL",  # a result sheet's test name is no misread of the lexicon's ALP
         "HBeAg Negative, Anti-HBs Positive",
+        # a short acronym one letter from a lab name is another acronym, not a misread (a stroke is no CEA)
+        "CTA 결과 정상, HCV RNA 음성",
+        "Troponin T 0.01 ng/mL",  # a one-word name never gains the word of a two-word one (Troponin I)
+        "Hb 9.8 |g/dL",  # a table's rule before grams is no micro sign: g/dL stays g/dL
+        "WBC 6.1 x10^3/µL",  # either micro sign is right as printed
+        "(기립 3 분) BP 92/60",  # a word that ends like a dosage form, with no name before it
+        "acutely Ill, transferred",
     ],  # fmt: skip
 )
 def test_post_correction_leaves_ordinary_text_alone(line: str) -> None:

@@ -1,5 +1,7 @@
 """Clinical post-correction of the tokens Tesseract garbles: a code's first letter (J44.9 read as /44.9), units
-after numbers (mg read as ing), lab and drug names.
+after numbers (mg read as ing), lab and drug names of five letters or more (a shorter acronym one letter from a lab
+is another acronym: CTA is no CEA), Korean vocabulary words one letter (자모) off (호흡기내과 read as 호흠기내과,
+a product's 캡슐 as 캡슬), and Roman numerals after a class word or among ECG leads (class Il, Ill, aVF).
 
 Safety first: a correction never changes, adds or removes a digit, a decimal point or a sign, never changes a
 unit into another unit, and never touches a word joined to a number ("Creatinine2.1" stays as read). Every rule
@@ -11,12 +13,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from functools import cache
 from typing import Literal
 
 from rapidfuzz.distance import Levenshtein
 
 from referral.codes import is_diagnosis_code
-from referral.lexicon import clinical_lexicon, printed_names
+from referral.hangul import one_letter_apart
+from referral.lexicon import clinical_lexicon, dosage_forms, korean_terms, load_data, printed_names
 from referral.ocr.models import Correction
 
 Box = tuple[int, int, int, int]
@@ -51,7 +55,7 @@ class _Fixer:
         self.line, self.box = line, box
         self.corrections: list[Correction] = []
 
-    def apply(self, kind: Literal["code", "unit", "drug", "lab"], before: str, after: str | None) -> str:
+    def apply(self, kind: Literal["code", "unit", "drug", "lab", "term"], before: str, after: str | None) -> str:
         if after is None or after == before or not keeps_numbers(before, after):
             return before
         self.corrections.append(Correction(kind=kind, before=before, after=after, line=self.line, box=self.box))
@@ -98,7 +102,9 @@ def resolve_name(token: str, names: tuple[str, ...], min_length: int) -> str | N
         return None
     lowered = token.lower()
     budget = 1 if len(token) < 8 else 2
-    scored = [(Levenshtein.distance(lowered, n.lower()), n) for n in names if abs(len(n) - len(token)) <= budget]
+    spaced = " " in token  # a one-word reading never gains a second word ("Troponin" is no "Troponin I")
+    scored = [(Levenshtein.distance(lowered, n.lower()), n) for n in names
+              if abs(len(n) - len(token)) <= budget and (" " in n) == spaced]  # fmt: skip
     scored = [(d, n) for d, n in scored if d <= budget]
     if not scored:
         return None
@@ -114,7 +120,7 @@ def _fix_names(line: str, fixer: _Fixer) -> str:
         token = match.group(0)
         if token.lower() in printed_names():
             return token
-        lab = resolve_name(token, lexicon.labs, 3 if token.isupper() else 4)
+        lab = resolve_name(token, lexicon.labs, 5)
         if lab is not None:
             return fixer.apply("lab", token, lab)
         drug = resolve_name(token, lexicon.drugs, 5)
@@ -126,18 +132,84 @@ def _fix_names(line: str, fixer: _Fixer) -> str:
     return _WORD.sub(fix, line)
 
 
+_HANGUL_RUN = re.compile(r"(?P<name>(?<=[가-힣]\s))?[가-힣]+(?P<strength>(?=\s?\d))?")
+
+
+def resolve_korean(run: str, strength_follows: bool, after_name: bool) -> str | None:
+    """The one vocabulary word (three syllables or more) a Hangul run is read one letter away from; else, before a
+    strength, a product name whose dosage form's ending is one letter away from exactly one form ("...캡슬 500mg").
+    A form alone is one only where it follows a name's word ("란스톤 캡슬15mg", never "기립 3분")."""
+    terms = korean_terms().get(len(run), ())
+    if run in terms:
+        return None
+    fits = [t for t in terms if one_letter_apart(run, t)]
+    if len(fits) == 1:
+        return fits[0]
+    forms = dosage_forms()
+    if not strength_follows or fits or run.endswith(forms):
+        return None
+    named = [f for f in forms if len(run) > len(f) or after_name and len(run) == len(f)]
+    endings = [run[: -len(f)] + f for f in named if one_letter_apart(run[-len(f) :], f)]
+    return endings[0] if len(endings) == 1 else None
+
+
+def _fix_korean_terms(line: str, fixer: _Fixer) -> str:
+    def fix(match: re.Match[str]) -> str:
+        run, strength, name = match.group(0), match.group("strength"), match.group("name")
+        return fixer.apply("term", run, resolve_korean(run, strength is not None, name is not None))
+
+    return _HANGUL_RUN.sub(fix, line)
+
+
+_ROMAN = re.compile(r"(?<![\w-])(?P<read>[Il|i]{2,3})(?![\w-])")
+
+
+@cache
+def _numeral_cues() -> tuple[frozenset[str], frozenset[str]]:
+    raw = load_data("roman_numerals.yaml")
+    return frozenset(c.lower() for c in raw["cues"]), frozenset(raw["leads"])
+
+
+def resolve_numeral(before: str, read: str, after: str) -> str | None:
+    """II or III for a run of I, l, | and i that stands right after a class, grade or stage word, or beside an ECG
+    lead in a list ("in Il, Ill, aVF"); anything else as read ("acutely ill" stays ill)."""
+    numeral = "I" * len(read)
+    if numeral == read or "|" * len(read) == read:  # bars alone may be a table's rules
+        return None
+    cues, leads = _numeral_cues()
+    previous = re.findall(r"[^\s,/]+", before)
+    following = re.findall(r"[^\s,/]+", after)
+    listed = re.search(r"[,/]\s*$", before) and previous and previous[-1] in leads
+    listed = listed or re.match(r"\s*[,/]", after) and following and following[0] in leads
+    return numeral if (previous and previous[-1].lower() in cues) or listed else None
+
+
+def _fix_numerals(line: str, fixer: _Fixer) -> str:
+    def fix(match: re.Match[str]) -> str:
+        after = resolve_numeral(line[: match.start()], match.group("read"), line[match.end() :])
+        return fixer.apply("term", match.group(0), after)
+
+    for _ in range(2):  # a second pass reads a numeral whose neighbour the first pass read ("li, Ill, aVF")
+        line = _ROMAN.sub(fix, line)
+    return line
+
+
 def _symbol_only(read: str, unit: str) -> bool:
-    """Same length, differing only where both characters are symbols (° ' * for ², µ for μ): never a letter or a
-    digit, so a unit's magnitude (mg/g, mL/L, 10^3/10^6) cannot change."""
+    """Same length, differing only where both characters are symbols (° ' * for ², µ for μ): never a letter, a
+    digit or a micro sign, so a unit's magnitude (mg/g, mL/L, 10^3/10^6, g/μg) cannot change ("|g/dL" beside a
+    table's rule is g/dL, never μg/dL)."""
 
-    def plain(c: str) -> bool:
-        return c.isascii() and c.isalnum()
+    if len(read) != len(unit):
+        return False
+    differing = [(a, b) for a, b in zip(read, unit, strict=True) if a != b and {a, b} != _MICRO]  # µ, μ: both right
+    return bool(differing) and not any(_plain(a) or _plain(b) for a, b in differing)
 
-    return (
-        len(read) == len(unit)
-        and read != unit
-        and all(a == b or (not plain(a) and not plain(b)) for a, b in zip(read, unit, strict=True))
-    )
+
+_MICRO = {"µ", "μ"}
+
+
+def _plain(c: str) -> bool:
+    return (c.isascii() and c.isalnum()) or c in _MICRO
 
 
 _TOKEN = re.compile(r"(?<!\S)(?P<num>[<>≤≥]?\d[\d.,]*)?(?P<unit>[^\s\d][^\s]*)")
@@ -145,14 +217,19 @@ _TOKEN = re.compile(r"(?<!\S)(?P<num>[<>≤≥]?\d[\d.,]*)?(?P<unit>[^\s\d][^\s]
 
 def _fix_unit_symbols(line: str, fixer: _Fixer) -> str:
     def fix(match: re.Match[str]) -> str:
-        fits = [u for u in clinical_lexicon().units if _symbol_only(match.group("unit"), u)]
-        after = (match.group("num") or "") + fits[0] if len(fits) == 1 else None
-        return fixer.apply("unit", match.group(0), after)
+        number, unit = match.group("num") or "", match.group("unit")
+        fits = [u for u in clinical_lexicon().units if _symbol_only(unit, u)]
+        if not fits and number:  # a unit that starts with digits ("10°3/uL" is 10^3/uL, not 10 of "°3/uL")
+            fits = [u for u in clinical_lexicon().units if _symbol_only(number + unit, u)]
+            number = ""
+        return fixer.apply("unit", match.group(0), number + fits[0] if len(fits) == 1 else None)
 
     return _TOKEN.sub(fix, line)
 
 
-_STEPS: tuple[Callable[[str, _Fixer], str], ...] = (_fix_codes, _fix_names, _fix_units, _fix_unit_symbols)
+_STEPS: tuple[Callable[[str, _Fixer], str], ...] = (
+    _fix_codes, _fix_names, _fix_numerals, _fix_korean_terms, _fix_units, _fix_unit_symbols,
+)  # fmt: skip
 
 
 def correct_line(line: str, number: int, box: Box | None = None) -> tuple[str, list[Correction]]:

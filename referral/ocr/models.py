@@ -27,7 +27,7 @@ class TableRow(BaseModel):
 
 
 class Correction(BaseModel):
-    kind: Literal["code", "unit", "drug", "lab"]
+    kind: Literal["code", "unit", "drug", "lab", "term"]
     before: str
     after: str
     line: int
