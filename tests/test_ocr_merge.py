@@ -73,3 +73,42 @@ def test_a_word_only_the_grey_page_found_joins_a_line_only_when_read_surely() ->
             _word("(L)", 560, 100, 91.0), _word("mmol/L", 700, 100)]  # fmt: skip
     words, _ = merge_readings(sharp, grey)
     assert _text(words) == ["Na 139 (L) mmol/L"]  # not a ruling read as a bar, nor a speck read as a syllable
+
+
+def _reader(*readings: list[OcrWord]):  # type: ignore[no-untyped-def]
+    """A third reading per box asked for, in order; the boxes asked for are kept to be checked."""
+    asked: list[tuple[int, int, int, int]] = []
+
+    def read_again(boxes: list[tuple[int, int, int, int]]) -> list[list[OcrWord]]:
+        asked.extend(boxes)
+        return list(readings[: len(boxes)])
+
+    return read_again, asked
+
+
+def test_a_third_reading_of_the_box_settles_two_readings_that_differ_on_a_number() -> None:
+    sharp = [_word("수술력:", 100, 100), _word("202214", 400, 100, 38.0), _word("개복술", 700, 100)]
+    grey = [_word("수술력:", 100, 100), _word("2022", 400, 100, 51.0), _word("개복술", 700, 100)]
+    read_again, asked = _reader([_word("2022", 400, 100, 91.0), _word("년", 530, 100, 93.0)])
+    words, checks = merge_readings(sharp, grey, read_again)
+    assert _text(words) == ["수술력: 2022 년 개복술"]  # the year's 년 the sharp page read as digits
+    assert asked == [(400, 100, 580, 140)]  # the box of both readings of the word, read once
+    assert [c.text for c in checks] == ["202214"]  # still a check: the readings differed
+
+
+def test_a_third_reading_stands_only_when_sure_and_agreeing_with_one_reading_on_every_number() -> None:
+    sharp = [_word("202214", 400, 100, 38.0)]
+    grey = [_word("2022", 400, 100, 51.0)]
+    for third in ([_word("2021년", 400, 100, 95.0)], [_word("2022년", 400, 100, 60.0)], []):
+        words, _ = merge_readings(sharp, grey, _reader(third)[0])
+        assert [w.text for w in words] == ["202214"]  # a third number, an unsure reading, nothing read: as before
+    dose = [_word("5g", 400, 100, 95.0)]
+    words, _ = merge_readings(dose, [_word("59", 400, 100, 96.0)], _reader([_word("59", 400, 100, 97.0)])[0])
+    assert [w.text for w in words] == ["5g"]  # a dose the vocabulary knows never gives way to a bare number
+
+
+def test_a_third_reading_never_drops_a_decimal_point_the_kept_reading_shows() -> None:
+    sharp = [_word("3.71", 100, 100, 80.0)]
+    grey = [_word("371", 100, 100, 90.0)]
+    words, _ = merge_readings(sharp, grey, _reader([_word("371", 100, 100, 97.0)])[0])
+    assert [w.text for w in words] == ["3.71"]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import partial
 
 import pypdfium2 as pdfium
 from PIL import Image
@@ -14,7 +15,7 @@ from referral.ocr.correct import correct_text
 from referral.ocr.merge import merge_readings
 from referral.ocr.models import Check, OcrPage, OcrWord, Reread
 from referral.ocr.preprocess import SPECKLED, TARGET_DPI, clear_rules_and_specks, deskew, normalise
-from referral.ocr.reread import low_confidence_numbers, read_code_letters, read_latin_again
+from referral.ocr.reread import low_confidence_numbers, read_boxes_again, read_code_letters, read_latin_again
 from referral.ocr.tables import join_words, table_rows, union_box, word_lines
 from referral.ocr.tesseract import detect_rotation, recognise_each
 from referral.pdfium_lock import PDFIUM
@@ -127,7 +128,7 @@ def _read_words(
     reading = clear_rules_and_specks(binary) if noise > SPECKLED else binary
     first = recognise_each([reading, gray], lang, 4)
     sharp, grey = read_latin_again(reading, first[0]), read_latin_again(gray, first[1])
-    words, differ = merge_readings(sharp[0], grey[0])
+    words, differ = merge_readings(sharp[0], grey[0], partial(read_boxes_again, gray, lang=lang))
     kept = {(w.box, w.text) for w in words}
     boxes = {box for box, _ in kept}
     rereads = [r for r in sharp[1] + grey[1] if (r.box, r.after) in kept]

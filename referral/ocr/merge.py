@@ -14,15 +14,22 @@ one reading as a whole:
 |                       | known where the other is not and surer, or surer by SURER points; never when |
 |                       | it loses a decimal point the sharp page shows                                |
 
-Where the numbers differ the group is a check for the reviewer, whichever reading is kept. What only the sharp
-page shows is kept; what only the grey page shows, a word or a line, when read surely and not marks alone."""
+Where the numbers differ the group is a check for the reviewer, whichever reading is kept, and the group's box is
+read a third time on its own: that reading stands where it is sure (LOW_CONFIDENCE) and agrees with one of the two
+on every number (two readings of three: "2019년" read "201914" and "2019" is settled by a crop that reads
+"2019년"). What only the sharp page shows is kept; what only the grey page shows, a word or a line, when read surely
+and not marks alone."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from referral.ocr.correct import NUMBER
 from referral.ocr.models import Check, OcrWord
-from referral.ocr.reread import HANGUL, clinical_shape, decimal_points, digits, keeps_first
-from referral.ocr.tables import union_box, word_lines
+from referral.ocr.reread import HANGUL, LOW_CONFIDENCE, clinical_shape, decimal_points, digits, keeps_first
+from referral.ocr.tables import Box, union_box, word_lines
+
+ReadAgain = Callable[[list[Box]], list[list[OcrWord]]]  # each box's words, read on its own, in page coordinates
 
 SURER = 30.0  # confidence points by which a differing grey reading must be surer to stand, not being known
 ALONE = 75.0  # what only the grey page found is kept when read this surely: a fax's speckle reads as noise
@@ -84,25 +91,49 @@ def _takes_grey(sharp: list[OcrWord], grey: list[OcrWord]) -> bool:
     return (known > 0 and surer > 0) or surer >= SURER
 
 
-def merge_readings(sharp: list[OcrWord], grey: list[OcrWord]) -> tuple[list[OcrWord], list[Check]]:
-    """One reading of the page from both, lines in page order; checks where the readings' numbers differ."""
-    lines: list[tuple[list[OcrWord], list[list[OcrWord]]]] = []  # a line's words, and its groups that differ
+def _third_settles(kept: list[OcrWord], readings: tuple[list[OcrWord], list[OcrWord]], third: list[OcrWord]) -> bool:
+    """The third reading stands: sure, different from what was kept, agreeing with one reading on every number, as
+    well known to the clinical vocabulary ("2g" is a dose, "29" no word), and not a change a crop makes (a decimal
+    point lost, a plain number's edge digit)."""
+    text = _text(third)
+    if not third or min(w.confidence for w in third) < LOW_CONFIDENCE or text == _text(kept):
+        return False
+    if _known(third) < _known(kept):
+        return False
+    agrees = any(NUMBER.findall(text) == NUMBER.findall(_text(r)) for r in readings)
+    return agrees and not keeps_first(_text(kept), text)
+
+
+def merge_readings(
+    sharp: list[OcrWord], grey: list[OcrWord], read_again: ReadAgain | None = None
+) -> tuple[list[OcrWord], list[Check]]:
+    """One reading of the page from both, lines in page order; checks where the readings' numbers differ, each
+    settled by a third reading of its box where `read_again` is given and that reading stands."""
+    lines: list[tuple[list[list[OcrWord]], list[list[OcrWord]]]] = []  # a line's groups as kept, sharp ones differing
+    differing: list[tuple[int, int, list[OcrWord], list[OcrWord]]] = []  # line, group, sharp words, grey words
     taken: set[int] = set()
     for line in word_lines(sharp):
         box = union_box(line)
         beside = {i: w for i, w in enumerate(grey) if i not in taken and _on_line(w, box)}
         taken |= beside.keys()
-        merged: list[OcrWord] = []
+        kept: list[list[OcrWord]] = []
         differ: list[list[OcrWord]] = []
         for mine, theirs in _groups(line, list(beside.values())):
-            merged += theirs if _takes_grey(mine, theirs) else mine
             if mine and theirs and NUMBER.findall(_text(mine)) != NUMBER.findall(_text(theirs)):
                 differ.append(mine)
-        lines.append((merged, differ))
+                differing.append((len(lines), len(kept), mine, theirs))
+            kept.append(theirs if _takes_grey(mine, theirs) else mine)
+        lines.append((kept, differ))
+    if read_again and differing:
+        thirds = read_again([union_box(mine + theirs) for _, _, mine, theirs in differing])
+        for (line_index, group, mine, theirs), third in zip(differing, thirds, strict=True):
+            if _third_settles(lines[line_index][0][group], (mine, theirs), third):
+                lines[line_index][0][group] = third
     alone = word_lines([w for i, w in enumerate(grey) if i not in taken])
-    lines += [(line, []) for line in alone if _surely_printed(line)]
-    lines.sort(key=lambda line: union_box(line[0])[1])
-    words = [w.model_copy(update={"line": number}) for number, (line, _) in enumerate(lines) for w in line]
+    lines += [([line], []) for line in alone if _surely_printed(line)]
+    lines.sort(key=lambda line: union_box([w for group in line[0] for w in group])[1])
+    words = [w.model_copy(update={"line": number}) for number, (groups, _) in enumerate(lines)
+             for group in groups for w in group]  # fmt: skip
     checks = [Check(text=_text(group), box=union_box(group), line=number, confidence=_confidence(group),
                     why="readings_differ") for number, (_, differ) in enumerate(lines) for group in differ]  # fmt: skip
     return words, checks

@@ -28,10 +28,12 @@ MIN_HEIGHT = 12  # pixels at 300 dpi: a smaller "word" is a speck, not print
 _CODE_KEYWORDS = re.compile(r"KCD|ICD|상병|진단|병명|코드|Dx|Diagnosis|Impression", re.IGNORECASE)
 
 
-def _crop(page: Image.Image, box: tuple[int, int, int, int]) -> Image.Image:
+def _crop(page: Image.Image, box: tuple[int, int, int, int]) -> tuple[Image.Image, tuple[int, int]]:
+    """The box with a margin, and where the crop's corner lies on the page."""
     left, top, right, bottom = box
     pad = max(4, (bottom - top) // 3)
-    return page.crop((max(0, left - pad), max(0, top - pad), right + pad, bottom + pad))
+    corner = (max(0, left - pad), max(0, top - pad))
+    return page.crop((*corner, right + pad, bottom + pad)), corner
 
 
 def clinical_shape(token: str) -> bool:
@@ -49,10 +51,21 @@ def _known_words() -> frozenset[str]:
     return printed_names() | {u.lower() for u in clinical_lexicon().units}
 
 
+def read_boxes_again(page: Image.Image, boxes: list[tuple[int, int, int, int]], lang: str) -> list[list[OcrWord]]:
+    """Each box read again on its own as one line, its words placed back in the page's coordinates."""
+    crops = [_crop(page, box) for box in boxes]
+    out = []
+    for crop, words in zip(crops, recognise_lines([c[0] for c in crops], lang), strict=True):
+        left, top = crop[1]
+        out.append([w.model_copy(update={"box": (w.box[0] + left, w.box[1] + top, w.box[2] + left, w.box[3] + top)})
+                    for w in words])  # fmt: skip
+    return out
+
+
 def read_latin_again(page: Image.Image, words: list[OcrWord]) -> tuple[list[OcrWord], list[Reread], list[Check]]:
     """Words with the English model's reading where it is surer; rereads made; numbers whose readings differ."""
     chosen = [i for i, w in enumerate(words) if LATIN.search(w.text) and not HANGUL.search(w.text)]
-    second = recognise_lines([_crop(page, words[i].box) for i in chosen], "eng")
+    second = recognise_lines([_crop(page, words[i].box)[0] for i in chosen], "eng")
     out, rereads, checks = list(words), [], []
     for index, alternative in zip(chosen, second, strict=True):
         word = words[index]
