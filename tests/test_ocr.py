@@ -101,6 +101,8 @@ def test_resume_skips_finished_pages() -> None:
         # a product the vocabulary does not know, its dosage form one letter off before the strength
         ("가나다캡슬 100mg 1C", "가나다캡슐 100mg 1C"),
         ("가나다 캡슬100mg", "가나다 캡슐100mg"),
+        # a word of four syllables or more inside a run the scan printed without spaces
+        ("본원소화가내과외래 예약", "본원소화기내과외래 예약"),
         # Roman numerals after a class word or in a list of ECG leads
         ("NYHA class Il", "NYHA class II"),
         ("T inversion in li, Ill, aVF", "T inversion in II, III, aVF"),
@@ -153,6 +155,7 @@ def test_post_correction_never_changes_a_number(garbled: str) -> None:
         "Hb 9.8 |g/dL",  # a table's rule before grams is no micro sign: g/dL stays g/dL
         "WBC 6.1 x10^3/µL",  # either micro sign is right as printed
         "(기립 3 분) BP 92/60",  # a word that ends like a dosage form, with no name before it
+        "프레탈중단 후 3일",  # a brand and 중단: never the product 프레탈정 with a syllable left over
         "acutely Ill, transferred",
     ],  # fmt: skip
 )

@@ -19,8 +19,8 @@ from typing import Literal
 from rapidfuzz.distance import Levenshtein
 
 from referral.codes import is_diagnosis_code
-from referral.hangul import one_letter_apart
-from referral.lexicon import clinical_lexicon, dosage_forms, korean_terms, load_data, printed_names
+from referral.lexicon import clinical_lexicon, load_data, printed_names
+from referral.ocr.korean_words import resolve_korean
 from referral.ocr.models import Correction
 
 Box = tuple[int, int, int, int]
@@ -133,24 +133,6 @@ def _fix_names(line: str, fixer: _Fixer) -> str:
 
 
 _HANGUL_RUN = re.compile(r"(?P<name>(?<=[가-힣]\s))?[가-힣]+(?P<strength>(?=\s?\d))?")
-
-
-def resolve_korean(run: str, strength_follows: bool, after_name: bool) -> str | None:
-    """The one vocabulary word (three syllables or more) a Hangul run is read one letter away from; else, before a
-    strength, a product name whose dosage form's ending is one letter away from exactly one form ("...캡슬 500mg").
-    A form alone is one only where it follows a name's word ("란스톤 캡슬15mg", never "기립 3분")."""
-    terms = korean_terms().get(len(run), ())
-    if run in terms:
-        return None
-    fits = [t for t in terms if one_letter_apart(run, t)]
-    if len(fits) == 1:
-        return fits[0]
-    forms = dosage_forms()
-    if not strength_follows or fits or run.endswith(forms):
-        return None
-    named = [f for f in forms if len(run) > len(f) or after_name and len(run) == len(f)]
-    endings = [run[: -len(f)] + f for f in named if one_letter_apart(run[-len(f) :], f)]
-    return endings[0] if len(endings) == 1 else None
 
 
 def _fix_korean_terms(line: str, fixer: _Fixer) -> str:

@@ -1,0 +1,83 @@
+"""Korean words of the package's vocabularies read one letter (자모) off: 호흡기내과 read as 호흠기내과, a product's
+캡슐 as 캡슬, 리피토정 as 릭피토정 inside a run of syllables the scan printed without a space.
+
+A run of Hangul syllables is read as a vocabulary word when it is one letter away from exactly one word of its
+length and is itself none; inside a longer run only words of four syllables or more are looked for (a shorter
+window is too often part of another word). Digits are never touched: the rules see Hangul syllables only."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from functools import cache
+
+from referral.hangul import one_letter_apart
+from referral.lexicon import dosage_forms, korean_terms
+
+IN_RUN = 4  # syllables a vocabulary word needs to be looked for inside a longer run
+
+
+@cache
+def _terms() -> frozenset[str]:
+    return frozenset(w for words in korean_terms().values() for w in words)
+
+
+@cache
+def _index() -> dict[tuple[str, int], tuple[str, ...]]:
+    """Each word under its masks: the word with one syllable hidden, and where."""
+    index: dict[tuple[str, int], list[str]] = defaultdict(list)
+    for word in _terms():
+        for p in range(len(word)):
+            index[(word[:p] + "*" + word[p + 1 :], p)].append(word)
+    return {key: tuple(words) for key, words in index.items()}
+
+
+def _one_off(read: str) -> list[str]:
+    """The vocabulary words one letter away from `read`."""
+    index = _index()
+    near = {w for p in range(len(read)) for w in index.get((read[:p] + "*" + read[p + 1 :], p), ())}
+    return sorted(w for w in near if one_letter_apart(read, w))
+
+
+def _inside(run: str, start: int, window: str, word: str) -> bool:
+    """The letter that differs is not at an edge the window shares with more of the run: "플라빅스중단" is a brand
+    and 중단 (stopped), never 플라빅스정 with a syllable left over."""
+    p = next(k for k, (a, b) in enumerate(zip(window, word, strict=True)) if a != b)
+    return (0 < p or start == 0) and (p < len(window) - 1 or start + len(window) == len(run))
+
+
+def _within(run: str) -> str:
+    """The run with each window of IN_RUN syllables or more that is one letter off one word read as that word,
+    left to right, longest first; a window that is a word is kept as printed."""
+    out, i = [], 0
+    longest = max(korean_terms(), default=0)
+    while i < len(run):
+        for n in range(min(longest, len(run) - i), IN_RUN - 1, -1):
+            window = run[i : i + n]
+            fits = [window] if window in _terms() else [w for w in _one_off(window) if _inside(run, i, window, w)]
+            if len(fits) == 1:
+                out.append(fits[0])
+                i += n
+                break
+        else:
+            out.append(run[i])
+            i += 1
+    return "".join(out)
+
+
+def resolve_korean(run: str, strength_follows: bool, after_name: bool) -> str | None:
+    """What a Hangul run reads as, or None when as printed: the one vocabulary word (three syllables or more) it is
+    one letter away from; else words of IN_RUN syllables or more inside it; else, before a strength, a product
+    name whose dosage form's ending is one letter away from exactly one form ("...캡슬 500mg"). A form alone is
+    one only where it follows a name's word ("란스톤 캡슬15mg", never "기립 3분")."""
+    if run in _terms():
+        return None
+    fits = _one_off(run) if len(run) >= 3 else []
+    if len(fits) == 1:
+        return fits[0]
+    read = _within(run) if not fits and len(run) > IN_RUN else run
+    forms = dosage_forms()
+    if not strength_follows or fits or read.endswith(forms):
+        return read if read != run else None
+    named = [f for f in forms if len(read) > len(f) or after_name and len(read) == len(f)]
+    endings = [read[: -len(f)] + f for f in named if one_letter_apart(read[-len(f) :], f)]
+    return endings[0] if len(endings) == 1 else (read if read != run else None)
