@@ -45,10 +45,11 @@ class Record:
         """The exact printed text of every page, whitespace removed (what a reading is checked against)."""
         return re.sub(r"\s+", "", "".join(self.pages_truth))
 
-    def unprinted_code_letters(self, rereads: list[Reread]) -> list[Reread]:
-        """Code letters read from a glyph (a 1 taken for a code's I) that this record does not print: a digit of
-        a number changed into a letter."""
-        return [r for r in rereads if r.reason == "code_letter" and r.after.strip("(),.;:") not in self.printed]
+    def unprinted_glyph_readings(self, rereads: list[Reread]) -> list[Reread]:
+        """Readings made from a glyph's shape that this record does not print: a 1 taken for a code's I (a digit
+        of a number changed into a letter), or a letter taken for a dose's 1 (a digit added)."""
+        by_shape = ("code_letter", "dose_one")
+        return [r for r in rereads if r.reason in by_shape and r.after.strip("(),.;:") not in self.printed]
 
     @property
     def text_layer_pdf(self) -> Path:

@@ -65,9 +65,10 @@ def evaluate(record: Record, page_set: str, lang: str = LANG) -> dict[str, Any]:
             pages += 1
             checks += len(page.checks)
             changed += [c.model_dump() for c in page.corrections if not keeps_numbers(c.before, c.after)]
-            # a code's I read from its shape where the page prints a digit (a room number read as a code)
-            changed += [{"kind": "code_letter", "before": r.before, "after": r.after}
-                        for r in record.unprinted_code_letters(page.rereads)]  # fmt: skip
+            # a code's I read from its shape where the page prints a digit (a room number read as a code), or a
+            # dose's 1 read from its shape where the page prints none
+            changed += [{"kind": r.reason, "before": r.before, "after": r.after}
+                        for r in record.unprinted_glyph_readings(page.rereads)]  # fmt: skip
         seconds += time.perf_counter() - started
     result: dict[str, Any] = {"doc": record.name, "set": page_set, "pages": pages, "facts": len(record.facts)}
     text = "\n".join(ours)

@@ -13,7 +13,7 @@ from referral.ocr import LANG
 from referral.ocr.engine import ocr_image
 from referral.ocr.models import OcrWord
 from referral.ocr.preprocess import NOISY, clear_rules_and_specks, speck_noise
-from referral.ocr.reread import read_code_letters, takes_second_reading
+from referral.ocr.reread import read_code_letters, read_dose_ones, takes_second_reading
 from referral.ocr.tables import table_rows
 from referral.pdf import FONT_DIR
 
@@ -181,3 +181,23 @@ def test_the_second_reading_never_makes_a_crop_s_own_changes(first: str, second:
 )
 def test_the_second_reading_wins_where_it_reads_print(first: str, second: str, confidence: float) -> None:
     assert takes_second_reading(_word(first, 80.0), second, confidence)
+
+
+@pytest.mark.parametrize("face", FACES, ids=lambda p: p.stem)
+def test_a_dose_s_one_read_as_a_letter_is_read_from_its_flag(face: Path) -> None:
+    for size in (28, 42):
+        for printed, read in (("1mg", "Img"), ("15mg", "I5mg"), ("(1T)", "(lT)")):
+            image, word = _word_image(printed, face, size)
+            words, rereads = read_dose_ones(image, [word.model_copy(update={"text": read})])
+            assert words[0].text == printed, (face.stem, size, printed)
+            assert [(r.reason, r.before, r.after) for r in rereads] == [("dose_one", read, printed)]
+
+
+@pytest.mark.parametrize("face", FACES, ids=lambda p: p.stem)
+def test_a_capital_i_or_a_bar_before_a_unit_is_no_one(face: Path) -> None:
+    for printed in ("Img", "|mg", "IT"):  # a plain bar, a rule, an I with even serifs: left for the reviewer
+        image, word = _word_image(printed, face, 42)
+        words, rereads = read_dose_ones(image, [word.model_copy(update={"text": printed})])
+        assert words[0].text == printed and not rereads, (face.stem, printed)
+    image, word = _word_image("Imaging", face, 42)  # no unit after the bar: not a dose
+    assert read_dose_ones(image, [word.model_copy(update={"text": "Imaging"})])[0][0].text == "Imaging"

@@ -1,6 +1,6 @@
 """The independent Korean record corpus (../shared/data/korean-records, written outside the team), OCR'd as a
-clean office scan and as a fax: no post-correction changes a number, anywhere, and no code letter is read where
-the page prints a digit; every page's identity agrees
+clean office scan and as a fax: no post-correction changes a number, anywhere, no code letter is read where the
+page prints a digit and no dose's 1 where it prints none; every page's identity agrees
 with its own record, and the misfiled record of packet C is found against that packet's patient."""
 
 from __future__ import annotations
@@ -33,8 +33,9 @@ def _ocr(record: Record, page_set: str) -> tuple[str, str, list[str], list[PageI
             number += 1
             made += len(page.corrections)
             changed += [f"{c.before} → {c.after}" for c in page.corrections if not keeps_numbers(c.before, c.after)]
-            # a 1 read as a code's I from its shape must be an I the page prints, never a digit of a number
-            changed += [f"{r.before} → {r.after} (code letter)" for r in record.unprinted_code_letters(page.rereads)]
+            # a 1 read as a code's I from its shape must be an I the page prints, never a digit of a number; a
+            # dose's 1 read from its shape must be a 1 the page prints
+            changed += [f"{r.before} → {r.after} ({r.reason})" for r in record.unprinted_glyph_readings(page.rereads)]
             identities.append(read_page(record.name, number, page.text))
     return record.name, page_set, changed, identities, made
 

@@ -15,7 +15,13 @@ from referral.ocr.correct import correct_text
 from referral.ocr.merge import merge_readings
 from referral.ocr.models import Check, OcrPage, OcrWord, Reread
 from referral.ocr.preprocess import SPECKLED, TARGET_DPI, clear_rules_and_specks, deskew, normalise
-from referral.ocr.reread import low_confidence_numbers, read_boxes_again, read_code_letters, read_latin_again
+from referral.ocr.reread import (
+    low_confidence_numbers,
+    read_boxes_again,
+    read_code_letters,
+    read_dose_ones,
+    read_latin_again,
+)
 from referral.ocr.tables import join_words, table_rows, union_box, word_lines
 from referral.ocr.tesseract import detect_rotation, recognise_each
 from referral.pdfium_lock import PDFIUM
@@ -145,6 +151,7 @@ def ocr_image(image: Image.Image, page: int, lang: str) -> OcrPage:
     binary, gray, skew = deskew(binary, gray)
     reading, words, rereads, checks = _read_words(binary, gray, noise, lang)
     words, letters = read_code_letters(reading, words)
+    words, ones = read_dose_ones(reading, words)
     raw = _words_text(words)
     text, corrections = correct_text(raw, [union_box(line) for line in word_lines(words)])
     confidences = [w.confidence for w in words]
@@ -162,7 +169,7 @@ def ocr_image(image: Image.Image, page: int, lang: str) -> OcrPage:
         rotation=rotation,
         skew_degrees=skew,
         corrections=corrections,
-        rereads=rereads + letters,
+        rereads=rereads + letters + ones,
         checks=checks + [c for c in low_confidence_numbers(words) if c.box not in compared],
         noise=noise,
         rows=table_rows(words),

@@ -1,9 +1,10 @@
-"""A second reading of the words Tesseract's Korean model reads worst: Latin letters, digits and codes.
+"""A second reading of the words Tesseract's Korean model reads worst: Latin letters, digits, codes and doses.
 
 The Korean model reads "100mg" as "10000" and "1T" as "17"; the English model, shown only that word's box,
 reads it right. Both readings are kept: the one with the higher confidence wins, and where they disagree on a
 number the word becomes a check for the reviewer. A code whose first letter the models read as a digit
-("110" for I10) is read again by the shape of that glyph: a stem, plain or with even serifs, is I; a 1 has a flag."""
+("110" for I10) is read again by the shape of that glyph: a stem, plain or with even serifs, is I; a 1 has a flag.
+A dose whose 1 the models read as a letter ("Img") is read by the same shape: a flag to the left is a 1."""
 
 from __future__ import annotations
 
@@ -131,43 +132,74 @@ def keeps_first(first: str, second: str) -> bool:
     return False
 
 
+def _glyphs(page: Image.Image, box: tuple[int, int, int, int]) -> list[np.ndarray]:
+    """The ink of each glyph of the word, left to right, each cut to its own rows."""
+    ink = np.asarray(page.crop(box).convert("L"), dtype=np.uint8) < 128
+    columns = np.concatenate([[False], ink.any(axis=0), [False]]).astype(np.int8)
+    edges = np.flatnonzero(np.diff(columns))
+    out = []
+    for start, end in zip(edges[::2], edges[1::2], strict=True):
+        cut = ink[:, start:end]
+        rows = np.flatnonzero(cut.any(axis=1))
+        out.append(cut[rows[0] : rows[-1] + 1])
+    return out
+
+
+def _stem(glyph: np.ndarray, top: float = 0.25) -> tuple[np.ndarray, np.ndarray, float, float] | None:
+    """A glyph's left and right ink edges per row and its stem's left edge and stroke, when it is an upright stem
+    (no wider than a stroke below its `top` share and above its bottom quarter); else None."""
+    height = glyph.shape[0]
+    filled = [np.flatnonzero(row) for row in glyph]
+    lefts = np.array([f[0] if f.size else -1 for f in filled])
+    rights = np.array([f[-1] if f.size else -1 for f in filled])
+    middle = slice(int(height * top), height - height // 4)  # serifs, flags and feet lie outside the middle
+    stem_left, stem_right = float(np.median(lefts[middle])), float(np.median(rights[middle]))
+    stroke = stem_right - stem_left + 1
+    if height < 8 or height < 4 * stroke or min(lefts[middle]) < 0:
+        return None
+    if (rights[middle] - lefts[middle] + 1).max() > 1.5 * stroke + 1:
+        return None  # the middle is wider than a stem
+    return lefts, rights, stem_left, stroke
+
+
+def _top_reach(lefts: np.ndarray, rights: np.ndarray, stem_left: float, stroke: float) -> tuple[float, float]:
+    """How far the glyph's top quarter reaches out of its stem, to the left and to the right."""
+    top = slice(0, max(1, len(lefts) // 4))  # where a 1 has its flag
+    stem_right = stem_left + stroke - 1
+    return float(np.clip(stem_left - lefts[top], 0, None).max()), float(
+        np.clip(rights[top] - stem_right, 0, None).max()
+    )
+
+
 def _glyph_is_capital_i(page: Image.Image, box: tuple[int, int, int, int], position: int) -> bool:
     """The word's glyph at `position` is a capital I, not a 1: a vertical stem as tall as the digit after it, plain
     (a sans-serif I) or with a top serif that reaches as far left as right (a serif or monospace I). A 1's flag
     reaches to the left only."""
-    ink = np.asarray(page.crop(box).convert("L"), dtype=np.uint8) < 128
-    columns = np.concatenate([[False], ink.any(axis=0), [False]]).astype(np.int8)
-    edges = np.flatnonzero(np.diff(columns))
-    runs = list(zip(edges[::2], edges[1::2], strict=True))
-    if len(runs) <= position + 1:
+    glyphs = _glyphs(page, box)
+    if len(glyphs) <= position + 1:
         return False
-
-    def glyph(run: tuple[int, int]) -> np.ndarray:
-        cut = ink[:, run[0] : run[1]]
-        rows = np.flatnonzero(cut.any(axis=1))
-        return cut[rows[0] : rows[-1] + 1]
-
-    stem, digit = glyph(runs[position]), glyph(runs[position + 1])
-    height = stem.shape[0]
-    filled = [np.flatnonzero(row) for row in stem]
-    lefts = np.array([f[0] if f.size else -1 for f in filled])
-    rights = np.array([f[-1] if f.size else -1 for f in filled])
-    middle = slice(height // 4, height - height // 4)  # serifs, flags and feet lie outside the middle half
-    stem_left, stem_right = float(np.median(lefts[middle])), float(np.median(rights[middle]))
-    stroke = stem_right - stem_left + 1
-    if height < 8 or height < 0.85 * digit.shape[0] or height < 4 * stroke or min(lefts[middle]) < 0:
+    stem, digit = glyphs[position], glyphs[position + 1]
+    found = _stem(stem)
+    if found is None or stem.shape[0] < 0.85 * digit.shape[0]:
         return False
-    if (rights[middle] - lefts[middle] + 1).max() > 1.5 * stroke + 1:
-        return False  # the middle is wider than a stem: no I
+    lefts, rights, stem_left, stroke = found
     spans = rights - lefts + 1
     if spans.max() <= 1.5 * float(np.median(spans)) + 1 and np.abs(lefts - stem_left).max() <= stroke:
         return True  # a plain bar from end to end, upright
-    reach_left = np.clip(stem_left - lefts, 0, None)
-    reach_right = np.clip(rights - stem_right, 0, None)
+    left, right = _top_reach(lefts, rights, stem_left, stroke)
     serif, even = max(2.0, 0.5 * stroke), max(2.0, 0.6 * stroke)
-    top = slice(0, max(1, height // 4))  # where a 1 has its flag; a foot, if any, is even on both glyphs
-    left, right = reach_left[top].max(), reach_right[top].max()
     return bool(min(left, right) >= serif and abs(left - right) <= even)  # a serif reaching out on both sides alike
+
+
+def _glyph_is_one(page: Image.Image, box: tuple[int, int, int, int], position: int) -> bool:
+    """The word's glyph at `position` is a 1: an upright stem whose top has a flag reaching to the left only."""
+    glyphs = _glyphs(page, box)
+    found = _stem(glyphs[position], top=1 / 3) if len(glyphs) > position else None  # a long flag reaches down
+    if found is None:
+        return False
+    left, right = _top_reach(*found)
+    stroke = found[3]
+    return left >= max(2.0, 0.5 * stroke) and right <= max(1.0, 0.25 * stroke) and left >= right + 2
 
 
 def _is_unit(token: str) -> bool:
@@ -215,6 +247,29 @@ def read_code_letters(page: Image.Image, words: list[OcrWord]) -> tuple[list[Ocr
         text = f"{lead}I{match.group('body')}{match.group('tail')}"
         out[index] = word.model_copy(update={"text": text})
         rereads.append(Reread(reason="code_letter", before=word.text, after=text, box=word.box,
+                              confidence_before=word.confidence, confidence_after=word.confidence))  # fmt: skip
+    return out, rereads
+
+
+# a dose whose first 1 was read as I, l or |: "Img", "I5mg", "(l.5mg)", "IT"
+_BAR_DOSE = re.compile(r"^(?P<lead>[(\[]?)[Il|](?P<rest>[\d.]*(?P<unit>[A-Za-zµμ/]+|[가-힣]{1,2})[)\],.]*)$")
+_DOSE_FORMS = frozenset({"t", "c", "tab", "tabs", "cap", "caps", "정", "캡슐", "포", "매", "병"})
+
+
+def read_dose_ones(page: Image.Image, words: list[OcrWord]) -> tuple[list[OcrWord], list[Reread]]:
+    """A dose's 1 that the models read as a letter ("Img" for 1mg), read from the shape of its glyph: a stem with a
+    flag reaching to the left only. A plain bar or an I with even serifs stays as read: the reviewer checks it."""
+    out, rereads = list(words), []
+    for index, word in enumerate(words):
+        match = _BAR_DOSE.match(word.text)
+        if not match or match.group("unit").lower() not in _units() | _DOSE_FORMS:
+            continue
+        lead = match.group("lead")
+        if word.box[3] - word.box[1] < MIN_HEIGHT or not _glyph_is_one(page, word.box, len(lead)):
+            continue
+        text = f"{lead}1{match.group('rest')}"
+        out[index] = word.model_copy(update={"text": text})
+        rereads.append(Reread(reason="dose_one", before=word.text, after=text, box=word.box,
                               confidence_before=word.confidence, confidence_after=word.confidence))  # fmt: skip
     return out, rereads
 
