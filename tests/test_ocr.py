@@ -90,6 +90,7 @@ def test_resume_skips_finished_pages() -> None:
     [
         ("Metformin 500 ing", "Metformin 500 mg"),
         ("Creatinine 1.5 mg/dl", "Creatinine 1.5 mg/dL"),
+        ("FT4 1.1 ng/dl", "FT4 1.1 ng/dL"),  # a litre's L read as l, in any unit the lexicon knows
         ("TSH 6.82 ulU/mL", "TSH 6.82 uIU/mL"),
         ("Febuxostt 80 mg", "Febuxostat 80 mg"),
         ("lbuprofen 400 mg", "Ibuprofen 400 mg"),

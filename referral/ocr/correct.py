@@ -82,10 +82,15 @@ def _fix_codes(line: str, fixer: _Fixer) -> str:
     return _BARE_CODE.sub(fix, line) if _CODE_KEYWORDS.search(line) else line
 
 
+_LITRE = re.compile(r"(?<=[/dmµμun])l(?=/|$)")  # a litre's L read as l: "ng/dl", "mmol/l", "ml/min"
+
+
 def resolve_unit(token: str) -> str | None:
-    if token in clinical_lexicon().units:
+    units = clinical_lexicon().units
+    if token in units:
         return token
-    return _UNIT_CONFUSIONS.get(token)
+    litres = _LITRE.sub("L", token)  # never a magnitude: no unit tells l from L
+    return litres if litres in units else _UNIT_CONFUSIONS.get(token)
 
 
 def _fix_units(line: str, fixer: _Fixer) -> str:
