@@ -75,6 +75,18 @@ def test_what_a_fax_does_to_a_lab_line_is_read_through_and_the_quote_keeps_the_p
     assert labs["Albumin"].unit is None  # "e/dL" may be what is left of mg/dL: no unit is guessed
 
 
+def test_specks_around_a_lab_value_are_read_through_but_a_lone_dot_before_a_whole_number_is_not() -> None:
+    text = ("[검사 결과]\nFerritin . 41.5 ng/mL 13-150\nAST ~~ 27 U/L 0-40\nTG 180 ‘mg/dL <150\n"
+            "Eosinophil 7.4 , % 0-7\nFT4 0.62 L |ng/dL 0.70-1.48\nCRP . 3 mg/dL\n")  # fmt: skip
+    labs = {lab.name: (lab.value, lab.unit, lab.flag) for lab in extract([text_page("fax", text)]).labs}
+    assert labs["Ferritin"] == ("41.5", "ng/mL", None)  # the value has its own point: the dot before it is a speck
+    assert labs["AST"] == ("27", "U/L", None)
+    assert labs["TG"] == ("180", "mg/dL", None)
+    assert labs["Eosinophil"] == ("7.4", "%", None)
+    assert labs["FT4"] == ("0.62", "ng/dL", "L")
+    assert "CRP" not in labs  # ". 3" may be ".3" or 3: which is not guessed
+
+
 def test_a_dose_in_thousands_and_a_frequency_the_scan_glued_on_are_read() -> None:
     text = "[투약]\n08:10 Heparin 3,000 IU IV\n- Metformin 850mgbid, Aspirin 100mg, 3,2\n"
     doses = {m.name: m.dose for m in extract([text_page("fax", text)]).medications}

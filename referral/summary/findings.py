@@ -50,12 +50,14 @@ class Found:
 
 
 # Between a test's name and its value, and between the value and its unit, a scanned table leaves its rules and
-# specks: "Creatinine | 1.07 mg/dL", "Hb ㆍ 10.4 g/dL", "aPTT 28.9 . |sec", "BUN ; 21.7 _ mg/dL". A lone dot
-# counts only before another mark, never just before the value, where it could be the value's own decimal point
-# ("Hb . 12" is not read).
-_NAME_TAIL = re.compile(r"\s*(?:\((?P<note>[^)\d]{1,15})\))?(?:\s*(?:[:=|｜：ㆍ·;_]|\.(?=\s+[|｜ㆍ·:])))*\s*")
-_FLAG = re.compile(r"([HL])(?:\s*[|｜ㆍ·;_])*\s+")  # a high/low mark, then its unit (a lone L is litres otherwise)
-_RULES = re.compile(r"(?:\s*(?:[|｜ㆍ·;_—~]|\.(?=\s)))*\s*")
+# specks: "Creatinine | 1.07 mg/dL", "Hb ㆍ 10.4 g/dL", "BUN ~~ 21.7 _ mg/dL", "aPTT 28.9 . |sec", "LDL 95 ‘mg/dL",
+# "Lymphocyte 30.2 , %". A lone dot counts before another mark, or before a value that has its own decimal point
+# ("Hb . 11.6"), never just before a whole number, where it could be the value's lost point ("Hb . 12" is not read).
+_NAME_TAIL = re.compile(
+    r"\s*(?:\((?P<note>[^)\d]{1,15})\))?(?:\s*(?:[:=|｜：ㆍ·;_]|~+(?=\s)|\.(?=\s+(?:[|｜ㆍ·:~]|\d+\.\d))))*\s*"
+)
+_FLAG = re.compile(r"([HL])(?=[\s|｜ㆍ·;_])(?:\s*[|｜ㆍ·;_])*\s*")  # a high/low mark, then its unit (else L is litres)
+_RULES = re.compile(r"(?:\s*(?:[|｜ㆍ·;_—~‘’'`]|\.(?=\s)|(?<=\s),(?=\s)))*\s*")
 
 
 def labs_in(text: str) -> list[Found]:
