@@ -22,6 +22,13 @@ def test_a_product_name_split_into_syllables_is_read_with_its_strength() -> None
     }
 
 
+def test_a_dosage_form_split_off_its_product_and_a_route_run_onto_its_drug_are_read() -> None:
+    text = "[투약]\n- 크레스토 정10mg 1T qd\n- 리리카 캡슐75mg 1C bid\n- MorphineIV2mg prn\n- 오늘 아침 정리함\n"
+    found = {(m.name, m.ingredient, m.dose) for m in extract([text_page("fax", text)]).medications}
+    assert found == {("크레스토 정", "rosuvastatin", "10mg"), ("리리카 캡슐", "pregabalin", "75mg"),
+                     ("Morphine", None, "2mg")}  # fmt: skip
+
+
 def test_a_unit_with_one_letter_misread_is_that_unit_and_the_quote_keeps_what_the_page_shows() -> None:
     text = "[검사 결과]\nCRP | 7.9 | mg/dt\nAlbumin 3.3 g/dt\nFerritin 41 ng/mt\nNa 139 mt\n"
     labs = {lab.name: (lab.value, lab.unit, lab.evidence[0].quote) for lab in extract([text_page("fax", text)]).labs}

@@ -32,8 +32,8 @@ def _alternation(terms: list[str], joined: bool = False, valued: bool = False) -
             parts.append(rf"(?-i:{before}{escaped}{after})")
         elif joined and re.match(r"[A-Z]", term):
             parts.append(rf"(?-i:(?<![A-Z])){escaped}(?![a-z])")
-        elif re.match(r"[A-Za-z]", term):
-            parts.append(rf"(?<![A-Za-z]){escaped}(?![a-z])")
+        elif re.match(r"[A-Za-z]", term):  # a capital may follow with no space: a route a scan ran on ("...SL0.6mg")
+            parts.append(rf"(?<![A-Za-z]){escaped}(?-i:(?![a-z]))")
         else:
             parts.append(escaped)
     return "|".join(parts)
@@ -136,8 +136,9 @@ def vocabulary() -> Vocabulary:
         drug=re.compile(_alternation([*clinical_lexicon().drugs, *korean, *_ingredients(drugs)]), re.I),
         ingredient_of={squeeze(k): v for k, v in korean.items()},
         product=re.compile(rf"(?<![가-힣A-Za-z])[가-힣][가-힣A-Za-z]{{1,20}}?(?:{forms})(?![가-힣])"),
-        spaced_product=re.compile(  # "트윈 스 타정40/5mg", "자누 비 아 정 100mg": OCR spaces inside one printed name
-            rf"(?<![가-힣A-Za-z])[가-힣]{{1,6}}(?:\s[가-힣]{{1,2}}){{1,2}}\s?(?:{forms})(?![가-힣])(?=\s?\d)"
+        spaced_product=re.compile(  # "트윈 스 타정40/5mg", "자누 비 아 정 100mg", "가나다라 정5mg": OCR spaces
+            # inside one printed name, or before its dosage form
+            rf"(?<![가-힣A-Za-z])[가-힣]{{1,10}}(?:(?:\s[가-힣]{{1,2}}){{1,2}}\s?|\s)(?:{forms})(?![가-힣])(?=\s?\d)"
         ),
         brand=re.compile(rf"(?<![가-힣])(?:{_alternation(_brands(drugs['products'], forms))})"),
         status_cues={kind: re.compile(spaced_syllables(_alternation(cues)), re.I) for kind, cues in status.items()},
