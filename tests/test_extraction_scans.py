@@ -272,3 +272,10 @@ def test_a_request_heading_after_a_speck_spaced_out_by_the_scan_ends_the_allergy
             "척추 MRI 판독 부탁드립니다.\n")  # fmt: skip
     allergies = [(a.substance, a.reaction) for a in extract([text_page("fax", text)]).allergies]
     assert allergies == [("Cefuroxime", "두드러기 (2020년)")]  # the request is no allergen
+
+
+def test_no_known_allergies_said_in_passing_in_a_history_section_is_read() -> None:
+    text = "[현병력]\n흉통으로 내원. 흡연 20갑년 / 약물알레르기 없음(보호자 진술)\n"
+    summary = extract([text_page("fax", text)])
+    assert [s.evidence[0].quote for s in summary.no_known_allergies] == ["흡연 20갑년 / 약물알레르기 없음(보호자 진술)"]
+    assert summary.allergies == []

@@ -298,6 +298,7 @@ def _handle(builder: Builder, page: SourcePage, line: Line) -> None:
             target, line.text, Statement(text=line.text, evidence=_evidence(page, line.start, line.end, line.number))
         )
         _one_line_pathology(builder, page, line)  # a letter's course gives a biopsy's result in passing
+        _no_allergy_sentences(builder, page, line)  # a history's line says so in passing
         _findings(builder, page, line, plan=section == "plan")
     else:
         _free_text(builder, page, line)
@@ -320,12 +321,17 @@ def _free_text(builder: Builder, page: SourcePage, line: Line) -> None:
             if made:
                 builder.add(summary.problems, *made)
     _one_line_pathology(builder, page, line)
-    for sentence in [] if page.spoken else sentences(line.text):  # "약물 알레르기는 없습니다." in a letter
+    _no_allergy_sentences(builder, page, line)
+    _findings(builder, page, line)
+
+
+def _no_allergy_sentences(builder: Builder, page: SourcePage, line: Line) -> None:
+    """ "약물 알레르기는 없습니다." in a letter, "흡연 10갑년 / 약물알레르기 없음" in a history: no known allergies."""
+    for sentence in [] if page.spoken else sentences(line.text):
         if NO_ALLERGY_SENTENCE.search(sentence):
             start, end = _span(line, sentence)
             statement = Statement(text=sentence, evidence=_evidence(page, start, end, line.number))
-            builder.add(summary.no_known_allergies, "none", statement)
-    _findings(builder, page, line)
+            builder.add(builder.summary.no_known_allergies, "none", statement)
 
 
 def _statements(builder: Builder, page: SourcePage, line: Line) -> None:
