@@ -279,3 +279,9 @@ def test_no_known_allergies_said_in_passing_in_a_history_section_is_read() -> No
     summary = extract([text_page("fax", text)])
     assert [s.evidence[0].quote for s in summary.no_known_allergies] == ["흡연 20갑년 / 약물알레르기 없음(보호자 진술)"]
     assert summary.allergies == []
+
+
+def test_a_procedure_whose_syllables_a_scan_spaced_is_read_but_an_operation_to_come_is_not() -> None:
+    text = "[경과]\n2027.01.05 관상동맥조영 술 시행, 좌주간부 협착\n복부 CT에서 발견된 종괴 (수술위해 입원)\n"
+    found = [(p.name, p.date) for p in extract([text_page("fax", text)]).procedures]
+    assert found == [("관상동맥조영 술", "2027.01.05")]

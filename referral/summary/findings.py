@@ -187,7 +187,8 @@ _DATE_ONLY = re.compile(r"\s*\(\s*[\d.\s/년월일-]*\)")
 
 
 _SPAN_AFTER = re.compile(r"\s*\d+\s*(?:일|주|개월|달|년|days?|weeks?|months?|years?)\s*(?:전|후|뒤|before|after)", re.I)
-_AROUND = re.compile(r"\s*(?:전|후|뒤|당일)(?=[\s,.;:)]|$|부터|까지|에|의|로|으로)")
+# the bare word 수술/시술 as a time ("수술 후", "수술 당일") or a purpose ("수술 위해 입원"): no operation done
+_AROUND = re.compile(r"\s*(?:(?:전|후|뒤|당일)(?=[\s,.;:)]|$|부터|까지|에|의|로|으로)|위해|위한|목적)")
 
 
 _LEAD_CLAUSE = re.compile(r"(?<=[가-힣A-Za-z)])\s*(?:후|뒤|에서|에\s*대해|하여|하고|after|then)\s+", re.I)
@@ -209,7 +210,7 @@ def is_procedure_label(label: str) -> bool:
 
 def _anchor(text: str, term: re.Match[str]) -> bool:
     """A procedure named as the anchor of another time, not as an event: "ESD 6개월 후 추적", "수술 5일 전부터
-    중단", and the bare word 수술/시술 before 전/후/당일 ("수술 후 상태", "수술 당일 아침")."""
+    중단", and the bare word 수술/시술 before 전/후/당일 or a purpose ("수술 후 상태", "수술 위해 입원")."""
     if _SPAN_AFTER.match(text, term.end()):
         return True
     return bool(_LABEL.fullmatch(term.group(0)) and _AROUND.match(text, term.end()))

@@ -150,7 +150,8 @@ def vocabulary() -> Vocabulary:
         qualitative=re.compile(_alternation(labs["qualitative"]), re.I),
         antithrombotics=tuple(drugs["antithrombotics"]),
         procedure=re.compile(
-            rf"(?:{_alternation(procedures['terms'])})(?![실시일명장])"  # 수술실, 수술시간, 수술일 are not operations
+            # a scan may space a Korean term's syllables ("관상동맥조영 술"); 수술실, 수술시간, 수술일 are no operations
+            rf"(?:{spaced_syllables(_alternation(procedures['terms']))})(?![실시일명장])"
             + rf"|\b[A-Za-z]+(?:{'|'.join(procedures['endings'])})\b",
             re.I,
         ),
