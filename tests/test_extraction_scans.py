@@ -142,6 +142,12 @@ def test_a_lab_table_whose_headings_a_scan_garbled_is_read_by_what_its_cells_are
     ]
     labs = {(lab.name, lab.value, lab.unit, lab.reference_range) for lab in extract([_scanned(misread_unit)]).labs}
     assert labs == {("Albumin", "3.7", "g/dL", "3.5-5.2"), ("NT-proBNP", "315", "pg/mL", "<125")}
+    lost_results = [  # "결과" read as one syllable: the unknown heading between the test's and the unit's
+        [("검사명", 50, 95.0), ("곁", 400, 50.0), ("단위", 700, 95.0), ("참고치", 1000, 95.0)],
+        [("Ferritin", 50, 95.0), ("41.5", 400, 92.0), ("ng/mL", 700, 91.0), ("13-150", 1000, 92.0)],
+    ]
+    labs = {(lab.name, lab.value, lab.unit, lab.reference_range) for lab in extract([_scanned(lost_results)]).labs}
+    assert labs == {("Ferritin", "41.5", "ng/mL", "13-150")}
 
 
 def test_a_short_test_name_run_into_its_value_is_read_only_with_its_unit() -> None:

@@ -69,6 +69,9 @@ def header(cells: list[Cell]) -> _Table | None:
     known = [c for c in columns if c is not None]
     kinds = {c.kind for c in known}
     if len(known) >= 2 and len(cells) - len(known) <= 1 and kinds & _ANCHORS:
+        unknown = next((i for i, c in enumerate(columns) if c is None), None)
+        if unknown is not None and _results_heading_lost(columns, unknown):
+            columns[unknown] = Column("result", cells[unknown])
         return _Table([c or Column("other", cell) for c, cell in zip(columns, cells, strict=True)])
     if columns[0] is None and len(known) == len(cells) - 1 >= 3 and "result" in kinds and kinds & _RANGE_OR_UNIT:
         # a lab table whose first heading the scan lost ("검사항목" read as letters): the rest name its results
@@ -77,6 +80,15 @@ def header(cells: list[Cell]) -> _Table | None:
     if len(cells) >= 3 and sum(is_lab_name(c.text) for c in cells) >= max(3, len(cells) * 2 // 3):
         return _Table([Column("test", c) for c in cells], transposed=True)
     return None
+
+
+def _results_heading_lost(columns: list[Column | None], unknown: int) -> bool:
+    """A lab table with no results heading, whose one unknown heading stands after the test's and before the units
+    or ranges: the scan garbled "결과" there ("결", "Zu"), so that column holds the results."""
+    kinds = [c.kind if c else None for c in columns]
+    if "result" in kinds or "test" not in kinds[:unknown]:
+        return False
+    return any(kind in _RANGE_OR_UNIT for kind in kinds[unknown + 1 :])
 
 
 def _overlap(cell: Cell, column: Cell) -> float:
