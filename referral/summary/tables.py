@@ -8,87 +8,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 
 from referral.codes import is_diagnosis_code
 from referral.ocr.reread import LOW_CONFIDENCE
 from referral.summary.cells import Cell
 from referral.summary.coded import letter_read_as_digit
-from referral.summary.dates import DATE, dates_in
+from referral.summary.dates import dates_in
 from referral.summary.findings import DOSE, ROUTE, VALUE, is_lab_name, labs_in
 from referral.summary.med_status import own_clause, status_of
-from referral.summary.vocabulary import squeeze, vocabulary
+from referral.summary.table_header import ANCHORS, Column, Table, TableItem, header
+from referral.summary.vocabulary import vocabulary
 
-_PAREN = re.compile(r"\s*[(\[（].*?[)\]）]\s*")
-_ANCHORS = {"test", "drug", "diagnosis", "diagnosis_code", "marker"}
-_RANGE_OR_UNIT = {"unit", "reference"}
-
-
-@dataclass(frozen=True)
-class Column:
-    kind: str  # a column kind of table_columns.yaml, or "on_date" for a column of results of one day
-    cell: Cell
-    date: str | None = None
-
-
-@dataclass
-class TableItem:
-    """One item read from a table row: its kind (lab, medication, problem), its fields, its row's span."""
-
-    kind: str
-    fields: dict[str, str | None]
-    line: int
-    start: int
-    end: int
-    header: int = -1  # the line of the table's header row
-    unsure: bool = False  # a row of the table, but its test is no known one and was read unsurely: not taken
-
-
-@dataclass
-class _Table:
-    columns: list[Column]
-    line: int = -1
-    turned: dict[int, TableItem] = field(default_factory=dict)  # a turned table's results, by column
-    transposed: bool = False
-
-
-def _column(cell: Cell) -> Column | None:
-    text = cell.text.strip()
-    if DATE.fullmatch(text) or DATE.fullmatch(text.rstrip(".")):
-        return Column("on_date", cell, dates_in(text)[0])
-    kind = vocabulary().columns.get(squeeze(text)) or vocabulary().columns.get(squeeze(_PAREN.sub("", text)))
-    return Column(kind, cell) if kind else None
-
-
-def header(cells: list[Cell]) -> _Table | None:
-    """A table header: two or more cells that name columns, one of them the test, drug or diagnosis column
-    (or a column of results of one day), at most one cell unknown; or three or more test names."""
-    if len(cells) < 2:
-        return None
-    columns = [_column(c) for c in cells]
-    known = [c for c in columns if c is not None]
-    kinds = {c.kind for c in known}
-    if len(known) >= 2 and len(cells) - len(known) <= 1 and kinds & _ANCHORS:
-        unknown = next((i for i, c in enumerate(columns) if c is None), None)
-        if unknown is not None and _results_heading_lost(columns, unknown):
-            columns[unknown] = Column("result", cells[unknown])
-        return _Table([c or Column("other", cell) for c, cell in zip(columns, cells, strict=True)])
-    if columns[0] is None and len(known) == len(cells) - 1 >= 3 and "result" in kinds and kinds & _RANGE_OR_UNIT:
-        # a lab table whose first heading the scan lost ("검사항목" read as letters): the rest name its results
-        # and their units or ranges, so the first column is the test's
-        return _Table([Column("test", cells[0]), *known])
-    if len(cells) >= 3 and sum(is_lab_name(c.text) for c in cells) >= max(3, len(cells) * 2 // 3):
-        return _Table([Column("test", c) for c in cells], transposed=True)
-    return None
-
-
-def _results_heading_lost(columns: list[Column | None], unknown: int) -> bool:
-    """A lab table with no results heading, whose one unknown heading stands after the test's and before the units
-    or ranges: the scan garbled "결과" there ("결", "Zu"), so that column holds the results."""
-    kinds = [c.kind if c else None for c in columns]
-    if "result" in kinds or "test" not in kinds[:unknown]:
-        return False
-    return any(kind in _RANGE_OR_UNIT for kind in kinds[unknown + 1 :])
+__all__ = ["TableItem", "read_tables"]
 
 
 def _overlap(cell: Cell, column: Cell) -> float:
@@ -157,7 +88,7 @@ def _fits(kind: str, text: str) -> bool:
 
 def _groups(columns: list[Column]) -> list[list[int]]:
     """Column indexes of each table side by side: a new one starts where the anchor column repeats."""
-    anchor = next((c.kind for c in columns if c.kind in _ANCHORS), None)
+    anchor = next((c.kind for c in columns if c.kind in ANCHORS), None)
     groups: list[list[int]] = [[]]
     for index, column in enumerate(columns):
         if column.kind == anchor and groups[-1] and any(columns[i].kind == anchor for i in groups[-1]):
@@ -298,7 +229,7 @@ def _split_straddling(cells: list[Cell], columns: list[Column]) -> list[Cell]:
     return split
 
 
-def read_row(table: _Table, number: int, cells: list[Cell]) -> list[TableItem]:
+def read_row(table: Table, number: int, cells: list[Cell]) -> list[TableItem]:
     start, end = cells[0].start, cells[-1].end
     if table.transposed:
         values = _assign([Column("result", c.cell) for c in table.columns], cells)
@@ -370,7 +301,7 @@ def _clean(cells: list[Cell]) -> list[Cell]:
     return pieces
 
 
-def _units_row(table: _Table, cells: list[Cell]) -> bool:
+def _units_row(table: Table, cells: list[Cell]) -> bool:
     """The row under a turned table's values when it gives their units ("g/dL | x10^3/uL | - | %"): two known
     units or more, every other cell a dash, a speck or a unit the scan garbled (it has a slash), and no value.
     Only the known units are given to the values above them."""
@@ -394,7 +325,7 @@ def read_tables(cells_by_line: dict[int, list[Cell]]) -> tuple[list[TableItem], 
     cells_by_line = {n: cleaned for n, cells in cells_by_line.items() if (cleaned := _clean(cells))}
     items: list[TableItem] = []
     taken: set[int] = set()
-    table: _Table | None = None
+    table: Table | None = None
     misses = 0
     for number in sorted(cells_by_line):
         cells = cells_by_line[number]
