@@ -12,6 +12,7 @@ import pypdfium2 as pdfium
 from PIL import Image
 
 from referral.ocr.correct import correct_text
+from referral.ocr.hangul_reread import read_hangul_again
 from referral.ocr.merge import merge_readings
 from referral.ocr.models import Check, OcrPage, OcrWord, Reread
 from referral.ocr.preprocess import SPECKLED, TARGET_DPI, clear_rules_and_specks, deskew, normalise
@@ -129,15 +130,18 @@ def _read_words(
     binary: Image.Image, gray: Image.Image, noise: float, lang: str
 ) -> tuple[Image.Image, list[OcrWord], list[Reread], list[Check]]:
     """The page as read (for the code letters' glyphs), its words, the re-reads kept and the checks. The page is
-    read twice, black and white and grey, each with its Latin words read again, and the readings merged; a fax or
-    a copy is read in black and white without its rules and specks (the page image keeps its rules)."""
+    read twice, black and white and grey, each with its Latin words read again, and the readings merged (a third
+    reading of a word where they differ on a number); a Korean word read as Latin letters is read again by the
+    Korean model alone. A fax or a copy is read in black and white without its rules and specks (the page image
+    keeps its rules)."""
     reading = clear_rules_and_specks(binary) if noise > SPECKLED else binary
     first = recognise_each([reading, gray], lang, 4)
     sharp, grey = read_latin_again(reading, first[0]), read_latin_again(gray, first[1])
     words, differ = merge_readings(sharp[0], grey[0], partial(read_boxes_again, gray, lang=lang))
+    words, hangul = read_hangul_again(gray, words, lang)
     kept = {(w.box, w.text) for w in words}
     boxes = {box for box, _ in kept}
-    rereads = [r for r in sharp[1] + grey[1] if (r.box, r.after) in kept]
+    rereads = [r for r in sharp[1] + grey[1] if (r.box, r.after) in kept] + hangul
     checks = {c.box: c for c in differ} | {c.box: c for c in sharp[2] + grey[2] if c.box in boxes}
     return reading, words, rereads, list(checks.values())
 

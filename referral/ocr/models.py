@@ -37,7 +37,7 @@ class Correction(BaseModel):
 class Reread(BaseModel):
     """A word read a second time from its image: by the Latin model, or a code's first letter by its shape."""
 
-    reason: Literal["latin_model", "code_letter", "dose_one"]
+    reason: Literal["latin_model", "code_letter", "dose_one", "hangul_model"]
     before: str
     after: str
     box: tuple[int, int, int, int]
