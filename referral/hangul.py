@@ -1,5 +1,5 @@
 """Hangul syllables as their letters (자모): the unit in which a scan misreads Korean, one stroke turning a vowel or
-a final consonant into another (호흡 read as 호흠, 캡슐 as 캡슬)."""
+a final consonant into another (소화기 read as 소화가, 캡슐 as 캡슬)."""
 
 from __future__ import annotations
 

@@ -281,13 +281,14 @@ def test_a_request_heading_after_a_speck_spaced_out_by_the_scan_ends_the_allergy
 
 
 def test_no_known_allergies_said_in_passing_in_a_history_section_is_read() -> None:
-    text = "[현병력]\n흉통으로 내원. 흡연 20갑년 / 약물알레르기 없음(보호자 진술)\n"
+    text = "[현병력]\n흉통으로 내원. 음주 가끔 / 약물 부작용 없음 (보호자 확인)\n"
     summary = extract([text_page("fax", text)])
-    assert [s.evidence[0].quote for s in summary.no_known_allergies] == ["흡연 20갑년 / 약물알레르기 없음(보호자 진술)"]
+    assert [s.evidence[0].quote for s in summary.no_known_allergies] == ["음주 가끔 / 약물 부작용 없음 (보호자 확인)"]
     assert summary.allergies == []
 
 
 def test_a_procedure_whose_syllables_a_scan_spaced_is_read_but_an_operation_to_come_is_not() -> None:
-    text = "[경과]\n2027.01.05 관상동맥조영 술 시행, 좌주간부 협착\n복부 CT에서 발견된 종괴 (수술위해 입원)\n"
+    text = ("[경과]\n2027.01.05 관상동맥중재 술 시행, 좌주간부 협착\n복부 CT에서 발견된 종괴, 수술위해 전원\n"
+            "시술 목적 입원\n")  # fmt: skip
     found = [(p.name, p.date) for p in extract([text_page("fax", text)]).procedures]
-    assert found == [("관상동맥조영 술", "2027.01.05")]
+    assert found == [("관상동맥중재 술", "2027.01.05")]

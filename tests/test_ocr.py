@@ -155,7 +155,7 @@ def test_post_correction_never_changes_a_number(garbled: str) -> None:
         "Troponin T 0.01 ng/mL",  # a one-word name never gains the word of a two-word one (Troponin I)
         "Hb 9.8 |g/dL",  # a table's rule before grams is no micro sign: g/dL stays g/dL
         "WBC 6.1 x10^3/µL",  # either micro sign is right as printed
-        "(기립 3 분) BP 92/60",  # a word that ends like a dosage form, with no name before it
+        "(연구 3 건) 참여 중",  # a word that ends like a dosage form, with no name before it
         "프레탈중단 후 3일",  # a brand and 중단: never the product 프레탈정 with a syllable left over
         "acutely Ill, transferred",
     ],  # fmt: skip

@@ -1,6 +1,6 @@
 """Clinical post-correction of the tokens Tesseract garbles: a code's first letter (J44.9 read as /44.9), units
 after numbers (mg read as ing), lab and drug names of five letters or more (a shorter acronym one letter from a lab
-is another acronym: CTA is no CEA), Korean vocabulary words one letter (자모) off (호흡기내과 read as 호흠기내과,
+is another acronym: CTA is no CEA), Korean vocabulary words one letter (자모) off (소화기내과 read as 소화가내과,
 a product's 캡슐 as 캡슬), and Roman numerals after a class word or among ECG leads (class Il, Ill, aVF).
 
 Safety first: a correction never changes, adds or removes a digit, a decimal point or a sign, never changes a

@@ -1,7 +1,7 @@
 """A Korean word the page's reading turned into Latin letters, read again by the Hangul model alone.
 
-Tesseract's Korean-and-English reading sometimes takes a whole Hangul word for Latin letters ("ASA" for 조영제, a
-physician's name as "RAY"), worst on faxes. Where such a word stands beside Hangul on its line, unsure, and the
+Tesseract's Korean-and-English reading sometimes takes a whole Hangul word for Latin letters ("LHS" for 내역, a
+physician's name as capitals), worst on faxes. Where such a word stands beside Hangul on its line, unsure, and the
 vocabulary knows it as nothing clinical, its box is read again with the Hangul script model; the Hangul reading
 replaces it when that model is sure of it. Digits are never involved: a word with a digit is never read again,
 and a reading with one is never taken."""

@@ -1,5 +1,5 @@
-"""Korean words of the package's vocabularies read one letter (자모) off: 호흡기내과 read as 호흠기내과, a product's
-캡슐 as 캡슬, 리피토정 as 릭피토정 inside a run of syllables the scan printed without a space.
+"""Korean words of the package's vocabularies read one letter (자모) off: 소화기내과 read as 소화가내과, a product's
+캡슐 as 캡슬, 크레스토정 as 크래스토정 inside a run of syllables the scan printed without a space.
 
 A run of Hangul syllables is read as a vocabulary word when it is one letter away from exactly one word of its
 length and is itself none; inside a longer run only words of four syllables or more are looked for (a shorter
@@ -39,7 +39,7 @@ def _one_off(read: str) -> list[str]:
 
 
 def _inside(run: str, start: int, window: str, word: str) -> bool:
-    """The letter that differs is not at an edge the window shares with more of the run: "플라빅스중단" is a brand
+    """The letter that differs is not at an edge the window shares with more of the run: "에피언트중단" is a brand
     and 중단 (stopped), never 플라빅스정 with a syllable left over."""
     p = next(k for k, (a, b) in enumerate(zip(window, word, strict=True)) if a != b)
     return (p > 0 or start == 0) and (p < len(window) - 1 or start + len(window) == len(run))
@@ -68,7 +68,7 @@ def resolve_korean(run: str, strength_follows: bool, after_name: bool) -> str | 
     """What a Hangul run reads as, or None when as printed: the one vocabulary word (three syllables or more) it is
     one letter away from; else words of IN_RUN syllables or more inside it; else, before a strength, a product
     name whose dosage form's ending is one letter away from exactly one form ("...캡슬 500mg"). A form alone is
-    one only where it follows a name's word ("란스톤 캡슬15mg", never "기립 3분")."""
+    one only where it follows a name's word ("가나다 캡슬 15mg", never "연구 3건")."""
     if run in _terms():
         return None
     fits = _one_off(run) if len(run) >= 3 else []

@@ -16,7 +16,7 @@ one reading as a whole:
 
 Where the numbers differ the group is a check for the reviewer, whichever reading is kept, and the group's box is
 read a third time on its own: that reading stands where it is sure (LOW_CONFIDENCE) and agrees with one of the two
-on every number (two readings of three: "2019년" read "201914" and "2019" is settled by a crop that reads
+on every number (two readings of three: "2021년" read "202114" and "2021" is settled by a crop that reads
 "2019년"). What only the sharp page shows is kept; what only the grey page shows, a word or a line, when read surely
 and not marks alone."""
 

@@ -326,7 +326,7 @@ def _free_text(builder: Builder, page: SourcePage, line: Line) -> None:
 
 
 def _no_allergy_sentences(builder: Builder, page: SourcePage, line: Line) -> None:
-    """ "약물 알레르기는 없습니다." in a letter, "흡연 10갑년 / 약물알레르기 없음" in a history: no known allergies."""
+    """ "약물 알레르기는 없습니다." in a letter, "음주 가끔 / 약물 부작용 없음" in a history: no known allergies."""
     for sentence in [] if page.spoken else sentences(line.text):
         if NO_ALLERGY_SENTENCE.search(sentence):
             start, end = _span(line, sentence)

@@ -50,9 +50,9 @@ class Found:
 
 
 # Between a test's name and its value, and between the value and its unit, a scanned table leaves its rules and
-# specks: "Creatinine | 1.07 mg/dL", "Hb ㆍ 10.4 g/dL", "BUN ~~ 21.7 _ mg/dL", "aPTT 28.9 . |sec", "LDL 95 ‘mg/dL",
+# specks: "Creatinine | 1.07 mg/dL", "Hb ㆍ 10.4 g/dL", "BUN ~~ 21.7 _ mg/dL", "aPTT 28.9 . |sec", "TG 180 ‘mg/dL",
 # "Lymphocyte 30.2 , %". A lone dot counts before another mark, or before a value that has its own decimal point
-# ("Hb . 11.6"), never just before a whole number, where it could be the value's lost point ("Hb . 12" is not read).
+# ("Hb . 13.2"), never just before a whole number, where it could be the value's lost point ("Hb . 12" is not read).
 _NAME_TAIL = re.compile(
     r"\s*(?:\((?P<note>[^)\d]{1,15})\))?(?:\s*(?:[:=|｜：ㆍ·;_]|~+(?=\s)|\.(?=\s+(?:[|｜ㆍ·:~]|\d+\.\d))))*\s*"
 )
@@ -187,7 +187,7 @@ _DATE_ONLY = re.compile(r"\s*\(\s*[\d.\s/년월일-]*\)")
 
 
 _SPAN_AFTER = re.compile(r"\s*\d+\s*(?:일|주|개월|달|년|days?|weeks?|months?|years?)\s*(?:전|후|뒤|before|after)", re.I)
-# the bare word 수술/시술 as a time ("수술 후", "수술 당일") or a purpose ("수술 위해 입원"): no operation done
+# the bare word 수술/시술 as a time ("수술 후", "수술 당일") or a purpose ("시술 목적 입원"): no operation done
 _AROUND = re.compile(r"\s*(?:(?:전|후|뒤|당일)(?=[\s,.;:)]|$|부터|까지|에|의|로|으로)|위해|위한|목적)")
 
 
@@ -210,7 +210,7 @@ def is_procedure_label(label: str) -> bool:
 
 def _anchor(text: str, term: re.Match[str]) -> bool:
     """A procedure named as the anchor of another time, not as an event: "ESD 6개월 후 추적", "수술 5일 전부터
-    중단", and the bare word 수술/시술 before 전/후/당일 or a purpose ("수술 후 상태", "수술 위해 입원")."""
+    중단", and the bare word 수술/시술 before 전/후/당일 or a purpose ("수술 후 상태", "시술 목적 입원")."""
     if _SPAN_AFTER.match(text, term.end()):
         return True
     return bool(_LABEL.fullmatch(term.group(0)) and _AROUND.match(text, term.end()))

@@ -32,7 +32,7 @@ def _alternation(terms: list[str], joined: bool = False, valued: bool = False) -
             parts.append(rf"(?-i:{before}{escaped}{after})")
         elif joined and re.match(r"[A-Z]", term):
             parts.append(rf"(?-i:(?<![A-Z])){escaped}(?![a-z])")
-        elif re.match(r"[A-Za-z]", term):  # a capital may follow with no space: a route a scan ran on ("...SL0.6mg")
+        elif re.match(r"[A-Za-z]", term):  # a capital may follow with no space: a route a scan ran on ("MorphineIV2mg")
             parts.append(rf"(?<![A-Za-z]){escaped}(?-i:(?![a-z]))")
         else:
             parts.append(escaped)
@@ -150,7 +150,7 @@ def vocabulary() -> Vocabulary:
         qualitative=re.compile(_alternation(labs["qualitative"]), re.I),
         antithrombotics=tuple(drugs["antithrombotics"]),
         procedure=re.compile(
-            # a scan may space a Korean term's syllables ("관상동맥조영 술"); 수술실, 수술시간, 수술일 are no operations
+            # a scan may space a Korean term's syllables ("관상동맥중재 술"); 수술실, 수술시간, 수술일 are no operations
             rf"(?:{spaced_syllables(_alternation(procedures['terms']))})(?![실시일명장])"
             + rf"|\b[A-Za-z]+(?:{'|'.join(procedures['endings'])})\b",
             re.I,
