@@ -138,7 +138,8 @@ def main() -> None:
         if r["ours"]["lost"]:
             print(f"  {r['set']:<10} {r['doc']}: {r['ours']['lost']}")
     changed = [c for r in results for c in r["ours"]["digit_changes"]]
-    print(f"\ncorrections (and code letters read from a glyph) that changed a digit, sign or number: {len(changed)}")
+    print(f"\ncorrections (and code letters or doses' 1s read from a glyph) that changed a digit, sign or number:"
+          f" {len(changed)}")  # fmt: skip
     for c in changed:
         print(f"  {c}")
     if args.json:
