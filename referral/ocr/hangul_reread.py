@@ -13,7 +13,7 @@ import re
 from PIL import Image
 
 from referral.ocr.models import OcrWord, Reread
-from referral.ocr.reread import HANGUL, LOW_CONFIDENCE, MIN_HEIGHT, _crop, clinical_shape
+from referral.ocr.reread import HANGUL, LOW_CONFIDENCE, MIN_HEIGHT, _crop, clinical_shape, line_of
 from referral.ocr.tesseract import recognise_lines
 
 SURE = 85.0  # the Hangul model's least confidence in a reading that replaces the page's
@@ -24,8 +24,7 @@ _HANGUL_READING = re.compile(r"[^\w]*[가-힣]+[^\w]*")
 def _beside_hangul(words: list[OcrWord], index: int) -> bool:
     """The word's neighbour on its line, before or after, is Hangul, and no number follows it (a code's letter
     read apart from its digits, "F 05.9", is no word)."""
-    line = sorted((w for w in words if w.line == words[index].line), key=lambda w: w.box[0])
-    position = line.index(words[index])
+    line, position = line_of(words, index)
     before = line[position - 1].text if position else ""
     after = line[position + 1].text if position + 1 < len(line) else ""
     return bool(HANGUL.search(before) or HANGUL.search(after)) and not re.match(r"[\d(]", after)

@@ -40,7 +40,7 @@ def _one_off(read: str) -> list[str]:
 
 def _inside(run: str, start: int, window: str, word: str) -> bool:
     """The letter that differs is not at an edge the window shares with more of the run: "에피언트중단" is a brand
-    and 중단 (stopped), never 플라빅스정 with a syllable left over."""
+    and 중단 (stopped), never 에피언트정 with a syllable left over."""
     p = next(k for k, (a, b) in enumerate(zip(window, word, strict=True)) if a != b)
     return (p > 0 or start == 0) and (p < len(window) - 1 or start + len(window) == len(run))
 

@@ -17,7 +17,7 @@ one reading as a whole:
 Where the numbers differ the group is a check for the reviewer, whichever reading is kept, and the group's box is
 read a third time on its own: that reading stands where it is sure (LOW_CONFIDENCE) and agrees with one of the two
 on every number (two readings of three: "2021년" read "202114" and "2021" is settled by a crop that reads
-"2019년"). What only the sharp page shows is kept; what only the grey page shows, a word or a line, when read surely
+"2021년"). What only the sharp page shows is kept; what only the grey page shows, a word or a line, when read surely
 and not marks alone."""
 
 from __future__ import annotations
@@ -109,7 +109,7 @@ def merge_readings(
 ) -> tuple[list[OcrWord], list[Check]]:
     """One reading of the page from both, lines in page order; checks where the readings' numbers differ, each
     settled by a third reading of its box where `read_again` is given and that reading stands."""
-    lines: list[tuple[list[list[OcrWord]], list[list[OcrWord]]]] = []  # a line's groups as kept, sharp ones differing
+    lines: list[list[list[OcrWord]]] = []  # each line's groups of words, as kept
     differing: list[tuple[int, int, list[OcrWord], list[OcrWord]]] = []  # line, group, sharp words, grey words
     taken: set[int] = set()
     for line in word_lines(sharp):
@@ -117,25 +117,23 @@ def merge_readings(
         beside = {i: w for i, w in enumerate(grey) if i not in taken and _on_line(w, box)}
         taken |= beside.keys()
         kept: list[list[OcrWord]] = []
-        differ: list[list[OcrWord]] = []
         for mine, theirs in _groups(line, list(beside.values())):
             if mine and theirs and NUMBER.findall(_text(mine)) != NUMBER.findall(_text(theirs)):
-                differ.append(mine)
                 differing.append((len(lines), len(kept), mine, theirs))
             kept.append(theirs if _takes_grey(mine, theirs) else mine)
-        lines.append((kept, differ))
+        lines.append(kept)
     if read_again and differing:
         thirds = read_again([union_box(mine + theirs) for _, _, mine, theirs in differing])
         for (line_index, group, mine, theirs), third in zip(differing, thirds, strict=True):
-            if _third_settles(lines[line_index][0][group], (mine, theirs), third):
-                lines[line_index][0][group] = third
-    alone = word_lines([w for i, w in enumerate(grey) if i not in taken])
-    lines += [([line], []) for line in alone if _surely_printed(line)]
-    lines.sort(key=lambda line: union_box([w for group in line[0] for w in group])[1])
-    words = [w.model_copy(update={"line": number}) for number, (groups, _) in enumerate(lines)
-             for group in groups for w in group]  # fmt: skip
-    checks = [Check(text=_text(group), box=union_box(group), line=number, confidence=_confidence(group),
-                    why="readings_differ") for number, (_, differ) in enumerate(lines) for group in differ]  # fmt: skip
+            if _third_settles(lines[line_index][group], (mine, theirs), third):
+                lines[line_index][group] = third
+    lines += [[line] for line in word_lines([w for i, w in enumerate(grey) if i not in taken]) if _surely_printed(line)]
+    order = sorted(range(len(lines)), key=lambda i: union_box([w for group in lines[i] for w in group])[1])
+    number = {index: n for n, index in enumerate(order)}
+    words = [w.model_copy(update={"line": n}) for n, i in enumerate(order) for group in lines[i] for w in group]
+    differing.sort(key=lambda d: (number[d[0]], d[1]))  # checks in page order
+    checks = [Check(text=_text(mine), box=union_box(mine), line=number[i], confidence=_confidence(mine),
+                    why="readings_differ") for i, _, mine, _ in differing]  # fmt: skip
     return words, checks
 
 

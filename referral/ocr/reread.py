@@ -219,12 +219,17 @@ def _units() -> frozenset[str]:
 _LIST_MARK = re.compile(r"[-•·*#.)(]{1,4}|[가-힣]{1,2}\)?|#?\d{1,2}[.)]?")
 
 
+def line_of(words: list[OcrWord], index: int) -> tuple[list[OcrWord], int]:
+    """The words of the word's printed line, left to right, and the word's place among them."""
+    line = sorted((w for w in words if w.line == words[index].line), key=lambda w: w.box[0])
+    return line, line.index(words[index])
+
+
 def _in_code_context(words: list[OcrWord], index: int, lead: str) -> bool:
     """Where a diagnosis code is printed: in parentheses, on a line that says so (상병, KCD, Dx ...), or before a
     diagnosis name in a code column (first on its line, after a bullet or a rank at most). A number before a unit
     ("Glucose 110 mg/dL") never is, nor one in the middle of a line before a Korean word (a room number)."""
-    line = sorted((w for w in words if w.line == words[index].line), key=lambda w: w.box[0])
-    position = line.index(words[index])
+    line, position = line_of(words, index)
     after = line[position + 1].text if position + 1 < len(line) else ""
     if _is_unit(after) and not _CODE_KEYWORDS.search(after):
         return False
