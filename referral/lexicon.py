@@ -52,9 +52,9 @@ def printed_names() -> frozenset[str]:
 
 
 @cache
-def korean_terms() -> dict[int, tuple[str, ...]]:
+def korean_terms() -> frozenset[str]:
     """The Korean words of three syllables or more that the package's vocabularies print (drug products and their
-    generic names, medical departments, lab names, section headings, the words of diagnosis names), by length: a
+    generic names, medical departments, lab names, section headings, the words of diagnosis names): a
     scan's word one letter (자모) away from exactly one of them, and itself none of them, is read as that word."""
     drugs = load_data("drug_products.yaml")
     departments = load_data("medical_departments.yaml")
@@ -68,8 +68,7 @@ def korean_terms() -> dict[int, tuple[str, ...]]:
         *(heading for names in headings.values() for heading in names),
         *(word for name in clinical_lexicon().codes.values() for word in name.split()),
     }
-    hangul = sorted(w for w in words if len(w) >= 3 and all("가" <= c <= "힣" for c in w))
-    return {n: tuple(w for w in hangul if len(w) == n) for n in {len(w) for w in hangul}}
+    return frozenset(w for w in words if len(w) >= 3 and all("가" <= c <= "힣" for c in w))
 
 
 @cache

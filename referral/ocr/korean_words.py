@@ -17,18 +17,18 @@ IN_RUN = 4  # syllables a vocabulary word needs to be looked for inside a longer
 
 
 @cache
-def _terms() -> frozenset[str]:
-    return frozenset(w for words in korean_terms().values() for w in words)
-
-
-@cache
 def _index() -> dict[tuple[str, int], tuple[str, ...]]:
     """Each word under its masks: the word with one syllable hidden, and where."""
     index: dict[tuple[str, int], list[str]] = defaultdict(list)
-    for word in _terms():
+    for word in korean_terms():
         for p in range(len(word)):
             index[(word[:p] + "*" + word[p + 1 :], p)].append(word)
     return {key: tuple(words) for key, words in index.items()}
+
+
+@cache
+def _longest() -> int:
+    return max(map(len, korean_terms()), default=0)
 
 
 def _one_off(read: str) -> list[str]:
@@ -49,11 +49,10 @@ def _within(run: str) -> str:
     """The run with each window of IN_RUN syllables or more that is one letter off one word read as that word,
     left to right, longest first; a window that is a word is kept as printed."""
     out, i = [], 0
-    longest = max(korean_terms(), default=0)
     while i < len(run):
-        for n in range(min(longest, len(run) - i), IN_RUN - 1, -1):
+        for n in range(min(_longest(), len(run) - i), IN_RUN - 1, -1):
             window = run[i : i + n]
-            fits = [window] if window in _terms() else [w for w in _one_off(window) if _inside(run, i, window, w)]
+            fits = [window] if window in korean_terms() else [w for w in _one_off(window) if _inside(run, i, window, w)]
             if len(fits) == 1:
                 out.append(fits[0])
                 i += n
@@ -69,7 +68,7 @@ def resolve_korean(run: str, strength_follows: bool, after_name: bool) -> str | 
     one letter away from; else words of IN_RUN syllables or more inside it; else, before a strength, a product
     name whose dosage form's ending is one letter away from exactly one form ("...캡슬 500mg"). A form alone is
     one only where it follows a name's word ("가나다 캡슬 15mg", never "연구 3건")."""
-    if run in _terms():
+    if run in korean_terms():
         return None
     fits = _one_off(run) if len(run) >= 3 else []
     if len(fits) == 1:
