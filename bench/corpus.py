@@ -47,9 +47,10 @@ class Record:
 
     def unprinted_glyph_readings(self, rereads: list[Reread]) -> list[Reread]:
         """Readings made from a glyph's shape that this record does not print: a 1 taken for a code's I (a digit
-        of a number changed into a letter), or a letter taken for a dose's 1 (a digit added)."""
-        by_shape = ("code_letter", "dose_one")
-        return [r for r in rereads if r.reason in by_shape and r.after.strip("(),.;:") not in self.printed]
+        of a number changed into a letter), a letter taken for a dose's 1 (a digit added), or a digit taken for a
+        count unit's caret (a digit removed)."""
+        by_shape = ("code_letter", "dose_one", "caret")
+        return [r for r in rereads if r.reason in by_shape and _read_by_shape(r) not in self.printed]
 
     @property
     def text_layer_pdf(self) -> Path:
@@ -80,6 +81,15 @@ class Record:
         found: list[str] = []
         _collect(self.facts_json, found)
         return list(dict.fromkeys(found))
+
+
+def _read_by_shape(reread: Reread) -> str:
+    """What a glyph reading put on the page: the word, or for a caret the power it reads ("10^3"; the unit's other
+    letters are the models' reading, not the glyph's)."""
+    if reread.reason == "caret":
+        power = re.search(r"10\^\d", reread.after)
+        return power.group() if power else reread.after
+    return reread.after.strip("(),.;:")
 
 
 def _collect(value: Any, out: list[str], key: str = "") -> None:

@@ -11,6 +11,7 @@ from functools import partial
 import pypdfium2 as pdfium
 from PIL import Image
 
+from referral.ocr.carets import read_carets
 from referral.ocr.correct import correct_text
 from referral.ocr.hangul_reread import read_hangul_again
 from referral.ocr.merge import merge_readings
@@ -156,6 +157,7 @@ def ocr_image(image: Image.Image, page: int, lang: str) -> OcrPage:
     reading, words, rereads, checks = _read_words(binary, gray, noise, lang)
     words, letters = read_code_letters(reading, words)
     words, ones = read_dose_ones(reading, words)
+    words, carets = read_carets(reading, words)
     raw = _words_text(words)
     text, corrections = correct_text(raw, [union_box(line) for line in word_lines(words)])
     confidences = [w.confidence for w in words]
@@ -173,7 +175,7 @@ def ocr_image(image: Image.Image, page: int, lang: str) -> OcrPage:
         rotation=rotation,
         skew_degrees=skew,
         corrections=corrections,
-        rereads=rereads + letters + ones,
+        rereads=rereads + letters + ones + carets,
         checks=checks + [c for c in low_confidence_numbers(words) if c.box not in compared],
         noise=noise,
         rows=table_rows(words),

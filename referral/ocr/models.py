@@ -35,9 +35,10 @@ class Correction(BaseModel):
 
 
 class Reread(BaseModel):
-    """A word read a second time from its image: by the Latin model, or a code's first letter by its shape."""
+    """A word read a second time from its image: by the Latin or the Korean model, or a glyph by its shape (a code's
+    first letter, a dose's 1, a count unit's caret)."""
 
-    reason: Literal["latin_model", "code_letter", "dose_one", "hangul_model"]
+    reason: Literal["latin_model", "code_letter", "dose_one", "hangul_model", "caret"]
     before: str
     after: str
     box: tuple[int, int, int, int]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from functools import cache
+from typing import Literal
 
 import numpy as np
 from PIL import Image
@@ -24,6 +25,7 @@ LATIN = re.compile(r"[0-9A-Za-z]")
 HANGUL = re.compile(r"[가-힣ㄱ-ㅎㅏ-ㅣ]")
 # a code whose letter I was read as 1, l or |: "110", "(125.1)", "120.8,"
 _BAR_CODE = re.compile(r"^(?P<lead>[(\[]?)(?P<bar>[1l|])(?P<body>\d{2}(?:\.\d{1,2})?)(?P<tail>[)\],.]*)$")
+GlyphReason = Literal["code_letter", "dose_one", "caret"]
 LOW_CONFIDENCE = 80.0
 MIN_HEIGHT = 12  # pixels at 300 dpi: a smaller "word" is a speck, not print
 _CODE_KEYWORDS = re.compile(r"KCD|ICD|상병|진단|병명|코드|Dx|Diagnosis|Impression", re.IGNORECASE)
@@ -132,8 +134,8 @@ def keeps_first(first: str, second: str) -> bool:
     return False
 
 
-def _glyphs(page: Image.Image, box: tuple[int, int, int, int]) -> list[np.ndarray]:
-    """The ink of each glyph of the word, left to right, each cut to its own rows."""
+def placed_glyphs(page: Image.Image, box: tuple[int, int, int, int]) -> list[tuple[int, np.ndarray]]:
+    """The ink of each glyph of the word, left to right, each cut to its own rows, with its top row in the box."""
     ink = np.asarray(page.crop(box).convert("L"), dtype=np.uint8) < 128
     columns = np.concatenate([[False], ink.any(axis=0), [False]]).astype(np.int8)
     edges = np.flatnonzero(np.diff(columns))
@@ -141,8 +143,12 @@ def _glyphs(page: Image.Image, box: tuple[int, int, int, int]) -> list[np.ndarra
     for start, end in zip(edges[::2], edges[1::2], strict=True):
         cut = ink[:, start:end]
         rows = np.flatnonzero(cut.any(axis=1))
-        out.append(cut[rows[0] : rows[-1] + 1])
+        out.append((int(rows[0]), cut[rows[0] : rows[-1] + 1]))
     return out
+
+
+def _glyphs(page: Image.Image, box: tuple[int, int, int, int]) -> list[np.ndarray]:
+    return [glyph for _, glyph in placed_glyphs(page, box)]
 
 
 def _stem(glyph: np.ndarray, top: float = 0.25) -> tuple[np.ndarray, np.ndarray, float, float] | None:
@@ -237,6 +243,14 @@ def _in_code_context(words: list[OcrWord], index: int, lead: str) -> bool:
     return bool(lead) or bool(_CODE_KEYWORDS.search(" ".join(w.text for w in line))) or bool(in_code_column)
 
 
+def read_by_shape(word: OcrWord, text: str, reason: GlyphReason) -> tuple[OcrWord, Reread]:
+    """The word as its glyph's shape reads it, and the reread that records it (the models' confidence kept)."""
+    return word.model_copy(update={"text": text}), Reread(
+        reason=reason, before=word.text, after=text, box=word.box,
+        confidence_before=word.confidence, confidence_after=word.confidence,
+    )  # fmt: skip
+
+
 def read_code_letters(page: Image.Image, words: list[OcrWord]) -> tuple[list[OcrWord], list[Reread]]:
     out, rereads = list(words), []
     for index, word in enumerate(words):
@@ -249,10 +263,8 @@ def read_code_letters(page: Image.Image, words: list[OcrWord]) -> tuple[list[Ocr
         one = len(lead) + 1 + match.group("body").index("1") if "1" in match.group("body") else -1
         if one >= 0 and _glyph_is_capital_i(page, word.box, one):
             continue  # this face draws its 1 as a bar too: the shape cannot tell I from 1
-        text = f"{lead}I{match.group('body')}{match.group('tail')}"
-        out[index] = word.model_copy(update={"text": text})
-        rereads.append(Reread(reason="code_letter", before=word.text, after=text, box=word.box,
-                              confidence_before=word.confidence, confidence_after=word.confidence))  # fmt: skip
+        out[index], reread = read_by_shape(word, f"{lead}I{match.group('body')}{match.group('tail')}", "code_letter")
+        rereads.append(reread)
     return out, rereads
 
 
@@ -272,10 +284,8 @@ def read_dose_ones(page: Image.Image, words: list[OcrWord]) -> tuple[list[OcrWor
         lead = match.group("lead")
         if word.box[3] - word.box[1] < MIN_HEIGHT or not _glyph_is_one(page, word.box, len(lead)):
             continue
-        text = f"{lead}1{match.group('rest')}"
-        out[index] = word.model_copy(update={"text": text})
-        rereads.append(Reread(reason="dose_one", before=word.text, after=text, box=word.box,
-                              confidence_before=word.confidence, confidence_after=word.confidence))  # fmt: skip
+        out[index], reread = read_by_shape(word, f"{lead}1{match.group('rest')}", "dose_one")
+        rereads.append(reread)
     return out, rereads
 
 
