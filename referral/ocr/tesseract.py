@@ -27,7 +27,7 @@ def _run(image: Image.Image | list[Image.Image], args: list[str]) -> str:
         images = image if isinstance(image, list) else [image]
         paths = [Path(tmp) / f"{i:05d}.png" for i in range(len(images))]
         for each, path in zip(images, paths, strict=True):
-            each.save(path, dpi=(300, 300))
+            each.save(path, dpi=(300, 300), compress_level=1)  # Tesseract reads it at once: speed over size
         source = paths[0]
         if isinstance(image, list):
             source = Path(tmp) / "images.txt"
