@@ -14,6 +14,7 @@ from PIL import Image
 from referral.ocr.carets import read_carets
 from referral.ocr.correct import correct_text
 from referral.ocr.hangul_reread import read_hangul_again
+from referral.ocr.lab_names import read_lab_name_bars
 from referral.ocr.merge import merge_readings
 from referral.ocr.models import Check, OcrPage, OcrWord, Reread
 from referral.ocr.preprocess import SPECKLED, TARGET_DPI, clear_rules_and_specks, deskew, normalise
@@ -158,6 +159,7 @@ def ocr_image(image: Image.Image, page: int, lang: str) -> OcrPage:
     words, letters = read_code_letters(reading, words)
     words, ones = read_dose_ones(reading, words)
     words, carets = read_carets(reading, words)
+    words, names = read_lab_name_bars(reading, words)
     raw = _words_text(words)
     text, corrections = correct_text(raw, [union_box(line) for line in word_lines(words)])
     confidences = [w.confidence for w in words]
@@ -175,7 +177,7 @@ def ocr_image(image: Image.Image, page: int, lang: str) -> OcrPage:
         rotation=rotation,
         skew_degrees=skew,
         corrections=corrections,
-        rereads=rereads + letters + ones + carets,
+        rereads=rereads + letters + ones + carets + names,
         checks=checks + [c for c in low_confidence_numbers(words) if c.box not in compared],
         noise=noise,
         rows=table_rows(words),

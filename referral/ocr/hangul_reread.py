@@ -13,7 +13,7 @@ import re
 from PIL import Image
 
 from referral.ocr.models import OcrWord, Reread
-from referral.ocr.reread import HANGUL, LOW_CONFIDENCE, MIN_HEIGHT, _crop, clinical_shape, line_of
+from referral.ocr.reread import HANGUL, LOW_CONFIDENCE, MIN_HEIGHT, clinical_shape, crop_box, line_of
 from referral.ocr.tesseract import recognise_lines
 
 SURE = 85.0  # the Hangul model's least confidence in a reading that replaces the page's
@@ -47,7 +47,7 @@ def read_hangul_again(page: Image.Image, words: list[OcrWord], lang: str) -> tup
     re-reads made."""
     korean = "+".join(model for model in lang.split("+") if model != "eng")
     chosen = [i for i in range(len(words)) if _candidate(words, i)] if korean else []
-    readings = recognise_lines([_crop(page, words[i].box)[0] for i in chosen], korean)
+    readings = recognise_lines([crop_box(page, words[i].box)[0] for i in chosen], korean)
     out, rereads = list(words), []
     for index, reading in zip(chosen, readings, strict=True):
         word = words[index]

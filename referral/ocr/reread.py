@@ -25,13 +25,13 @@ LATIN = re.compile(r"[0-9A-Za-z]")
 HANGUL = re.compile(r"[가-힣ㄱ-ㅎㅏ-ㅣ]")
 # a code whose letter I was read as 1, l or |: "110", "(125.1)", "120.8,"
 _BAR_CODE = re.compile(r"^(?P<lead>[(\[]?)(?P<bar>[1l|])(?P<body>\d{2}(?:\.\d{1,2})?)(?P<tail>[)\],.]*)$")
-GlyphReason = Literal["code_letter", "dose_one", "caret"]
+GlyphReason = Literal["code_letter", "dose_one", "caret", "lab_name"]
 LOW_CONFIDENCE = 80.0
 MIN_HEIGHT = 12  # pixels at 300 dpi: a smaller "word" is a speck, not print
 _CODE_KEYWORDS = re.compile(r"KCD|ICD|상병|진단|병명|코드|Dx|Diagnosis|Impression", re.IGNORECASE)
 
 
-def _crop(page: Image.Image, box: tuple[int, int, int, int]) -> tuple[Image.Image, tuple[int, int]]:
+def crop_box(page: Image.Image, box: tuple[int, int, int, int]) -> tuple[Image.Image, tuple[int, int]]:
     """The box with a margin, and where the crop's corner lies on the page."""
     left, top, right, bottom = box
     pad = max(4, (bottom - top) // 3)
@@ -56,7 +56,7 @@ def _known_words() -> frozenset[str]:
 
 def read_boxes_again(page: Image.Image, boxes: list[tuple[int, int, int, int]], lang: str) -> list[list[OcrWord]]:
     """Each box read again on its own as one line, its words placed back in the page's coordinates."""
-    crops = [_crop(page, box) for box in boxes]
+    crops = [crop_box(page, box) for box in boxes]
     out = []
     for crop, words in zip(crops, recognise_lines([c[0] for c in crops], lang), strict=True):
         left, top = crop[1]
@@ -68,7 +68,7 @@ def read_boxes_again(page: Image.Image, boxes: list[tuple[int, int, int, int]], 
 def read_latin_again(page: Image.Image, words: list[OcrWord]) -> tuple[list[OcrWord], list[Reread], list[Check]]:
     """Words with the English model's reading where it is surer; rereads made; numbers whose readings differ."""
     chosen = [i for i, w in enumerate(words) if LATIN.search(w.text) and not HANGUL.search(w.text)]
-    second = recognise_lines([_crop(page, words[i].box)[0] for i in chosen], "eng")
+    second = recognise_lines([crop_box(page, words[i].box)[0] for i in chosen], "eng")
     out, rereads, checks = list(words), [], []
     for index, alternative in zip(chosen, second, strict=True):
         word = words[index]
@@ -197,7 +197,7 @@ def _glyph_is_capital_i(page: Image.Image, box: tuple[int, int, int, int], posit
     return bool(min(left, right) >= serif and abs(left - right) <= even)  # a serif reaching out on both sides alike
 
 
-def _glyph_is_one(page: Image.Image, box: tuple[int, int, int, int], position: int) -> bool:
+def glyph_is_one(page: Image.Image, box: tuple[int, int, int, int], position: int) -> bool:
     """The word's glyph at `position` is a 1: an upright stem whose top has a flag reaching to the left only."""
     glyphs = _glyphs(page, box)
     found = _stem(glyphs[position], top=1 / 3) if len(glyphs) > position else None  # a long flag reaches down
@@ -282,7 +282,7 @@ def read_dose_ones(page: Image.Image, words: list[OcrWord]) -> tuple[list[OcrWor
         if not match or match.group("unit").lower() not in _units() | _DOSE_FORMS:
             continue
         lead = match.group("lead")
-        if word.box[3] - word.box[1] < MIN_HEIGHT or not _glyph_is_one(page, word.box, len(lead)):
+        if word.box[3] - word.box[1] < MIN_HEIGHT or not glyph_is_one(page, word.box, len(lead)):
             continue
         out[index], reread = read_by_shape(word, f"{lead}1{match.group('rest')}", "dose_one")
         rereads.append(reread)

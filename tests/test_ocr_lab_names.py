@@ -1,0 +1,73 @@
+"""A lab name's bar-shaped glyph read from its shape: the 1 of HbA1c read as l (a flag to the left is a 1), the I
+of Troponin I read as | (a bar from the cap height to the baseline is an I). A plain bar, a serif I, a pipe and a
+name the vocabulary does not know stay as read."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PIL import Image, ImageDraw, ImageFont
+
+from referral.ocr.lab_names import read_lab_name_bars
+from referral.ocr.models import OcrWord
+from tests.test_ocr_safety import FACES
+
+PLAIN = [f for f in FACES if f.stem in ("NanumGothic", "DejaVuSans")]  # faces whose I and l are plain bars
+
+
+def _line(printed: list[str], face: Path, size: int = 42) -> tuple[Image.Image, list[OcrWord]]:
+    """The words printed on one line, each with its box."""
+    font = ImageFont.truetype(str(face), size)
+    image = Image.new("L", (size * (4 + sum(len(w) for w in printed)), 3 * size), 255)
+    draw, x, words = ImageDraw.Draw(image), 20, []
+    for text in printed:
+        draw.text((x, size), text, font=font, fill=0)
+        box = draw.textbbox((x, size), text, font=font)
+        words.append(OcrWord(text=text, box=(int(box[0]), int(box[1]), int(box[2]), int(box[3])), confidence=70.0,
+                             line=0))  # fmt: skip
+        x = int(box[2]) + size // 2
+    return image, words
+
+
+def _read(image: Image.Image, words: list[OcrWord], read: list[str]) -> tuple[list[str], list[str]]:
+    as_read = [w.model_copy(update={"text": t}) for w, t in zip(words, read, strict=True)]
+    found, rereads = read_lab_name_bars(image, as_read)
+    return [w.text for w in found], [f"{r.reason}:{r.before}>{r.after}" for r in rereads]
+
+
+@pytest.mark.parametrize("face", FACES, ids=lambda p: p.stem)
+def test_the_one_of_a_lab_name_read_as_a_letter_is_read_from_its_flag(face: Path) -> None:
+    for size in (30, 42):
+        image, words = _line(["HbA1c", "6.8", "%"], face, size)
+        assert _read(image, words, ["HbAlc", "6.8", "%"]) == (["HbA1c", "6.8", "%"], ["lab_name:HbAlc>HbA1c"])
+        image, words = _line(["(HbA1c)"], face, size)
+        assert _read(image, words, ["(HbAlc)"])[0] == ["(HbA1c)"], (face.stem, size)
+
+
+@pytest.mark.parametrize("face", FACES, ids=lambda p: p.stem)
+def test_a_bar_or_a_serif_i_where_a_lab_name_has_a_one_stays_as_read(face: Path) -> None:
+    printed = ["HbAIc", "HbA|c"] + (["HbAlc"] if face in PLAIN else [])  # a serif or monospace l has a 1's flag
+    for text in printed:
+        image, words = _line([text], face)
+        assert _read(image, words, [text]) == ([text], []), (face.stem, text)
+    image, words = _line(["Alc"], face)  # no lab name the vocabulary knows: not read
+    assert _read(image, words, ["Alc"]) == (["Alc"], [])
+
+
+@pytest.mark.parametrize("face", PLAIN, ids=lambda p: p.stem)
+def test_the_i_ending_a_lab_name_read_as_a_bar_is_read_from_its_height(face: Path) -> None:
+    for size in (30, 42):
+        image, words = _line(["Troponin", "I", "0.02"], face, size)
+        assert _read(image, words, ["Troponin", "|", "0.02"]) == (["Troponin", "I", "0.02"], ["lab_name:|>I"])
+        image, words = _line(["hs-Troponin", "I"], face, size)
+        assert _read(image, words, ["hs-Troponin", "|"])[0] == ["hs-Troponin", "I"], (face.stem, size)
+
+
+@pytest.mark.parametrize("face", FACES, ids=lambda p: p.stem)
+def test_a_pipe_or_a_bar_after_another_word_stays_as_read(face: Path) -> None:
+    for size in (30, 42):
+        image, words = _line(["Troponin", "|", "0.02"], face, size)  # a pipe reaches below the baseline
+        assert _read(image, words, ["Troponin", "|", "0.02"]) == (["Troponin", "|", "0.02"], []), (face.stem, size)
+    image, words = _line(["Glucose", "I", "98"], face)  # a bar after a name that has no I
+    assert _read(image, words, ["Glucose", "|", "98"]) == (["Glucose", "|", "98"], [])
