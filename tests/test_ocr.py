@@ -96,6 +96,8 @@ def test_resume_skips_finished_pages() -> None:
         ("Creatinine 1.5 mg/dl", "Creatinine 1.5 mg/dL"),
         ("FT4 1.1 ng/dl", "FT4 1.1 ng/dL"),  # a litre's L read as l, in any unit the lexicon knows
         ("TSH 6.82 ulU/mL", "TSH 6.82 uIU/mL"),
+        ("TSH 5.1 H ulU/mL 0.27-4.20", "TSH 5.1 H uIU/mL 0.27-4.20"),  # a unit in its own column, after a flag
+        ("검사명 결과 단위 g/dl mg/dl", "검사명 결과 단위 g/dL mg/dL"),
         ("Febuxostt 80 mg", "Febuxostat 80 mg"),
         ("lbuprofen 400 mg", "Ibuprofen 400 mg"),
         ("천식 (!45.9)", "천식 (I45.9)"),
@@ -162,6 +164,7 @@ def test_post_correction_never_changes_a_number(garbled: str) -> None:
         "(연구 3 건) 참여 중",  # a word that ends like a dosage form, with no name before it
         "프레탈중단 후 3일",  # a brand and 중단: never the product 프레탈정 with a syllable left over
         "acutely Ill, transferred",
+        "f/u 2주 후, and/or c/o 흉통",  # a word with a slash that is no unit
     ],  # fmt: skip
 )
 def test_post_correction_leaves_ordinary_text_alone(line: str) -> None:

@@ -82,6 +82,8 @@ def _fix_codes(line: str, fixer: _Fixer) -> str:
     return _BARE_CODE.sub(fix, line) if _CODE_KEYWORDS.search(line) else line
 
 
+# a unit in a column of its own (after a flag, in a table's header): a word with a slash, letters only
+_UNIT_ALONE = re.compile(r"(?<![^\s|(])[A-Za-zµμ]+/[A-Za-zµμ]+(?![^\s|),])")
 _LITRE = re.compile(r"(?<=[/dmµμun])l(?=/|$)")  # a litre's L read as l: "ng/dl", "mmol/l", "ml/min"
 
 
@@ -98,7 +100,10 @@ def _fix_units(line: str, fixer: _Fixer) -> str:
         unit = resolve_unit(match.group("unit"))
         return fixer.apply("unit", match.group(0), match.group("sep") + unit if unit else None)
 
-    return _UNIT_AFTER_NUMBER.sub(fix, line)
+    def fix_alone(match: re.Match[str]) -> str:
+        return fixer.apply("unit", match.group(0), resolve_unit(match.group(0)))
+
+    return _UNIT_ALONE.sub(fix_alone, _UNIT_AFTER_NUMBER.sub(fix, line))
 
 
 def resolve_name(token: str, names: tuple[str, ...], min_length: int) -> str | None:
