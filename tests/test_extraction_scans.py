@@ -116,6 +116,9 @@ def test_a_study_whose_space_ocr_lost_is_still_a_study_but_a_prefixed_test_is_no
     assert [(s.modality, s.date) for s in extract([text_page("fax", interval)]).imaging] == [("MRI", "2027.01.16")]
     planned = "[계획]\nBrain MRI,3개월 후 f/u 예정\n"
     assert extract([text_page("fax", planned)]).imaging == []
+    # the space lost between the study and the body part after it; capitals after it are another word (CTDI)
+    after = "[영상]\n촬영일: 2027.01.17\n검사명:MRIBrain(DWI, FLAIR)\n2027.01.18 CTDIvol 12.1 mGy\n"
+    assert [(s.modality, s.date) for s in extract([text_page("fax", after)]).imaging] == [("MRI", "2027.01.17")]
 
 
 def test_labels_whose_syllables_a_scan_spaced_out_still_date_the_operation() -> None:

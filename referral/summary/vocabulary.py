@@ -20,7 +20,8 @@ def squeeze(text: str) -> str:
 def _alternation(terms: list[str], joined: bool = False, valued: bool = False) -> str:
     """Longest first; a Latin term of three letters or fewer stands alone and keeps its case. `joined`: a term
     that starts with a capital may follow a small letter with no space, as a scan's OCR loses the space between
-    a body part and a study ("ChestCT", "ChestX-ray"); not for tests and drugs, where a small letter before is
+    a body part and a study ("ChestCT", "ChestX-ray"), or between a study and the body part after it
+    ("CTAbdomen"); not for tests and drugs, where a small letter before is
     part of the name (pRBC, hsCRP). `valued`: a test's name of two or three letters may run into its value
     ("GGT52 U/L"); the reader then wants the unit after the value."""
     parts = []
@@ -29,6 +30,8 @@ def _alternation(terms: list[str], joined: bool = False, valued: bool = False) -
         if re.fullmatch(r"[A-Za-z0-9]{1,3}", term):
             before = r"(?<![A-Z0-9])" if joined and re.fullmatch(r"[A-Z]{2,3}", term) else r"(?<![A-Za-z0-9])"
             after = r"(?![A-Za-z])" if valued and re.fullmatch(r"[A-Za-z]{2,3}", term) else r"(?![A-Za-z0-9])"
+            if joined and re.fullmatch(r"[A-Z]{2,3}", term):  # or a body part after it ("CTAbdomen")
+                after = rf"(?:{after}|(?=[A-Z][a-z]{{2}}))"
             parts.append(rf"(?-i:{before}{escaped}{after})")
         elif joined and re.match(r"[A-Z]", term):
             parts.append(rf"(?-i:(?<![A-Z])){escaped}(?![a-z])")
