@@ -21,7 +21,7 @@ def _alternation(terms: list[str], joined: bool = False, valued: bool = False) -
     """Longest first; a Latin term of three letters or fewer stands alone and keeps its case. `joined`: a term
     that starts with a capital may follow a small letter with no space, as a scan's OCR loses the space between
     a body part and a study ("ChestCT", "ChestX-ray"), or between a study and the body part after it
-    ("CTAbdomen"); not for tests and drugs, where a small letter before is
+    ("MRIBrain"); not for tests and drugs, where a small letter before is
     part of the name (pRBC, hsCRP). `valued`: a test's name of two or three letters may run into its value
     ("GGT52 U/L"); the reader then wants the unit after the value."""
     parts = []
