@@ -176,6 +176,24 @@ def test_a_drug_row_the_scan_ran_into_one_cell_is_split_under_its_headings_and_s
     assert found == {("리피토정", "20mg")}  # the smudged name read unsurely ("xq Ing") is not a drug
 
 
+def test_a_drug_row_read_unsurely_is_taken_when_it_has_a_drug_s_shape_a_dosage_form_and_a_strength() -> None:
+    rows = [
+        [("약품명", 250, 95.0), ("용량", 600, 95.0), ("용법", 900, 95.0)],
+        # a product the vocabularies do not know, its syllables spaced by the fax, read unsurely
+        [
+            ("가나", 50, 70.0),
+            ("다", 120, 70.0),
+            ("정", 160, 70.0),
+            ("5mg", 200, 70.0),
+            ("ar", 600, 60.0),
+            ("bid", 900, 95.0),
+        ],  # fmt: skip
+        [("xq", 50, 35.0), ("정", 120, 40.0), ("zz", 600, 30.0), ("qd", 900, 95.0)],  # a smudge: no strength
+    ]
+    found = {(m.name, m.dose) for m in extract([_scanned(rows)]).medications}
+    assert found == {("가나 다 정", "5mg")}
+
+
 def test_a_biopsy_result_given_in_passing_or_under_a_labelled_diagnosis_keeps_specimen_and_grade() -> None:
     course = "[경과]\n직장 생검:Mucinousadenocarcinoma, poorly differentiated 확인되어 의뢰드립니다.\n"
     (finding,) = extract([text_page("fax", course)]).pathology  # the scan lost a space inside the histology

@@ -192,7 +192,7 @@ def _medication(row: dict[int, Cell], columns: list[Column], group: list[int]) -
 
 def _known_drug(text: str) -> bool:
     vocab = vocabulary()
-    return any(pattern.search(text) for pattern in (vocab.drug, vocab.product, vocab.brand))
+    return any(pattern.search(text) for pattern in (vocab.drug, vocab.product, vocab.brand, vocab.spaced_product))
 
 
 def _problem(row: dict[int, Cell], columns: list[Column], group: list[int]) -> dict[str, str | None] | None:
