@@ -313,3 +313,23 @@ def test_a_procedure_whose_syllables_a_scan_spaced_is_read_but_an_operation_to_c
             "시술 목적 입원\n")  # fmt: skip
     found = [(p.name, p.date) for p in extract([text_page("fax", text)]).procedures]
     assert found == [("관상동맥중재 술", "2027.01.05")]
+
+
+def test_specks_beside_a_lab_name_or_between_a_value_and_its_unit_in_a_table_are_read_through() -> None:
+    rows = [
+        [("검사명", 50, 90.0), ("결과", 400, 95.0), ("단위", 700, 95.0), ("참고치", 1000, 90.0)],
+        # a quote and a mark around the name; a syllable speck after it; a tilde joining value and unit in one cell
+        [("“PT(INR)=", 50, 3.0), ("1.04", 400, 96.0), ("0.8-1.2", 1000, 84.0)],
+        [
+            ("Creatinine", 50, 95.0),
+            ("호", 215, 7.0),
+            ("0.93", 400, 96.0),
+            ("mg/dL", 700, 83.0),
+            ("0.7-1.2", 1000, 80.0),
+        ],  # fmt: skip
+        [("Na", 50, 97.0), ("141", 400, 90.0), ("~", 450, 24.0), ("mmol/L", 470, 88.0), ("135-145", 1000, 87.0)],
+        # a syllable after a name the vocabulary does not know is no speck: that row stays unread
+        [("Qzx", 50, 40.0), ("호", 125, 7.0), ("12", 400, 96.0), ("mg/dL", 700, 83.0)],
+    ]
+    labs = {(lab.name, lab.value, lab.unit) for lab in extract([_scanned(rows)]).labs}
+    assert labs == {("PT(INR)", "1.04", None), ("Creatinine", "0.93", "mg/dL"), ("Na", "141", "mmol/L")}

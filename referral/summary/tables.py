@@ -110,7 +110,8 @@ def _is_value(text: str) -> bool:
 
 
 def _value(text: str) -> tuple[str, str | None, str | None] | None:
-    """(value, flag, unit) of a result cell: "6.4", "54 H", "양성", "5.8 x10^3/uL" (a turned table's cell)."""
+    """(value, flag, unit) of a result cell: "6.4", "54 H", "양성", "5.8 x10^3/uL" (a turned table's cell), "139 ~
+    mmol/L" (the value and its unit run into one cell, a speck between)."""
     text = text.strip()
     head = VALUE.match(text) or vocabulary().qualitative.match(text)
     if head is None:
@@ -118,10 +119,10 @@ def _value(text: str) -> tuple[str, str | None, str | None] | None:
     rest = text[head.end() :].strip()
     flag = next((f for f in _FLAGS if rest == f or rest.startswith(f + " ")), None)
     rest = rest[len(flag) :].strip() if flag else rest
-    unit = vocabulary().lab_unit.fullmatch(rest) if rest else None
+    unit = _unit_of_cell(rest) if rest else None  # beside a speck the scan left: "139 ~ mmol/L"
     if rest and unit is None:
         return None
-    return head.group(0).replace(" ", ""), flag, unit.group(0) if unit else None
+    return head.group(0).replace(" ", ""), flag, unit
 
 
 def _labs(row: dict[int, Cell], columns: list[Column], group: list[int]) -> Iterator[dict[str, str | None]]:
@@ -146,8 +147,14 @@ def _labs(row: dict[int, Cell], columns: list[Column], group: list[int]) -> Iter
 
 
 def _test_name(text: str) -> str:
-    """A test's name without the quote mark a scan reads from a speck before it ('"Ferritin')."""
-    return text.lstrip("“”\"'‘’").strip()
+    """A test's name without what a scan reads from specks beside it: a quote mark before it ('"Ferritin'), marks
+    after it ("PT(INR)="), or one letter of another script a space after a name the vocabulary knows ("Creatinine
+    호")."""
+    name = text.lstrip("“”\"'‘’").rstrip("=~_{}|;:“”\"'‘’").strip()
+    known, _, speck = name.rpartition(" ")
+    if known and len(speck) == 1 and not speck.isascii() and is_lab_name(known):
+        return known
+    return name
 
 
 def _unit_of_cell(text: str) -> str | None:
