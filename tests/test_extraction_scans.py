@@ -315,6 +315,12 @@ def test_a_procedure_whose_syllables_a_scan_spaced_is_read_but_an_operation_to_c
     assert found == [("관상동맥중재 술", "2027.01.05")]
 
 
+def test_a_procedure_s_acronym_run_into_its_date_and_the_word_after_it_is_read() -> None:
+    text = "[경과]\n귀원에서 의뢰하신 병변에 대해 2027.01.09EMR시행하였습니다.\n수술실 입실 2027.01.10\n"
+    found = [(p.name, p.date) for p in extract([text_page("fax", text)]).procedures]
+    assert found == [("EMR", "2027.01.09")]  # 수술실 (the operating room) is still no operation
+
+
 def test_specks_beside_a_lab_name_or_between_a_value_and_its_unit_in_a_table_are_read_through() -> None:
     rows = [
         [("검사명", 50, 90.0), ("결과", 400, 95.0), ("단위", 700, 95.0), ("참고치", 1000, 90.0)],

@@ -21,9 +21,9 @@ def _alternation(terms: list[str], joined: bool = False, valued: bool = False) -
     """Longest first; a Latin term of three letters or fewer stands alone and keeps its case. `joined`: a term
     that starts with a capital may follow a small letter with no space, as a scan's OCR loses the space between
     a body part and a study ("ChestCT", "ChestX-ray"), or between a study and the body part after it
-    ("MRIBrain"); not for tests and drugs, where a small letter before is
-    part of the name (pRBC, hsCRP). `valued`: a test's name of two or three letters may run into its value
-    ("GGT52 U/L"); the reader then wants the unit after the value."""
+    ("MRIBrain"); not for tests and drugs, where a small letter before is part of the name (pRBC, hsCRP). A term
+    in capitals may follow a date with no space ("2027.01.05EGD"). `valued`: a test's name of two or three letters
+    may run into its value ("GGT52 U/L"); the reader then wants the unit after the value."""
     parts = []
     for term in sorted(set(terms), key=len, reverse=True):
         escaped = re.escape(term).replace(r"\ ", r"\s*")
@@ -32,6 +32,8 @@ def _alternation(terms: list[str], joined: bool = False, valued: bool = False) -
             after = r"(?![A-Za-z])" if valued and re.fullmatch(r"[A-Za-z]{2,3}", term) else r"(?![A-Za-z0-9])"
             if joined and re.fullmatch(r"[A-Z]{2,3}", term):  # or a body part after it ("CTAbdomen")
                 after = rf"(?:{after}|(?=[A-Z][a-z]{{2}}))"
+            if re.fullmatch(r"[A-Z]{2,3}", term):  # or the date it was done before it ("2027.01.05EGD")
+                before = rf"(?:{before}|(?<=\d[./-]\d\d))"
             parts.append(rf"(?-i:{before}{escaped}{after})")
         elif joined and re.match(r"[A-Z]", term):
             parts.append(rf"(?-i:(?<![A-Z])){escaped}(?![a-z])")
@@ -153,8 +155,9 @@ def vocabulary() -> Vocabulary:
         qualitative=re.compile(_alternation(labs["qualitative"]), re.I),
         antithrombotics=tuple(drugs["antithrombotics"]),
         procedure=re.compile(
-            # a scan may space a Korean term's syllables ("관상동맥중재 술"); 수술실, 수술시간, 수술일 are no operations
-            rf"(?:{spaced_syllables(_alternation(procedures['terms']))})(?![실시일명장])"
+            # a scan may space a Korean term's syllables ("관상동맥중재 술"); 수술실, 수술시간, 수술일 are no
+            # operations, where "ESD시행" (the space lost) is one
+            rf"(?:{spaced_syllables(_alternation(procedures['terms']))})(?:(?<![가-힣])|(?![실시일명장]))"
             + rf"|\b[A-Za-z]+(?:{'|'.join(procedures['endings'])})\b",
             re.I,
         ),
