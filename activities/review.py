@@ -14,7 +14,7 @@ from temporalio.exceptions import ApplicationError
 from flows.referral.io import DraftRef, OcrSummary, TranscriptSummary
 from referral.asr.models import Transcript
 from referral.identity import IdentityFinding
-from referral.ocr.models import Check, OcrDocument
+from referral.ocr.models import OcrDocument
 from referral.pades import sign_pdf
 from referral.pdf import text_pdf
 from referral.review_plan import in_department
@@ -22,7 +22,7 @@ from referral.signing_keys import NoSigningKey, SigningKeys
 from referral.storage import DocumentStore
 from referral.summary.drafts import Draft
 from review.board import ReviewBoard
-from review.checks import checks_image, data_uri
+from review.checks import Mark, checks_image, data_uri, marks_of
 from review.models import ReviewDecision, ReviewTaskRef, SignedDocumentRef
 from review.roster import Roster
 from review.signing import sign
@@ -78,14 +78,14 @@ class ReviewActivities:
         for heard in inp.transcripts:  # the reviewer checks what was said, as the summary quoted it
             transcript = Transcript.model_validate_json(self.store.get(heard.transcript_key))
             pages.append((heard.transcript_key, 1, transcript.text()))
-        to_check: list[tuple[str, Image.Image, list[Check]]] = []
+        to_check: list[tuple[str, Image.Image, list[Mark]]] = []
         for result in inp.ocr:
             document = OcrDocument.model_validate_json(self.store.get(result.ocr_key))
             pages += [(result.document_key, p.page, p.text) for p in document.pages]
             for page in document.pages:
-                if page.checks and page.image_key:
+                if (marks := marks_of(page)) and page.image_key:
                     image = Image.open(io.BytesIO(self.store.get(page.image_key)))
-                    to_check.append((f"{result.document_key[:19]}… p.{page.page}", image, page.checks))
+                    to_check.append((f"{result.document_key[:19]}… p.{page.page}", image, marks))
         checks = data_uri(checks_image(to_check)[0])
         board = self.board(inp.org)
         identity = identity_header(inp.identity) if inp.identity else None
