@@ -316,6 +316,16 @@ def test_a_line_of_several_coded_diagnoses_and_an_allergy_line_of_two_statements
     assert summary.allergies == [] and len(summary.no_known_allergies) == 1
 
 
+def test_a_drug_reaction_told_in_passing_in_an_operation_record_is_an_allergy_but_a_denied_one_is_not() -> None:
+    text = ("[수술 기록]\n수술명: Laparoscopic appendectomy\n수술 전 항생제: Cefotetan 1g IV\n"
+            "  - Ceftazidime 경미한 두드러기 병력 있어 상의하여 투여, 특이 반응 없었음\n"
+            "  - 페니실린에 아나필락시스 과거력\n  - Vancomycin 발진 병력 없음\n  - 심한 가려움 병력\n")  # fmt: skip
+    summary = _summary(text)
+    assert [(a.substance, a.reaction) for a in summary.allergies] == [("Ceftazidime", "두드러기"),
+                                                                       ("페니실린", "아나필락시스")]  # fmt: skip
+    assert summary.allergies[0].evidence[0].quote == "Ceftazidime 경미한 두드러기 병력"
+
+
 def test_a_pending_result_and_the_follow_up_written_in_the_course_are_found_not_medications() -> None:
     text = ("[입원 경과]\n세프트리악손 투여 후 호전됨.\n객담 배양 및 Legionella 요항원 결과 대기 중\n"
             "2주 후 호흡기내과 외래 예약\n")  # fmt: skip

@@ -17,7 +17,6 @@ from referral.summary.findings import is_procedure_label, labs_in, medications_i
 from referral.summary.models import (
     Allergy,
     ClinicalSummary,
-    Evidence,
     LabResult,
     Medication,
     PathologyFinding,
@@ -27,9 +26,11 @@ from referral.summary.models import (
 from referral.summary.pathology import field_of, one_line
 from referral.summary.plausible import plausible_lab
 from referral.summary.prose import MEDICATION_CUE, NO_ALLERGY_SENTENCE, list_parts, sentences
+from referral.summary.reaction_history import reaction_histories
 from referral.summary.reading import Builder, add_findings, add_procedures, add_table_item, merge_undated_procedures
 from referral.summary.sections import Line, last_section, lines_of
 from referral.summary.source import SourcePage
+from referral.summary.spans import evidence_of, span_in
 from referral.summary.spoken import spoken_allergies, spoken_medications, spoken_no_allergies
 from referral.summary.tables import TableItem, read_tables
 from referral.summary.vocabulary import ingredient, is_antithrombotic, statement_cues
@@ -73,26 +74,6 @@ _STATEMENT_SECTIONS = {"chief_complaint": "chief_complaint", "course": "hospital
                        "pending": "pending_results"}  # fmt: skip
 
 
-def _evidence(page: SourcePage, start: int, end: int, line: int) -> list[Evidence]:
-    boxes = [w.box for w in page.words if w.line == _word_line(page, line)] if page.words else []
-    box = None
-    if boxes:
-        box = (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
-    quote = page.text[start:end]
-    return [Evidence(document_key=page.document_key, page=page.page, start=start, end=end, quote=quote, box=box)]
-
-
-def _word_line(page: SourcePage, text_line: int) -> int:
-    """OCR text lines are the words' line ids in sorted order."""
-    ids = sorted({w.line for w in page.words})
-    return ids[text_line] if text_line < len(ids) else -1
-
-
-def _span(line: Line, fragment: str) -> tuple[int, int]:
-    offset = line.text.find(fragment)
-    return (line.start + offset, line.start + offset + len(fragment)) if offset >= 0 else (line.start, line.end)
-
-
 SENTENCE_END = re.compile(r"(?:니다|습니다|입니다|하였|했음|했다|였음|바람)\s*\.?\s*$")
 # what a line under a diagnosis heading says that is no diagnosis: a footnote, a dated event, social history,
 # "same as above", prose of several sentences
@@ -129,9 +110,9 @@ def _problem(page: SourcePage, line: Line, text: str) -> tuple[str, Problem] | N
         return None
     if not name and not code:
         return None
-    start, end = _span(line, text.strip())
+    start, end = span_in(line, text.strip())
     return (code or name), Problem(
-        name=name or (code or ""), code=code, evidence=_evidence(page, start, end, line.number)
+        name=name or (code or ""), code=code, evidence=evidence_of(page, start, end, line.number)
     )
 
 
@@ -146,11 +127,11 @@ def _medication(page: SourcePage, line: Line, text: str, require_dose: bool) -> 
         return None
     route, freq = ROUTE.search(text), FREQ.search(text)
     dates = dates_in(text)
-    start, end = _span(line, text.strip())
+    start, end = span_in(line, text.strip())
     return text.strip().lower(), Medication(
         name=name, dose=dose.group("dose") if dose else None, route=route.group(1) if route else None,
         frequency=freq.group(1) if freq else None, start=dates[0] if dates else None,
-        stop=dates[1] if len(dates) > 1 else None, evidence=_evidence(page, start, end, line.number),
+        stop=dates[1] if len(dates) > 1 else None, evidence=evidence_of(page, start, end, line.number),
     )  # fmt: skip
 
 
@@ -171,7 +152,7 @@ def _lab(page: SourcePage, line: Line) -> tuple[str, LabResult] | None:
     return match.group("name").strip().lower(), LabResult(
         name=match.group("name").strip(), value=match.group("value").replace(" ", ""), unit=match.group("unit"),
         reference_range=reference, date=dates[0] if dates else None,
-        evidence=_evidence(page, line.start, line.end, line.number),
+        evidence=evidence_of(page, line.start, line.end, line.number),
     )  # fmt: skip
 
 
@@ -199,16 +180,16 @@ def _allergies(builder: Builder, page: SourcePage, line: Line) -> None:
             _allergies(builder, page, Line(line.section, start, end, piece.group(0), line.number))
         return
     if NO_ALLERGY.match(line.text.strip()) or NO_ALLERGY_SENTENCE.search(line.text.strip()):
-        evidence = _evidence(page, line.start, line.end, line.number)
+        evidence = evidence_of(page, line.start, line.end, line.number)
         builder.add(builder.summary.no_known_allergies, "none", Statement(text=line.text, evidence=evidence))
         return
     one = ALLERGY_LINE.match(line.text)  # "Cefaclor – 피부 발진 (2018년)", "요오드화 조영제: 두드러기, 가려움"
     if one:
         if _allergen(one["substance"]) and dates_in(one["reaction"]) != [one["reaction"].strip()]:
-            start, end = _span(line, line.text.strip())
+            start, end = span_in(line, line.text.strip())
             builder.add(builder.summary.allergies, one["substance"].strip(), Allergy(
                 substance=one["substance"].strip(), reaction=one["reaction"].strip() or None,
-                evidence=_evidence(page, start, end, line.number)))  # fmt: skip
+                evidence=evidence_of(page, start, end, line.number)))  # fmt: skip
         return
     for sentence in sentences(line.text):
         if MEDICATION_CUE.search(sentence):  # "She is on benzoyl peroxide and Daypro." under Allergies
@@ -217,8 +198,8 @@ def _allergies(builder: Builder, page: SourcePage, line: Line) -> None:
                 if made:
                     builder.add(builder.summary.medications, *made)
         if NO_ALLERGY_SENTENCE.search(sentence):
-            start, end = _span(line, sentence)
-            evidence = _evidence(page, start, end, line.number)
+            start, end = span_in(line, sentence)
+            evidence = evidence_of(page, start, end, line.number)
             builder.add(builder.summary.no_known_allergies, "none", Statement(text=sentence, evidence=evidence))
     for part in list_parts(line.text, skip_statements=True):
         if NO_ALLERGY_SENTENCE.search(part) or any(part in s for s in sentences(line.text) if MEDICATION_CUE.search(s)):
@@ -227,10 +208,10 @@ def _allergies(builder: Builder, page: SourcePage, line: Line) -> None:
             continue
         tagged = SEMANTIC_TAG.search(part)  # "tree nut (substance)": the tag is part of the name
         substance, _, reaction = (part, "", "") if tagged else part.partition("(")
-        start, end = _span(line, part)
+        start, end = span_in(line, part)
         builder.add(builder.summary.allergies, substance.strip(), Allergy(
             substance=substance.strip(), reaction=reaction.rstrip(")").strip() or None,
-            evidence=_evidence(page, start, end, line.number)))  # fmt: skip
+            evidence=evidence_of(page, start, end, line.number)))  # fmt: skip
 
 
 def _allergen(text: str) -> bool:
@@ -244,6 +225,8 @@ def _allergen(text: str) -> bool:
 def _handle(builder: Builder, page: SourcePage, line: Line) -> None:
     summary = builder.summary
     section = line.section
+    if section != "allergies":
+        _reactions_told(builder, page, line)
     if section not in ("problems", "medications", "allergies") and _history_list(builder, page, line):
         return
 
@@ -285,7 +268,7 @@ def _handle(builder: Builder, page: SourcePage, line: Line) -> None:
         elif colon and is_procedure_label(label):  # "수술명: ...": the operation the specimen came from
             _procedures(builder, page, line)
         elif field_of(label) is not None or not _findings(builder, page, line):  # a study or lab is not the report's
-            builder.pathology.read(line.text, _evidence(page, line.start, line.end, line.number))
+            builder.pathology.read(line.text, evidence_of(page, line.start, line.end, line.number))
             if field_of(label) == "specimen":  # "검체: Thyroid, US-guided FNA": taken on the report's 채취일
                 _procedures(builder, page, line)
     elif section == "procedures":
@@ -295,7 +278,7 @@ def _handle(builder: Builder, page: SourcePage, line: Line) -> None:
             section, getattr(summary, _STATEMENT_SECTIONS.get(section, "plan"))
         )
         builder.add(
-            target, line.text, Statement(text=line.text, evidence=_evidence(page, line.start, line.end, line.number))
+            target, line.text, Statement(text=line.text, evidence=evidence_of(page, line.start, line.end, line.number))
         )
         _one_line_pathology(builder, page, line)  # a letter's course gives a biopsy's result in passing
         _no_allergy_sentences(builder, page, line)  # a history's line says so in passing
@@ -306,7 +289,7 @@ def _handle(builder: Builder, page: SourcePage, line: Line) -> None:
 
 def _one_line_pathology(builder: Builder, page: SourcePage, line: Line) -> None:
     if found := one_line(line.text):  # "직장 생검: adenocarcinoma, poorly differentiated"
-        evidence = _evidence(page, line.start, line.end, line.number)
+        evidence = evidence_of(page, line.start, line.end, line.number)
         builder.add(builder.summary.pathology, line.text, PathologyFinding(
             text=line.text, specimen=found["specimen"], diagnosis=found["diagnosis"], grade=found["grade"] or None,
             evidence=evidence))  # fmt: skip
@@ -329,9 +312,17 @@ def _no_allergy_sentences(builder: Builder, page: SourcePage, line: Line) -> Non
     """ "약물 알레르기는 없습니다." in a letter, "음주 가끔 / 약물 부작용 없음" in a history: no known allergies."""
     for sentence in [] if page.spoken else sentences(line.text):
         if NO_ALLERGY_SENTENCE.search(sentence):
-            start, end = _span(line, sentence)
-            statement = Statement(text=sentence, evidence=_evidence(page, start, end, line.number))
+            start, end = span_in(line, sentence)
+            statement = Statement(text=sentence, evidence=evidence_of(page, start, end, line.number))
             builder.add(builder.summary.no_known_allergies, "none", statement)
+
+
+def _reactions_told(builder: Builder, page: SourcePage, line: Line) -> None:
+    """ "<drug> 경미한 두드러기 병력 있어 …" in any section but the allergies': an allergy to that drug."""
+    for told in [] if page.spoken else reaction_histories(line.text):
+        evidence = evidence_of(page, line.start + told.start, line.start + told.end, line.number)
+        allergy = Allergy(substance=told.substance, reaction=told.reaction, evidence=evidence)
+        builder.add(builder.summary.allergies, told.substance, allergy)
 
 
 def _statements(builder: Builder, page: SourcePage, line: Line) -> None:
@@ -341,31 +332,31 @@ def _statements(builder: Builder, page: SourcePage, line: Line) -> None:
     for kind, own_section, target in (("pending", "pending", builder.summary.pending_results),
                                       ("follow_up", "plan", builder.summary.plan)):  # fmt: skip
         if line.section != own_section and cues[kind].search(line.text):
-            evidence = _evidence(page, line.start, line.end, line.number)
+            evidence = evidence_of(page, line.start, line.end, line.number)
             builder.add(target, line.text, Statement(text=line.text, evidence=evidence))
 
 
 def _findings(builder: Builder, page: SourcePage, line: Line, **options: Any) -> bool:
-    return add_findings(builder, page, line.start, line.text, line.number, _evidence, **options)
+    return add_findings(builder, page, line.start, line.text, line.number, evidence_of, **options)
 
 
 def _procedures(builder: Builder, page: SourcePage, line: Line) -> None:
-    add_procedures(builder, page, line.start, line.text, line.number, _evidence, need_date=False)
+    add_procedures(builder, page, line.start, line.text, line.number, evidence_of, need_date=False)
 
 
 def _spoken(builder: Builder, page: SourcePage) -> None:
     """What a dictation or consultation says without sections: medications taken, allergies, no allergies."""
     summary = builder.summary
     for drug in spoken_medications(page.text):
-        evidence = _evidence(page, drug.sentence_start, drug.sentence_end, -1)
+        evidence = evidence_of(page, drug.sentence_start, drug.sentence_end, -1)
         builder.add(summary.medications, drug.name, Medication(
             name=drug.name, ingredient=ingredient(drug.name), dose=drug.dose, frequency=drug.frequency,
             evidence=evidence))  # fmt: skip
     for allergy in spoken_allergies(page.text):
-        evidence = _evidence(page, allergy.start, allergy.end, -1)
+        evidence = evidence_of(page, allergy.start, allergy.end, -1)
         builder.add(summary.allergies, allergy.text, Allergy(substance=allergy.text, evidence=evidence))
     for statement in spoken_no_allergies(page.text):
-        evidence = _evidence(page, statement.start, statement.end, -1)
+        evidence = evidence_of(page, statement.start, statement.end, -1)
         builder.add(summary.no_known_allergies, statement.text, Statement(text=statement.text, evidence=evidence))
 
 
@@ -385,7 +376,7 @@ def extract(pages: list[SourcePage]) -> ClinicalSummary:
         for line in lines_of(page.text, section, keep=taken):  # in page order: a table row where it is printed
             if line.number in taken:
                 for item in rows.get(line.number, []):
-                    add_table_item(builder, page, item, _evidence)
+                    add_table_item(builder, page, item, evidence_of)
             else:
                 _handle(builder, page, line)
                 _statements(builder, page, line)
