@@ -82,8 +82,9 @@ def _fix_codes(line: str, fixer: _Fixer) -> str:
     return _BARE_CODE.sub(fix, line) if _CODE_KEYWORDS.search(line) else line
 
 
-# a unit in a column of its own (after a flag, in a table's header): a word with a slash, letters only
-_UNIT_ALONE = re.compile(r"(?<![^\s|(])[A-Za-zµμ]+/[A-Za-zµμ]+(?![^\s|),])")
+# a unit in a column of its own (after a flag, in a table's header): a word with a slash, letters only but for
+# a count's power ("x10^3/ul")
+_UNIT_ALONE = re.compile(r"(?<![^\s|(])(?:[A-Za-zµμ]+|[xX×]?10\^\d)/[A-Za-zµμ]+(?![^\s|),])")
 _LITRE = re.compile(r"(?<=[/dmµμun])l(?=/|$)")  # a litre's L read as l: "ng/dl", "mmol/l", "ml/min"
 
 
