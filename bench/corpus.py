@@ -48,8 +48,8 @@ class Record:
     def unprinted_glyph_readings(self, rereads: list[Reread]) -> list[Reread]:
         """Readings made from a glyph's shape that this record does not print: a 1 taken for a code's I (a digit
         of a number changed into a letter), a letter taken for a dose's 1 (a digit added), a digit taken for a
-        count unit's caret (a digit removed), or a letter taken for a lab name's 1."""
-        by_shape = ("code_letter", "dose_one", "caret", "lab_name")
+        count unit's caret (a digit removed), or a letter taken for a lab name's 1 or a stage's 0."""
+        by_shape = ("code_letter", "dose_one", "caret", "lab_name", "stage_zero")
         return [r for r in rereads if r.reason in by_shape and _read_by_shape(r) not in self.printed]
 
     @property

@@ -8,17 +8,18 @@ from __future__ import annotations
 import base64
 import io
 from functools import cache
-from typing import NamedTuple
+from typing import NamedTuple, get_args
 
 from PIL import Image, ImageDraw, ImageFont
 
 from referral.ocr.models import OcrPage
+from referral.ocr.reread import GlyphReason
 from referral.pdf import FONT_DIR
 
 MAX_STRIPS = 40
 WIDTH = 1100  # pixels of the composed image: readable beside the draft in Label Studio
 _WHY = {"low_confidence": "낮은 신뢰도 (low confidence)", "readings_differ": "판독 불일치 (readings differ)"}
-_BY_SHAPE = {"code_letter", "dose_one", "caret", "lab_name"}  # a model's second reading is a check where it matters
+_BY_SHAPE = frozenset(get_args(GlyphReason))  # a model's second reading is a check where it matters
 
 
 class Mark(NamedTuple):

@@ -25,6 +25,7 @@ from referral.ocr.reread import (
     read_dose_ones,
     read_latin_again,
 )
+from referral.ocr.stages import read_stage_zeros
 from referral.ocr.tables import join_words, table_rows, union_box, word_lines
 from referral.ocr.tesseract import detect_rotation, recognise_each
 from referral.pdfium_lock import PDFIUM
@@ -160,6 +161,7 @@ def ocr_image(image: Image.Image, page: int, lang: str) -> OcrPage:
     words, ones = read_dose_ones(reading, words)
     words, carets = read_carets(reading, words)
     words, names = read_lab_name_bars(reading, words)
+    words, zeros = read_stage_zeros(reading, words)
     raw = _words_text(words)
     text, corrections = correct_text(raw, [union_box(line) for line in word_lines(words)])
     confidences = [w.confidence for w in words]
@@ -177,7 +179,7 @@ def ocr_image(image: Image.Image, page: int, lang: str) -> OcrPage:
         rotation=rotation,
         skew_degrees=skew,
         corrections=corrections,
-        rereads=rereads + letters + ones + carets + names,
+        rereads=rereads + letters + ones + carets + names + zeros,
         checks=checks + [c for c in low_confidence_numbers(words) if c.box not in compared],
         noise=noise,
         rows=table_rows(words),
