@@ -99,6 +99,7 @@ def test_resume_skips_finished_pages() -> None:
         ("TSH 5.1 H ulU/mL 0.27-4.20", "TSH 5.1 H uIU/mL 0.27-4.20"),  # a unit in its own column, after a flag
         ("검사명 결과 단위 g/dl mg/dl", "검사명 결과 단위 g/dL mg/dL"),
         ("PLT 250 x10^3/ul 150-400", "PLT 250 x10^3/uL 150-400"),  # a count's litre read as l
+        ("WBC 16.3 |x10°3/uL", "WBC 16.3 |x10^3/uL"),  # a table's rule run onto the unit stays, the caret is read
         ("Febuxostt 80 mg", "Febuxostat 80 mg"),
         ("lbuprofen 400 mg", "Ibuprofen 400 mg"),
         ("천식 (!45.9)", "천식 (I45.9)"),

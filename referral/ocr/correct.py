@@ -205,7 +205,8 @@ def _plain(c: str) -> bool:
     return (c.isascii() and c.isalnum()) or c in _MICRO
 
 
-_TOKEN = re.compile(r"(?<!\S)(?P<num>[<>≤≥]?\d[\d.,]*)?(?P<unit>[^\s\d][^\s]*)")
+# a token: a number and its unit, or a unit alone, perhaps after a table's rule run onto it ("|x10°3/uL")
+_TOKEN = re.compile(r"(?<!\S)(?P<rule>\|)?(?P<num>[<>≤≥]?\d[\d.,]*)?(?P<unit>[^\s\d|][^\s]*)")
 
 
 def _fix_unit_symbols(line: str, fixer: _Fixer) -> str:
@@ -215,7 +216,8 @@ def _fix_unit_symbols(line: str, fixer: _Fixer) -> str:
         if not fits and number:  # a unit that starts with digits ("10°3/uL" is 10^3/uL, not 10 of "°3/uL")
             fits = [u for u in clinical_lexicon().units if _symbol_only(number + unit, u)]
             number = ""
-        return fixer.apply("unit", match.group(0), number + fits[0] if len(fits) == 1 else None)
+        rule = match.group("rule") or ""
+        return fixer.apply("unit", match.group(0), rule + number + fits[0] if len(fits) == 1 else None)
 
     return _TOKEN.sub(fix, line)
 
