@@ -339,3 +339,17 @@ def test_specks_beside_a_lab_name_or_between_a_value_and_its_unit_in_a_table_are
     ]
     labs = {(lab.name, lab.value, lab.unit) for lab in extract([_scanned(rows)]).labs}
     assert labs == {("PT(INR)", "1.04", None), ("Creatinine", "0.93", "mg/dL"), ("Na", "141", "mmol/L")}
+
+
+def test_a_unit_the_scan_ran_into_a_value_s_cell_is_the_unit_of_the_other_values_of_its_row() -> None:
+    rows = [
+        [("검사명", 50, 90.0), ("2027-01-02", 400, 95.0), ("2027-01-09", 700, 95.0), ("2027-01-16", 1000, 95.0),
+         ("단위", 1300, 90.0)],
+        [("Ferritin", 50, 95.0), ("210", 400, 95.0), ("180", 700, 60.0), ("oo", 760, 20.0), ("ng/mL", 800, 70.0)],
+        # two units in one row (a misread, or a table that changed units): neither is given to the third value
+        [("Glucose", 50, 95.0), ("98", 400, 95.0), ("101", 700, 95.0), ("mg/dL", 760, 90.0), ("5.6", 1000, 60.0),
+         ("mmol/L", 1060, 70.0)],
+    ]  # fmt: skip
+    labs = {(lab.name, lab.value, lab.unit) for lab in extract([_scanned(rows)]).labs}
+    assert {("Ferritin", "210", "ng/mL"), ("Ferritin", "180", "ng/mL")} <= labs
+    assert ("Glucose", "98", None) in labs and ("Glucose", "101", "mg/dL") in labs

@@ -136,13 +136,15 @@ def _labs(row: dict[int, Cell], columns: list[Column], group: list[int]) -> Iter
     else:
         unit = _unit_of_cell(unit) or unit  # a unit the vocabulary does not know stays as printed
     flag, row_date = _text(_cell(row, columns, group, "flag")), _text(_cell(row, columns, group, "date"))
-    values = [(i, row[i].text.strip()) for i in group if i in row and columns[i].kind in ("result", "on_date")]
-    for index, text in values:
-        read = _value(text)
+    reads = [(i, _value(row[i].text.strip())) for i in group if i in row and columns[i].kind in ("result", "on_date")]
+    # a cumulative row's values share its unit: one the scan ran into a value's cell is the others' too
+    units_read = {read[2] for _, read in reads if read and read[2]}
+    shared = units_read.pop() if len(units_read) == 1 else None
+    for index, read in reads:
         if read is not None:
             value, value_flag, value_unit = read
             date = columns[index].date or (dates_in(row_date)[0] if row_date and dates_in(row_date) else row_date)
-            yield {"name": name, "value": value, "unit": unit or value_unit, "reference_range": reference,
+            yield {"name": name, "value": value, "unit": unit or value_unit or shared, "reference_range": reference,
                    "flag": value_flag or (flag if flag in _FLAGS else None), "date": date}  # fmt: skip
 
 
