@@ -4,7 +4,7 @@ then clinical post-correction. Knows nothing of Temporal."""
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import partial
 
@@ -149,6 +149,13 @@ def _read_words(
     return reading, words, rereads, list(checks.values())
 
 
+# glyphs read from their shape on the page as read, in this order: a code's I, a dose's 1, a count unit's caret,
+# a lab name's 1 or I, a stage's 0 (each leaves every other word as it is)
+_BY_SHAPE: tuple[Callable[[Image.Image, list[OcrWord]], tuple[list[OcrWord], list[Reread]]], ...] = (
+    read_code_letters, read_dose_ones, read_carets, read_lab_name_bars, read_stage_zeros,
+)  # fmt: skip
+
+
 def ocr_image(image: Image.Image, page: int, lang: str) -> OcrPage:
     binary, gray, dpi, noise = normalise(image)
     rotation = detect_rotation(binary)
@@ -157,11 +164,10 @@ def ocr_image(image: Image.Image, page: int, lang: str) -> OcrPage:
         gray = gray.rotate(-rotation, expand=True, fillcolor=255)
     binary, gray, skew = deskew(binary, gray)
     reading, words, rereads, checks = _read_words(binary, gray, noise, lang)
-    words, letters = read_code_letters(reading, words)
-    words, ones = read_dose_ones(reading, words)
-    words, carets = read_carets(reading, words)
-    words, names = read_lab_name_bars(reading, words)
-    words, zeros = read_stage_zeros(reading, words)
+    by_shape: list[Reread] = []
+    for read_glyphs in _BY_SHAPE:
+        words, found = read_glyphs(reading, words)
+        by_shape += found
     raw = _words_text(words)
     text, corrections = correct_text(raw, [union_box(line) for line in word_lines(words)])
     confidences = [w.confidence for w in words]
@@ -179,7 +185,7 @@ def ocr_image(image: Image.Image, page: int, lang: str) -> OcrPage:
         rotation=rotation,
         skew_degrees=skew,
         corrections=corrections,
-        rereads=rereads + letters + ones + carets + names + zeros,
+        rereads=rereads + by_shape,
         checks=checks + [c for c in low_confidence_numbers(words) if c.box not in compared],
         noise=noise,
         rows=table_rows(words),
