@@ -14,9 +14,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 from referral.ocr.models import Reread
+from referral.ocr.reread import GlyphReason
 
 CORPUS = Path(
     os.environ.get("REFERRAL_RECORDS_CORPUS", Path(__file__).resolve().parents[2] / "shared/data/korean-records")
@@ -49,7 +50,7 @@ class Record:
         """Readings made from a glyph's shape that this record does not print: a 1 taken for a code's I (a digit
         of a number changed into a letter), a letter taken for a dose's 1 (a digit added), a digit taken for a
         count unit's caret (a digit removed), or a letter taken for a lab name's 1 or a stage's 0."""
-        by_shape = ("code_letter", "dose_one", "caret", "lab_name", "stage_zero")
+        by_shape = get_args(GlyphReason)
         return [r for r in rereads if r.reason in by_shape and _read_by_shape(r) not in self.printed]
 
     @property

@@ -147,7 +147,8 @@ def placed_glyphs(page: Image.Image, box: tuple[int, int, int, int]) -> list[tup
     return out
 
 
-def _glyphs(page: Image.Image, box: tuple[int, int, int, int]) -> list[np.ndarray]:
+def word_glyphs(page: Image.Image, box: tuple[int, int, int, int]) -> list[np.ndarray]:
+    """The ink of each glyph of the word, left to right, each cut to its own rows."""
     return [glyph for _, glyph in placed_glyphs(page, box)]
 
 
@@ -181,7 +182,7 @@ def _glyph_is_capital_i(page: Image.Image, box: tuple[int, int, int, int], posit
     """The word's glyph at `position` is a capital I, not a 1: a vertical stem as tall as the digit after it, plain
     (a sans-serif I) or with a top serif that reaches as far left as right (a serif or monospace I). A 1's flag
     reaches to the left only."""
-    glyphs = _glyphs(page, box)
+    glyphs = word_glyphs(page, box)
     if len(glyphs) <= position + 1:
         return False
     stem, digit = glyphs[position], glyphs[position + 1]
@@ -199,7 +200,7 @@ def _glyph_is_capital_i(page: Image.Image, box: tuple[int, int, int, int], posit
 
 def glyph_is_one(page: Image.Image, box: tuple[int, int, int, int], position: int) -> bool:
     """The word's glyph at `position` is a 1: an upright stem whose top has a flag reaching to the left only."""
-    glyphs = _glyphs(page, box)
+    glyphs = word_glyphs(page, box)
     found = _stem(glyphs[position], top=1 / 3) if len(glyphs) > position else None  # a long flag reaches down
     if found is None:
         return False

@@ -11,7 +11,7 @@ import re
 from PIL import Image
 
 from referral.ocr.models import OcrWord, Reread
-from referral.ocr.reread import MIN_HEIGHT, placed_glyphs, read_by_shape
+from referral.ocr.reread import MIN_HEIGHT, read_by_shape, word_glyphs
 
 # a stage as printed: each category with its prefix (c, p, yp, r ...), category value and sub-letters, a
 # parenthesised note ("(i+)", "(mol-)"); at least one category
@@ -41,7 +41,7 @@ def read_stage_zeros(page: Image.Image, words: list[OcrWord]) -> tuple[list[OcrW
         places = _stage_zeros(word.text)
         if not places or word.box[3] - word.box[1] < MIN_HEIGHT:
             continue
-        glyphs = [glyph for _, glyph in placed_glyphs(page, word.box)]
+        glyphs = word_glyphs(page, word.box)
         if len(glyphs) != len(word.text):
             continue  # glyphs that touch or break: the places cannot be told
         zeros = [glyphs[i].shape[1] <= _ZERO_SHAPE * glyphs[i].shape[0]
