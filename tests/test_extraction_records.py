@@ -440,3 +440,13 @@ def test_a_procedure_mentioned_again_without_a_date_is_the_dated_one() -> None:
     text = "[과거력]\n - 협심증, s/p CABG (I25.1)\n - 2018.04 본원 흉부외과 CABG (3-vessel), 이후 흉통 없음\n"
     summary = _summary(text)
     assert [(p.name, p.date, len(p.evidence)) for p in summary.procedures] == [("CABG (3-vessel)", "2018.04", 2)]
+
+
+def test_a_fax_that_ran_a_procedure_into_its_artery_or_s_p_and_lost_a_heading_s_closing_bracket() -> None:
+    text = ("[과거력\n - 과거 심근경색, s/pPTCA (I25.2)\n - 2017.11 타원 mLCXPTCA(balloon), 이후 재발 없음\n"
+            "<TACE / RFA\n - 시술 후 특이 소견 없음\n")  # fmt: skip
+    summary = _summary(text)
+    assert [(p.name, p.date, len(p.evidence)) for p in summary.procedures] == [("mLCXPTCA(balloon)", "2017.11", 2)]
+    assert [p.code for p in summary.problems] == ["I25.2"]
+    spaced = _summary("[과거력]\n - 2017.11 mLCX PTCA (balloon)\n - 2019.03 SCAPTCA 예정\n")
+    assert [(p.name, p.date) for p in spaced.procedures] == [("mLCX PTCA (balloon)", "2017.11")]

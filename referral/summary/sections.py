@@ -26,6 +26,8 @@ _FURNITURE = re.compile(
 _DECOR = re.compile(r"^[#\s\-•*·■□◆◇◎○●▶►▷※☞\d.)|ㅣ'‘’`]*")
 _PAREN = re.compile(r"\s*[\(（].*?[\)）]\s*")
 _BRACKETED = re.compile(r"^\s*[\[【<〈《]\s*(?P<head>[^\]】>〉》]{1,40}?)\s*[\]】>〉》]\s*(?P<rest>.*)$")
+# a bracketed heading whose closing bracket a scan lost ("<영상 소견"): letters only, nothing after it
+_UNCLOSED = re.compile(r"^\s*[\[【<〈《]\s*(?P<head>[A-Za-z가-힣][^\]】>〉》\d<]{0,30}?)\s*$")
 _SEPARATED = re.compile(r"^(?P<head>(?:[^:()]|\([^()]*\)){1,40}?)\s*(?::|\)(?!\S*\())\s*(?P<rest>.*)$")
 
 
@@ -62,7 +64,7 @@ def _heading_shaped(line: str) -> bool:
     """A line printed as a heading whatever it names: bracketed, or a short line after a heading mark."""
     stripped = line.strip()
     bracketed = _BRACKETED.match(stripped)
-    return bool(bracketed and not bracketed["rest"]) or bool(
+    return bool(bracketed and not bracketed["rest"] or _UNCLOSED.match(stripped)) or bool(
         re.match(r"^[■□◆◇◎▶►▷●]\s*\S", stripped) and len(stripped) <= 30 and ":" not in stripped
     )
 
@@ -74,6 +76,9 @@ def heading_of(line: str) -> tuple[str, str] | None:
     bracketed = _BRACKETED.match(_DECOR.sub("", line))
     if bracketed and (kind := _kind(bracketed["head"])):
         return kind, bracketed["rest"]
+    unclosed = _UNCLOSED.match(_DECOR.sub("", line))
+    if unclosed and (kind := _kind(unclosed["head"])):
+        return kind, ""
     separated = _SEPARATED.match(line.strip())
     if separated and (kind := _kind(separated["head"])):
         return kind, separated["rest"]

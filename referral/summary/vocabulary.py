@@ -44,6 +44,14 @@ def _alternation(terms: list[str], joined: bool = False, valued: bool = False) -
     return "|".join(parts)
 
 
+def _run_into(terms: list[str], before: list[str]) -> str:
+    """An abbreviation in capitals right after what a scan may run into it with the space lost ("mLCXPTCA",
+    "s/pFNA"); each look-behind is one fixed word, as Python's re requires."""
+    behind = "|".join(f"(?<={re.escape(word)})" for word in sorted(before, key=len, reverse=True))
+    capitals = "|".join(sorted((t for t in terms if re.fullmatch(r"[A-Z]{2,5}", t)), key=len, reverse=True))
+    return rf"(?-i:(?:{behind})(?:{capitals})(?![A-Za-z0-9]))"
+
+
 def _ingredients(drugs: dict[str, Any]) -> list[str]:
     """English names: the ingredients the Korean names map to, and the hospital drugs listed on their own."""
     named = {part.strip() for value in [*drugs["products"].values(), *drugs["korean_generics"].values()]
@@ -158,7 +166,8 @@ def vocabulary() -> Vocabulary:
             # a scan may space a Korean term's syllables ("관상동맥중재 술"); 수술실, 수술시간, 수술일 are no
             # operations, where "ESD시행" (the space lost) is one
             rf"(?:{spaced_syllables(_alternation(procedures['terms']))})(?:(?<![가-힣])|(?![실시일명장]))"
-            + rf"|\b[A-Za-z]+(?:{'|'.join(procedures['endings'])})\b",
+            + rf"|\b[A-Za-z]+(?:{'|'.join(procedures['endings'])})\b"
+            + rf"|{_run_into(procedures['terms'], procedures['runs_into'])}",
             re.I,
         ),
     )
