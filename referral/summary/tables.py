@@ -229,13 +229,20 @@ def _split_straddling(cells: list[Cell], columns: list[Column]) -> list[Cell]:
     for cell in cells:
         if sum(cell.left <= c.cell.centre <= cell.right for c in columns) < 2 or " " not in cell.text.strip():
             split.append(cell)
-            continue
-        scale = (cell.right - cell.left) / max(_width(cell.text), 1)
-        for word in re.finditer(r"\S+", cell.text):
-            left, right = (cell.left + _width(cell.text[:at]) * scale for at in (word.start(), word.end()))
-            split.append(Cell(word.group(0), cell.start + word.start(), cell.start + word.end(), left, right,
-                              cell.confidence))  # fmt: skip
+        else:
+            split += _words_of(cell)
     return split
+
+
+def _words_of(cell: Cell) -> list[Cell]:
+    """A cell's words, each placed by its share of the cell's width (a Korean syllable as two)."""
+    scale = (cell.right - cell.left) / max(_width(cell.text), 1)
+    words = []
+    for word in re.finditer(r"\S+", cell.text):
+        left, right = (cell.left + _width(cell.text[:at]) * scale for at in (word.start(), word.end()))
+        words.append(Cell(word.group(0), cell.start + word.start(), cell.start + word.end(), left, right,
+                          cell.confidence))  # fmt: skip
+    return words
 
 
 def read_row(table: Table, number: int, cells: list[Cell]) -> list[TableItem]:
@@ -313,10 +320,15 @@ def _clean(cells: list[Cell]) -> list[Cell]:
 def _units_row(table: Table, cells: list[Cell]) -> bool:
     """The row under a turned table's values when it gives their units ("g/dL | x10^3/uL | - | %"): two known
     units or more, every other cell a dash, a speck or a unit the scan garbled (it has a slash), and no value.
-    Only the known units are given to the values above them."""
+    Only the known units are given to the values above them. A cell the scan ran over two columns ("uIU/mL -
+    ng/dL") is split at its spaces when each word is a unit or a dash: units are no numbers to misplace. A dash
+    says "no unit", so it is set aside before the units are placed."""
+    cells = [piece for cell in cells for piece in
+             (_words_of(cell) if all(map(_unit_or_dash, cell.text.split())) else [cell])
+             if not _DASH.fullmatch(piece.text)]  # fmt: skip
     units = _assign([Column("unit", c.cell) for c in table.columns], cells)
     known = {i: c for i, c in units.items() if vocabulary().lab_unit.fullmatch(c.text)}
-    others = [c.text for i, c in units.items() if i not in known and c.text != "-"]
+    others = [c.text for i, c in units.items() if i not in known]
     if len(known) < 2 and others or not known:
         return False
     if any(_is_value(t) or not ("/" in t or len(t) <= 2 and not re.search(r"\w", t)) for t in others):
@@ -327,6 +339,13 @@ def _units_row(table: Table, cells: list[Cell]) -> bool:
             item.fields["unit"] = cell.text
             item.end = cells[-1].end
     return True
+
+
+_DASH = re.compile(r"[-~–—]")
+
+
+def _unit_or_dash(word: str) -> bool:
+    return bool(vocabulary().lab_unit.fullmatch(word) or _DASH.fullmatch(word))
 
 
 def read_tables(cells_by_line: dict[int, list[Cell]]) -> tuple[list[TableItem], set[int]]:
