@@ -139,8 +139,8 @@ def _lab(page: SourcePage, line: Line) -> tuple[str, LabResult] | None:
     match = LAB.match(line.text)
     if match is None or not re.search(r"[A-Za-z]{1,}", match.group("name")):
         return None
-    if re.match(r"[가-힣]", line.text[match.end("value") :]):
-        return None  # "240투여량", "3개월": a number running into a Korean word is no result
+    if re.match(r"[가-힣)]", line.text[match.end("value") :]):
+        return None  # "240투여량", "3개월": a number running into a Korean word is no result; "4) IU/L" misread
     if not re.search(r"[A-Za-zµμ%]", match.group("unit") or "") and re.match(
         r"[\s|ㆍ·.,_:]*\d", line.text[match.end("value") :]
     ):

@@ -73,6 +73,8 @@ def labs_in(text: str) -> list[Found]:
         if value is None and qualitative is None or DATE.match(text, at):
             continue
         end = (value or qualitative).end()  # type: ignore[union-attr]
+        if text.startswith(")", end) and not _opened(text, name.start()):
+            continue  # "GGT 4) IU/L": a bracket no one opened is a digit the scan misread, so the value is unknown
         gap = _RULES.match(text, end)
         at = gap.end() if gap else end
         flag = _FLAG.match(text, at)  # "141 H mg/dL": the flag column read between a value and its unit
@@ -91,6 +93,12 @@ def labs_in(text: str) -> list[Found]:
             "unit": unit.group(0) if unit else None, "date": dates[0] if dates else None,
             "flag": flag.group(1) if flag else None}))  # fmt: skip
     return found
+
+
+def _opened(text: str, at: int) -> bool:
+    """Whether a parenthesis is open at `at` on its line: "(HbA1c 7.2)" closes what it opened."""
+    line = text[text.rfind("\n", 0, at) + 1 : at]
+    return line.count("(") > line.count(")")
 
 
 def medications_in(text: str, require_dose: bool = True) -> list[Found]:
