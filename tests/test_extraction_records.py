@@ -450,3 +450,27 @@ def test_a_fax_that_ran_a_procedure_into_its_artery_or_s_p_and_lost_a_heading_s_
     assert [p.code for p in summary.problems] == ["I25.2"]
     spaced = _summary("[과거력]\n - 2017.11 mLCX PTCA (balloon)\n - 2019.03 SCAPTCA 예정\n")
     assert [(p.name, p.date) for p in spaced.procedures] == [("mLCX PTCA (balloon)", "2017.11")]
+
+
+def test_a_turned_table_s_units_row_that_the_scan_ran_across_two_columns_gives_each_its_unit() -> None:
+    """Two units read as one cell with a stray dash between them ("uIU/mL - ng/dL") go to the columns they stand
+    under; a dash gives no unit."""
+    lines = ["검사 2026.03.09", "".join(n.ljust(16) for n in ("Hb", "TSH", "Free T4", "INR")),
+             "".join(v.ljust(16) for v in ("12.7", "3.05", "0.88", "1.1")),
+             "g/dL".ljust(16) + "uIU/mL - ng/dL".ljust(32) + "-"]  # fmt: skip
+    pages = pages_of("pdf", _document(text_pdf(lines)))
+    summary = extract(pages)
+    _exact(summary, pages)
+    assert {(lab.name, lab.value, lab.unit) for lab in summary.labs} == {
+        ("Hb", "12.7", "g/dL"),
+        ("TSH", "3.05", "uIU/mL"),
+        ("Free T4", "0.88", "ng/dL"),
+        ("INR", "1.1", None),
+    }
+
+
+def test_a_value_followed_by_a_bracket_no_one_opened_is_a_misread_digit_and_not_a_result() -> None:
+    text = ("[생화학]\n검사항목 결과 단위 참고치\nLDH 5) U/L 135-225\nAmylase 67 U/L 28-100\n"
+            "췌장염 의심(Lipase 412) 소견\n[경과]\n외래 혈액검사 CK 9) U/L, ALT 31 U/L 이었음\n")  # fmt: skip
+    summary = _summary(text)
+    assert {(lab.name, lab.value) for lab in summary.labs} == {("Amylase", "67"), ("Lipase", "412"), ("ALT", "31")}
