@@ -151,8 +151,12 @@ def _labs(row: dict[int, Cell], columns: list[Column], group: list[int]) -> Iter
 def _test_name(text: str) -> str:
     """A test's name without what a scan reads from specks beside it: a quote mark before it ('"Ferritin'), marks
     after it ("PT(INR)="), or one letter of another script a space after a name the vocabulary knows ("Creatinine
-    호")."""
-    name = text.lstrip("“”\"'‘’").rstrip("=~_{}|;:“”\"'‘’").strip()
+    호"). A bar a space after a name the vocabulary knows only with a final I ("Troponin !", "Troponin |") is
+    that I: a letter of the name, never a digit."""
+    bar = re.fullmatch(r"(.+) [!|ㅣl]", text.strip())
+    if bar and not is_lab_name(bar[1]) and is_lab_name(f"{bar[1]} I"):
+        return f"{bar[1]} I"
+    name = text.lstrip("“”\"'‘’").rstrip("=~_{}|;:!“”\"'‘’").strip()
     known, _, speck = name.rpartition(" ")
     if known and len(speck) == 1 and not speck.isascii() and is_lab_name(known):
         return known
