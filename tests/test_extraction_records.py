@@ -474,3 +474,29 @@ def test_a_value_followed_by_a_bracket_no_one_opened_is_a_misread_digit_and_not_
             "췌장염 의심(Lipase 412) 소견\n[경과]\n외래 혈액검사 CK 9) U/L, ALT 31 U/L 이었음\n")  # fmt: skip
     summary = _summary(text)
     assert {(lab.name, lab.value) for lab in summary.labs} == {("Amylase", "67"), ("Lipase", "412"), ("ALT", "31")}
+
+
+def test_a_bar_after_a_test_name_known_only_with_a_final_i_is_that_i_and_other_specks_are_dropped() -> None:
+    text = ("[검사결과]\n검사명    결과    단위    참고범위\nTroponin !    0.52    ng/mL    <0.04\n"
+            "CK-MB !    6.1    ng/mL    <5.0\n")  # fmt: skip
+    labs = {(lab.name, lab.value, lab.unit) for lab in _summary(text).labs}
+    assert labs == {("Troponin I", "0.52", "ng/mL"), ("CK-MB", "6.1", "ng/mL")}
+
+
+def test_results_told_in_sentences_qualitative_marks_labels_and_days_but_no_thresholds_scores_or_ratios() -> None:
+    text = ("[경과]\n"
+            "#1. 전신홍반루푸스 (M32.9), ANA(+), C3 62 mg/dL\n"
+            "UBT (2027.02.03): 음성\n"
+            "Lipase 지난 결과: 96 U/L (2026-12-28)\n"
+            "Lipase 목표: 60 이하, CDAI-CRP 3.1 (관해)\n"
+            "O) BP 118/72 mmHg, 압통 관절 3 / 28\n"
+            "Cr 1.9 미만으로 유지, INR ≤ 2.0 확인 후 시술\n"
+            "[검사결과] 2027.02.03\n항목    결과    단위\nCRP (정량)    8.24    mg/dL\n"
+            "[평가]\n2027.02.03 CRP 8.24 로 상승\n")  # fmt: skip
+    summary = _summary(text)
+    labs = {(lab.name, lab.value, lab.unit, lab.date) for lab in summary.labs}
+    assert labs == {("ANA", "(+)", None, None), ("C3", "62", "mg/dL", None), ("UBT", "음성", None, "2027.02.03"),
+                    ("Lipase", "96", "U/L", "2026-12-28"), ("CRP (정량)", "8.24", "mg/dL", "2027.02.03")}  # fmt: skip
+    crp = next(lab for lab in summary.labs if lab.name.startswith("CRP"))
+    assert len(crp.evidence) == 2  # the sentence that tells it again, without its unit, is the same result
+    _exact(summary, [text_page("doc", text)])

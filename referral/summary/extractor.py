@@ -13,7 +13,7 @@ from typing import Any
 from referral.summary.cells import page_cells
 from referral.summary.coded import CODE, code_of, coded_parts, letter_read_as_digit
 from referral.summary.dates import DateContext, dates_in
-from referral.summary.findings import is_procedure_label, labs_in, medications_in
+from referral.summary.findings import is_procedure_label, is_threshold, labs_in, medications_in
 from referral.summary.models import (
     Allergy,
     ClinicalSummary,
@@ -27,7 +27,14 @@ from referral.summary.pathology import field_of, one_line
 from referral.summary.plausible import plausible_lab
 from referral.summary.prose import MEDICATION_CUE, NO_ALLERGY_SENTENCE, list_parts, sentences
 from referral.summary.reaction_history import reaction_histories
-from referral.summary.reading import Builder, add_findings, add_procedures, add_table_item, merge_undated_procedures
+from referral.summary.reading import (
+    Builder,
+    add_findings,
+    add_procedures,
+    add_table_item,
+    merge_undated_procedures,
+    merge_unitless_labs,
+)
 from referral.summary.sections import Line, last_section, lines_of
 from referral.summary.source import SourcePage
 from referral.summary.spans import evidence_of, span_in
@@ -141,6 +148,10 @@ def _lab(page: SourcePage, line: Line) -> tuple[str, LabResult] | None:
         return None
     if re.match(r"[가-힣)]", line.text[match.end("value") :]):
         return None  # "240투여량", "3개월": a number running into a Korean word is no result; "4) IU/L" misread
+    if is_threshold(match.group("value"), line.text, match.end("value")):
+        return None
+    if match.group("unit") and not re.search(r"[A-Za-zµμ%]", match.group("unit")):
+        return None  # "BP 118/72", "압통 관절 3 / 28": a ratio or a count, not a result and its unit
     if not re.search(r"[A-Za-zµμ%]", match.group("unit") or "") and re.match(
         r"[\s|ㆍ·.,_:]*\d", line.text[match.end("value") :]
     ):
@@ -384,6 +395,7 @@ def extract(pages: list[SourcePage]) -> ClinicalSummary:
             _spoken(builder, page)
         section = last_section(page.text, section)
     merge_undated_procedures(summary)
+    merge_unitless_labs(summary)
     summary.anesthesia.comorbidities = list(summary.problems)
     summary.anesthesia.anticoagulants = [m for m in summary.medications if is_antithrombotic(m.ingredient or m.name)]
     if not summary.items():

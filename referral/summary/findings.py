@@ -54,8 +54,13 @@ class Found:
 # "Lymphocyte 30.2 , %". A lone dot counts before another mark, or before a value that has its own decimal point
 # ("Hb . 13.2"), never just before a whole number, where it could be the value's lost point ("Hb . 12" is not read).
 _NAME_TAIL = re.compile(
-    r"\s*(?:\((?P<note>[^)\d]{1,15})\))?(?:\s*(?:[:=|｜：ㆍ·;_]|~+(?=\s)|\.(?=\s+(?:[|｜ㆍ·:~]|\d+\.\d))))*\s*"
+    r"\s*(?:\((?P<note>[^)\d+±−-]{1,15})\))?(?:\s*(?:[:=|｜：ㆍ·;_]|~+(?=\s)|\.(?=\s+(?:[|｜ㆍ·:~]|\d+\.\d))))*\s*"
 )
+_THRESHOLD = re.compile(r"\s*(?:미만|이상|이하|초과|(?:or\s+)?(?:below|above|under|over|less|more)\b)", re.I)
+_TARGET = re.compile(r"\s*(?:확인|유지|목표|도달|이면|되면|일\s*때|까지)")
+# between a test's name and its value, a label ended by a colon: the day it was taken ("CLO test (2026.05.11):
+# 양성") or words of Korean ("ALT 이전 결과: 38 IU/L"); a value after words needs its unit or is a word itself
+_LABELLED = re.compile(r"\s*(?:\((?P<on>[^()]{6,14})\)|(?P<words>[가-힣]{1,4}(?:\s[가-힣]{1,4}){0,2}))\s*[:：]\s*")
 _FLAG = re.compile(r"([HL])(?=[\s|｜ㆍ·;_])(?:\s*[|｜ㆍ·;_])*\s*")  # a high/low mark, then its unit (else L is litres)
 _RULES = re.compile(r"(?:\s*(?:[|｜ㆍ·;_—~‘’'`]|\.(?=\s)|(?<=\s),(?=\s)))*\s*")
 
@@ -65,14 +70,21 @@ def labs_in(text: str) -> list[Found]:
     vocab = vocabulary()
     found = []
     for name in vocab.lab.finditer(text):
-        tail = _NAME_TAIL.match(text, name.end())
-        at = tail.end() if tail else name.end()
+        if re.search(r"[A-Za-z0-9]-$", text[: name.start()]):
+            continue  # "DAS28-CRP": the name ends a longer one, a score's
+        label = _LABELLED.match(text, name.end())
+        on = dates_in(label["on"]) if label and label["on"] else []
+        label = label if label and (on or label["words"]) else None
+        tail = None if label else _NAME_TAIL.match(text, name.end())
+        at = label.end() if label else tail.end() if tail else name.end()
         glued = at == name.end() and len(name.group(0)) <= 3  # "ALT40": a short name ran into its value
         value = VALUE.match(text, at)
         qualitative = vocab.qualitative.match(text, at) if value is None else None
         if value is None and qualitative is None or DATE.match(text, at):
             continue
         end = (value or qualitative).end()  # type: ignore[union-attr]
+        if value and is_threshold(value.group(0), text, end):
+            continue
         if text.startswith(")", end) and not _opened(text, name.start()):
             continue  # "GGT 4) IU/L": a bracket no one opened is a digit the scan misread, so the value is unknown
         gap = _RULES.match(text, end)
@@ -82,17 +94,24 @@ def labs_in(text: str) -> list[Found]:
         unit, flag = (unit, flag) if unit else (vocab.lab_unit.match(text, at), None)
         if unit:
             end = unit.end()
-        elif re.search(r"[가-힣]", name.group(0)) or glued:
-            continue  # "혈당 150 이상", "ALT40": a Korean name, or one run into its value, is a result only with a unit
+        elif re.search(r"[가-힣]", name.group(0)) or value and (glued or label and label["words"]):
+            continue  # "혈당 150 이상", "ALT40", "ALT 목표: 40 이하": a Korean name, one run into its value, or
+            # a value after words is a result only with a unit
         elif (more := re.match(r"[\s|｜ㆍ·.,_:]*(?=\d)", text[end:])) and not DATE.match(text, end + more.end()):
             continue  # "eGFR 0 74", "Hb 0. 15.2": two numbers after the name, which is the value cannot be told
         after = re.match(r"\s*\(([^)]*)\)", text[end:])
-        dates = dates_in(after.group(1)) if after else []
+        dates = on or (dates_in(after.group(1)) if after else [])
         found.append(Found(name.start(), end, {
             "name": name.group(0), "value": (value or qualitative).group(0).replace(" ", ""),  # type: ignore[union-attr]
             "unit": unit.group(0) if unit else None, "date": dates[0] if dates else None,
             "flag": flag.group(1) if flag else None}))  # fmt: skip
     return found
+
+
+def is_threshold(value: str, text: str, end: int) -> bool:
+    """Whether the number before `end` is a threshold or a target, not a result: "eGFR 45 미만이면 감량", "INR ≤ 2.0
+    확인 후"."""
+    return bool(_THRESHOLD.match(text, end) or value[:1] in ("<", ">", "≤", "≥") and _TARGET.match(text, end))
 
 
 def _opened(text: str, at: int) -> bool:

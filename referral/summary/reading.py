@@ -3,6 +3,7 @@ the page it was read from and the line's box), and a medication named once whate
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -146,6 +147,26 @@ def merge_undated_procedures(summary: ClinicalSummary) -> None:
         else:
             same.evidence.extend(e for e in procedure.evidence if e not in same.evidence)
     summary.procedures[:] = kept
+
+
+def merge_unitless_labs(summary: ClinicalSummary) -> None:
+    """A result told again in a sentence without its unit ("eGFR 28 로 감소") that a table also gives with one, of
+    the same day, is that result: its evidence joins the one with the unit. The name is compared without its
+    method in parentheses ("CRP (정량)")."""
+
+    def bare(name: str) -> str:
+        return squeeze(re.sub(r"\([^)]*\)", "", name))
+
+    with_unit = [lab for lab in summary.labs if lab.unit]
+    kept = []
+    for lab in summary.labs:
+        same = None if lab.unit else next((w for w in with_unit if bare(w.name) == bare(lab.name)
+                                          and w.value == lab.value and lab.date in (None, w.date)), None)  # fmt: skip
+        if same is None:
+            kept.append(lab)
+        else:
+            same.evidence.extend(e for e in lab.evidence if e not in same.evidence)
+    summary.labs[:] = kept
 
 
 def add_findings(
