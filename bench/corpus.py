@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
@@ -49,9 +50,15 @@ class Record:
     def unprinted_glyph_readings(self, rereads: list[Reread]) -> list[Reread]:
         """Readings made from a glyph's shape that this record does not print: a 1 taken for a code's I (a digit
         of a number changed into a letter), a letter taken for a dose's 1 (a digit added), a digit taken for a
-        count unit's caret (a digit removed), or a letter taken for a lab name's 1 or a stage's 0."""
+        count unit's caret (a digit removed), a u taken for its μ, or a letter taken for a lab name's 1 or a stage's
+        0."""
         by_shape = get_args(GlyphReason)
-        return [r for r in rereads if r.reason in by_shape and _read_by_shape(r) not in self.printed]
+        return [r for r in rereads if r.reason in by_shape and _read_by_shape(r) not in self._printed_as(r)]
+
+    def _printed_as(self, reread: Reread) -> str:
+        """The printed text a reading is checked against: for a μ, with the micro sign as the Greek mu it is
+        (Unicode's compatibility form; the two are one glyph on paper)."""
+        return unicodedata.normalize("NFKC", self.printed) if reread.reason == "micro" else self.printed
 
     @property
     def text_layer_pdf(self) -> Path:
@@ -90,6 +97,8 @@ def _read_by_shape(reread: Reread) -> str:
     if reread.reason == "caret":
         power = re.search(r"10\^\d", reread.after)
         return power.group() if power else reread.after
+    if reread.reason == "micro":
+        return "/μL"
     return reread.after.strip("()[],.;:=")
 
 

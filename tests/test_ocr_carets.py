@@ -4,13 +4,15 @@ read."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import pytest
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
 from referral.ocr.carets import read_carets
-from referral.ocr.models import OcrWord
+from referral.ocr.models import OcrWord, Reread
 from tests.test_ocr_safety import FACES
 
 
@@ -22,9 +24,16 @@ def _printed(text: str, face: Path, size: int) -> tuple[Image.Image, tuple[int, 
     return image, (int(box[0]), int(box[1]), int(box[2]), int(box[3]))
 
 
-def _read(image: Image.Image, box: tuple[int, int, int, int], read: str) -> tuple[str, list[str]]:
-    words, rereads = read_carets(image, [OcrWord(text=read, box=box, confidence=70.0, line=0)])
+Reader = Callable[[Image.Image, list[OcrWord]], tuple[list[OcrWord], list[Reread]]]
+
+
+def read_with(reader: Reader, image: Image.Image, box: tuple[int, int, int, int], read: str) -> tuple[str, list[str]]:
+    """The word as the glyph reader reads it, and its rereads as "reason:before>after"."""
+    words, rereads = reader(image, [OcrWord(text=read, box=box, confidence=70.0, line=0)])
     return words[0].text, [f"{r.reason}:{r.before}>{r.after}" for r in rereads]
+
+
+_read = partial(read_with, read_carets)
 
 
 @pytest.mark.parametrize("face", FACES, ids=lambda p: p.stem)
@@ -48,3 +57,18 @@ def test_only_a_count_unit_is_read_for_a_caret() -> None:
     image, box = _printed("x10^3/uL", FACES[0], 42)
     for read in ("1043", "x1043", "x1043uL", "1043/mg", "21043/uL"):  # no unit, no slash, a number, another unit
         assert _read(image, box, read) == (read, [])
+
+
+def _faxed(image: Image.Image) -> Image.Image:
+    """The page as a fax prints it: strokes blurred and thickened, a caret's apex filled in."""
+    return image.filter(ImageFilter.GaussianBlur(1.2)).point(lambda v: 0 if v < 190 else 255)
+
+
+@pytest.mark.parametrize("face", FACES, ids=lambda p: p.stem)
+def test_a_faxed_caret_with_its_apex_filled_is_read_and_faxed_look_alikes_stay(face: Path) -> None:
+    for size in (30, 42):
+        image, box = _printed("x10^3/uL", face, size)
+        assert _read(_faxed(image), box, "x1043/uL") == ("x10^3/uL", ["caret:x1043/uL>x10^3/uL"]), (face.stem, size)
+        for printed in ("x1043/uL", "x1073/uL", "x10°3/uL", "x10*3/uL"):
+            image, box = _printed(printed, face, size)
+            assert _read(_faxed(image), box, printed) == (printed, []), (face.stem, size, printed)

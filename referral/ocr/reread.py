@@ -9,6 +9,7 @@ A dose whose 1 the models read as a letter ("Img") is read by the same shape: a 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import cache
 from typing import Literal
 
@@ -25,7 +26,7 @@ LATIN = re.compile(r"[0-9A-Za-z]")
 HANGUL = re.compile(r"[가-힣ㄱ-ㅎㅏ-ㅣ]")
 # a code whose letter I was read as 1, l or |: "110", "(125.1)", "120.8,"
 _BAR_CODE = re.compile(r"^(?P<lead>[(\[]?)(?P<bar>[1l|])(?P<body>\d{2}(?:\.\d{1,2})?)(?P<tail>[)\],.]*)$")
-GlyphReason = Literal["code_letter", "dose_one", "caret", "lab_name", "stage_zero"]
+GlyphReason = Literal["code_letter", "dose_one", "caret", "micro", "lab_name", "stage_zero"]
 LOW_CONFIDENCE = 80.0
 MIN_HEIGHT = 12  # pixels at 300 dpi: a smaller "word" is a speck, not print
 _CODE_KEYWORDS = re.compile(r"KCD|ICD|상병|진단|병명|코드|Dx|Diagnosis|Impression", re.IGNORECASE)
@@ -250,6 +251,20 @@ def read_by_shape(word: OcrWord, text: str, reason: GlyphReason) -> tuple[OcrWor
         reason=reason, before=word.text, after=text, box=word.box,
         confidence_before=word.confidence, confidence_after=word.confidence,
     )  # fmt: skip
+
+
+def read_each(
+    words: list[OcrWord], reason: GlyphReason, reading: Callable[[OcrWord], str | None]
+) -> tuple[list[OcrWord], list[Reread]]:
+    """Each word of print height as `reading` reads it from its glyphs (None: as the models read it), with the
+    rereads that record the changed ones."""
+    out, rereads = list(words), []
+    for index, word in enumerate(words):
+        text = reading(word) if word.box[3] - word.box[1] >= MIN_HEIGHT else None
+        if text is not None and text != word.text:
+            out[index], reread = read_by_shape(word, text, reason)
+            rereads.append(reread)
+    return out, rereads
 
 
 def read_code_letters(page: Image.Image, words: list[OcrWord]) -> tuple[list[OcrWord], list[Reread]]:

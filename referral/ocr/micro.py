@@ -1,0 +1,53 @@
+"""The μ of a count unit ("10^3/μL", "/μL"), read from its glyph where the models read it as the letter u.
+
+A μ is a u with a descender: its left stem runs on below the baseline, where a u ends on it. Only a glyph of
+that shape, right after the unit's slash and before its L (which stands on the baseline and gives it), is read
+as μ, written as U+03BC (to which Unicode's compatibility form maps the micro sign). A u that ends on the
+baseline, a speck under it, and glyphs that touch or break stay as read."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+from PIL import Image
+
+from referral.ocr.models import OcrWord, Reread
+from referral.ocr.reread import placed_glyphs, read_each
+
+# a count unit or a unit per microlitre whose μ was read as u: "10^3/uL", "x10^6/uL", "/uL", "(10^3/ul)"
+_PER_MICROLITRE = re.compile(r"^(?P<lead>[(\[]?(?:\d+(?:\.\d+)?[xX×]|[xX×]?)(?:10\^\d)?/)u(?P<rest>[Ll][)\],.;:]*)$")
+_DESCENDS = 0.12  # of the L's height: how far below the baseline a descender reaches at the least
+_STEM = 0.45  # of the glyph's width: the most a descender's stroke takes
+_X_HEIGHT = 0.15  # of the L's height: how far below its top a small letter starts at the least
+
+
+def _descends(glyph: np.ndarray, top: int, baseline: int, cap: int) -> bool:
+    """The glyph's ink runs on below the baseline as one stroke on its left, joined to the rest of it."""
+    if top + glyph.shape[0] - baseline < max(3, _DESCENDS * cap):
+        return False  # no descender
+    below = glyph[max(0, baseline - top + 1) :]  # the row on the baseline may still hold the bowl's foot
+    if not below.any(axis=1).all():
+        return False  # a speck apart from the glyph
+    columns = np.flatnonzero(below.any(axis=0))
+    width = glyph.shape[1]
+    return columns[-1] - columns[0] + 1 <= _STEM * width and columns[-1] < width / 2
+
+
+def _micro_at(page: Image.Image, box: tuple[int, int, int, int], position: int, length: int) -> bool:
+    glyphs = placed_glyphs(page, box)
+    if len(glyphs) != length:
+        return False  # glyphs that touch or break: the u cannot be told
+    (top, glyph), (l_top, l_glyph) = glyphs[position], glyphs[position + 1]
+    baseline = l_top + l_glyph.shape[0]
+    return top > l_top + _X_HEIGHT * l_glyph.shape[0] and _descends(glyph, top, baseline, l_glyph.shape[0])
+
+
+def read_micro_signs(page: Image.Image, words: list[OcrWord]) -> tuple[list[OcrWord], list[Reread]]:
+    def reading(word: OcrWord) -> str | None:
+        match = _PER_MICROLITRE.match(word.text)
+        if not match or not _micro_at(page, word.box, len(match.group("lead")), len(word.text)):
+            return None
+        return f"{match.group('lead')}μ{match.group('rest')}"
+
+    return read_each(words, "micro", reading)
