@@ -500,3 +500,27 @@ def test_results_told_in_sentences_qualitative_marks_labels_and_days_but_no_thre
     crp = next(lab for lab in summary.labs if lab.name.startswith("CRP"))
     assert len(crp.evidence) == 2  # the sentence that tells it again, without its unit, is the same result
     _exact(summary, [text_page("doc", text)])
+
+
+def test_a_turned_table_cell_run_under_two_headings_is_read_in_order_and_a_decimal_comma_is_never_split() -> None:
+    names = "".join(n.ljust(18) for n in ("WBC", "Hb", "PLT", "CRP"))
+    lines = ["[외래 검사] 2027.01.12", names,
+             "6.1 x10^3/uL".ljust(18) + "13.9 g/dL ~ 301 x10^3/uL".ljust(36) + "0.4 mg/dL",
+             "[외래 검사] 2027.02.09", names,
+             "5.2 x10^3/uL".ljust(18) + "0,7 g/dL".ljust(18) + "288 x10^3/uL"]  # fmt: skip
+    pages = pages_of("pdf", _document(text_pdf(lines)))
+    summary = extract(pages)
+    _exact(summary, pages)
+    labs = {(lab.name, lab.value, lab.unit, lab.date) for lab in summary.labs}
+    assert {lab for lab in labs if lab[3] == "2027.01.12"} == {
+        ("WBC", "6.1", "x10^3/uL", "2027.01.12"), ("Hb", "13.9", "g/dL", "2027.01.12"),
+        ("PLT", "301", "x10^3/uL", "2027.01.12"), ("CRP", "0.4", "mg/dL", "2027.01.12")}  # fmt: skip
+    # "0,7 g/dL" (a decimal comma) is one result, never "0" under Hb and "7 g/dL" under PLT
+    assert ("WBC", "5.2", "x10^3/uL", "2027.02.09") in labs and not {lab[1] for lab in labs} & {"0", "7"}
+
+
+def test_a_speck_between_value_and_unit_and_a_qualitative_result_takes_the_month_said_before_it() -> None:
+    text = ("진료일: 2027.03.02\n[혈액검사]\nMCH 29.8 i pg 27.0-33.0\n"
+            "[진단]\n#1. 류마티스 관절염 (M05.8) - dx 2024.03, RF(+)\n")  # fmt: skip
+    labs = {(lab.name, lab.value, lab.unit, lab.date) for lab in _summary(text).labs}
+    assert labs == {("MCH", "29.8", "pg", "2027.03.02"), ("RF", "(+)", None, "2024.03")}

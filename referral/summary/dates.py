@@ -68,7 +68,7 @@ _SENTENCE_END = re.compile(r"(?:[다요음함됨임]\.?|[.:!?。])\s*$|^\s*$")
 
 class DateContext:
     """The dates of a page by line, for an item printed without its own: the date a header or the sentence
-    before gives ("<검사결과> 2026.06.02" above a table, "같은 날(2026.05.20) ... CEA 8.2"), and the exam date of a
+    before gives ("<외래 검사> 2027.01.04" above a table, "같은 날(2027.01.04) ... CA 19-9 41"), and the exam date of a
     report's header ("검사일시: 2026.06.11") for the study it names."""
 
     def __init__(self, text: str) -> None:

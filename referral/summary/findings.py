@@ -51,8 +51,9 @@ class Found:
 
 # Between a test's name and its value, and between the value and its unit, a scanned table leaves its rules and
 # specks: "Creatinine | 1.07 mg/dL", "Hb ㆍ 10.4 g/dL", "BUN ~~ 21.7 _ mg/dL", "aPTT 28.9 . |sec", "TG 180 ‘mg/dL",
-# "Lymphocyte 30.2 , %". A lone dot counts before another mark, or before a value that has its own decimal point
-# ("Hb . 13.2"), never just before a whole number, where it could be the value's lost point ("Hb . 12" is not read).
+# "Lymphocyte 30.2 , %", "MCH 29.8 i pg" (a lone comma, i or ! after the value). A lone dot counts before another
+# mark, or before a value that has its own decimal point ("Hb . 13.2"), never just before a whole number, where it
+# could be the value's lost point ("Hb . 12" is not read).
 _NAME_TAIL = re.compile(
     r"\s*(?:\((?P<note>[^)\d+±−-]{1,15})\))?(?:\s*(?:[:=|｜：ㆍ·;_]|~+(?=\s)|\.(?=\s+(?:[|｜ㆍ·:~]|\d+\.\d))))*\s*"
 )
@@ -62,7 +63,7 @@ _TARGET = re.compile(r"\s*(?:확인|유지|목표|도달|이면|되면|일\s*때
 # 양성") or words of Korean ("ALT 이전 결과: 38 IU/L"); a value after words needs its unit or is a word itself
 _LABELLED = re.compile(r"\s*(?:\((?P<on>[^()]{6,14})\)|(?P<words>[가-힣]{1,4}(?:\s[가-힣]{1,4}){0,2}))\s*[:：]\s*")
 _FLAG = re.compile(r"([HL])(?=[\s|｜ㆍ·;_])(?:\s*[|｜ㆍ·;_])*\s*")  # a high/low mark, then its unit (else L is litres)
-_RULES = re.compile(r"(?:\s*(?:[|｜ㆍ·;_—~‘’'`]|\.(?=\s)|(?<=\s),(?=\s)))*\s*")
+_RULES = re.compile(r"(?:\s*(?:[|｜ㆍ·;_—~‘’'`]|\.(?=\s)|(?<=\s)[,i!](?=\s)))*\s*")
 
 
 def labs_in(text: str) -> list[Found]:

@@ -7,7 +7,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from referral.summary.dates import DateContext, dates_in
+from referral.summary.dates import DateContext, dates_or_partial_in
 from referral.summary.findings import (
     DOSE,
     Found,
@@ -193,8 +193,9 @@ def add_findings(
     ]
     for found in labs:
         lab = lab_of(found.fields, evidence(found))
-        earlier = dates_in(text[: found.start])  # "같은 날(2026.05.20) 시행한 혈액검사에서 CEA 8.2 ng/mL"
-        lab.date = lab.date or (earlier[-1] if earlier else builder.dates.before(number - 1))
+        # "같은 날(2027.01.04) 시행한 검사에서 CA 19-9 41 U/mL", "dx 2024.03, ANA(+)": the date said before it
+        earlier = dates_or_partial_in(text[: found.start])
+        lab.date = lab.date or (earlier[-1][1] if earlier else builder.dates.before(number - 1))
         builder.add(builder.summary.labs, _lab_key(lab), lab)
     medications = medications_in(text, require_dose)
     spans = [(f.start, f.start + len(f.fields["name"] or ""), f.end) for f in medications]

@@ -249,9 +249,27 @@ def _words_of(cell: Cell) -> list[Cell]:
     return words
 
 
+# a result with its unit as a turned table prints it: "13.9 g/dL", "301 x10^3/uL", "6.8 %"
+_RESULT = re.compile(rf"{VALUE.pattern}(?:\s*[A-Za-zμµ%][^\s]*)?")
+
+
+def _results_apart(cell: Cell) -> list[Cell]:
+    """A turned table's cell that the scan ran under two headings ("13.9 g/dL ~ 301 x10^3/uL") as its results,
+    when it holds nothing but results and specks between them. The pieces are used only when the row then has
+    exactly one result per heading, read in order: never placed by an estimate of where they stood."""
+    results = list(_RESULT.finditer(cell.text))
+    gaps = [cell.text[a.end() : b.start()] for a, b in zip(results, results[1:], strict=False)]
+    if len(results) < 2 or re.search(r"\w", _RESULT.sub("", cell.text)) or not all(re.search(r"\s", g) for g in gaps):
+        return [cell]  # "0,7 mg/dL" is one result with its decimal comma, never "0" and "7 mg/dL"
+    return [Cell(m.group(0).strip(), cell.start + m.start(), cell.start + m.end(), cell.left, cell.right,
+                 cell.confidence) for m in results]  # fmt: skip
+
+
 def read_row(table: Table, number: int, cells: list[Cell]) -> list[TableItem]:
     start, end = cells[0].start, cells[-1].end
     if table.transposed:
+        apart = [piece for cell in cells for piece in _results_apart(cell)]
+        cells = apart if len(apart) == len(table.columns) else cells  # then read in order, one per heading
         values = _assign([Column("result", c.cell) for c in table.columns], cells)
         for index, cell in sorted(values.items()):
             read = _value(cell.text)
