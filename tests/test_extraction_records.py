@@ -524,3 +524,16 @@ def test_a_speck_between_value_and_unit_and_a_qualitative_result_takes_the_month
             "[진단]\n#1. 류마티스 관절염 (M05.8) - dx 2024.03, RF(+)\n")  # fmt: skip
     labs = {(lab.name, lab.value, lab.unit, lab.date) for lab in _summary(text).labs}
     assert labs == {("MCH", "29.8", "pg", "2027.03.02"), ("RF", "(+)", None, "2024.03")}
+
+
+def test_a_footnote_gives_its_day_to_the_results_it_names_and_a_row_that_prints_its_own_day_keeps_it() -> None:
+    text = ("Lab) 2027/02/01 (외래)\n"
+            "| Hb | TSH | Free T3 |\n|---|---|---|\n| 12.2 g/dL | 3.9 uIU/mL | 2.8 pg/mL |\n"
+            " * TSH, Free T3는 2027/01/05 결과\n"
+            "[검사결과]\nCRP 0.6 mg/dL (2027-01-28)\n※ CRP는 2027/01/05 결과\n")  # fmt: skip
+    summary = _summary(text)
+    _exact(summary, [text_page("doc", text)])
+    by_name = {lab.name: lab for lab in summary.labs}
+    assert {name: lab.date for name, lab in by_name.items()} == {
+        "Hb": "2027/02/01", "TSH": "2027/01/05", "Free T3": "2027/01/05", "CRP": "2027-01-28"}  # fmt: skip
+    assert "2027/01/05 결과" in by_name["TSH"].evidence[-1].quote

@@ -14,6 +14,7 @@ from referral.summary.cells import page_cells
 from referral.summary.coded import CODE, code_of, coded_parts, letter_read_as_digit
 from referral.summary.dates import DateContext, dates_in
 from referral.summary.findings import is_procedure_label, is_threshold, labs_in, medications_in
+from referral.summary.footnotes import date_by_footnotes
 from referral.summary.models import (
     Allergy,
     ClinicalSummary,
@@ -27,14 +28,7 @@ from referral.summary.pathology import field_of, one_line
 from referral.summary.plausible import plausible_lab
 from referral.summary.prose import MEDICATION_CUE, NO_ALLERGY_SENTENCE, list_parts, sentences
 from referral.summary.reaction_history import reaction_histories
-from referral.summary.reading import (
-    Builder,
-    add_findings,
-    add_procedures,
-    add_table_item,
-    merge_undated_procedures,
-    merge_unitless_labs,
-)
+from referral.summary.reading import Builder, add_findings, add_procedures, add_table_item, merge_retold
 from referral.summary.sections import Line, last_section, lines_of
 from referral.summary.source import SourcePage
 from referral.summary.spans import evidence_of, span_in
@@ -393,9 +387,9 @@ def extract(pages: list[SourcePage]) -> ClinicalSummary:
                 _statements(builder, page, line)
         if page.spoken:
             _spoken(builder, page)
+        date_by_footnotes(summary.labs, page)
         section = last_section(page.text, section)
-    merge_undated_procedures(summary)
-    merge_unitless_labs(summary)
+    merge_retold(summary)
     summary.anesthesia.comorbidities = list(summary.problems)
     summary.anesthesia.anticoagulants = [m for m in summary.medications if is_antithrombotic(m.ingredient or m.name)]
     if not summary.items():

@@ -135,7 +135,13 @@ def add_procedures(
     return bool(procedures)
 
 
-def merge_undated_procedures(summary: ClinicalSummary) -> None:
+def merge_retold(summary: ClinicalSummary) -> None:
+    """Items the record tells twice, once less fully, as one: an undated procedure, a result without its unit."""
+    _merge_undated_procedures(summary)
+    _merge_unitless_labs(summary)
+
+
+def _merge_undated_procedures(summary: ClinicalSummary) -> None:
     """A procedure mentioned without a date ("협심증, s/p PCI") that the record also names with one ("2019.08 pRCA
     PCI (DES x1)") is that procedure: its evidence joins the dated one instead of standing as a second item."""
     dated = [p for p in summary.procedures if p.date]
@@ -149,7 +155,7 @@ def merge_undated_procedures(summary: ClinicalSummary) -> None:
     summary.procedures[:] = kept
 
 
-def merge_unitless_labs(summary: ClinicalSummary) -> None:
+def _merge_unitless_labs(summary: ClinicalSummary) -> None:
     """A result told again in a sentence without its unit ("eGFR 28 로 감소") that a table also gives with one, of
     the same day, is that result: its evidence joins the one with the unit. The name is compared without its
     method in parentheses ("CRP (정량)")."""

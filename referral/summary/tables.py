@@ -11,6 +11,7 @@ from collections.abc import Iterator
 
 from referral.codes import is_diagnosis_code
 from referral.ocr.reread import LOW_CONFIDENCE
+from referral.summary.cell_split import DASH, results_apart, split_straddling, unit_or_dash, words_of
 from referral.summary.cells import Cell
 from referral.summary.coded import letter_read_as_digit
 from referral.summary.dates import dates_in
@@ -219,56 +220,10 @@ def _problem(row: dict[int, Cell], columns: list[Column], group: list[int]) -> d
     return {"name": name, "code": code}
 
 
-def _width(text: str) -> int:
-    return sum(2 if "가" <= char <= "힣" else 1 for char in text)
-
-
-def _split_straddling(cells: list[Cell], columns: list[Column]) -> list[Cell]:
-    """In a drug table, a cell whose words the scan ran across two headings or more ("655501230 리피토정20mg"
-    under 코드 and 약품명), split at its spaces, each word placed by its share of the cell's width (a Korean
-    syllable as two)."""
-    if not any(c.kind == "drug" for c in columns):
-        return cells  # a lab row's numbers are placed only where they stand under their heading, never by estimate
-    split: list[Cell] = []
-    for cell in cells:
-        if sum(cell.left <= c.cell.centre <= cell.right for c in columns) < 2 or " " not in cell.text.strip():
-            split.append(cell)
-        else:
-            split += _words_of(cell)
-    return split
-
-
-def _words_of(cell: Cell) -> list[Cell]:
-    """A cell's words, each placed by its share of the cell's width (a Korean syllable as two)."""
-    scale = (cell.right - cell.left) / max(_width(cell.text), 1)
-    words = []
-    for word in re.finditer(r"\S+", cell.text):
-        left, right = (cell.left + _width(cell.text[:at]) * scale for at in (word.start(), word.end()))
-        words.append(Cell(word.group(0), cell.start + word.start(), cell.start + word.end(), left, right,
-                          cell.confidence))  # fmt: skip
-    return words
-
-
-# a result with its unit as a turned table prints it: "13.9 g/dL", "301 x10^3/uL", "6.8 %"
-_RESULT = re.compile(rf"{VALUE.pattern}(?:\s*[A-Za-zμµ%][^\s]*)?")
-
-
-def _results_apart(cell: Cell) -> list[Cell]:
-    """A turned table's cell that the scan ran under two headings ("13.9 g/dL ~ 301 x10^3/uL") as its results,
-    when it holds nothing but results and specks between them. The pieces are used only when the row then has
-    exactly one result per heading, read in order: never placed by an estimate of where they stood."""
-    results = list(_RESULT.finditer(cell.text))
-    gaps = [cell.text[a.end() : b.start()] for a, b in zip(results, results[1:], strict=False)]
-    if len(results) < 2 or re.search(r"\w", _RESULT.sub("", cell.text)) or not all(re.search(r"\s", g) for g in gaps):
-        return [cell]  # "0,7 mg/dL" is one result with its decimal comma, never "0" and "7 mg/dL"
-    return [Cell(m.group(0).strip(), cell.start + m.start(), cell.start + m.end(), cell.left, cell.right,
-                 cell.confidence) for m in results]  # fmt: skip
-
-
 def read_row(table: Table, number: int, cells: list[Cell]) -> list[TableItem]:
     start, end = cells[0].start, cells[-1].end
     if table.transposed:
-        apart = [piece for cell in cells for piece in _results_apart(cell)]
+        apart = [piece for cell in cells for piece in results_apart(cell)]
         cells = apart if len(apart) == len(table.columns) else cells  # then read in order, one per heading
         values = _assign([Column("result", c.cell) for c in table.columns], cells)
         for index, cell in sorted(values.items()):
@@ -278,7 +233,7 @@ def read_row(table: Table, number: int, cells: list[Cell]) -> list[TableItem]:
                     "name": table.columns[index].cell.text.strip(), "value": read[0], "unit": read[2],
                     "reference_range": None, "flag": read[1], "date": None}, number, start, end)  # fmt: skip
         return list(table.turned.values())
-    row = _assign(table.columns, _split_straddling(cells, table.columns))
+    row = _assign(table.columns, split_straddling(cells, table.columns))
     items = []
     for group in _groups(table.columns):
         kinds = {table.columns[i].kind for i in group}
@@ -346,8 +301,8 @@ def _units_row(table: Table, cells: list[Cell]) -> bool:
     ng/dL") is split at its spaces when each word is a unit or a dash: units are no numbers to misplace. A dash
     says "no unit", so it is set aside before the units are placed."""
     cells = [piece for cell in cells for piece in
-             (_words_of(cell) if all(map(_unit_or_dash, cell.text.split())) else [cell])
-             if not _DASH.fullmatch(piece.text)]  # fmt: skip
+             (words_of(cell) if all(map(unit_or_dash, cell.text.split())) else [cell])
+             if not DASH.fullmatch(piece.text)]  # fmt: skip
     units = _assign([Column("unit", c.cell) for c in table.columns], cells)
     known = {i: c for i, c in units.items() if vocabulary().lab_unit.fullmatch(c.text)}
     others = [c.text for i, c in units.items() if i not in known]
@@ -361,13 +316,6 @@ def _units_row(table: Table, cells: list[Cell]) -> bool:
             item.fields["unit"] = cell.text
             item.end = cells[-1].end
     return True
-
-
-_DASH = re.compile(r"[-~–—]")
-
-
-def _unit_or_dash(word: str) -> bool:
-    return bool(vocabulary().lab_unit.fullmatch(word) or _DASH.fullmatch(word))
 
 
 def read_tables(cells_by_line: dict[int, list[Cell]]) -> tuple[list[TableItem], set[int]]:
