@@ -26,7 +26,7 @@ LATIN = re.compile(r"[0-9A-Za-z]")
 HANGUL = re.compile(r"[가-힣ㄱ-ㅎㅏ-ㅣ]")
 # a code whose letter I was read as 1, l or |: "110", "(125.1)", "120.8,"
 _BAR_CODE = re.compile(r"^(?P<lead>[(\[]?)(?P<bar>[1l|])(?P<body>\d{2}(?:\.\d{1,2})?)(?P<tail>[)\],.]*)$")
-GlyphReason = Literal["code_letter", "dose_one", "caret", "micro", "lab_name", "stage_zero"]
+GlyphReason = Literal["code_letter", "dose_one", "unit_iu", "caret", "micro", "lab_name", "stage_zero"]
 LOW_CONFIDENCE = 80.0
 MIN_HEIGHT = 12  # pixels at 300 dpi: a smaller "word" is a speck, not print
 _CODE_KEYWORDS = re.compile(r"KCD|ICD|상병|진단|병명|코드|Dx|Diagnosis|Impression", re.IGNORECASE)
@@ -179,7 +179,7 @@ def _top_reach(lefts: np.ndarray, rights: np.ndarray, stem_left: float, stroke: 
     )
 
 
-def _glyph_is_capital_i(page: Image.Image, box: tuple[int, int, int, int], position: int) -> bool:
+def glyph_is_capital_i(page: Image.Image, box: tuple[int, int, int, int], position: int) -> bool:
     """The word's glyph at `position` is a capital I, not a 1: a vertical stem as tall as the digit after it, plain
     (a sans-serif I) or with a top serif that reaches as far left as right (a serif or monospace I). A 1's flag
     reaches to the left only."""
@@ -274,10 +274,10 @@ def read_code_letters(page: Image.Image, words: list[OcrWord]) -> tuple[list[Ocr
         if not match or not is_diagnosis_code("I" + match.group("body")):
             continue
         lead = match.group("lead")
-        if not _in_code_context(words, index, lead) or not _glyph_is_capital_i(page, word.box, len(lead)):
+        if not _in_code_context(words, index, lead) or not glyph_is_capital_i(page, word.box, len(lead)):
             continue
         one = len(lead) + 1 + match.group("body").index("1") if "1" in match.group("body") else -1
-        if one >= 0 and _glyph_is_capital_i(page, word.box, one):
+        if one >= 0 and glyph_is_capital_i(page, word.box, one):
             continue  # this face draws its 1 as a bar too: the shape cannot tell I from 1
         out[index], reread = read_by_shape(word, f"{lead}I{match.group('body')}{match.group('tail')}", "code_letter")
         rereads.append(reread)
