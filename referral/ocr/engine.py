@@ -13,6 +13,7 @@ from PIL import Image
 
 from referral.ocr.carets import read_carets
 from referral.ocr.correct import correct_text
+from referral.ocr.decimal_points import read_decimal_points
 from referral.ocr.hangul_reread import read_hangul_again
 from referral.ocr.international_units import read_international_units
 from referral.ocr.lab_names import read_lab_name_bars
@@ -152,10 +153,10 @@ def _read_words(
 
 
 # glyphs read from their shape on the page as read, in this order: a code's I, a dose's 1 and IU, a count unit's caret
-# and then its μ, a lab name's 1 or I, a stage's 0 (each leaves every other word as it is)
+# and then its μ, a lab name's 1 or I, a stage's 0, a number's dropped point (each leaves every other word as it is)
 _BY_SHAPE: tuple[Callable[[Image.Image, list[OcrWord]], tuple[list[OcrWord], list[Reread]]], ...] = (
     read_code_letters, read_dose_ones, read_international_units, read_carets, read_micro_signs, read_lab_name_bars,
-    read_stage_zeros,
+    read_stage_zeros, read_decimal_points,
 )  # fmt: skip
 
 

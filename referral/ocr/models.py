@@ -36,10 +36,19 @@ class Correction(BaseModel):
 
 class Reread(BaseModel):
     """A word read a second time from its image: by the Latin or the Korean model, or a glyph by its shape (a code's
-    first letter, a dose's 1 or IU, a count unit's caret or μ, a lab name's 1 or I, a stage's 0)."""
+    first letter, a dose's 1 or IU, a count unit's caret or μ, a lab name's 1 or I, a stage's 0, a number's point)."""
 
     reason: Literal[
-        "latin_model", "code_letter", "dose_one", "unit_iu", "hangul_model", "caret", "micro", "lab_name", "stage_zero"
+        "latin_model",
+        "code_letter",
+        "dose_one",
+        "unit_iu",
+        "hangul_model",
+        "caret",
+        "micro",
+        "lab_name",
+        "stage_zero",
+        "decimal_point",
     ]
     before: str
     after: str

@@ -102,17 +102,27 @@ def _misread_units(units: set[str], letters: dict[str, list[str]], twice_from: i
             if len(known) == 1 and read not in units and len(read) >= 3}  # fmt: skip
 
 
-def _digits_read_as_letters(names: list[str], letters: dict[str, list[str]]) -> dict[str, str]:
-    """Each name with a digit between two letters, that digit read as a letter a scanner confuses it with
-    ("HbAlc" for HbA1c), where the reading is no other known name."""
+def _names_as_misread(names: list[str], digits: dict[str, list[str]], letters: dict[str, list[str]]) -> dict[str, str]:
+    """Each name as a scan misreads it, where the reading is no other known name: a digit between two letters read
+    as a letter ("HbAlc" for HbA1c), a hyphen between two letters lost ("anti CCP"), and in a name of five
+    characters or more one small letter read as another (`letters`), on the name or on its digit's reading."""
     known = {squeeze(name) for name in names}
     read_as: dict[str, str] = {}
     for name in names:
-        for found in re.finditer(r"(?<=[A-Za-z])\d(?=[A-Za-z])", name):
-            for letter in letters.get(found.group(0), []):
-                read = name[: found.start()] + letter + name[found.end() :]
-                if squeeze(read) not in known:
-                    read_as[read] = name
+        reads = {
+            name[: m.start()] + letter + name[m.end() :]
+            for m in re.finditer(r"(?<=[A-Za-z])\d(?=[A-Za-z])", name)
+            for letter in digits.get(m.group(0), [])
+        }
+        reads |= {re.sub(r"(?<=[A-Za-z])-(?=[A-Za-z])", " ", name)}
+        if len(name) >= 5:
+            reads |= {
+                read[: m.start()] + other + read[m.end() :]
+                for read in {name, *reads}
+                for m in re.finditer(r"[a-z]", read)
+                for other in letters.get(m.group(0), [])
+            }
+        read_as |= {read: name for read in reads if squeeze(read) not in known}
     return read_as
 
 
@@ -137,7 +147,7 @@ def vocabulary() -> Vocabulary:
     labs = load_data("lab_tests.yaml")
     procedures = load_data("procedures.yaml")
     lab_names = sorted(set(labs["names"]) | set(clinical_lexicon().labs))
-    lab_misread = _digits_read_as_letters(lab_names, load_data("ocr_digit_letters.yaml"))
+    lab_misread = _names_as_misread(lab_names, load_data("ocr_digit_letters.yaml"), load_data("ocr_name_letters.yaml"))
     korean_labs = rf"(?<![가-힣])(?:{_alternation(labs['korean_names'])})(?![가-힣])"  # 혈당, not 고혈당증's
     forms = "|".join(sorted(drugs["dosage_forms"], key=len, reverse=True))
     units = set(labs["units"]) | set(clinical_lexicon().units)
