@@ -39,6 +39,8 @@ def test_a_dropped_decimal_point_is_read_from_the_dot_on_the_baseline(face: Path
     for size in (30, 42):
         for printed, read in (("11.2", "112"), ("4.3", "43"), ("0.98", "098")):
             image, boxes = _page(face, size, [*READ_WITH_POINTS, printed])
+            left, top, right, bottom = boxes[-1]
+            ImageDraw.Draw(image).rectangle((right - 2, top, right - 2, top + 1), fill=0)  # a speck, a third of a point
             assert _read(image, boxes, [*READ_WITH_POINTS, read])[-1] == printed, (face.stem, size, printed)
             # a fax at the smaller size may join two digits: then nothing is read, never a point misplaced
             expected = {printed} if size > 30 else {printed, read}

@@ -24,6 +24,7 @@ _MIN_PERIODS = 3  # decimal points read on the page, to know their size
 _SIZE = (0.6, 1.7)  # a point's height and width against the page's points
 _ON_BASELINE = 0.1  # of the digits' height: how far a point's foot may stand from their baseline
 _SOLID = 0.55  # the share of its box a point's ink fills
+_SPECK = 0.3  # of a point's area: smaller ink is a fax's speck, not a glyph of the word
 
 
 def _period_size(page: Image.Image, words: list[OcrWord]) -> tuple[float, float] | None:
@@ -49,7 +50,8 @@ def _is_point(top: int, dot: np.ndarray, baseline: int, digit_height: int, perio
 
 def _point_at(page: Image.Image, word: OcrWord, period: tuple[float, float]) -> int | None:
     """Where the word's one dot stands among its digits, if it has one."""
-    glyphs = placed_glyphs(page, word.box)
+    speck = _SPECK * period[0] * period[1]
+    glyphs = [(t, a) for t, a in placed_glyphs(page, word.box) if a.shape[0] * a.shape[1] >= speck]
     if len(glyphs) != len(word.text) + 1:
         return None
     digits = [g for g in glyphs if g[1].shape[0] > 0.5 * max(a.shape[0] for _, a in glyphs)]
