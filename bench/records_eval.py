@@ -65,8 +65,8 @@ def evaluate(record: Record, page_set: str, lang: str = LANG) -> dict[str, Any]:
             pages += 1
             checks += len(page.checks)
             changed += [c.model_dump() for c in page.corrections if not keeps_numbers(c.before, c.after)]
-            # a code's I read from its shape where the page prints a digit (a room number read as a code), or a
-            # dose's 1 read from its shape where the page prints none
+            # a glyph read by its shape (a code's I, a dose's 1 or IU, a caret, a μ, a decimal point ...) where the
+            # page prints something else
             changed += [{"kind": r.reason, "before": r.before, "after": r.after}
                         for r in record.unprinted_glyph_readings(page.rereads)]  # fmt: skip
         seconds += time.perf_counter() - started
@@ -138,8 +138,8 @@ def main() -> None:
         if r["ours"]["lost"]:
             print(f"  {r['set']:<10} {r['doc']}: {r['ours']['lost']}")
     changed = [c for r in results for c in r["ours"]["digit_changes"]]
-    print(f"\ncorrections (and code letters or doses' 1s read from a glyph) that changed a digit, sign or number:"
-          f" {len(changed)}")  # fmt: skip
+    print(f"\ncorrections that changed a digit, sign or number, and glyphs read by their shape that the record does"
+          f" not print: {len(changed)}")  # fmt: skip
     for c in changed:
         print(f"  {c}")
     if args.json:
