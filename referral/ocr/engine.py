@@ -11,6 +11,7 @@ from functools import partial
 import pypdfium2 as pdfium
 from PIL import Image
 
+from referral.ocr.bracketed_i import read_bracketed_i
 from referral.ocr.carets import read_carets
 from referral.ocr.correct import correct_text
 from referral.ocr.decimal_points import read_decimal_points
@@ -153,10 +154,11 @@ def _read_words(
 
 
 # glyphs read from their shape on the page as read, in this order: a code's I, a dose's 1 and IU, a count unit's caret
-# and then its μ, a lab name's 1 or I, a stage's 0, a number's dropped point (each leaves every other word as it is)
+# and then its μ, a lab name's 1 or I, a stage's 0, a number's dropped point, an I and its closing bracket read
+# as D (each leaves every other word as it is)
 _BY_SHAPE: tuple[Callable[[Image.Image, list[OcrWord]], tuple[list[OcrWord], list[Reread]]], ...] = (
     read_code_letters, read_dose_ones, read_international_units, read_carets, read_micro_signs, read_lab_name_bars,
-    read_stage_zeros, read_decimal_points,
+    read_stage_zeros, read_decimal_points, read_bracketed_i,
 )  # fmt: skip
 
 

@@ -36,7 +36,8 @@ class Correction(BaseModel):
 
 class Reread(BaseModel):
     """A word read a second time from its image: by the Latin or the Korean model, or a glyph by its shape (a code's
-    first letter, a dose's 1 or IU, a count unit's caret or μ, a lab name's 1 or I, a stage's 0, a number's point)."""
+    first letter, a dose's 1 or IU, a count unit's caret or μ, a lab name's 1 or I, a stage's 0, a number's point,
+    an I before its closing bracket)."""
 
     reason: Literal[
         "latin_model",
@@ -49,6 +50,7 @@ class Reread(BaseModel):
         "lab_name",
         "stage_zero",
         "decimal_point",
+        "bracket_i",
     ]
     before: str
     after: str

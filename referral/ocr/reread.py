@@ -26,7 +26,9 @@ LATIN = re.compile(r"[0-9A-Za-z]")
 HANGUL = re.compile(r"[가-힣ㄱ-ㅎㅏ-ㅣ]")
 # a code whose letter I was read as 1, l or |: "110", "(125.1)", "120.8,"
 _BAR_CODE = re.compile(r"^(?P<lead>[(\[]?)(?P<bar>[1l|])(?P<body>\d{2}(?:\.\d{1,2})?)(?P<tail>[)\],.]*)$")
-GlyphReason = Literal["code_letter", "dose_one", "unit_iu", "caret", "micro", "lab_name", "stage_zero", "decimal_point"]
+GlyphReason = Literal[
+    "code_letter", "dose_one", "unit_iu", "caret", "micro", "lab_name", "stage_zero", "decimal_point", "bracket_i"
+]
 LOW_CONFIDENCE = 80.0
 MIN_HEIGHT = 12  # pixels at 300 dpi: a smaller "word" is a speck, not print
 _CODE_KEYWORDS = re.compile(r"KCD|ICD|상병|진단|병명|코드|Dx|Diagnosis|Impression", re.IGNORECASE)
