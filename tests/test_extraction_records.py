@@ -537,3 +537,11 @@ def test_a_footnote_gives_its_day_to_the_results_it_names_and_a_row_that_prints_
     assert {name: lab.date for name, lab in by_name.items()} == {
         "Hb": "2027/02/01", "TSH": "2027/01/05", "Free T3": "2027/01/05", "CRP": "2027-01-28"}  # fmt: skip
     assert "2027/01/05 결과" in by_name["TSH"].evidence[-1].quote
+
+
+def test_a_low_flag_before_a_unit_the_scan_garbled_is_the_flag_not_litres() -> None:
+    text = ("[혈액검사]\nRBC 3.91 L 10°6/ uL 4.50-5.90\nHct 35.2 L % 39-52\nUrine volume 1.6 L\n"
+            "[경과]\nHb 9.8 L ?/dL 이었음\n")  # fmt: skip
+    labs = {(lab.name, lab.value, lab.unit, lab.flag) for lab in _summary(text).labs}
+    assert labs == {("RBC", "3.91", None, "L"), ("Hct", "35.2", "%", "L"), ("Urine volume", "1.6", "L", None),
+                    ("Hb", "9.8", None, "L")}  # fmt: skip

@@ -152,10 +152,12 @@ def _lab(page: SourcePage, line: Line) -> tuple[str, LabResult] | None:
         return None  # "Hb 0. 13.9 g/dL": a second number after the value, which is the result cannot be told
     if not plausible_lab(match.group("name").strip(), match.group("value").replace(" ", ""), match.group("unit")):
         return None
+    low_flag = match.group("unit") in ("H", "L") and re.match(r"\s+\S*/", line.text[match.end("unit") :])
+    unit, flag = (None, match.group("unit")) if low_flag else (match.group("unit"), None)  # not litres: "4.38 L 10°6/"
     dates = dates_in(line.text)
     reference = match.group("range") if match.group("range") and not dates_in(match.group("range")) else None
     return match.group("name").strip().lower(), LabResult(
-        name=match.group("name").strip(), value=match.group("value").replace(" ", ""), unit=match.group("unit"),
+        name=match.group("name").strip(), value=match.group("value").replace(" ", ""), unit=unit, flag=flag,
         reference_range=reference, date=dates[0] if dates else None,
         evidence=evidence_of(page, line.start, line.end, line.number),
     )  # fmt: skip

@@ -92,7 +92,10 @@ def labs_in(text: str) -> list[Found]:
         at = gap.end() if gap else end
         flag = _FLAG.match(text, at)  # "141 H mg/dL": the flag column read between a value and its unit
         unit = vocab.lab_unit.match(text, flag.end()) if flag else None
-        unit, flag = (unit, flag) if unit else (vocab.lab_unit.match(text, at), None)
+        if flag and not unit and re.match(r"\S*/", text[flag.end() :]):
+            end = flag.end(1)  # "4.38 L 10°6/ L": the flag, then a unit the scan garbled, never litres
+        else:
+            unit, flag = (unit, flag) if unit else (vocab.lab_unit.match(text, at), None)
         if unit:
             end = unit.end()
         elif re.search(r"[가-힣]", name.group(0)) or value and (glued or label and label["words"]):
