@@ -545,3 +545,11 @@ def test_a_low_flag_before_a_unit_the_scan_garbled_is_the_flag_not_litres() -> N
     labs = {(lab.name, lab.value, lab.unit, lab.flag) for lab in _summary(text).labs}
     assert labs == {("RBC", "3.91", None, "L"), ("Hct", "35.2", "%", "L"), ("Urine volume", "1.6", "L", None),
                     ("Hb", "9.8", None, "L")}  # fmt: skip
+
+
+def test_a_test_name_a_fax_read_with_c_and_e_confused_or_its_hyphen_lost_is_the_test() -> None:
+    text = "[검사결과]\n2027.04.11 HbAle 6.9 %, anti CCP(-)\nGlucosc 104 mg/dL\n"
+    summary = _summary(text)
+    assert {(lab.name, lab.value) for lab in summary.labs} == {
+        ("HbA1c", "6.9"), ("Anti-CCP", "(-)"), ("Glucose", "104")}  # fmt: skip
+    assert any("HbAle" in e.quote for lab in summary.labs for e in lab.evidence)  # the evidence keeps the print
