@@ -11,6 +11,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from referral.ocr.decimal_points import read_decimal_points
 from referral.ocr.models import OcrWord
+from referral.ocr.reread import located_glyphs
 from tests.test_ocr_carets import _faxed
 from tests.test_ocr_safety import FACES
 
@@ -63,5 +64,12 @@ def test_no_point_is_read_where_none_is_printed_or_the_mark_is_no_point(face: Pa
                         bottom), fill=0)  # fmt: skip  # a blot three times a point's size on the baseline
         assert _read(image, boxes, texts) == texts, (face.stem, size, "blot")
         assert _read(_faxed(image), boxes, texts) == texts, (face.stem, size, "faxed")
+        close, close_boxes = _page(face, size, [*READ_WITH_POINTS, "115"])
+        (one, _, first), (other, _, _) = located_glyphs(close, close_boxes[-1])[:2]
+        middle = close_boxes[-1][0] + (one + first.shape[1] + other) // 2  # the gap between the two 1s
+        bottom = close_boxes[-1][3]
+        ImageDraw.Draw(close).rectangle((middle - 1, bottom - 3, middle + 1, bottom - 1), fill=0)  # a point's size
+        read = [*READ_WITH_POINTS, "115"]
+        assert _read(close, close_boxes, read) == read, (face.stem, size, "a speck between digits set close")
         alone, alone_boxes = _page(face, size, ["4.1", "11.2"])
         assert _read(alone, alone_boxes, ["4.1", "112"]) == ["4.1", "112"], (face.stem, size, "nothing to compare")

@@ -137,8 +137,9 @@ def keeps_first(first: str, second: str) -> bool:
     return False
 
 
-def placed_glyphs(page: Image.Image, box: tuple[int, int, int, int]) -> list[tuple[int, np.ndarray]]:
-    """The ink of each glyph of the word, left to right, each cut to its own rows, with its top row in the box."""
+def located_glyphs(page: Image.Image, box: tuple[int, int, int, int]) -> list[tuple[int, int, np.ndarray]]:
+    """The ink of each glyph of the word, left to right, each cut to its own rows, with its left column and top
+    row in the box."""
     ink = np.asarray(page.crop(box).convert("L"), dtype=np.uint8) < 128
     columns = np.concatenate([[False], ink.any(axis=0), [False]]).astype(np.int8)
     edges = np.flatnonzero(np.diff(columns))
@@ -146,8 +147,13 @@ def placed_glyphs(page: Image.Image, box: tuple[int, int, int, int]) -> list[tup
     for start, end in zip(edges[::2], edges[1::2], strict=True):
         cut = ink[:, start:end]
         rows = np.flatnonzero(cut.any(axis=1))
-        out.append((int(rows[0]), cut[rows[0] : rows[-1] + 1]))
+        out.append((int(start), int(rows[0]), cut[rows[0] : rows[-1] + 1]))
     return out
+
+
+def placed_glyphs(page: Image.Image, box: tuple[int, int, int, int]) -> list[tuple[int, np.ndarray]]:
+    """The ink of each glyph of the word, left to right, each cut to its own rows, with its top row in the box."""
+    return [(top, ink) for _, top, ink in located_glyphs(page, box)]
 
 
 def word_glyphs(page: Image.Image, box: tuple[int, int, int, int]) -> list[np.ndarray]:
