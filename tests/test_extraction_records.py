@@ -553,3 +553,5 @@ def test_a_test_name_a_fax_read_with_c_and_e_confused_or_its_hyphen_lost_is_the_
     assert {(lab.name, lab.value) for lab in summary.labs} == {
         ("HbA1c", "6.9"), ("Anti-CCP", "(-)"), ("Glucose", "104")}  # fmt: skip
     assert any("HbAle" in e.quote for lab in summary.labs for e in lab.evidence)  # the evidence keeps the print
+    hepatitis = _summary("[검사결과]\nAnti HBc (+), Anti HBe (-)\n")  # hyphens lost: never one for the other
+    assert {(lab.name, lab.value) for lab in hepatitis.labs} == {("Anti-HBc", "(+)"), ("Anti-HBe", "(-)")}

@@ -103,11 +103,16 @@ def _misread_units(units: set[str], letters: dict[str, list[str]], twice_from: i
 
 
 def _names_as_misread(names: list[str], digits: dict[str, list[str]], letters: dict[str, list[str]]) -> dict[str, str]:
-    """Each name as a scan misreads it, where the reading is no other known name: a digit between two letters read
-    as a letter ("HbAlc" for HbA1c), a hyphen between two letters lost ("anti CCP"), and in a name of five
-    characters or more one small letter read as another (`letters`), on the name or on its digit's reading."""
-    known = {squeeze(name) for name in names}
-    read_as: dict[str, str] = {}
+    """Each name as a scan misreads it, where the reading is no other known name (hyphens aside) and no reading of
+    another name: a digit between two letters read as a letter ("HbAlc" for HbA1c), a hyphen between two letters
+    lost ("anti CCP"), and in a name of five characters or more one small letter read as another (`letters`), on
+    the name or on its digit's reading. "Anti HBc" is Anti-HBc with its hyphen lost, never Anti-HBe misread."""
+
+    def loose(text: str) -> str:
+        return squeeze(text).replace("-", "")
+
+    known = {loose(name) for name in names}
+    read_by: dict[str, set[str]] = {}
     for name in names:
         reads = {
             name[: m.start()] + letter + name[m.end() :]
@@ -122,8 +127,12 @@ def _names_as_misread(names: list[str], digits: dict[str, list[str]], letters: d
                 for m in re.finditer(r"[a-z]", read)
                 for other in letters.get(m.group(0), [])
             }
-        read_as |= {read: name for read in reads if squeeze(read) not in known}
-    return read_as
+        for read in reads:
+            if loose(read) != loose(name) and loose(read) in known:
+                continue  # another test's name
+            read_by.setdefault(read, set()).add(name)
+    exact = {squeeze(name) for name in names}
+    return {read: next(iter(by)) for read, by in read_by.items() if len(by) == 1 and squeeze(read) not in exact}
 
 
 def spaced_syllables(pattern: str) -> str:
