@@ -14,7 +14,7 @@ import numpy as np
 from PIL import Image
 
 from referral.ocr.models import OcrWord, Reread
-from referral.ocr.reread import placed_glyphs, read_each
+from referral.ocr.reread import placed_glyphs, read_each, row_runs
 
 # a count unit whose caret was read as a digit or a mark: "x1043/uL", "(1073/uL)", "10°6/μL", "5.8x1043/uL" (the
 # value joined to it), "10°3/" (the unit's letters a word of their own)
@@ -25,19 +25,14 @@ _COUNT_UNIT = re.compile(
 _FOOT = 0.7  # a caret ends above this share of the power digit's height; a digit reaches the baseline
 
 
-def _runs(row: np.ndarray) -> list[tuple[int, int]]:
-    edges = np.flatnonzero(np.diff(np.concatenate([[0], row.astype(np.int8), [0]])))
-    return [(int(a), int(b)) for a, b in zip(edges[::2], edges[1::2], strict=True)]
-
-
 def _is_caret(glyph: np.ndarray) -> bool:
     """An apex on top, then two legs that spread apart to the glyph's foot, where it is widest. A fax fills the
     apex in (a solid wedge above the legs), which is still a caret; an asterisk is widest across its arms, a ring
     closes again at its foot, a blot has no legs."""
     height, width = glyph.shape
-    if height < 4 or width < 4 or len(_runs(glyph[0])) != 1:
+    if height < 4 or width < 4 or len(row_runs(glyph[0])) != 1:
         return False
-    lower = [_runs(row) for row in glyph[height // 2 :]]
+    lower = [row_runs(row) for row in glyph[height // 2 :]]
     legs = [runs for runs in lower if len(runs) == 2]
     if not legs or len(legs) * 3 < 2 * len(lower):
         return False
@@ -45,7 +40,7 @@ def _is_caret(glyph: np.ndarray) -> bool:
     if gaps[-1] < max(gaps) - 1 or gaps[-1] <= gaps[0]:
         return False  # legs that close again below (a ring, an 8's loop) are no caret's
     foot = max(right[1] - left[0] for left, right in legs[-3:])
-    above = max((runs[-1][1] - runs[0][0] for row in glyph[: height // 2] if (runs := _runs(row))), default=0)
+    above = max((runs[-1][1] - runs[0][0] for row in glyph[: height // 2] if (runs := row_runs(row))), default=0)
     return above <= foot + 1 and foot >= 0.7 * width
 
 

@@ -30,20 +30,21 @@ _SPECK = 0.3  # of a point's area: smaller ink is a fax's speck, not a glyph of 
 _WIDENED = 1.2  # of the page's digit-to-digit distance: the least between the digits either side of a point
 
 
-def _page_measures(page: Image.Image, words: list[OcrWord]) -> tuple[tuple[float, float], float] | None:
+Glyphs = list[tuple[int, int, np.ndarray]]
+
+
+def _page_measures(numbers: list[tuple[OcrWord, Glyphs]]) -> tuple[tuple[float, float], float] | None:
     """The median height and width of the decimal points the models read on this page, and the median distance
     from one digit's centre to the next (digits are set to one width, so a point between two widens it)."""
     sizes, advances = [], []
-    for word in words:
-        if _WHOLE.match(word.text) or _DECIMAL.match(word.text):
-            glyphs = located_glyphs(page, word.box)
-            if len(glyphs) != len(word.text):
-                continue
-            centres = [left + ink.shape[1] / 2 for left, _, ink in glyphs]
-            point = word.text.find(".")
-            if point >= 0:
-                sizes.append(glyphs[point][2].shape)
-            advances += [centres[i + 1] - centres[i] for i in range(len(centres) - 1) if point not in (i, i + 1)]
+    for word, glyphs in numbers:
+        if len(glyphs) != len(word.text):
+            continue
+        centres = [left + ink.shape[1] / 2 for left, _, ink in glyphs]
+        point = word.text.find(".")
+        if point >= 0:
+            sizes.append(glyphs[point][2].shape)
+        advances += [centres[i + 1] - centres[i] for i in range(len(centres) - 1) if point not in (i, i + 1)]
     if len(sizes) < _MIN_PERIODS or not advances:
         return None
     return (median(h for h, _ in sizes), median(w for _, w in sizes)), median(advances)
@@ -51,17 +52,17 @@ def _page_measures(page: Image.Image, words: list[OcrWord]) -> tuple[tuple[float
 
 def _is_point(top: int, dot: np.ndarray, baseline: int, digit_height: int, period: tuple[float, float]) -> bool:
     height, width = dot.shape
-    sized = all(low * size <= got <= high * size for got, size in zip((height, width), period, strict=True)
-                for low, high in [_SIZE])  # fmt: skip
+    low, high = _SIZE
+    sized = all(low * size <= got <= high * size for got, size in zip((height, width), period, strict=True))
     return (sized and height <= 0.3 * digit_height and abs(top + height - baseline) <= _ON_BASELINE * digit_height
             and float(dot.mean()) >= _SOLID)  # fmt: skip
 
 
-def _point_at(page: Image.Image, word: OcrWord, period: tuple[float, float], advance: float) -> int | None:
+def _point_at(word: OcrWord, located: Glyphs, period: tuple[float, float], advance: float) -> int | None:
     """Where the word's one dot stands among its digits, if it has one and the digits either side of it stand
     farther apart than the page's digits do (a printed point takes room; a speck on the baseline does not)."""
     speck = _SPECK * period[0] * period[1]
-    glyphs = [(t, a, left) for left, t, a in located_glyphs(page, word.box) if a.shape[0] * a.shape[1] >= speck]
+    glyphs = [(t, a, left) for left, t, a in located if a.shape[0] * a.shape[1] >= speck]
     if len(glyphs) != len(word.text) + 1:
         return None
     tallest = max(a.shape[0] for _, a, _ in glyphs)
@@ -81,14 +82,16 @@ def _point_at(page: Image.Image, word: OcrWord, period: tuple[float, float], adv
 
 
 def read_decimal_points(page: Image.Image, words: list[OcrWord]) -> tuple[list[OcrWord], list[Reread]]:
-    candidates = [w for w in words if _WHOLE.match(w.text)]
-    measures = _page_measures(page, words) if candidates else None
+    if not any(_WHOLE.match(w.text) for w in words):
+        return list(words), []
+    located = {id(w): located_glyphs(page, w.box) for w in words if _WHOLE.match(w.text) or _DECIMAL.match(w.text)}
+    measures = _page_measures([(w, located[id(w)]) for w in words if id(w) in located])
     if measures is None:
         return list(words), []
     period, advance = measures
 
     def reading(word: OcrWord) -> str | None:
-        at = _point_at(page, word, period, advance) if _WHOLE.match(word.text) else None
+        at = _point_at(word, located[id(word)], period, advance) if _WHOLE.match(word.text) else None
         return None if at is None else f"{word.text[:at]}.{word.text[at:]}"
 
     return read_each(words, "decimal_point", reading)

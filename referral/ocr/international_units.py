@@ -11,7 +11,7 @@ import numpy as np
 from PIL import Image
 
 from referral.ocr.models import OcrWord, Reread
-from referral.ocr.reread import glyph_is_capital_i, read_each, word_glyphs
+from referral.ocr.reread import glyph_is_capital_i, read_each, row_runs, word_glyphs
 
 # a dose whose IU was read as digits or half so: the number, then I as 1, l, | or I, then U as 0, O, U or u
 _DOSE_IU = re.compile(r"^(?P<lead>[(\[]?\d+(?:[.,]\d+)?(?:/\d+(?:[.,]\d+)?)*?)[1lI|][0OUu](?P<rest>[)\],.;:]*)$")
@@ -21,8 +21,8 @@ _TOP = 0.4  # of the glyph's height: where a U is still open and its strokes upr
 
 def _gaps(row: np.ndarray) -> list[int]:
     """The blank stretches between a row's strokes."""
-    edges = np.flatnonzero(np.diff(np.concatenate([[0], row.astype(np.int8), [0]])))
-    return [int(b - a) for a, b in zip(edges[1:-1:2], edges[2::2], strict=True)]
+    runs = row_runs(row)
+    return [right[0] - left[1] for left, right in zip(runs, runs[1:], strict=False)]
 
 
 def _is_u(glyph: np.ndarray) -> bool:

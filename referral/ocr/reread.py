@@ -137,6 +137,12 @@ def keeps_first(first: str, second: str) -> bool:
     return False
 
 
+def row_runs(row: np.ndarray) -> list[tuple[int, int]]:
+    """The strokes of one row of a glyph's ink: (first column, column after the last) of each."""
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], row.astype(np.int8), [0]])))
+    return [(int(a), int(b)) for a, b in zip(edges[::2], edges[1::2], strict=True)]
+
+
 def located_glyphs(page: Image.Image, box: tuple[int, int, int, int]) -> list[tuple[int, int, np.ndarray]]:
     """The ink of each glyph of the word, left to right, each cut to its own rows, with its left column and top
     row in the box."""
