@@ -1,10 +1,13 @@
-"""A Korean word the page's reading turned into Latin letters, read again by the Hangul model alone.
+"""A Korean word the page's reading turned into Latin letters, read again by the Korean models alone.
 
 Tesseract's Korean-and-English reading sometimes takes a whole Hangul word for Latin letters ("LHS" for 내역, a
-physician's name as capitals), worst on faxes. Where such a word stands beside Hangul on its line, unsure, and the
-vocabulary knows it as nothing clinical, its box is read again with the Hangul script model; the Hangul reading
-replaces it when that model is sure of it. Digits are never involved: a word with a digit is never read again,
-and a reading with one is never taken."""
+physician's name as capitals, a product name before its strength), worst on faxes, and now and then surely. Where
+such a word stands beside Hangul on its line and the vocabulary knows it as nothing clinical, its box is read again
+with the Hangul script model; the Hangul reading replaces it when that model is sure of it and surer than the
+page's reading was. A reading the script model is unsure of stands when Tesseract's Korean language model, reading
+the same box, reads the same word and one of the two is that sure: two models that agree on a word of Hangul have
+read print, not a fax's noise. Digits are never involved: a word with a digit is never read again, and a reading
+with one is never taken."""
 
 from __future__ import annotations
 
@@ -13,21 +16,24 @@ import re
 from PIL import Image
 
 from referral.ocr.models import OcrWord, Reread
-from referral.ocr.reread import HANGUL, LOW_CONFIDENCE, MIN_HEIGHT, clinical_shape, crop_box, line_of
+from referral.ocr.reread import HANGUL, MIN_HEIGHT, clinical_shape, crop_box, line_of
 from referral.ocr.tesseract import recognise_lines
 
-SURE = 85.0  # the Hangul model's least confidence in a reading that replaces the page's
+SURE = 85.0  # the Korean models' least confidence in a reading that replaces the page's
+# the other of Tesseract's two Korean models, which reads what one of them is unsure of a second time
+_SECOND_MODEL = {"Hangul": "kor", "kor": "Hangul"}
 _LATIN_ONLY = re.compile(r"[^\d가-힣ㄱ-ㅎㅏ-ㅣ]*[A-Za-z][^\d가-힣ㄱ-ㅎㅏ-ㅣ]*")
 _HANGUL_READING = re.compile(r"[^\w]*[가-힣]+[^\w]*")
 
 
 def _beside_hangul(words: list[OcrWord], index: int) -> bool:
-    """The word's neighbour on its line, before or after, is Hangul, and no number follows it (a code's letter
-    read apart from its digits, "F 05.9", is no word)."""
+    """The word's neighbour on its line, before or after, is Hangul, and the word is no lone letter before a
+    number (a code's letter read apart from its digits, "K 29.7"; a product name before its strength is a word)."""
     line, position = line_of(words, index)
     before = line[position - 1].text if position else ""
     after = line[position + 1].text if position + 1 < len(line) else ""
-    return bool(HANGUL.search(before) or HANGUL.search(after)) and not re.match(r"[\d(]", after)
+    lone_letter = len(re.findall(r"[A-Za-z]", words[index].text)) == 1
+    return bool(HANGUL.search(before) or HANGUL.search(after)) and not (lone_letter and re.match(r"[\d(]", after))
 
 
 def _candidate(words: list[OcrWord], index: int) -> bool:
@@ -35,11 +41,14 @@ def _candidate(words: list[OcrWord], index: int) -> bool:
     return (
         2 <= len(word.text) <= 8
         and _LATIN_ONLY.fullmatch(word.text) is not None
-        and word.confidence < LOW_CONFIDENCE
         and word.box[3] - word.box[1] >= MIN_HEIGHT
         and not clinical_shape(word.text)
         and _beside_hangul(words, index)
     )
+
+
+def _read(reading: list[OcrWord]) -> tuple[str, float]:
+    return "".join(r.text for r in reading), min((r.confidence for r in reading), default=0.0)
 
 
 def read_hangul_again(page: Image.Image, words: list[OcrWord], lang: str) -> tuple[list[OcrWord], list[Reread]]:
@@ -47,12 +56,19 @@ def read_hangul_again(page: Image.Image, words: list[OcrWord], lang: str) -> tup
     re-reads made."""
     korean = "+".join(model for model in lang.split("+") if model != "eng")
     chosen = [i for i in range(len(words)) if _candidate(words, i)] if korean else []
-    readings = recognise_lines([crop_box(page, words[i].box)[0] for i in chosen], korean)
+    crops = [crop_box(page, words[i].box)[0] for i in chosen]
+    readings = [_read(reading) for reading in recognise_lines(crops, korean)]
+    unsure = [k for k, (i, (text, confidence)) in enumerate(zip(chosen, readings, strict=True))
+              if _HANGUL_READING.fullmatch(text) and confidence < max(SURE, words[i].confidence)]  # fmt: skip
+    second = _SECOND_MODEL.get(korean)
+    if second and unsure:
+        for k, again in zip(unsure, recognise_lines([crops[k] for k in unsure], second), strict=True):
+            text, confidence = _read(again)
+            if text == readings[k][0]:
+                readings[k] = (text, max(confidence, readings[k][1]))  # both models read this word
     out, rereads = list(words), []
-    for index, reading in zip(chosen, readings, strict=True):
+    for index, (text, confidence) in zip(chosen, readings, strict=True):
         word = words[index]
-        text = "".join(r.text for r in reading)
-        confidence = min((r.confidence for r in reading), default=0.0)
         if not _HANGUL_READING.fullmatch(text) or confidence < max(SURE, word.confidence):
             continue
         out[index] = word.model_copy(update={"text": text, "confidence": confidence})
