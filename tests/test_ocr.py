@@ -114,8 +114,11 @@ def test_resume_skips_finished_pages() -> None:
         ("본원소화가내과외래 예약", "본원소화기내과외래 예약"),
         # Roman numerals after a class word or in a list of ECG leads
         ("NYHA class Il", "NYHA class II"),
+        ("NYHA class: Ill (HF)", "NYHA class: III (HF)"),  # the class word's colon
+        ("Mallampati class ||, 목 움직임 정상", "Mallampati class II, 목 움직임 정상"),  # bars after the class word
         ("T inversion in li, Ill, aVF", "T inversion in II, III, aVF"),
         ("RBC 4.1 10°6/uL", "RBC 4.1 10^6/uL"),
+        ("식이ㆍ운동 교육, 기침 ㆍ 가래 호전", "식이·운동 교육, 기침 · 가래 호전"),  # the interpunct
     ],
 )
 def test_post_correction_fixes(garbled: str, fixed: str) -> None:
@@ -166,6 +169,9 @@ def test_post_correction_never_changes_a_number(garbled: str) -> None:
         "(연구 3 건) 참여 중",  # a word that ends like a dosage form, with no name before it
         "프레탈중단 후 3일",  # a brand and 중단: never the product 프레탈정 with a syllable left over
         "acutely Ill, transferred",
+        "검사명 || 결과 || 단위",  # bars alone, no class word before them: a table's rules
+        "Hb ㆍ 10.4 g/dL",  # a table's rule read as araea between a name and its value: no interpunct
+        "ASA class 11",  # digits are never read as a numeral
         "f/u 2주 후, and/or c/o 흉통",  # a word with a slash that is no unit
     ],  # fmt: skip
 )

@@ -1,7 +1,8 @@
 """Clinical post-correction of the tokens Tesseract garbles: a code's first letter (J44.9 read as /44.9), units
 after numbers (mg read as ing), lab and drug names of five letters or more (a shorter acronym one letter from a lab
 is another acronym: CTA is no CEA), Korean vocabulary words one letter (자모) off (소화기내과 read as 소화가내과,
-a product's 캡슐 as 캡슬), and Roman numerals after a class word or among ECG leads (class Il, Ill, aVF).
+a product's 캡슐 as 캡슬), Roman numerals after a class word or among ECG leads (class Il, Ill, aVF), and the
+interpunct between two Korean words read as the letter araea (식이ㆍ운동).
 
 Safety first: a correction never changes, adds or removes a digit, a decimal point or a sign, never changes a
 unit into another unit, and never touches a word joined to a number ("Creatinine2.1" stays as read). Every rule
@@ -164,17 +165,19 @@ def _numeral_cues() -> tuple[frozenset[str], frozenset[str]]:
 
 
 def resolve_numeral(before: str, read: str, after: str) -> str | None:
-    """II or III for a run of I, l, | and i that stands right after a class, grade or stage word, or beside an ECG
-    lead in a list ("in Il, Ill, aVF"); anything else as read ("acutely ill" stays ill)."""
+    """II or III for a run of I, l, | and i that stands right after a class, grade or stage word (its colon or not:
+    "ASA class: Ill", "class ||"), or beside an ECG lead in a list ("in Il, Ill, aVF"; bars alone there may be a
+    table's rules); anything else as read ("acutely ill" stays ill)."""
     numeral = "I" * len(read)
-    if numeral == read or "|" * len(read) == read:  # bars alone may be a table's rules
-        return None
     cues, leads = _numeral_cues()
     previous = re.findall(r"[^\s,/]+", before)
     following = re.findall(r"[^\s,/]+", after)
+    cued = bool(previous) and previous[-1].rstrip(":：").lower() in cues  # "class Il", "ASA class: Ill"
+    if numeral == read or "|" * len(read) == read and not cued:  # bars alone may be a table's rules
+        return None
     listed = re.search(r"[,/]\s*$", before) and previous and previous[-1] in leads
     listed = listed or re.match(r"\s*[,/]", after) and following and following[0] in leads
-    return numeral if (previous and previous[-1].lower() in cues) or listed else None
+    return numeral if cued or listed else None
 
 
 def _fix_numerals(line: str, fixer: _Fixer) -> str:
@@ -222,8 +225,21 @@ def _fix_unit_symbols(line: str, fixer: _Fixer) -> str:
     return _TOKEN.sub(fix, line)
 
 
+# Korean's interpunct (가운뎃점, "식이·운동") is the middle dot U+00B7 of 한글 맞춤법's punctuation rules; Tesseract's
+# Korean models read it as the Hangul letter araea (U+318D), a vowel of Middle Korean that no word of today spells
+# standing alone between two syllables
+_ARAEA_BETWEEN_WORDS = re.compile(r"(?<=[가-힣])\s?ㆍ\s?(?=[가-힣])")
+
+
+def _fix_interpuncts(line: str, fixer: _Fixer) -> str:
+    def fix(match: re.Match[str]) -> str:
+        return fixer.apply("term", match.group(0), match.group(0).replace("ㆍ", "·"))
+
+    return _ARAEA_BETWEEN_WORDS.sub(fix, line)
+
+
 _STEPS: tuple[Callable[[str, _Fixer], str], ...] = (
-    _fix_codes, _fix_names, _fix_numerals, _fix_korean_terms, _fix_units, _fix_unit_symbols,
+    _fix_codes, _fix_names, _fix_numerals, _fix_korean_terms, _fix_units, _fix_unit_symbols, _fix_interpuncts,
 )  # fmt: skip
 
 
