@@ -17,8 +17,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, get_args
 
-from referral.ocr.models import Reread
-from referral.ocr.reread import GlyphReason
+from referral.ocr.models import GlyphReason, Reread
 
 CORPUS = Path(
     os.environ.get("REFERRAL_RECORDS_CORPUS", Path(__file__).resolve().parents[2] / "shared/data/korean-records")

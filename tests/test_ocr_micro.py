@@ -1,5 +1,6 @@
-"""A count unit's μ ("10^3/μL") that the models read as the letter u is read from its glyph: a μ's stem runs on
-below the baseline. A u printed there, and a u with a speck under it, stay as read."""
+"""A count unit's μ ("10^3/μL") that the models read as the letter u, or dropped between the unit's slash and its
+L, is read from its glyph: a μ's stem runs on below the baseline. A u printed there, and a u with a speck under
+it, stay as read."""
 
 from __future__ import annotations
 
@@ -7,9 +8,10 @@ from functools import partial
 from pathlib import Path
 
 import pytest
-from PIL import ImageDraw
+from PIL import ImageDraw, ImageFont
 
-from referral.ocr.micro import read_micro_signs
+from referral.ocr.micro import read_dropped_micro_signs, read_micro_signs
+from referral.ocr.models import OcrWord
 from tests.test_ocr_carets import _faxed, _printed, read_with
 from tests.test_ocr_safety import FACES
 
@@ -48,5 +50,31 @@ def test_a_faxed_mu_is_read_and_a_faxed_u_stays(face: Path) -> None:
     for size in (30, 42):
         image, box = _printed("x10^3/μL", face, size)
         assert _read(_faxed(image), box, "x10^3/uL")[0] == "x10^3/μL", (face.stem, size)
-        image, box = _printed("x10^3/uL", face, size)
-        assert _read(_faxed(image), box, "x10^3/uL") == ("x10^3/uL", []), (face.stem, size)
+        assert _read(_faxed(image), box, "x10^3/aL")[0] == "x10^3/μL", (face.stem, size)  # a fax's μ read as a
+        for printed in ("x10^3/uL", "x10^3/aL"):
+            image, box = _printed(printed, face, size)
+            assert _read(_faxed(image), box, printed) == (printed, []), (face.stem, size)
+
+
+def _dropped(printed: str, face: Path, size: int, mark: str) -> tuple[list[str], list[str]]:
+    """The count unit printed, read as two words with its `mark` (μ or u) dropped between them: the words as
+    read_dropped_micro_signs leaves them, and its rereads."""
+    image, box = _printed(printed, face, size)
+    font = ImageFont.truetype(str(face), size)
+    slash = printed.index(mark)
+    draw = ImageDraw.Draw(image)
+    first = draw.textbbox((20, size), printed[:slash], font=font)
+    left = 20 + round(draw.textlength(printed[: slash + 1], font=font))
+    last = draw.textbbox((left, size), printed[slash + 1 :], font=font)
+    words = [OcrWord(text=printed[:slash], box=first, confidence=80.0, line=0),
+             OcrWord(text=printed[slash + 1 :], box=last, confidence=90.0, line=0)]  # fmt: skip
+    out, rereads = read_dropped_micro_signs(image, words)
+    return [w.text for w in out], [f"{r.before}>{r.after}" for r in rereads]
+
+
+@pytest.mark.parametrize("face", FACES, ids=lambda p: p.stem)
+def test_a_mu_dropped_between_the_slash_and_the_l_is_read_from_its_glyph_and_a_u_is_not(face: Path) -> None:
+    for size in (30, 42):
+        assert _dropped("10^3/μL", face, size, "μ") == (["10^3/μL"], ["10^3/ L>10^3/μL"]), (face.stem, size)
+        assert _dropped("x10^6/μL", face, size, "μ")[0] == ["x10^6/μL"], (face.stem, size)
+        assert _dropped("10^3/uL", face, size, "u") == (["10^3/", "L"], []), (face.stem, size)

@@ -10,10 +10,11 @@ import pytest
 from PIL import Image, ImageDraw, ImageFont
 
 from referral.ocr import LANG
+from referral.ocr.code_letters import read_code_letters
 from referral.ocr.engine import ocr_image
 from referral.ocr.models import OcrWord
 from referral.ocr.preprocess import NOISY, clear_rules_and_specks, speck_noise
-from referral.ocr.reread import read_code_letters, read_dose_ones, takes_second_reading
+from referral.ocr.reread import read_dose_ones, takes_second_reading
 from referral.ocr.tables import table_rows
 from referral.pdf import FONT_DIR
 

@@ -13,25 +13,27 @@ from PIL import Image
 
 from referral.ocr.bracketed_i import read_bracketed_i
 from referral.ocr.carets import read_carets
+from referral.ocr.code_letters import read_code_letters
 from referral.ocr.correct import correct_text
 from referral.ocr.decimal_points import read_decimal_points
+from referral.ocr.grams import read_grams
 from referral.ocr.hangul_reread import read_hangul_again
 from referral.ocr.international_units import read_international_units
 from referral.ocr.lab_names import read_lab_name_bars
 from referral.ocr.merge import merge_readings
-from referral.ocr.micro import read_micro_signs
+from referral.ocr.micro import read_dropped_micro_signs, read_micro_signs
 from referral.ocr.models import Check, OcrPage, OcrWord, Reread
 from referral.ocr.preprocess import SPECKLED, TARGET_DPI, clear_rules_and_specks, deskew, normalise
 from referral.ocr.reread import (
     low_confidence_numbers,
     read_boxes_again,
-    read_code_letters,
     read_dose_ones,
     read_latin_again,
 )
 from referral.ocr.stages import read_stage_zeros
 from referral.ocr.tables import join_words, table_rows, union_box, word_lines
 from referral.ocr.tesseract import detect_rotation, recognise_each
+from referral.ocr.times_sign import read_times_signs
 from referral.pdfium_lock import PDFIUM
 
 MIN_TEXT_LAYER_CHARS = 20
@@ -153,12 +155,13 @@ def _read_words(
     return reading, words, rereads, list(checks.values())
 
 
-# glyphs read from their shape on the page as read, in this order: a code's I, a dose's 1 and IU, a count unit's caret
-# and then its μ, a lab name's 1 or I, a stage's 0, a number's dropped point, an I and its closing bracket read
-# as D (each leaves every other word as it is)
+# glyphs read from their shape on the page as read, in this order: a code's I or C, a dose's 1, IU and g, a count
+# unit's caret, then its μ (read as u, or dropped) and x, a lab name's 1 or I, a stage's 0, a number's dropped
+# point, an I and its closing bracket read as D (each leaves every other word as it is)
 _BY_SHAPE: tuple[Callable[[Image.Image, list[OcrWord]], tuple[list[OcrWord], list[Reread]]], ...] = (
-    read_code_letters, read_dose_ones, read_international_units, read_carets, read_micro_signs, read_lab_name_bars,
-    read_stage_zeros, read_decimal_points, read_bracketed_i,
+    read_code_letters, read_dose_ones, read_international_units, read_grams, read_carets, read_micro_signs,
+    read_dropped_micro_signs, read_times_signs, read_lab_name_bars, read_stage_zeros, read_decimal_points,
+    read_bracketed_i,
 )  # fmt: skip
 
 

@@ -34,24 +34,19 @@ class Correction(BaseModel):
     box: tuple[int, int, int, int] | None = None
 
 
+# what a glyph read by its shape was read as (referral/ocr/reread.py and the readers beside it)
+GlyphReason = Literal[
+    "code_letter", "dose_one", "unit_iu", "caret", "micro", "lab_name", "stage_zero", "decimal_point", "bracket_i",
+    "times_sign", "gram",
+]  # fmt: skip
+
+
 class Reread(BaseModel):
     """A word read a second time from its image: by the Latin or the Korean model, or a glyph by its shape (a code's
-    first letter, a dose's 1 or IU, a count unit's caret or μ, a lab name's 1 or I, a stage's 0, a number's point,
-    an I before its closing bracket)."""
+    first letter, a dose's 1, IU or g, a count unit's caret, μ or x, a lab name's 1 or I, a stage's 0, a number's
+    point, an I before its closing bracket)."""
 
-    reason: Literal[
-        "latin_model",
-        "code_letter",
-        "dose_one",
-        "unit_iu",
-        "hangul_model",
-        "caret",
-        "micro",
-        "lab_name",
-        "stage_zero",
-        "decimal_point",
-        "bracket_i",
-    ]
+    reason: Literal["latin_model", "hangul_model"] | GlyphReason
     before: str
     after: str
     box: tuple[int, int, int, int]

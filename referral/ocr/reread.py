@@ -4,14 +4,14 @@ The Korean model reads "100mg" as "10000" and "1T" as "17"; the English model, s
 reads it right. Both readings are kept: the one with the higher confidence wins, and where they disagree on a
 number the word becomes a check for the reviewer. A code whose first letter the models read as a digit
 ("110" for I10) is read again by the shape of that glyph: a stem, plain or with even serifs, is I; a 1 has a flag.
-A dose whose 1 the models read as a letter ("Img") is read by the same shape: a flag to the left is a 1."""
+A dose whose 1 the models read as a letter ("Img") is read by the same shape: a flag to the left is a 1. Here too
+are the glyph primitives the other shape readers share (code_letters.py, carets.py ...)."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
 from functools import cache
-from typing import Literal
 
 import numpy as np
 from PIL import Image
@@ -19,19 +19,13 @@ from PIL import Image
 from referral.codes import is_diagnosis_code
 from referral.lexicon import clinical_lexicon, printed_names
 from referral.ocr.correct import NUMBER
-from referral.ocr.models import Check, OcrWord, Reread
+from referral.ocr.models import Check, GlyphReason, OcrWord, Reread
 from referral.ocr.tesseract import recognise_lines
 
 LATIN = re.compile(r"[0-9A-Za-z]")
 HANGUL = re.compile(r"[가-힣ㄱ-ㅎㅏ-ㅣ]")
-# a code whose letter I was read as 1, l or |: "110", "(125.1)", "120.8,"
-_BAR_CODE = re.compile(r"^(?P<lead>[(\[]?)(?P<bar>[1l|])(?P<body>\d{2}(?:\.\d{1,2})?)(?P<tail>[)\],.]*)$")
-GlyphReason = Literal[
-    "code_letter", "dose_one", "unit_iu", "caret", "micro", "lab_name", "stage_zero", "decimal_point", "bracket_i"
-]
 LOW_CONFIDENCE = 80.0
 MIN_HEIGHT = 12  # pixels at 300 dpi: a smaller "word" is a speck, not print
-_CODE_KEYWORDS = re.compile(r"KCD|ICD|상병|진단|병명|코드|Dx|Diagnosis|Impression", re.IGNORECASE)
 
 
 def crop_box(page: Image.Image, box: tuple[int, int, int, int]) -> tuple[Image.Image, tuple[int, int]]:
@@ -224,7 +218,7 @@ def glyph_is_one(page: Image.Image, box: tuple[int, int, int, int], position: in
     return left >= max(2.0, 0.5 * stroke) and right <= max(1.0, 0.25 * stroke) and left >= right + 2
 
 
-def _is_unit(token: str) -> bool:
+def is_unit(token: str) -> bool:
     """A unit printed after a number: "mg/dL", "%", "/uL", "bpm" (not a word such as "Killip" or "DM")."""
     core = token.strip("(),.;:")
     return bool(re.match(r"[%/µμ]", core)) or core.lower() in _units()
@@ -235,28 +229,10 @@ def _units() -> frozenset[str]:
     return frozenset(u.lower() for u in clinical_lexicon().units)
 
 
-# what may stand before a code that opens a diagnosis line: a bullet, a number, a rank (주, 부) — not a label
-# with a colon, a drug or a number of something else (a room number before 호실, digits inside a prescription
-# line are no codes)
-_LIST_MARK = re.compile(r"[-•·*#.)(]{1,4}|[가-힣]{1,2}\)?|#?\d{1,2}[.)]?")
-
-
 def line_of(words: list[OcrWord], index: int) -> tuple[list[OcrWord], int]:
     """The words of the word's printed line, left to right, and the word's place among them."""
     line = sorted((w for w in words if w.line == words[index].line), key=lambda w: w.box[0])
     return line, line.index(words[index])
-
-
-def _in_code_context(words: list[OcrWord], index: int, lead: str) -> bool:
-    """Where a diagnosis code is printed: in parentheses, on a line that says so (상병, KCD, Dx ...), or before a
-    diagnosis name in a code column (first on its line, after a bullet or a rank at most). A number before a unit
-    ("Glucose 110 mg/dL") never is, nor one in the middle of a line before a Korean word (a room number)."""
-    line, position = line_of(words, index)
-    after = line[position + 1].text if position + 1 < len(line) else ""
-    if _is_unit(after) and not _CODE_KEYWORDS.search(after):
-        return False
-    in_code_column = HANGUL.match(after) and all(_LIST_MARK.fullmatch(w.text) for w in line[:position])
-    return bool(lead) or bool(_CODE_KEYWORDS.search(" ".join(w.text for w in line))) or bool(in_code_column)
 
 
 def read_by_shape(word: OcrWord, text: str, reason: GlyphReason) -> tuple[OcrWord, Reread]:
@@ -278,23 +254,6 @@ def read_each(
         if text is not None and text != word.text:
             out[index], reread = read_by_shape(word, text, reason)
             rereads.append(reread)
-    return out, rereads
-
-
-def read_code_letters(page: Image.Image, words: list[OcrWord]) -> tuple[list[OcrWord], list[Reread]]:
-    out, rereads = list(words), []
-    for index, word in enumerate(words):
-        match = _BAR_CODE.match(word.text)
-        if not match or not is_diagnosis_code("I" + match.group("body")):
-            continue
-        lead = match.group("lead")
-        if not _in_code_context(words, index, lead) or not glyph_is_capital_i(page, word.box, len(lead)):
-            continue
-        one = len(lead) + 1 + match.group("body").index("1") if "1" in match.group("body") else -1
-        if one >= 0 and glyph_is_capital_i(page, word.box, one):
-            continue  # this face draws its 1 as a bar too: the shape cannot tell I from 1
-        out[index], reread = read_by_shape(word, f"{lead}I{match.group('body')}{match.group('tail')}", "code_letter")
-        rereads.append(reread)
     return out, rereads
 
 

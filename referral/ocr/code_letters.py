@@ -1,0 +1,87 @@
+"""A diagnosis code's first letter that the models read as a digit or a mark, read from its glyph: I read as 1, l
+or | ("110" for I10), C read as < ("(<25.0)" for (C25.0)).
+
+An I is a stem, plain or with even serifs, where a 1 has a flag to the left. A C is an arc open to the right, as
+tall as the digits after it and standing on their baseline; a < is a small angle at the height of the line's
+middle. Only in a code's place (in parentheses, on a line that says it holds codes, or first in a code column) and
+only where the reading is a real code; everything else stays as read and the reviewer checks it."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+from PIL import Image
+
+from referral.codes import is_diagnosis_code
+from referral.ocr.models import OcrWord, Reread
+from referral.ocr.reread import HANGUL, glyph_is_capital_i, is_unit, line_of, placed_glyphs, read_by_shape, row_runs
+
+# a code whose first letter was read as a digit or a mark: "110", "(125.1)", "120.8,", "(<25.0)"
+_READ_CODE = re.compile(r"^(?P<lead>[(\[]?)(?P<read>[1l|<])(?P<body>\d{2}(?:\.\d{1,2})?)(?P<tail>[)\],.]*)$")
+_CODE_KEYWORDS = re.compile(r"KCD|ICD|상병|진단|병명|코드|Dx|Diagnosis|Impression", re.IGNORECASE)
+# what may stand before a code that opens a diagnosis line: a bullet, a number, a rank (주, 부) — not a label
+# with a colon, a drug or a number of something else (a room number before 호실, digits inside a prescription
+# line are no codes)
+_LIST_MARK = re.compile(r"[-•·*#.)(]{1,4}|[가-힣]{1,2}\)?|#?\d{1,2}[.)]?")
+_ALIGNED = 0.15  # of the digit's height: how far a C's top and foot may lie from the digit's
+_OPEN = 0.5  # of the glyph's width: a C's middle rows keep to its left part, open to the right
+_ENDS = 0.6  # of the glyph's width: how far right its two ends reach at the least
+_UPRIGHT = 0.2  # of the glyph's width: a C's middle third keeps to its left edge, where a < comes to a point
+
+
+def _in_code_context(words: list[OcrWord], index: int, lead: str) -> bool:
+    """Where a diagnosis code is printed: in parentheses, on a line that says so (상병, KCD, Dx ...), or before a
+    diagnosis name in a code column (first on its line, after a bullet or a rank at most). A number before a unit
+    ("Glucose 110 mg/dL") never is, nor one in the middle of a line before a Korean word (a room number)."""
+    line, position = line_of(words, index)
+    after = line[position + 1].text if position + 1 < len(line) else ""
+    if is_unit(after) and not _CODE_KEYWORDS.search(after):
+        return False
+    in_code_column = HANGUL.match(after) and all(_LIST_MARK.fullmatch(w.text) for w in line[:position])
+    return bool(lead) or bool(_CODE_KEYWORDS.search(" ".join(w.text for w in line))) or bool(in_code_column)
+
+
+def _is_c(glyph: np.ndarray, top: int, digit: np.ndarray, digit_top: int) -> bool:
+    """An arc as tall as the digit after it, top and foot level with the digit's, its middle third one stroke
+    along its left edge, its two ends reaching right: a C. A < is shorter and hangs at the middle of the line, or
+    where a face draws it as tall, its two strokes meet at a point, away from the left edge but in the middle."""
+    height, width = glyph.shape
+    tall = digit.shape[0]
+    if abs(top - digit_top) > _ALIGNED * tall or abs(top + height - digit_top - tall) > _ALIGNED * tall:
+        return False
+    rows = [row_runs(row) for row in glyph]
+    middle = rows[height // 3 : height - height // 3]
+    if not middle or any(len(runs) != 1 or runs[0][1] > _OPEN * width or runs[0][0] > _UPRIGHT * width
+                         for runs in middle):  # fmt: skip
+        return False
+    reach = [max((end for _, end in runs), default=0) for runs in rows]
+    return max(reach[: height // 4]) >= _ENDS * width and max(reach[-(height // 4) :]) >= _ENDS * width
+
+
+def _letter(page: Image.Image, word: OcrWord, read: str, at: int) -> str | None:
+    """The code's first letter as its glyph at `at` shows it, or None."""
+    if read == "<":
+        glyphs = placed_glyphs(page, word.box)
+        if len(glyphs) != len(word.text):
+            return None  # glyphs that touch or break: the letter cannot be told
+        return "C" if _is_c(glyphs[at][1], glyphs[at][0], glyphs[at + 1][1], glyphs[at + 1][0]) else None
+    return "I" if glyph_is_capital_i(page, word.box, at) else None
+
+
+def read_code_letters(page: Image.Image, words: list[OcrWord]) -> tuple[list[OcrWord], list[Reread]]:
+    out, rereads = list(words), []
+    for index, word in enumerate(words):
+        match = _READ_CODE.match(word.text)
+        if not match or not _in_code_context(words, index, match.group("lead")):
+            continue
+        lead, body = match.group("lead"), match.group("body")
+        letter = _letter(page, word, match.group("read"), len(lead))
+        if letter is None or not is_diagnosis_code(letter + body):
+            continue
+        one = len(lead) + 1 + body.index("1") if "1" in body else -1
+        if letter == "I" and one >= 0 and glyph_is_capital_i(page, word.box, one):
+            continue  # this face draws its 1 as a bar too: the shape cannot tell I from 1
+        out[index], reread = read_by_shape(word, f"{lead}{letter}{body}{match.group('tail')}", "code_letter")
+        rereads.append(reread)
+    return out, rereads
