@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
 from referral.ocr import LANG
 from referral.ocr.code_letters import read_code_letters
@@ -91,6 +91,47 @@ def test_code_letter_needs_a_real_code() -> None:
     image, word = _word_image("I99.9")  # I99.9 is no ICD-10 code: the reading stays as it was
     misread = word.model_copy(update={"text": "199.9"})
     assert read_code_letters(image, [misread, _after(word, "고혈압")])[0][0].text == "199.9"
+
+
+def _line_with_dates(printed: str, face: Path, size: int, blur: float) -> tuple[Image.Image, list[OcrWord]]:
+    """Two dates full of 1s, then the code (its I read as 1), printed on one line and blurred as a fax blurs it
+    (blur 0: as printed); the words with their boxes as the models read them."""
+    font = ImageFont.truetype(str(face), size)
+    image = Image.new("L", (80 + size * 30, 3 * size), 255)
+    draw, words, left = ImageDraw.Draw(image), [], 20
+    for text in ("2021-11-15", "2011-10-19", printed):
+        draw.text((left, size), text, font=font, fill=0)
+        box = draw.textbbox((left, size), text, font=font)
+        words.append(OcrWord(text=text.replace("I", "1"), box=box, confidence=95, line=0))
+        left = box[2] + size
+    if blur:
+        image = image.filter(ImageFilter.GaussianBlur(blur)).point(lambda v: 0 if v < 190 else 255)
+    return image, words + [_after(words[-1], "고혈압")]
+
+
+def test_on_a_page_whose_ones_pass_for_i_no_one_is_read_as_i() -> None:
+    """A fax that blurs a 1's flag away makes it a plain bar: where the page's own 1s (the dates') pass the I test,
+    a 1 in a code's place stays a 1, and the reviewer checks it."""
+    for face in (FONT_DIR / "NanumGothic.ttf", FONT_DIR / "NanumMyeongjo.ttf", FACES[-1]):
+        for printed in ("(148.9)", "(163.4)"):
+            image, words = _line_with_dates(printed, face, 24, 1.2)
+            assert read_code_letters(image, words)[0][2].text == printed, (face.stem, printed)
+
+
+@pytest.mark.parametrize("face", FACES, ids=lambda p: p.stem)
+def test_a_faxed_serif_i_with_short_even_serifs_or_a_speck_under_it_is_read(face: Path) -> None:
+    """A fax thickens a serif I's stem until its serifs reach out a pixel or two, on both sides alike: still an I
+    (a 1's flag reaches farther left than anything on its right); on the page as printed every I is read."""
+    for printed in ("(I48.9)", "(I63.4)"):
+        assert read_code_letters(*_line_with_dates(printed, face, 42, 0))[0][2].text == printed, face.stem
+    if face.stem in ("NanumMyeongjo", "DejaVuSerif"):
+        image, words = _line_with_dates("(I48.9)", face, 42, 1.2)
+        assert read_code_letters(image, words)[0][2].text == "(I48.9)", face.stem
+        left, _, right, bottom = words[2].box
+        at = left + (right - left) // 7  # under the I, apart from it
+        ImageDraw.Draw(image).rectangle((at, bottom + 5, at + 2, bottom + 7), fill=0)
+        specked = words[:2] + [words[2].model_copy(update={"box": (left, words[2].box[1], right, bottom + 8)})]
+        assert read_code_letters(image, specked + words[3:])[0][2].text == "(I48.9)", face.stem
 
 
 def test_clean_page_keeps_thin_strokes_and_noisy_page_is_measured() -> None:

@@ -3,8 +3,9 @@ or | ("110" for I10), C read as < ("(<25.0)" for (C25.0)).
 
 An I is a stem, plain or with even serifs, where a 1 has a flag to the left. A C is an arc open to the right, as
 tall as the digits after it and standing on their baseline; a < is a small angle at the height of the line's
-middle. Only in a code's place (in parentheses, on a line that says it holds codes, or first in a code column) and
-only where the reading is a real code; everything else stays as read and the reviewer checks it."""
+middle. On a page whose 1s pass the I test themselves (a fax that blurred their flags away), no 1 is read as I.
+Only in a code's place (in parentheses, on a line that says it holds codes, or first in a code column) and only
+where the reading is a real code; everything else stays as read and the reviewer checks it."""
 
 from __future__ import annotations
 
@@ -15,7 +16,17 @@ from PIL import Image
 
 from referral.codes import is_diagnosis_code
 from referral.ocr.models import OcrWord, Reread
-from referral.ocr.reread import HANGUL, glyph_is_capital_i, is_unit, line_of, placed_glyphs, read_by_shape, row_runs
+from referral.ocr.reread import (
+    HANGUL,
+    MIN_HEIGHT,
+    glyph_is_capital_i,
+    is_unit,
+    line_of,
+    placed_glyphs,
+    read_by_shape,
+    row_runs,
+    word_glyphs,
+)
 
 # a code whose first letter was read as a digit or a mark: "110", "(125.1)", "120.8,", "(<25.0)"
 _READ_CODE = re.compile(r"^(?P<lead>[(\[]?)(?P<read>[1l|<])(?P<body>\d{2}(?:\.\d{1,2})?)(?P<tail>[)\],.]*)$")
@@ -27,6 +38,8 @@ _LIST_MARK = re.compile(r"[-•·*#.)(]{1,4}|[가-힣]{1,2}\)?|#?\d{1,2}[.)]?")
 _ALIGNED = 0.15  # of the digit's height: how far a C's top and foot may lie from the digit's
 _OPEN = 0.5  # of the glyph's width: a C's middle rows keep to its left part, open to the right
 _ENDS = 0.6  # of the glyph's width: how far right its two ends reach at the least
+_ONES_AS_I = 0.5  # of a page's 1s: when the I test takes this many for I, it cannot tell the two apart there
+_SURE = 90.0  # the least confidence of the numbers whose 1s are measured
 _UPRIGHT = 0.2  # of the glyph's width: a C's middle third keeps to its left edge, where a < comes to a point
 
 
@@ -40,6 +53,22 @@ def _in_code_context(words: list[OcrWord], index: int, lead: str) -> bool:
         return False
     in_code_column = HANGUL.match(after) and all(_LIST_MARK.fullmatch(w.text) for w in line[:position])
     return bool(lead) or bool(_CODE_KEYWORDS.search(" ".join(w.text for w in line))) or bool(in_code_column)
+
+
+def _ones_pass_as_i(page: Image.Image, words: list[OcrWord]) -> bool:
+    """Whether the page prints its 1s so that the I test takes half of them or more for I (a fax that blurred their
+    flags away): on such a page no 1 is read as I. Measured on the 1s of numbers read surely, before a digit."""
+    checked = passed = 0
+    for word in words:
+        text = word.text
+        number = re.fullmatch(r"[\d.,:/-]{3,}", text) and not _READ_CODE.match(text)  # a code's I may stand there
+        if not number or word.confidence < _SURE or word.box[3] - word.box[1] < MIN_HEIGHT:
+            continue
+        ones = [k for k in range(len(text) - 1) if text[k] == "1" and text[k + 1].isdigit()]
+        if ones and len(word_glyphs(page, word.box)) == len(text):
+            checked += len(ones)
+            passed += sum(glyph_is_capital_i(page, word.box, k) for k in ones)
+    return checked >= 2 and passed >= _ONES_AS_I * checked
 
 
 def _is_c(glyph: np.ndarray, top: int, digit: np.ndarray, digit_top: int) -> bool:
@@ -71,11 +100,16 @@ def _letter(page: Image.Image, word: OcrWord, read: str, at: int) -> str | None:
 
 def read_code_letters(page: Image.Image, words: list[OcrWord]) -> tuple[list[OcrWord], list[Reread]]:
     out, rereads = list(words), []
+    blurred: bool | None = None  # whether the page's 1s pass as I, measured once a 1 may be read as I
     for index, word in enumerate(words):
         match = _READ_CODE.match(word.text)
         if not match or not _in_code_context(words, index, match.group("lead")):
             continue
         lead, body = match.group("lead"), match.group("body")
+        if match.group("read") != "<":
+            blurred = _ones_pass_as_i(page, words) if blurred is None else blurred
+            if blurred:
+                continue
         letter = _letter(page, word, match.group("read"), len(lead))
         if letter is None or not is_diagnosis_code(letter + body):
             continue

@@ -189,12 +189,14 @@ def _top_reach(lefts: np.ndarray, rights: np.ndarray, stem_left: float, stroke: 
 
 def glyph_is_capital_i(page: Image.Image, box: tuple[int, int, int, int], position: int) -> bool:
     """The word's glyph at `position` is a capital I, not a 1: a vertical stem as tall as the digit after it, plain
-    (a sans-serif I) or with a top serif that reaches as far left as right (a serif or monospace I). A 1's flag
-    reaches to the left only."""
+    (a sans-serif I) or with a top serif that reaches as far left as right (a serif or monospace I; on a fax,
+    where the thickened stem leaves the serifs short, as far to within a pixel). A 1's flag reaches to the left
+    only, farther than anything it has on the right. A speck apart from the glyph, above or below, is no part of
+    it."""
     glyphs = word_glyphs(page, box)
     if len(glyphs) <= position + 1:
         return False
-    stem, digit = glyphs[position], glyphs[position + 1]
+    stem, digit = main_part(glyphs[position]), main_part(glyphs[position + 1])
     found = _stem(stem)
     if found is None or stem.shape[0] < 0.85 * digit.shape[0]:
         return False
@@ -204,13 +206,29 @@ def glyph_is_capital_i(page: Image.Image, box: tuple[int, int, int, int], positi
         return True  # a plain bar from end to end, upright
     left, right = _top_reach(lefts, rights, stem_left, stroke)
     serif, even = max(2.0, 0.5 * stroke), max(2.0, 0.6 * stroke)
-    return bool(min(left, right) >= serif and abs(left - right) <= even)  # a serif reaching out on both sides alike
+    if min(left, right) >= serif and abs(left - right) <= even:
+        return True  # a serif reaching out on both sides alike
+    return min(left, right) >= 2 and abs(left - right) <= 1  # serifs a fax's thickened stem left short, still even
+
+
+def main_rows(glyph: np.ndarray) -> tuple[int, int]:
+    """The glyph's tallest run of inked rows (first, after the last): a speck under or over it, apart from it, is
+    no part of it."""
+    inked = np.concatenate([[0], glyph.any(axis=1).astype(np.int8), [0]])
+    edges = np.flatnonzero(np.diff(inked))
+    start, end = max(zip(edges[::2], edges[1::2], strict=True), key=lambda run: run[1] - run[0])
+    return int(start), int(end)
+
+
+def main_part(glyph: np.ndarray) -> np.ndarray:
+    start, end = main_rows(glyph)
+    return glyph[start:end]
 
 
 def glyph_is_one(page: Image.Image, box: tuple[int, int, int, int], position: int) -> bool:
     """The word's glyph at `position` is a 1: an upright stem whose top has a flag reaching to the left only."""
     glyphs = word_glyphs(page, box)
-    found = _stem(glyphs[position], top=1 / 3) if len(glyphs) > position else None  # a long flag reaches down
+    found = _stem(main_part(glyphs[position]), top=1 / 3) if len(glyphs) > position else None  # a long flag
     if found is None:
         return False
     left, right = _top_reach(*found)
