@@ -1,6 +1,7 @@
-"""A number's decimal point that the models dropped ("112" for 11.2) is read from the page: one solid dot on the
-digits' baseline, as large as the points read elsewhere on the page. A number printed without one, a speck off
-the baseline or of another size, a thousands comma, and a page with no points to compare with stay as read."""
+"""A number's decimal point that the models dropped ("112" for 11.2) or read as a comma ("1,32") is read from the
+page: one solid dot on the digits' baseline, as large as the points read elsewhere on the page. A number printed
+without one, a speck off the baseline or of another size, a comma with its tail, a thousands comma, and a page
+with no points to compare with stay as read."""
 
 from __future__ import annotations
 
@@ -73,3 +74,20 @@ def test_no_point_is_read_where_none_is_printed_or_the_mark_is_no_point(face: Pa
         assert _read(close, close_boxes, read) == read, (face.stem, size, "a speck between digits set close")
         alone, alone_boxes = _page(face, size, ["4.1", "11.2"])
         assert _read(alone, alone_boxes, ["4.1", "112"]) == ["4.1", "112"], (face.stem, size, "nothing to compare")
+
+
+@pytest.mark.parametrize("face", FACES, ids=lambda p: p.stem)
+def test_a_point_read_as_a_comma_is_read_from_its_dot_and_a_printed_comma_stays(face: Path) -> None:
+    for size in (30, 42):
+        image, boxes = _page(face, size, [*READ_WITH_POINTS, "1.32", "4.7", "1,32", "2,640"])
+        left, top, right, bottom = boxes[-4]
+        ImageDraw.Draw(image).rectangle((left + (right - left) // 2, bottom + 6, left + (right - left) // 2 + 1,
+                                         bottom + 7), fill=0)  # fmt: skip  # a speck under the point, apart
+        speck = (left, top, right, bottom + 8)
+        texts = [*READ_WITH_POINTS, "1,32", "4,7", "1,32", "2,640"]  # the points read as commas
+        words = [OcrWord(text=t, box=b, confidence=70.0, line=0)
+                 for t, b in zip(texts, [*boxes[:-4], speck, *boxes[-3:]], strict=True)]  # fmt: skip
+        read = [w.text for w in read_decimal_points(image, words)[0]]
+        assert read == [*READ_WITH_POINTS, "1.32", "4.7", "1,32", "2,640"], (face.stem, size)
+        for page in (image, _faxed(image)):  # the comma printed, its tail below the baseline: as read
+            assert _read(page, boxes[:3] + boxes[-2:], [*READ_WITH_POINTS, "1,32", "2,640"])[-2:] == ["1,32", "2,640"]

@@ -18,15 +18,17 @@ import numpy as np
 from PIL import Image
 
 from referral.ocr.models import OcrWord, Reread
-from referral.ocr.reread import located_glyphs, read_each
+from referral.ocr.reread import located_glyphs, main_rows, read_each
 
 _WHOLE = re.compile(r"^\d{2,5}$")
 _DECIMAL = re.compile(r"^\d+\.\d+$")
+_COMMA = re.compile(r"^\d+,(?:\d{1,2}|\d{4,})$")  # with three digits after it, a comma may group thousands
 _MIN_PERIODS = 3  # decimal points read on the page, to know their size
 _SIZE = (0.6, 1.7)  # a point's height and width against the page's points
 _ON_BASELINE = 0.1  # of the digits' height: how far a point's foot may stand from their baseline
 _SOLID = 0.55  # the share of its box a point's ink fills
 _SPECK = 0.3  # of a point's area: smaller ink is a fax's speck, not a glyph of the word
+_NO_TAIL = 1.2  # of the page's points' height: the most a point read as a comma may measure
 _WIDENED = 1.2  # of the page's digit-to-digit distance: the least between the digits either side of a point
 
 
@@ -81,16 +83,37 @@ def _point_at(word: OcrWord, located: Glyphs, period: tuple[float, float], advan
     return points[0]
 
 
+def _comma_is_point(word: OcrWord, located: Glyphs, period: tuple[float, float]) -> bool:
+    """The word's comma is a dot standing on its digits' baseline, of the size of the page's points, and no
+    taller than they are or than it is wide (a comma's tail, however short a fax left it, makes it taller)."""
+    speck = _SPECK * period[0] * period[1]
+    located = [glyph for glyph in located if glyph[2].shape[0] * glyph[2].shape[1] >= speck]
+    if len(located) != len(word.text):
+        return False  # glyphs that touch or break
+    at = word.text.index(",")
+    digits = [ink for i, (_, _, ink) in enumerate(located) if i != at]
+    digit_height = int(median(ink.shape[0] for ink in digits))
+    baseline = int(median(top + ink.shape[0] for i, (_, top, ink) in enumerate(located) if i != at))
+    _, top, ink = located[at]
+    start, end = main_rows(ink)
+    dot = ink[start:end]
+    short = dot.shape[0] <= min(_NO_TAIL * period[0], dot.shape[1] + 1)
+    return short and _is_point(top + start, dot, baseline, digit_height, period)
+
+
 def read_decimal_points(page: Image.Image, words: list[OcrWord]) -> tuple[list[OcrWord], list[Reread]]:
-    if not any(_WHOLE.match(w.text) for w in words):
+    if not any(_WHOLE.match(w.text) or _COMMA.match(w.text) for w in words):
         return list(words), []
-    located = {id(w): located_glyphs(page, w.box) for w in words if _WHOLE.match(w.text) or _DECIMAL.match(w.text)}
-    measures = _page_measures([(w, located[id(w)]) for w in words if id(w) in located])
+    located = {id(w): located_glyphs(page, w.box) for w in words
+               if _WHOLE.match(w.text) or _DECIMAL.match(w.text) or _COMMA.match(w.text)}  # fmt: skip
+    measures = _page_measures([(w, located[id(w)]) for w in words if _WHOLE.match(w.text) or _DECIMAL.match(w.text)])
     if measures is None:
         return list(words), []
     period, advance = measures
 
     def reading(word: OcrWord) -> str | None:
+        if _COMMA.match(word.text):
+            return word.text.replace(",", ".") if _comma_is_point(word, located[id(word)], period) else None
         at = _point_at(word, located[id(word)], period, advance) if _WHOLE.match(word.text) else None
         return None if at is None else f"{word.text[:at]}.{word.text[at:]}"
 
