@@ -10,6 +10,7 @@ import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from referral.summary.allergies import no_allergy_sentences, reactions_told, read_allergies
 from referral.summary.cells import page_cells
 from referral.summary.coded import CODE, code_of, coded_parts, letter_read_as_digit
 from referral.summary.dates import DateContext, dates_in
@@ -26,8 +27,7 @@ from referral.summary.models import (
 )
 from referral.summary.pathology import field_of, one_line
 from referral.summary.plausible import plausible_lab
-from referral.summary.prose import MEDICATION_CUE, NO_ALLERGY_SENTENCE, list_parts, sentences
-from referral.summary.reaction_history import reaction_histories
+from referral.summary.prose import letters_and_marks, list_parts
 from referral.summary.reading import Builder, add_findings, add_procedures, add_table_item, merge_retold
 from referral.summary.sections import Line, last_section, lines_of
 from referral.summary.source import SourcePage
@@ -56,21 +56,10 @@ LAB = re.compile(
     r"(?P<unit>[A-Za-zµ%/^0-9.]+(?:/[A-Za-z0-9.]+)*)?(?:\s*\((?:참고치|ref\.?|정상)?\s*(?P<range>[^)]*\d[^)]*)\))?"
 )
 NO_MEDICATION = re.compile(r"^(없음|무|none|no active medications?|no current medications?)\.?$", re.I)
-NO_ALLERGY = re.compile(
-    r"^(?:(?:알레르기|약물\s*알레르기|특이\s*알레르기)\s*[:：]?\s*)?(?:없음|없다|무|\(-\)|none|nkda|nka"
-    r"|no known (?:drug )?allergies)\.?(?:\s*\((?:nkda|nka|none|-)\))?\.?$",
-    re.I,
-)
-ALLERGY_LINE = re.compile(
-    r"^(?P<substance>[^:：–—(]{1,40}?)\s*(?:[:：]|\s[–—-]\s|(?<=[A-Za-z])에\s)\s*(?P<reaction>.+)$"
-)
-NOT_ALLERGEN = re.compile(r"(?:니다|세요|바랍|부탁|요청|예정|하였|했음|^\d+\s*/\s*\d+$|\d{5,}|[\[\]【】<>■▶◎])")
 HISTORY_OF = re.compile(
     r"(?:history of|hx of|presenting with|presents with|diagnosed with|diagnosis of)\s+(?P<list>.+?)(?:\.(?:\s|$)|$)",
     re.I,
 )
-# SNOMED semantic tags are part of a name, not a reaction: "tree nut (substance)"
-SEMANTIC_TAG = re.compile(r"\((?:substance|organism|disorder|finding|procedure|situation|product|qualifier value)\)$")
 _STATEMENT_SECTIONS = {"chief_complaint": "chief_complaint", "course": "hospital_course", "plan": "plan",
                        "pending": "pending_results"}  # fmt: skip
 
@@ -85,15 +74,10 @@ NOT_A_DIAGNOSIS = re.compile(
 )
 
 
-def _letters_and_marks(text: str) -> tuple[int, int]:
-    """Letters, and marks no name is written with (what OCR makes of a table's rules: |, ㅣ, 、, ~)."""
-    return len(re.findall(r"[A-Za-z가-힣]", text)), len(re.findall(r"[^A-Za-z가-힣0-9\s,.()/+\-:;'%·]", text))
-
-
 def _diagnosis_shaped(text: str) -> bool:
     """An uncoded line can name a diagnosis: letters, not mostly marks (a table rule OCR'd), no strength or lab
     value, not a sentence, not a footnote or social history."""
-    letters, marks = _letters_and_marks(text)
+    letters, marks = letters_and_marks(text)
     return (
         letters >= 2 and marks <= max(1, len(text) // 10) and not NOT_A_DIAGNOSIS.search(text)
         and not DOSE.search(text) and not labs_in(text) and not SENTENCE_END.search(text)
@@ -179,61 +163,11 @@ def _history_list(builder: Builder, page: SourcePage, line: Line) -> bool:
     return True
 
 
-def _allergies(builder: Builder, page: SourcePage, line: Line) -> None:
-    pieces = list(re.finditer(r"\S+(?:\s\S+)*", line.text))  # "없음     조영제 부작용: 없음": two statements
-    if len(pieces) > 1:
-        for piece in pieces:
-            start, end = line.start + piece.start(), line.start + piece.end()
-            _allergies(builder, page, Line(line.section, start, end, piece.group(0), line.number))
-        return
-    if NO_ALLERGY.match(line.text.strip()) or NO_ALLERGY_SENTENCE.search(line.text.strip()):
-        evidence = evidence_of(page, line.start, line.end, line.number)
-        builder.add(builder.summary.no_known_allergies, "none", Statement(text=line.text, evidence=evidence))
-        return
-    one = ALLERGY_LINE.match(line.text)  # "Cefaclor – 피부 발진 (2018년)", "요오드화 조영제: 두드러기, 가려움"
-    if one:
-        if _allergen(one["substance"]) and dates_in(one["reaction"]) != [one["reaction"].strip()]:
-            start, end = span_in(line, line.text.strip())
-            builder.add(builder.summary.allergies, one["substance"].strip(), Allergy(
-                substance=one["substance"].strip(), reaction=one["reaction"].strip() or None,
-                evidence=evidence_of(page, start, end, line.number)))  # fmt: skip
-        return
-    for sentence in sentences(line.text):
-        if MEDICATION_CUE.search(sentence):  # "She is on benzoyl peroxide and Daypro." under Allergies
-            for part in list_parts(sentence):
-                made = _medication(page, line, part, False)
-                if made:
-                    builder.add(builder.summary.medications, *made)
-        if NO_ALLERGY_SENTENCE.search(sentence):
-            start, end = span_in(line, sentence)
-            evidence = evidence_of(page, start, end, line.number)
-            builder.add(builder.summary.no_known_allergies, "none", Statement(text=sentence, evidence=evidence))
-    for part in list_parts(line.text, skip_statements=True):
-        if NO_ALLERGY_SENTENCE.search(part) or any(part in s for s in sentences(line.text) if MEDICATION_CUE.search(s)):
-            continue
-        if not _allergen(part):
-            continue
-        tagged = SEMANTIC_TAG.search(part)  # "tree nut (substance)": the tag is part of the name
-        substance, _, reaction = (part, "", "") if tagged else part.partition("(")
-        start, end = span_in(line, part)
-        builder.add(builder.summary.allergies, substance.strip(), Allergy(
-            substance=substance.strip(), reaction=reaction.rstrip(")").strip() or None,
-            evidence=evidence_of(page, start, end, line.number)))  # fmt: skip
-
-
-def _allergen(text: str) -> bool:
-    """Whether a part of an allergy section can name an allergen: short, not a sentence, a date or a label."""
-    text = text.strip()
-    letters, marks = _letters_and_marks(text)
-    return (0 < len(text) <= 40 and not NOT_ALLERGEN.search(text) and not dates_in(text)
-            and letters >= 2 and marks <= len(text) // 10)  # fmt: skip
-
-
 def _handle(builder: Builder, page: SourcePage, line: Line) -> None:
     summary = builder.summary
     section = line.section
     if section != "allergies":
-        _reactions_told(builder, page, line)
+        reactions_told(builder, page, line)
     if section not in ("problems", "medications", "allergies") and _history_list(builder, page, line):
         return
 
@@ -262,7 +196,7 @@ def _handle(builder: Builder, page: SourcePage, line: Line) -> None:
         parts = list_parts(line.text, skip_statements=True) if prose else _split_list(line, r";")
         add_each(summary.medications, parts, lambda p: _medication(page, line, p, False))
     elif section == "allergies":
-        _allergies(builder, page, line)
+        read_allergies(builder, page, line, _medication)
     elif section == "labs":
         if not _findings(builder, page, line):
             add_each(summary.labs, [line.text], lambda _: _lab(page, line))
@@ -288,7 +222,7 @@ def _handle(builder: Builder, page: SourcePage, line: Line) -> None:
             target, line.text, Statement(text=line.text, evidence=evidence_of(page, line.start, line.end, line.number))
         )
         _one_line_pathology(builder, page, line)  # a letter's course gives a biopsy's result in passing
-        _no_allergy_sentences(builder, page, line)  # a history's line says so in passing
+        no_allergy_sentences(builder, page, line)  # a history's line says so in passing
         _findings(builder, page, line, plan=section == "plan")
     else:
         _free_text(builder, page, line)
@@ -311,25 +245,8 @@ def _free_text(builder: Builder, page: SourcePage, line: Line) -> None:
             if made:
                 builder.add(summary.problems, *made)
     _one_line_pathology(builder, page, line)
-    _no_allergy_sentences(builder, page, line)
+    no_allergy_sentences(builder, page, line)
     _findings(builder, page, line)
-
-
-def _no_allergy_sentences(builder: Builder, page: SourcePage, line: Line) -> None:
-    """ "약물 알레르기는 없습니다." in a letter, "음주 가끔 / 약물 부작용 없음" in a history: no known allergies."""
-    for sentence in [] if page.spoken else sentences(line.text):
-        if NO_ALLERGY_SENTENCE.search(sentence):
-            start, end = span_in(line, sentence)
-            statement = Statement(text=sentence, evidence=evidence_of(page, start, end, line.number))
-            builder.add(builder.summary.no_known_allergies, "none", statement)
-
-
-def _reactions_told(builder: Builder, page: SourcePage, line: Line) -> None:
-    """ "<drug> 경미한 두드러기 병력 있어 …" in any section but the allergies': an allergy to that drug."""
-    for told in [] if page.spoken else reaction_histories(line.text):
-        evidence = evidence_of(page, line.start + told.start, line.start + told.end, line.number)
-        allergy = Allergy(substance=told.substance, reaction=told.reaction, evidence=evidence)
-        builder.add(builder.summary.allergies, told.substance, allergy)
 
 
 def _statements(builder: Builder, page: SourcePage, line: Line) -> None:

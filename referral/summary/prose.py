@@ -46,3 +46,8 @@ def list_parts(text: str, skip_statements: bool = False) -> list[str]:
             continue
         parts += [p.strip(" .,;") for p in _SEPARATOR.split(sentence) if p.strip(" .,;")]
     return parts
+
+
+def letters_and_marks(text: str) -> tuple[int, int]:
+    """Letters, and marks no name is written with (what OCR makes of a table's rules: |, ㅣ, 、, ~)."""
+    return len(re.findall(r"[A-Za-z가-힣]", text)), len(re.findall(r"[^A-Za-z가-힣0-9\s,.()/+\-:;'%·]", text))
