@@ -243,3 +243,20 @@ def test_a_capital_i_or_a_bar_before_a_unit_is_no_one(face: Path) -> None:
         assert words[0].text == printed and not rereads, (face.stem, printed)
     image, word = _word_image("Imaging", face, 42)  # no unit after the bar: not a dose
     assert read_dose_ones(image, [word.model_copy(update={"text": "Imaging"})])[0][0].text == "Imaging"
+
+
+@pytest.mark.parametrize("face", FACES, ids=lambda p: p.stem)
+def test_a_bracketed_code_boxed_off_its_ink_is_read_where_its_glyphs_stand(face: Path) -> None:
+    """In a line of Hangul and Latin the models may box a word half its width to one side: the code's glyphs are
+    found beside the box (its brackets at both ends) and read there; a 1 printed there stays a 1."""
+    font = ImageFont.truetype(str(face), 42)
+    for printed, expected in (("(I10)", "(I10)"), ("(110)", "(110)"), ("(I25.1)", "(I25.1)")):
+        image = Image.new("L", (900, 130), 255)
+        draw = ImageDraw.Draw(image)
+        draw.text((20, 40), f"고혈압{printed}과 만성", font=font, fill=0)
+        left = 20 + round(draw.textlength("고혈압", font=font))
+        box = draw.textbbox((left, 40), printed, font=font)
+        shift = (box[2] - box[0]) * 3 // 5  # boxed three fifths of its width to the right
+        moved = (box[0] + shift, box[1], box[2] + shift, box[3])
+        word = OcrWord(text=printed.replace("I", "1"), box=moved, confidence=60, line=0)
+        assert read_code_letters(image, [word])[0][0].text == expected, (face.stem, printed)

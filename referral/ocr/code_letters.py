@@ -88,6 +88,38 @@ def _is_c(glyph: np.ndarray, top: int, digit: np.ndarray, digit_top: int) -> boo
     return max(reach[: height // 4]) >= _ENDS * width and max(reach[-(height // 4) :]) >= _ENDS * width
 
 
+def _holds_bracketed(page: Image.Image, box: tuple[int, int, int, int], text: str) -> bool:
+    """The box holds the word's glyphs, its brackets taller than the glyphs between them."""
+    heights = [glyph.shape[0] for _, glyph in placed_glyphs(page, box)]
+    close = text.rindex(")")
+    return len(heights) == len(text) and min(heights[0], heights[close]) > 1.05 * float(np.median(heights[1:close]))
+
+
+def _ink_box(page: Image.Image, word: OcrWord) -> tuple[int, int, int, int]:
+    """Where the code's glyphs stand. In a line of Hangul and Latin the models may box a word most of its width to
+    one side; a bracketed code is looked for where its box does not hold it, brackets and all: the nearest
+    stretch of the box's rows within its width either way, about as wide and overlapping it, that holds exactly
+    the word's glyphs between blank columns, brackets in their places. Where none does (glyphs that touch), and
+    for a code without brackets, the box as the models gave it."""
+    left, top, right, bottom = word.box
+    width, count = right - left, len(word.text)
+    if not (word.text.startswith("(") and word.text.rstrip(",.").endswith(")")):
+        return word.box
+    if _holds_bracketed(page, word.box, word.text):
+        return word.box
+    start = max(0, left - width)
+    ink = np.asarray(page.crop((start, top, right + width, bottom)).convert("L"), dtype=np.uint8) < 128
+    runs = row_runs(np.asarray(ink.any(axis=0)))
+    middle = (left + right) / 2 - start
+    windows = [(runs[i][0], runs[i + count - 1][1]) for i in range(len(runs) - count + 1)]
+    windows = [(a, b) for a, b in windows  # about as wide as the box, and overlapping it
+               if 0.75 * width <= b - a <= 1.4 * width and a < right - start and b > left - start]  # fmt: skip
+    for a, b in sorted(windows, key=lambda w: abs((w[0] + w[1]) / 2 - middle)):
+        if _holds_bracketed(page, (start + a, top, start + b, bottom), word.text):
+            return start + a, top, start + b, bottom
+    return word.box
+
+
 def _letter(page: Image.Image, word: OcrWord, read: str, at: int) -> str | None:
     """The code's first letter as its glyph at `at` shows it, or None."""
     if read == "<":
@@ -110,11 +142,12 @@ def read_code_letters(page: Image.Image, words: list[OcrWord]) -> tuple[list[Ocr
             blurred = _ones_pass_as_i(page, words) if blurred is None else blurred
             if blurred:
                 continue
-        letter = _letter(page, word, match.group("read"), len(lead))
+        inked = word.model_copy(update={"box": _ink_box(page, word)})
+        letter = _letter(page, inked, match.group("read"), len(lead))
         if letter is None or not is_diagnosis_code(letter + body):
             continue
         one = len(lead) + 1 + body.index("1") if "1" in body else -1
-        if letter == "I" and one >= 0 and glyph_is_capital_i(page, word.box, one):
+        if letter == "I" and one >= 0 and glyph_is_capital_i(page, inked.box, one):
             continue  # this face draws its 1 as a bar too: the shape cannot tell I from 1
         out[index], reread = read_by_shape(word, f"{lead}{letter}{body}{match.group('tail')}", "code_letter")
         rereads.append(reread)
