@@ -91,3 +91,20 @@ def test_a_point_read_as_a_comma_is_read_from_its_dot_and_a_printed_comma_stays(
         assert read == [*READ_WITH_POINTS, "1.32", "4.7", "1,32", "2,640"], (face.stem, size)
         for page in (image, _faxed(image)):  # the comma printed, its tail below the baseline: as read
             assert _read(page, boxes[:3] + boxes[-2:], [*READ_WITH_POINTS, "1,32", "2,640"])[-2:] == ["1,32", "2,640"]
+
+
+@pytest.mark.parametrize("face", FACES, ids=lambda p: p.stem)
+def test_a_dropped_point_under_a_rule_s_remnant_is_read_and_the_remnant_alone_is_not(face: Path) -> None:
+    """A table rule the fax's clean-up left in specks above a point makes one tall glyph of them in its columns:
+    the specks apart from the point are no part of it."""
+    for size in (30, 42):
+        image, boxes = _page(face, size, [*READ_WITH_POINTS, "11.2"])
+        left, top, _, _ = boxes[-1]
+        column = left + located_glyphs(image, boxes[-1])[2][0]  # the point's first column
+        ImageDraw.Draw(image).rectangle((column, top, column + 1, top + 1), fill=0)  # the remnant, far above it
+        assert _read(image, boxes, [*READ_WITH_POINTS, "112"])[-1] == "11.2", (face.stem, size)
+        image, boxes = _page(face, size, [*READ_WITH_POINTS, "112"])  # no point printed: the remnant alone
+        left, top, right, _ = boxes[-1]
+        column = (left + 2 * right) // 3
+        ImageDraw.Draw(image).rectangle((column, top, column + 1, top + 1), fill=0)
+        assert _read(image, boxes, [*READ_WITH_POINTS, "112"])[-1] == "112", (face.stem, size)

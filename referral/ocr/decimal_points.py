@@ -7,7 +7,8 @@ baseline, as tall and as wide as the points the models did read on the same page
 without them there is nothing to compare with, and the word stays as read for the reviewer), between two digits
 that stand farther apart than the page's digits do (a printed point takes room: a speck landing between two
 digits does not move them), and never with three digits after it, where it may be a thousands comma the fax
-blurred into a dot."""
+blurred into a dot. Specks apart from a glyph, above or below it in its columns (a table rule's remnant), are no
+part of it."""
 
 from __future__ import annotations
 
@@ -64,7 +65,8 @@ def _point_at(word: OcrWord, located: Glyphs, period: tuple[float, float], advan
     """Where the word's one dot stands among its digits, if it has one and the digits either side of it stand
     farther apart than the page's digits do (a printed point takes room; a speck on the baseline does not)."""
     speck = _SPECK * period[0] * period[1]
-    glyphs = [(t, a, left) for left, t, a in located if a.shape[0] * a.shape[1] >= speck]
+    trimmed = [(left, t + start, a[start:end]) for left, t, a in located for start, end in [main_rows(a)]]
+    glyphs = [(t, a, left) for left, t, a in trimmed if a.shape[0] * a.shape[1] >= speck]  # specks apart cut off
     if len(glyphs) != len(word.text) + 1:
         return None
     tallest = max(a.shape[0] for _, a, _ in glyphs)
