@@ -19,6 +19,7 @@ from referral.ocr.models import OcrWord, Reread
 from referral.ocr.reread import (
     HANGUL,
     MIN_HEIGHT,
+    capital_i_at,
     glyph_is_capital_i,
     is_unit,
     line_of,
@@ -65,9 +66,10 @@ def _ones_pass_as_i(page: Image.Image, words: list[OcrWord]) -> bool:
         if not number or word.confidence < _SURE or word.box[3] - word.box[1] < MIN_HEIGHT:
             continue
         ones = [k for k in range(len(text) - 1) if text[k] == "1" and text[k + 1].isdigit()]
-        if ones and len(word_glyphs(page, word.box)) == len(text):
+        glyphs = word_glyphs(page, word.box) if ones else []
+        if ones and len(glyphs) == len(text):
             checked += len(ones)
-            passed += sum(glyph_is_capital_i(page, word.box, k) for k in ones)
+            passed += sum(capital_i_at(glyphs, k) for k in ones)
     return checked >= 2 and passed >= _ONES_AS_I * checked
 
 

@@ -61,25 +61,33 @@ def _is_point(top: int, dot: np.ndarray, baseline: int, digit_height: int, perio
             and float(dot.mean()) >= _SOLID)  # fmt: skip
 
 
+def _without_specks(located: Glyphs, period: tuple[float, float]) -> Glyphs:
+    speck = _SPECK * period[0] * period[1]
+    return [glyph for glyph in located if glyph[2].shape[0] * glyph[2].shape[1] >= speck]
+
+
+def _digit_line(digits: Glyphs) -> tuple[int, int]:
+    """The digits' height and their baseline."""
+    return int(median(ink.shape[0] for _, _, ink in digits)), int(median(top + ink.shape[0] for _, top, ink in digits))
+
+
 def _point_at(word: OcrWord, located: Glyphs, period: tuple[float, float], advance: float) -> int | None:
     """Where the word's one dot stands among its digits, if it has one and the digits either side of it stand
     farther apart than the page's digits do (a printed point takes room; a speck on the baseline does not)."""
-    speck = _SPECK * period[0] * period[1]
     trimmed = [(left, t + start, a[start:end]) for left, t, a in located for start, end in [main_rows(a)]]
-    glyphs = [(t, a, left) for left, t, a in trimmed if a.shape[0] * a.shape[1] >= speck]  # specks apart cut off
+    glyphs = _without_specks(trimmed, period)  # specks apart from a glyph cut off, and specks alone
     if len(glyphs) != len(word.text) + 1:
         return None
-    tallest = max(a.shape[0] for _, a, _ in glyphs)
-    digits = [g for g in glyphs if g[1].shape[0] > 0.5 * tallest]
+    tallest = max(a.shape[0] for _, _, a in glyphs)
+    digits = [g for g in glyphs if g[2].shape[0] > 0.5 * tallest]
     if len(digits) != len(word.text):
         return None
-    digit_height = int(median(a.shape[0] for _, a, _ in digits))
-    baseline = int(median(t + a.shape[0] for t, a, _ in digits))
-    points = [i for i, (t, a, _) in enumerate(glyphs)
+    digit_height, baseline = _digit_line(digits)
+    points = [i for i, (_, t, a) in enumerate(glyphs)
               if 0 < i < len(glyphs) - 1 and _is_point(t, a, baseline, digit_height, period)]  # fmt: skip
     if len(points) != 1 or len(glyphs) - 1 - points[0] == 3:
         return None  # three digits after it: a thousands comma looks the same on a fax ("2,640")
-    (_, before, left), (_, after, right) = glyphs[points[0] - 1], glyphs[points[0] + 1]
+    (left, _, before), (right, _, after) = glyphs[points[0] - 1], glyphs[points[0] + 1]
     if (right + after.shape[1] / 2) - (left + before.shape[1] / 2) < _WIDENED * advance:
         return None  # the digits stand as close as any two on the page: the dot is a speck between them
     return points[0]
@@ -88,14 +96,11 @@ def _point_at(word: OcrWord, located: Glyphs, period: tuple[float, float], advan
 def _comma_is_point(word: OcrWord, located: Glyphs, period: tuple[float, float]) -> bool:
     """The word's comma is a dot standing on its digits' baseline, of the size of the page's points, and no
     taller than they are or than it is wide (a comma's tail, however short a fax left it, makes it taller)."""
-    speck = _SPECK * period[0] * period[1]
-    located = [glyph for glyph in located if glyph[2].shape[0] * glyph[2].shape[1] >= speck]
+    located = _without_specks(located, period)
     if len(located) != len(word.text):
         return False  # glyphs that touch or break
     at = word.text.index(",")
-    digits = [ink for i, (_, _, ink) in enumerate(located) if i != at]
-    digit_height = int(median(ink.shape[0] for ink in digits))
-    baseline = int(median(top + ink.shape[0] for i, (_, top, ink) in enumerate(located) if i != at))
+    digit_height, baseline = _digit_line([glyph for i, glyph in enumerate(located) if i != at])
     _, top, ink = located[at]
     start, end = main_rows(ink)
     dot = ink[start:end]

@@ -18,7 +18,7 @@ from PIL import Image
 
 from referral.lexicon import clinical_lexicon, load_data, printed_names
 from referral.ocr.models import OcrWord, Reread
-from referral.ocr.reread import MIN_HEIGHT, glyph_is_one, line_of, placed_glyphs, read_by_shape
+from referral.ocr.reread import glyph_is_one, line_of, placed_glyphs, read_each
 
 _EDGES = "()[],.:;="
 # how far an I's top may lie below the cap height, and how far its ends may reach past the cap height and the
@@ -124,25 +124,19 @@ def _glyph_is_bar(page: Image.Image, word: OcrWord, position: int) -> bool:
 
 
 def read_lab_name_bars(page: Image.Image, words: list[OcrWord]) -> tuple[list[OcrWord], list[Reread]]:
-    out, rereads = list(words), []
-    for index, word in enumerate(words):
-        if word.box[3] - word.box[1] < MIN_HEIGHT:
-            continue
-        if word.text == "|" and _bar_is_capital_i(page, words, index):
-            out[index], reread = read_by_shape(word, "I", "lab_name")
-            rereads.append(reread)
-            continue
+    place = {id(word): index for index, word in enumerate(words)}
+
+    def reading(word: OcrWord) -> str | None:
+        if word.text == "|" and _bar_is_capital_i(page, words, place[id(word)]):
+            return "I"
         if _glued_bar_is_capital_i(page, word):
-            out[index], reread = read_by_shape(word, f"{word.text[:-1]} I", "lab_name")
-            rereads.append(reread)
-            continue
+            return f"{word.text[:-1]} I"
         position = _letter_read_for_i(word.text)
         if position is not None and _glyph_is_bar(page, word, position):
-            out[index], reread = read_by_shape(word, f"{word.text[:position]}I{word.text[position + 1 :]}", "lab_name")
-            rereads.append(reread)
-            continue
+            return f"{word.text[:position]}I{word.text[position + 1 :]}"
         position = _one_read_as_bar(word.text)
         if position is not None and glyph_is_one(page, word.box, position):
-            out[index], reread = read_by_shape(word, f"{word.text[:position]}1{word.text[position + 1 :]}", "lab_name")
-            rereads.append(reread)
-    return out, rereads
+            return f"{word.text[:position]}1{word.text[position + 1 :]}"
+        return None
+
+    return read_each(words, "lab_name", reading)

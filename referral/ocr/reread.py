@@ -193,7 +193,11 @@ def glyph_is_capital_i(page: Image.Image, box: tuple[int, int, int, int], positi
     where the thickened stem leaves the serifs short, as far to within a pixel). A 1's flag reaches to the left
     only, farther than anything it has on the right. A speck apart from the glyph, above or below, is no part of
     it."""
-    glyphs = word_glyphs(page, box)
+    return capital_i_at(word_glyphs(page, box), position)
+
+
+def capital_i_at(glyphs: list[np.ndarray], position: int) -> bool:
+    """glyph_is_capital_i for a word's glyphs already cut (word_glyphs)."""
     if len(glyphs) <= position + 1:
         return False
     stem, digit = main_part(glyphs[position]), main_part(glyphs[position + 1])
