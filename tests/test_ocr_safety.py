@@ -175,6 +175,39 @@ def test_a_faxed_page_is_read_without_its_table_rules_and_specks_but_keeps_every
     assert all(ink(cleared, box) == ink(page, box) for box in letters)  # no pixel of a letter or a dot is lost
 
 
+def _text_lines(page: Image.Image, face: Path) -> Image.Image:
+    """Lines whose letters have many flat strokes (ㅡ under a consonant, E, Z, dashes), as a table's cells."""
+    draw = ImageDraw.Draw(page)
+    font = ImageFont.truetype(str(face if face.stem.startswith("Nanum") else FONT_DIR / "NanumGothic.ttf"), 30)
+    draw.text((60, 66), "그르트 프르트 흐르르  Hemoglobin 12.4 g/dL  2026-06-30", font=font, fill=0)
+    draw.text((60, 106), "ㅡ그르느 TEFE -- ==== 1.5 mL/min/1.73m²", font=font, fill=0)
+    draw.text((60, 170), "Zz EEE 프로트롬빈 시간 ---- 2.5/5", font=ImageFont.truetype(str(face), 30), fill=0)
+    return page
+
+
+@pytest.mark.parametrize("face", FACES, ids=lambda p: p.stem)
+def test_a_ruling_the_fax_broke_into_pieces_is_taken_out_and_no_letter_beside_it(face: Path) -> None:
+    """A fax drops bits of a ruling: pieces shorter than a ruling's length with gaps between them. They are a
+    ruling still (a thin band mostly of ink, nothing just above or below it); a line of text, however many
+    flat strokes its letters have, has ink beside each of them and keeps every pixel it keeps without rulings."""
+    rng = random.Random(7)
+    page = Image.new("L", (1800, 330), 255)
+    draw = ImageDraw.Draw(page)
+    for y in (50, 150, 250):
+        x = 40
+        while x < 1760:
+            piece = rng.randrange(20, 80)
+            draw.rectangle((x, y + rng.randrange(2), x + piece, y + 2), fill=0)
+            x += piece + rng.randrange(4, 12)
+    cleared = clear_rules_and_specks(_text_lines(page, face))
+    bare = clear_rules_and_specks(_text_lines(Image.new("L", page.size, 255), face))
+    ink = lambda image, box: int((np.asarray(image.crop(box)) < 128).sum())  # noqa: E731
+    assert all(ink(cleared, (0, y - 2, 1800, y + 5)) < 60 for y in (50, 150, 250))  # the pieces are gone
+    letters = (0, 58, 1800, 145), (0, 158, 1800, 245)
+    assert ink(bare, letters[0]) > 4000
+    assert all(ink(cleared, box) == ink(bare, box) for box in letters)  # no pixel of a letter is lost
+
+
 def test_table_rows_keep_cells_together() -> None:
     def w(text: str, left: int, line: int = 0) -> OcrWord:
         box = (left, 100 * line, left + 20 * len(text), 100 * line + 30)

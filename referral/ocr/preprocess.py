@@ -10,6 +10,10 @@ NOISY = 0.01  # share of isolated dark pixels above which a page is despeckled
 SPECKLED = 0.0005  # above this share a page is a fax or copy: its table rules and lone specks are taken out
 RULE_INCHES = (0.3, 0.4)  # a straight stroke longer than this, across and down, is a ruling, not a letter
 SPECK_RADIUS, SPECK_MOST = 12, 16  # dark pixels with no more than SPECK_MOST others within the radius are a speck
+# a fax breaks a ruling into pieces: along a stroke this long, a band of three pixels this full of ink, with ink
+# in no more than this share of its length in the lines RULE_CLEAR pixels away on either side, is a ruling too (a
+# letter's flat stroke has the rest of its letter, or the letter beside it, within that reach)
+BROKEN_RULE_FULL, BROKEN_RULE_BESIDE, RULE_CLEAR = 0.8, 0.1, range(3, 13)
 A4_WIDTH_IN = 8.27
 
 
@@ -108,10 +112,15 @@ def _on_long_run(ink: np.ndarray, length: int, axis: int) -> np.ndarray:
     ink = np.moveaxis(ink, axis, 1)
     total = np.pad(np.cumsum(ink, axis=1, dtype=np.int32), ((0, 0), (1, 0)))
     full = (total[:, length:] - total[:, : size - length + 1]) == length  # the run starting here is all ink
-    starts = np.pad(np.cumsum(full, axis=1, dtype=np.int32), ((0, 0), (1, 0)))
+    return np.moveaxis(_covered(full, length, size), 1, axis)
+
+
+def _covered(starts_here: np.ndarray, length: int, size: int) -> np.ndarray:
+    """Pixels, along axis 1, that lie within a run of `length` starting where `starts_here` is true."""
+    starts = np.pad(np.cumsum(starts_here, axis=1, dtype=np.int32), ((0, 0), (1, 0)))
     index = np.arange(size)
-    covered = starts[:, np.minimum(index, full.shape[1] - 1) + 1] - starts[:, np.maximum(index - length + 1, 0)]
-    return np.moveaxis(covered > 0, 1, axis)
+    last = starts_here.shape[1] - 1
+    return (starts[:, np.minimum(index, last) + 1] - starts[:, np.maximum(index - length + 1, 0)]) > 0
 
 
 def _widened(ink: np.ndarray, pixels: int, axis: int) -> np.ndarray:
@@ -130,13 +139,35 @@ def _ink_around(ink: np.ndarray, radius: int) -> np.ndarray:
     return total[bottom][:, right] - total[top][:, right] - total[bottom][:, left] + total[top][:, left]
 
 
+def _window_sums(ink: np.ndarray, length: int) -> np.ndarray:
+    """Ink in each run of `length` pixels across, by its first pixel."""
+    total = np.pad(np.cumsum(ink, axis=1, dtype=np.int32), ((0, 0), (1, 0)))
+    return total[:, length:] - total[:, : ink.shape[1] - length + 1]
+
+
+def _on_broken_run(ink: np.ndarray, length: int, axis: int) -> np.ndarray:
+    """Pixels of a straight thin stroke at least `length` long along `axis` that the fax broke into pieces: the
+    band of three lines around it is mostly ink and the lines RULE_CLEAR pixels away on either side mostly not."""
+    ink = np.moveaxis(ink, axis, 1)
+    size = ink.shape[1]
+    if size < length:
+        return np.zeros(np.moveaxis(ink, 1, axis).shape, dtype=bool)
+    band = _window_sums(_widened(ink, 1, 0), length)
+    above = _window_sums(np.logical_or.reduce([np.roll(ink, k, axis=0) for k in RULE_CLEAR]), length)
+    below = _window_sums(np.logical_or.reduce([np.roll(ink, -k, axis=0) for k in RULE_CLEAR]), length)
+    most = BROKEN_RULE_BESIDE * length
+    full = (band >= BROKEN_RULE_FULL * length) & (above <= most) & (below <= most)
+    return np.moveaxis(_widened(_covered(full, length, size), 1, 0) & ink, 1, axis)
+
+
 def clear_rules_and_specks(binary: Image.Image, dpi: int = TARGET_DPI) -> Image.Image:
-    """A faxed page for reading: table rulings (a long straight stroke, followed through a slight slant) and lone
-    specks (no other ink near them) taken out. A decimal point or a hyphen sits beside its digits, so it stays;
-    nothing is moved, so word boxes still point at the page as scanned."""
+    """A faxed page for reading: table rulings (a long straight stroke, followed through a slight slant, or the
+    pieces a fax broke one into) and lone specks (no other ink near them) taken out. A decimal point or a hyphen
+    sits beside its digits, so it stays; nothing is moved, so word boxes still point at the page as scanned."""
     ink = np.asarray(binary, dtype=np.uint8) < 128
     across, down = (int(dpi * inches) for inches in RULE_INCHES)
     rules = (_on_long_run(_widened(ink, 2, 0), across, 1) | _on_long_run(_widened(ink, 2, 1), down, 0)) & ink
+    rules |= _on_broken_run(ink, across, 1) | _on_broken_run(ink, down, 0)
     kept = ink & ~rules
     kept &= _ink_around(kept, SPECK_RADIUS) > SPECK_MOST
     return Image.fromarray(np.where(kept, 0, 255).astype(np.uint8), "L")
