@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -75,3 +76,25 @@ def korean_terms() -> frozenset[str]:
 def dosage_forms() -> tuple[str, ...]:
     """The dosage forms of two syllables or more that end a Korean product name (리리카캡슐, 엑셀론패취)."""
     return tuple(f for f in load_data("drug_products.yaml")["dosage_forms"] if len(f) >= 2)
+
+
+def misread_units(units: set[str], letters: dict[str, list[str]], twice_from: int = 10) -> dict[str, str]:
+    """Each unit with one letter read as a letter a scanner confuses it with (two letters, in a unit of
+    `twice_from` characters or more), where only that unit fits (three characters or more: a lone "t" or "mt"
+    after a number is no unit to guess). Never a letter in first place: "e/dL" may be what is left of mg/dL as
+    well as g/dL misread, so it is no unit."""
+
+    def misread_once(read: str, after: int) -> Iterator[tuple[str, int]]:
+        for index in range(after, len(read)):
+            for other in letters.get(read[index], []):
+                if not (index == 0 and other.isalpha()):
+                    yield read[:index] + other + read[index + 1 :], index + len(other)
+
+    fits: dict[str, set[str]] = {}
+    for unit in units:
+        for once, next_index in misread_once(unit, 0):
+            fits.setdefault(once, set()).add(unit)
+            for twice, _ in misread_once(once, next_index) if len(unit) >= twice_from else ():
+                fits.setdefault(twice, set()).add(unit)
+    return {read: next(iter(known)) for read, known in fits.items()
+            if len(known) == 1 and read not in units and len(read) >= 3}  # fmt: skip

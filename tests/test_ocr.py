@@ -119,6 +119,10 @@ def test_resume_skips_finished_pages() -> None:
         ("T inversion in li, Ill, aVF", "T inversion in II, III, aVF"),
         ("RBC 4.1 10°6/uL", "RBC 4.1 10^6/uL"),
         ("식이ㆍ운동 교육, 기침 ㆍ 가래 호전", "식이·운동 교육, 기침 · 가래 호전"),  # the interpunct
+        # a known unit with its letters misread (a long one, two of them): the digits stay as read
+        ("eGFR 41 mt/min/1.73m’ >60", "eGFR 41 mL/min/1.73m² >60"),
+        ("eGFR 41 mL/min/1.73m", "eGFR 41 mL/min/1.73m²"),  # the square dropped at the line's end
+        ("BUN 19.4 mg/dt", "BUN 19.4 mg/dL"),
     ],
 )
 def test_post_correction_fixes(garbled: str, fixed: str) -> None:
@@ -173,6 +177,8 @@ def test_post_correction_never_changes_a_number(garbled: str) -> None:
         "Hb ㆍ 10.4 g/dL",  # a table's rule read as araea between a name and its value: no interpunct
         "ASA class 11",  # digits are never read as a numeral
         "f/u 2주 후, and/or c/o 흉통",  # a word with a slash that is no unit
+        "WBC 6.1 x10^3/pL",  # a p is pico of its own: never read as a micro sign in the page's text
+        "BSA 1.73m, 4 mt",  # too short to be a misread unit
     ],  # fmt: skip
 )
 def test_post_correction_leaves_ordinary_text_alone(line: str) -> None:

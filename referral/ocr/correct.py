@@ -20,7 +20,7 @@ from typing import Literal
 from rapidfuzz.distance import Levenshtein
 
 from referral.codes import is_diagnosis_code
-from referral.lexicon import clinical_lexicon, load_data, printed_names
+from referral.lexicon import clinical_lexicon, load_data, misread_units, printed_names
 from referral.ocr.korean_words import resolve_korean
 from referral.ocr.models import Correction
 
@@ -212,10 +212,25 @@ def _plain(c: str) -> bool:
 _TOKEN = re.compile(r"(?<!\S)(?P<rule>\|)?(?P<num>[<>≤≥]?\d[\d.,]*)?(?P<unit>[^\s\d|][^\s]*)")
 
 
+# letters that are a unit's prefix themselves (pico, atto ...): a scan's reading of one is never taken for another
+# letter, so that a unit's magnitude never changes (ocr_unit_letters.yaml reads μ from a p or an a, for the
+# extractor's tolerance; the page's text keeps them)
+_PREFIXES = frozenset("yzafpnmcdhkMGT")
+
+
+@cache
+def _misread_units() -> dict[str, str]:
+    """A known unit as a scan reads it with one or two of its letters misread (mt/min/1.73m’ for mL/min/1.73m²)."""
+    letters = load_data("ocr_unit_letters.yaml")
+    kept = {letter: [read for read in reads if read not in _PREFIXES] for letter, reads in letters.items()}
+    return misread_units(set(clinical_lexicon().units), kept)
+
+
 def _fix_unit_symbols(line: str, fixer: _Fixer) -> str:
     def fix(match: re.Match[str]) -> str:
         number, unit = match.group("num") or "", match.group("unit")
-        fits = [u for u in clinical_lexicon().units if _symbol_only(unit, u)]
+        fits = [u for u in clinical_lexicon().units if _symbol_only(unit, u)] or [_misread_units().get(unit, "")]
+        fits = [u for u in fits if u]
         if not fits and number:  # a unit that starts with digits ("10°3/uL" is 10^3/uL, not 10 of "°3/uL")
             fits = [u for u in clinical_lexicon().units if _symbol_only(number + unit, u)]
             number = ""

@@ -4,12 +4,11 @@ study types, Korean drug names, medication status words and laboratory test name
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from referral.lexicon import clinical_lexicon, load_data
+from referral.lexicon import clinical_lexicon, load_data, misread_units
 
 
 def squeeze(text: str) -> str:
@@ -80,28 +79,6 @@ class Vocabulary:
     procedure: re.Pattern[str]
 
 
-def _misread_units(units: set[str], letters: dict[str, list[str]], twice_from: int = 10) -> dict[str, str]:
-    """Each unit with one letter read as a letter a scanner confuses it with (two letters, in a unit of
-    `twice_from` characters or more), where only that unit fits (three characters or more: a lone "t" or "mt"
-    after a number is no unit to guess). Never a letter in first place: "e/dL" may be what is left of mg/dL as
-    well as g/dL misread, so it is no unit."""
-
-    def misread_once(read: str, after: int) -> Iterator[tuple[str, int]]:
-        for index in range(after, len(read)):
-            for other in letters.get(read[index], []):
-                if not (index == 0 and other.isalpha()):
-                    yield read[:index] + other + read[index + 1 :], index + len(other)
-
-    fits: dict[str, set[str]] = {}
-    for unit in units:
-        for once, next_index in misread_once(unit, 0):
-            fits.setdefault(once, set()).add(unit)
-            for twice, _ in misread_once(once, next_index) if len(unit) >= twice_from else ():
-                fits.setdefault(twice, set()).add(unit)
-    return {read: next(iter(known)) for read, known in fits.items()
-            if len(known) == 1 and read not in units and len(read) >= 3}  # fmt: skip
-
-
 def _names_as_misread(names: list[str], digits: dict[str, list[str]], letters: dict[str, list[str]]) -> dict[str, str]:
     """Each name as a scan misreads it, where the reading is no other known name (hyphens aside) and no reading of
     another name: a digit between two letters read as a letter ("HbAlc" for HbA1c), a hyphen between two letters
@@ -160,7 +137,7 @@ def vocabulary() -> Vocabulary:
     korean_labs = rf"(?<![가-힣])(?:{_alternation(labs['korean_names'])})(?![가-힣])"  # 혈당, not 고혈당증's
     forms = "|".join(sorted(drugs["dosage_forms"], key=len, reverse=True))
     units = set(labs["units"]) | set(clinical_lexicon().units)
-    misread = _misread_units(units, load_data("ocr_unit_letters.yaml"))
+    misread = misread_units(units, load_data("ocr_unit_letters.yaml"))
     return Vocabulary(
         columns=columns,
         modality=re.compile(_alternation([t for terms in modalities.values() for t in terms], joined=True), re.I),
