@@ -22,6 +22,7 @@ from referral.ocr.international_units import read_international_units
 from referral.ocr.lab_names import read_lab_name_bars
 from referral.ocr.merge import merge_readings
 from referral.ocr.micro import read_dropped_micro_signs, read_micro_signs
+from referral.ocr.modality_letters import read_modality_letters
 from referral.ocr.models import Check, OcrPage, OcrWord, Reread
 from referral.ocr.preprocess import SPECKLED, TARGET_DPI, clear_rules_and_specks, deskew, normalise
 from referral.ocr.reread import (
@@ -157,11 +158,11 @@ def _read_words(
 
 # glyphs read from their shape on the page as read, in this order: a code's I or C, a dose's 1, IU and g, a count
 # unit's caret, then its μ (read as u, or dropped) and x, a lab name's 1 or I, a stage's 0, a number's dropped
-# point, an I and its closing bracket read as D (each leaves every other word as it is)
+# point, an I and its closing bracket read as D, a modality's T (each leaves every other word as it is)
 _BY_SHAPE: tuple[Callable[[Image.Image, list[OcrWord]], tuple[list[OcrWord], list[Reread]]], ...] = (
     read_code_letters, read_dose_ones, read_international_units, read_grams, read_carets, read_micro_signs,
     read_dropped_micro_signs, read_times_signs, read_lab_name_bars, read_stage_zeros, read_decimal_points,
-    read_bracketed_i,
+    read_bracketed_i, read_modality_letters,
 )  # fmt: skip
 
 

@@ -37,7 +37,7 @@ class Correction(BaseModel):
 # what a glyph read by its shape was read as (referral/ocr/reread.py and the readers beside it)
 GlyphReason = Literal[
     "code_letter", "dose_one", "unit_iu", "caret", "micro", "lab_name", "stage_zero", "decimal_point", "bracket_i",
-    "times_sign", "gram",
+    "times_sign", "gram", "modality_letter",
 ]  # fmt: skip
 
 

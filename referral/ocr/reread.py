@@ -229,14 +229,22 @@ def main_part(glyph: np.ndarray) -> np.ndarray:
     return glyph[start:end]
 
 
+def stem_and_reach(glyph: np.ndarray, top: float = 0.25) -> tuple[float, float, float] | None:
+    """How far the top quarter of an upright stem reaches out of it to the left and to the right, and its stroke
+    (None where the glyph is no upright stem below its `top` share)."""
+    found = _stem(glyph, top)
+    if found is None:
+        return None
+    return (*_top_reach(*found), found[3])
+
+
 def glyph_is_one(page: Image.Image, box: tuple[int, int, int, int], position: int) -> bool:
     """The word's glyph at `position` is a 1: an upright stem whose top has a flag reaching to the left only."""
     glyphs = word_glyphs(page, box)
-    found = _stem(main_part(glyphs[position]), top=1 / 3) if len(glyphs) > position else None  # a long flag
+    found = stem_and_reach(main_part(glyphs[position]), top=1 / 3) if len(glyphs) > position else None  # a long flag
     if found is None:
         return False
-    left, right = _top_reach(*found)
-    stroke = found[3]
+    left, right, stroke = found
     return left >= max(2.0, 0.5 * stroke) and right <= max(1.0, 0.25 * stroke) and left >= right + 2
 
 
