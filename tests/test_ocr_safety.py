@@ -87,6 +87,22 @@ def test_a_number_in_the_middle_of_a_line_before_a_korean_word_is_no_code() -> N
     assert read_code_letters(image, [before("2)"), word, _after(word, "류마티스열")])[0][1].text == "I01"
 
 
+def test_a_code_beside_the_name_the_lexicon_gives_it_is_in_a_code_s_place() -> None:
+    """At the end of a line after its name, a qualifier inside the name or not ("급성(재발성) 심근경색증 121.9"),
+    the glyph is read; beside another name, or part of the name, the digits stay."""
+    image, word = _word_image("I21.9")
+
+    def before(text: str) -> OcrWord:
+        return OcrWord(text=text, box=(0, word.box[1], 12, word.box[3]), confidence=95, line=word.line)
+
+    assert read_code_letters(image, [before("주 급성(재발성)"), before("심근경색증"), word])[0][2].text == "I21.9"
+    assert read_code_letters(image, [word, _after(word, "급성 심근경색증")])[0][0].text == "I21.9"
+    assert read_code_letters(image, [before("공복혈당"), word])[0][1].text == "121.9"
+    assert read_code_letters(image, [before("심근경색증"), word])[0][1].text == "121.9"  # not the lexicon's name
+    printed, number = _word_image("121.9")  # a number printed beside the name: its 1 has its flag
+    assert read_code_letters(printed, [before("급성 심근경색증, 수치"), number])[0][1].text == "121.9"
+
+
 def test_code_letter_needs_a_real_code() -> None:
     image, word = _word_image("I99.9")  # I99.9 is no ICD-10 code: the reading stays as it was
     misread = word.model_copy(update={"text": "199.9"})

@@ -4,8 +4,9 @@ or | ("110" for I10), C read as < ("(<25.0)" for (C25.0)).
 An I is a stem, plain or with even serifs, where a 1 has a flag to the left. A C is an arc open to the right, as
 tall as the digits after it and standing on their baseline; a < is a small angle at the height of the line's
 middle. On a page whose 1s pass the I test themselves (a fax that blurred their flags away), no 1 is read as I.
-Only in a code's place (in parentheses, on a line that says it holds codes, or first in a code column) and only
-where the reading is a real code; everything else stays as read and the reviewer checks it."""
+Only in a code's place (in parentheses, on a line that says it holds codes, first in a code column, or on a line
+that prints the code's name) and only where the reading is a real code; everything else stays as read and the
+reviewer checks it."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ import numpy as np
 from PIL import Image
 
 from referral.codes import is_diagnosis_code
+from referral.lexicon import clinical_lexicon
 from referral.ocr.models import OcrWord, Reread
 from referral.ocr.reread import (
     HANGUL,
@@ -44,16 +46,33 @@ _SURE = 90.0  # the least confidence of the numbers whose 1s are measured
 _UPRIGHT = 0.2  # of the glyph's width: a C's middle third keeps to its left edge, where a < comes to a point
 
 
-def _in_code_context(words: list[OcrWord], index: int, lead: str) -> bool:
-    """Where a diagnosis code is printed: in parentheses, on a line that says so (상병, KCD, Dx ...), or before a
-    diagnosis name in a code column (first on its line, after a bullet or a rank at most). A number before a unit
-    ("Glucose 110 mg/dL") never is, nor one in the middle of a line before a Korean word (a room number)."""
+def _in_code_context(words: list[OcrWord], index: int, lead: str, code: str) -> bool:
+    """Where a diagnosis code is printed: in parentheses, on a line that says so (상병, KCD, Dx ...), before a
+    diagnosis name in a code column (first on its line, after a bullet or a rank at most), or on a line that
+    prints the name the lexicon gives that code. A number before a unit ("Glucose 110 mg/dL") never is, nor one
+    in the middle of a line before a Korean word (a room number)."""
     line, position = line_of(words, index)
     after = line[position + 1].text if position + 1 < len(line) else ""
     if is_unit(after) and not _CODE_KEYWORDS.search(after):
         return False
     in_code_column = HANGUL.match(after) and all(_LIST_MARK.fullmatch(w.text) for w in line[:position])
-    return bool(lead) or bool(_CODE_KEYWORDS.search(" ".join(w.text for w in line))) or bool(in_code_column)
+    text = " ".join(w.text for w in line)
+    return bool(lead) or bool(_CODE_KEYWORDS.search(text)) or bool(in_code_column) or _names(code, text)
+
+
+def _names(code: str, line: str) -> bool:
+    """The line prints the lexicon's name for the code, its words in order (a qualifier between them, as in
+    "급성(재발성) 심근경색증", and the line's spacing aside)."""
+    name = clinical_lexicon().codes.get(code)
+    if not name:
+        return False
+    squeezed, at = "".join(line.split()), 0
+    for word in name.split():
+        at = squeezed.find(word, at)
+        if at < 0:
+            return False
+        at += len(word)
+    return True
 
 
 def _ones_pass_as_i(page: Image.Image, words: list[OcrWord]) -> bool:
@@ -137,7 +156,8 @@ def read_code_letters(page: Image.Image, words: list[OcrWord]) -> tuple[list[Ocr
     blurred: bool | None = None  # whether the page's 1s pass as I, measured once a 1 may be read as I
     for index, word in enumerate(words):
         match = _READ_CODE.match(word.text)
-        if not match or not _in_code_context(words, index, match.group("lead")):
+        code = ("C" if match.group("read") == "<" else "I") + match.group("body") if match else ""
+        if not match or not _in_code_context(words, index, match.group("lead"), code):
             continue
         lead, body = match.group("lead"), match.group("body")
         if match.group("read") != "<":
