@@ -55,12 +55,15 @@ def printed_names() -> frozenset[str]:
 @cache
 def korean_terms() -> frozenset[str]:
     """The Korean words of three syllables or more that the package's vocabularies print (drug products and their
-    generic names, medical departments, lab names, section headings, the words of diagnosis names): a
-    scan's word one letter (자모) away from exactly one of them, and itself none of them, is read as that word."""
+    generic names, medical departments, lab names, section headings, the words of diagnosis names, the names of
+    the network's hospitals): a scan's word one letter (자모) away from exactly one of them, and itself none of
+    them, is read as that word."""
     drugs = load_data("drug_products.yaml")
     departments = load_data("medical_departments.yaml")
     headings = load_data("section_headings.yaml")
+    hospitals = [i["name"] for region in load_data("network.yaml")["regions"] for i in region["institutions"]]
     words = {
+        *(word for name in hospitals for word in name.split()),
         *drugs["products"],
         *drugs["korean_generics"],
         *departments["codes"].values(),

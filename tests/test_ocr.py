@@ -112,6 +112,7 @@ def test_resume_skips_finished_pages() -> None:
         ("가나다 캡슬100mg", "가나다 캡슐100mg"),
         # a word of four syllables or more inside a run the scan printed without spaces
         ("본원소화가내과외래 예약", "본원소화기내과외래 예약"),
+        ("영윌의료원 내과 외래", "영월의료원 내과 외래"),  # a hospital of the network (network.yaml)
         # Roman numerals after a class word or in a list of ECG leads
         ("NYHA class Il", "NYHA class II"),
         ("NYHA class: Ill (HF)", "NYHA class: III (HF)"),  # the class word's colon
