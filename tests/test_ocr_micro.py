@@ -54,6 +54,10 @@ def test_a_faxed_mu_is_read_and_a_faxed_u_stays(face: Path) -> None:
         for printed in ("x10^3/uL", "x10^3/aL"):
             image, box = _printed(printed, face, size)
             assert _read(_faxed(image), box, printed) == (printed, []), (face.stem, size)
+    for printed, read in (("x10^3/μL", "x10^3/aL"), ("x10^3/uL", "x10^3/uL")):  # a fax's speck after the L
+        image, box = _printed(printed, face, 42)
+        ImageDraw.Draw(image).rectangle((box[2] + 4, box[3] - 7, box[2] + 10, box[3]), fill=0)
+        assert _read(_faxed(image), (*box[:2], box[2] + 12, box[3]), read)[0] == printed, (face.stem, read)
 
 
 def _dropped(printed: str, face: Path, size: int, mark: str) -> tuple[list[str], list[str]]:

@@ -4,7 +4,8 @@ a fax, a), or dropped it between the unit's slash and its L ("10^3/" "L").
 A μ is a u with a descender: its left stem runs on below the baseline, where a u ends on it. Only a glyph of
 that shape, right after the unit's slash and before its L (which stands on the baseline and gives it), is read
 as μ, written as U+03BC (to which Unicode's compatibility form maps the micro sign). A u that ends on the
-baseline, a speck under it, and glyphs that touch or break stay as read."""
+baseline, a speck under it, and glyphs that touch or break stay as read; a fax's speck beside the unit's glyphs
+is no glyph of it."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ _AFTER_GAP = re.compile(r"^[Ll][)\],.;:]*$")
 _DESCENDS = 0.12  # of the L's height: how far below the baseline a descender reaches at the least
 _STEM = 0.45  # of the glyph's width: the most a descender's stroke takes
 _X_HEIGHT = 0.15  # of the L's height: how far below its top a small letter starts at the least
+_SPECK = 0.3  # of the word's tallest glyph: a fax's speck is no taller and no wider
 
 
 def _descends(glyph: np.ndarray, top: int, baseline: int, cap: int) -> bool:
@@ -39,8 +41,17 @@ def _descends(glyph: np.ndarray, top: int, baseline: int, cap: int) -> bool:
     return columns[-1] - columns[0] + 1 <= _STEM * width and columns[-1] < width / 2
 
 
+def _without_specks(glyphs: list[tuple[int, np.ndarray]], length: int) -> list[tuple[int, np.ndarray]]:
+    """A word's glyphs less a fax's specks, where it has more glyphs than characters: ink no taller and no wider
+    than a share of its tallest glyph (a unit's caret, its smallest mark, is wider)."""
+    if len(glyphs) <= length:
+        return glyphs
+    tallest = max(glyph.shape[0] for _, glyph in glyphs)
+    return [(top, glyph) for top, glyph in glyphs if max(glyph.shape) > _SPECK * tallest]
+
+
 def _micro_at(page: Image.Image, box: tuple[int, int, int, int], position: int, length: int) -> bool:
-    glyphs = placed_glyphs(page, box)
+    glyphs = _without_specks(placed_glyphs(page, box), length)
     if len(glyphs) != length:
         return False  # glyphs that touch or break: the u cannot be told
     (top, glyph), (l_top, l_glyph) = glyphs[position], glyphs[position + 1]
