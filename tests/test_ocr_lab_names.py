@@ -63,6 +63,10 @@ def test_the_i_ending_a_lab_name_read_as_a_bar_is_read_from_its_height(face: Pat
         assert _read(image, words, ["Troponin", "|", "0.02"]) == (["Troponin", "I", "0.02"], ["lab_name:|>I"])
         image, words = _line(["hs-Troponin", "I"], face, size)
         assert _read(image, words, ["hs-Troponin", "|"])[0] == ["hs-Troponin", "I"], (face.stem, size)
+        left, top, right, bottom = words[0].box  # a fax's speck over one of the name's letters, in its box
+        ImageDraw.Draw(image).rectangle((right - size, top - 12, right - size + 4, top - 8), fill=0)
+        specked = [words[0].model_copy(update={"box": (left, top - 12, right, bottom)}), words[1]]
+        assert _read(image, specked, ["hs-Troponin", "|"])[0] == ["hs-Troponin", "I"], (face.stem, size, "speck")
 
 
 @pytest.mark.parametrize("face", FACES, ids=lambda p: p.stem)

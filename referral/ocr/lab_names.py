@@ -18,7 +18,7 @@ from PIL import Image
 
 from referral.lexicon import clinical_lexicon, load_data, printed_names
 from referral.ocr.models import OcrWord, Reread
-from referral.ocr.reread import glyph_is_one, line_of, placed_glyphs, read_each
+from referral.ocr.reread import glyph_is_one, line_of, main_rows, placed_glyphs, read_each
 
 _EDGES = "()[],.:;="
 # how far an I's top may lie below the cap height, and how far its ends may reach past the cap height and the
@@ -49,11 +49,13 @@ def _band(tops: list[int], bottoms: list[int]) -> tuple[float, float]:
 
 
 def _line_band(page: Image.Image, word: OcrWord) -> tuple[float, float] | None:
-    """The cap height's top and the baseline of a word, from its glyphs."""
+    """The cap height's top and the baseline of a word, from its glyphs (a speck above or below one, apart from
+    it, no part of it)."""
     glyphs = placed_glyphs(page, word.box)
     if len(glyphs) < 3:
         return None
-    return _band([top for top, _ in glyphs], [top + glyph.shape[0] for top, glyph in glyphs])
+    rows = [(top + start, top + end) for top, glyph in glyphs for start, end in [main_rows(glyph)]]
+    return _band([top for top, _ in rows], [bottom for _, bottom in rows])
 
 
 def _on_band(band: tuple[float, float], top: float, glyph: np.ndarray, widest: float = 0.25) -> bool:
