@@ -56,14 +56,18 @@ def printed_names() -> frozenset[str]:
 def korean_terms() -> frozenset[str]:
     """The Korean words of three syllables or more that the package's vocabularies print (drug products and their
     generic names, medical departments, lab names, section headings, the words of diagnosis names, the names of
-    the network's hospitals): a scan's word one letter (자모) away from exactly one of them, and itself none of
-    them, is read as that word."""
+    the network's hospitals, the headings of a result sheet's or a prescription's name column — not the other
+    columns': 검사일 is one letter from 검사실, a word of its own): a scan's word one letter (자모) away from
+    exactly one of them, and itself none of them, is read as that word."""
     drugs = load_data("drug_products.yaml")
     departments = load_data("medical_departments.yaml")
     headings = load_data("section_headings.yaml")
     hospitals = [i["name"] for region in load_data("network.yaml")["regions"] for i in region["institutions"]]
+    columns = load_data("table_columns.yaml")
     words = {
         *(word for name in hospitals for word in name.split()),
+        *columns["test"],
+        *columns["drug"],
         *drugs["products"],
         *drugs["korean_generics"],
         *departments["codes"].values(),

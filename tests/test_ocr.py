@@ -113,6 +113,7 @@ def test_resume_skips_finished_pages() -> None:
         # a word of four syllables or more inside a run the scan printed without spaces
         ("본원소화가내과외래 예약", "본원소화기내과외래 예약"),
         ("영윌의료원 내과 외래", "영월의료원 내과 외래"),  # a hospital of the network (network.yaml)
+        ("약픔명 1회 투여량 일수", "약품명 1회 투여량 일수"),  # a prescription's name column
         # Roman numerals after a class word or in a list of ECG leads
         ("NYHA class Il", "NYHA class II"),
         ("NYHA class: Ill (HF)", "NYHA class: III (HF)"),  # the class word's colon
@@ -177,6 +178,7 @@ def test_post_correction_never_changes_a_number(garbled: str) -> None:
         "검사명 || 결과 || 단위",  # bars alone, no class word before them: a table's rules
         "Hb ㆍ 10.4 g/dL",  # a table's rule read as araea between a name and its value: no interpunct
         "ASA class 11",  # digits are never read as a numeral
+        "검사실 방문 예정",  # a word of its own one letter from a date column's heading (검사일): no heading
         "f/u 2주 후, and/or c/o 흉통",  # a word with a slash that is no unit
         "WBC 6.1 x10^3/pL",  # a p is pico of its own: never read as a micro sign in the page's text
         "BSA 1.73m, 4 mt",  # too short to be a misread unit
