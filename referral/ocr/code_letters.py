@@ -156,16 +156,17 @@ def read_code_letters(page: Image.Image, words: list[OcrWord]) -> tuple[list[Ocr
     blurred: bool | None = None  # whether the page's 1s pass as I, measured once a 1 may be read as I
     for index, word in enumerate(words):
         match = _READ_CODE.match(word.text)
-        code = ("C" if match.group("read") == "<" else "I") + match.group("body") if match else ""
-        if not match or not _in_code_context(words, index, match.group("lead"), code):
+        if not match:
             continue
-        lead, body = match.group("lead"), match.group("body")
-        if match.group("read") != "<":
+        lead, read, body = match.group("lead"), match.group("read"), match.group("body")
+        if not _in_code_context(words, index, lead, ("C" if read == "<" else "I") + body):
+            continue
+        if read != "<":
             blurred = _ones_pass_as_i(page, words) if blurred is None else blurred
             if blurred:
                 continue
         inked = word.model_copy(update={"box": _ink_box(page, word)})
-        letter = _letter(page, inked, match.group("read"), len(lead))
+        letter = _letter(page, inked, read, len(lead))
         if letter is None or not is_diagnosis_code(letter + body):
             continue
         one = len(lead) + 1 + body.index("1") if "1" in body else -1

@@ -229,8 +229,9 @@ def _misread_units() -> dict[str, str]:
 def _fix_unit_symbols(line: str, fixer: _Fixer) -> str:
     def fix(match: re.Match[str]) -> str:
         number, unit = match.group("num") or "", match.group("unit")
-        fits = [u for u in clinical_lexicon().units if _symbol_only(unit, u)] or [_misread_units().get(unit, "")]
-        fits = [u for u in fits if u]
+        fits = [u for u in clinical_lexicon().units if _symbol_only(unit, u)]
+        if not fits and unit in _misread_units():
+            fits = [_misread_units()[unit]]
         if not fits and number:  # a unit that starts with digits ("10°3/uL" is 10^3/uL, not 10 of "°3/uL")
             fits = [u for u in clinical_lexicon().units if _symbol_only(number + unit, u)]
             number = ""

@@ -18,7 +18,7 @@ from PIL import Image
 
 from referral.lexicon import clinical_lexicon, load_data, printed_names
 from referral.ocr.models import OcrWord, Reread
-from referral.ocr.reread import glyph_is_one, line_of, main_rows, placed_glyphs, read_each
+from referral.ocr.reread import glyph_is_one, line_of, main_rows, placed_glyphs, read_each, without_specks
 
 _EDGES = "()[],.:;="
 # how far an I's top may lie below the cap height, and how far its ends may reach past the cap height and the
@@ -115,11 +115,10 @@ def _letter_read_for_i(text: str) -> int | None:
 
 def _glyph_is_bar(page: Image.Image, word: OcrWord, position: int) -> bool:
     """The word's glyph at `position` is a plain bar on the band of its capitals (an L has its foot)."""
-    glyphs = placed_glyphs(page, word.box)
-    tallest = max((glyph.shape[0] for _, glyph in glyphs), default=0)
-    glyphs = [(top, glyph) for top, glyph in glyphs if max(glyph.shape) > _SPECK * tallest]  # a fax's specks
+    glyphs = without_specks(placed_glyphs(page, word.box), _SPECK)
     if len(glyphs) != len(word.text):
         return False  # glyphs that touch or break: the place cannot be told
+    tallest = max(glyph.shape[0] for _, glyph in glyphs)  # the speck filter keeps the tallest
     capitals = [(top, glyph) for top, glyph in glyphs if glyph.shape[0] >= 0.8 * tallest]
     band = _band([top for top, _ in capitals], [top + glyph.shape[0] for top, glyph in capitals])
     return _on_band(band, *glyphs[position], widest=_STEM)

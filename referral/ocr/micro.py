@@ -15,7 +15,7 @@ import numpy as np
 from PIL import Image
 
 from referral.ocr.models import OcrWord, Reread
-from referral.ocr.reread import line_of, placed_glyphs, read_each
+from referral.ocr.reread import line_of, placed_glyphs, read_each, without_specks
 from referral.ocr.tables import union_box
 
 # a count unit or a unit per microlitre whose μ was read as u or a: "10^3/uL", "x10^6/uL", "/uL", "(10^3/al)"
@@ -41,17 +41,10 @@ def _descends(glyph: np.ndarray, top: int, baseline: int, cap: int) -> bool:
     return columns[-1] - columns[0] + 1 <= _STEM * width and columns[-1] < width / 2
 
 
-def _without_specks(glyphs: list[tuple[int, np.ndarray]], length: int) -> list[tuple[int, np.ndarray]]:
-    """A word's glyphs less a fax's specks, where it has more glyphs than characters: ink no taller and no wider
-    than a share of its tallest glyph (a unit's caret, its smallest mark, is wider)."""
-    if len(glyphs) <= length:
-        return glyphs
-    tallest = max(glyph.shape[0] for _, glyph in glyphs)
-    return [(top, glyph) for top, glyph in glyphs if max(glyph.shape) > _SPECK * tallest]
-
-
 def _micro_at(page: Image.Image, box: tuple[int, int, int, int], position: int, length: int) -> bool:
-    glyphs = _without_specks(placed_glyphs(page, box), length)
+    glyphs = placed_glyphs(page, box)
+    if len(glyphs) > length:
+        glyphs = without_specks(glyphs, _SPECK)  # more glyphs than characters: a fax's speck among them
     if len(glyphs) != length:
         return False  # glyphs that touch or break: the u cannot be told
     (top, glyph), (l_top, l_glyph) = glyphs[position], glyphs[position + 1]

@@ -110,8 +110,7 @@ def _on_long_run(ink: np.ndarray, length: int, axis: int) -> np.ndarray:
     if size < length:
         return np.zeros(ink.shape, dtype=bool)
     ink = np.moveaxis(ink, axis, 1)
-    total = np.pad(np.cumsum(ink, axis=1, dtype=np.int32), ((0, 0), (1, 0)))
-    full = (total[:, length:] - total[:, : size - length + 1]) == length  # the run starting here is all ink
+    full = _window_sums(ink, length) == length  # the run starting here is all ink
     return np.moveaxis(_covered(full, length, size), 1, axis)
 
 

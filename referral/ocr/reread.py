@@ -156,6 +156,12 @@ def placed_glyphs(page: Image.Image, box: tuple[int, int, int, int]) -> list[tup
     return [(top, ink) for _, top, ink in located_glyphs(page, box)]
 
 
+def without_specks(glyphs: list[tuple[int, np.ndarray]], share: float) -> list[tuple[int, np.ndarray]]:
+    """A word's placed glyphs less a fax's specks: ink no taller and no wider than `share` of its tallest glyph."""
+    tallest = max((glyph.shape[0] for _, glyph in glyphs), default=0)
+    return [(top, glyph) for top, glyph in glyphs if max(glyph.shape) > share * tallest]
+
+
 def word_glyphs(page: Image.Image, box: tuple[int, int, int, int]) -> list[np.ndarray]:
     """The ink of each glyph of the word, left to right, each cut to its own rows."""
     return [glyph for _, glyph in placed_glyphs(page, box)]
