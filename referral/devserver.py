@@ -26,9 +26,19 @@ def temporal_binary() -> str:
 
 
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+    """A port for a server started a moment later. Bound, connected to once and closed from the listening side, it
+    waits in TIME_WAIT for a minute: Linux then hands it to no other bind(0) and to no outgoing connection as its
+    local port, while a server that binds it with SO_REUSEADDR (as servers do) still can. A port only bound and
+    closed can be taken in between (temporalio/cli#564 does the same for the dev server's own ports)."""
+    with socket.socket() as listener:
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(1)
+        port = int(listener.getsockname()[1])
+        with socket.create_connection(("127.0.0.1", port)):
+            accepted, _ = listener.accept()
+            accepted.close()  # the listening side closes first, so the TIME_WAIT is on this port
+    return port
 
 
 class TemporalDevServer:
@@ -63,7 +73,7 @@ class TemporalDevServer:
         deadline = asyncio.get_running_loop().time() + timeout_s
         while True:
             if self.process is not None and self.process.poll() is not None:
-                raise RuntimeError(f"temporal dev server exited with {self.process.returncode}")
+                raise RuntimeError(f"temporal dev server exited with {self.process.returncode}: {self._last_words()}")
             try:
                 client = await Client.connect(self.address, namespace=self.namespace)
                 await client.workflow_service.get_system_info(GetSystemInfoRequest())
@@ -72,6 +82,15 @@ class TemporalDevServer:
                 if asyncio.get_running_loop().time() > deadline:
                     raise
                 await asyncio.sleep(0.3)
+
+    def _last_words(self) -> str:
+        """The end of the server's log ("Error: can't set UI port 8233: ... address already in use")."""
+        name = getattr(self.log, "name", None)
+        if self.log is None or not isinstance(name, str) or not Path(name).is_file():
+            return "(no log kept)"
+        self.log.flush()
+        lines = Path(name).read_text(errors="replace").strip().splitlines()
+        return " / ".join(lines[-3:]) or "(nothing logged)"
 
     def stop(self, kill: bool = False) -> None:
         if self.process is None or self.process.poll() is not None:
