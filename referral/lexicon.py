@@ -53,6 +53,18 @@ def printed_names() -> frozenset[str]:
 
 
 @cache
+def modality_terms() -> frozenset[str]:
+    """The Latin names of imaging studies and their abbreviations as modalities.yaml lists them ("CT", "X-ray")."""
+    return frozenset(term for terms in load_data("modalities.yaml").values() for term in terms if term.isascii())
+
+
+@cache
+def latin_terms() -> frozenset[str]:
+    """The Latin words the vocabularies name, lowered: printed names and the modalities' Latin names."""
+    return printed_names() | {term.lower() for term in modality_terms()}
+
+
+@cache
 def korean_terms() -> frozenset[str]:
     """The Korean words of three syllables or more that the package's vocabularies print (drug products and their
     generic names, medical departments, lab names, section headings, the words of diagnosis names, the names of

@@ -20,6 +20,7 @@ from referral.ocr.grams import read_grams
 from referral.ocr.hangul_reread import read_hangul_again
 from referral.ocr.international_units import read_international_units
 from referral.ocr.lab_names import read_lab_name_bars
+from referral.ocr.latin_spans import read_latin_spans
 from referral.ocr.merge import merge_readings
 from referral.ocr.micro import read_dropped_micro_signs, read_micro_signs
 from referral.ocr.modality_letters import read_modality_letters
@@ -142,17 +143,18 @@ def _read_words(
     """The page as read (for the code letters' glyphs), its words, the re-reads kept and the checks. The page is
     read twice, black and white and grey, each with its Latin words read again, and the readings merged (a third
     reading of a word where they differ on a number); a Korean word read as Latin letters is read again by the
-    Korean model alone. A fax or a copy is read in black and white without its rules and specks (the page image
-    keeps its rules)."""
+    Korean model alone, and a Latin term broken into jamo and marks by the English model as one word. A fax or a
+    copy is read in black and white without its rules and specks (the page image keeps its rules)."""
     reading = clear_rules_and_specks(binary) if noise > SPECKLED else binary
     first = recognise_each([reading, gray], lang, 4)
     sharp, grey = read_latin_again(reading, first[0]), read_latin_again(gray, first[1])
     words, differ = merge_readings(sharp[0], grey[0], partial(read_boxes_again, gray, lang=lang))
     words, hangul = read_hangul_again(gray, words, lang)
+    words, spans, span_checks = read_latin_spans(reading, words)
     kept = {(w.box, w.text) for w in words}
     boxes = {box for box, _ in kept}
-    rereads = [r for r in sharp[1] + grey[1] if (r.box, r.after) in kept] + hangul
-    checks = {c.box: c for c in differ} | {c.box: c for c in sharp[2] + grey[2] if c.box in boxes}
+    rereads = [r for r in sharp[1] + grey[1] if (r.box, r.after) in kept] + hangul + spans
+    checks = {c.box: c for c in differ} | {c.box: c for c in sharp[2] + grey[2] + span_checks if c.box in boxes}
     return reading, words, rereads, list(checks.values())
 
 

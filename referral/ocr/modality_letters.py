@@ -5,12 +5,10 @@ modality vocabulary names (modalities.yaml)."""
 
 from __future__ import annotations
 
-from functools import cache
-
 import numpy as np
 from PIL import Image
 
-from referral.lexicon import load_data
+from referral.lexicon import modality_terms
 from referral.ocr.models import OcrWord, Reread
 from referral.ocr.reread import main_part, read_each, stem_and_reach, word_glyphs
 
@@ -20,14 +18,9 @@ _LOW = ".,:;'’"  # marks that stand below a letter's height: a speck of their 
 _SMALL = 0.4  # of the word's tallest glyph: a glyph lower than this is such a mark or a speck
 
 
-@cache
-def _modalities() -> frozenset[str]:
-    return frozenset(term for terms in load_data("modalities.yaml").values() for term in terms if term.isascii())
-
-
 def _r_for_t(core: str) -> int | None:
     """Where an r read for the T of a modality stands in the word, if it is one."""
-    found = [i for i, c in enumerate(core) if c == "r" and i > 0 and f"{core[:i]}T{core[i + 1 :]}" in _modalities()]
+    found = [i for i, c in enumerate(core) if c == "r" and i > 0 and f"{core[:i]}T{core[i + 1 :]}" in modality_terms()]
     return found[0] if len(found) == 1 else None
 
 

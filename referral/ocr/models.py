@@ -42,11 +42,12 @@ GlyphReason = Literal[
 
 
 class Reread(BaseModel):
-    """A word read a second time from its image: by the Latin or the Korean model, or a glyph by its shape (a code's
-    first letter, a dose's 1, IU or g, a count unit's caret, μ or x, a lab name's 1 or I, a stage's 0, a number's
-    point, an I before its closing bracket)."""
+    """A word read a second time from its image: by the Latin or the Korean model (a Latin term broken into jamo and
+    marks by the Latin model as one word), or a glyph by its shape (a code's first letter, a dose's 1, IU or g, a
+    count unit's caret, μ or x, a lab name's 1 or I, a stage's 0, a number's point, an I before its closing bracket,
+    a modality's T)."""
 
-    reason: Literal["latin_model", "hangul_model"] | GlyphReason
+    reason: Literal["latin_model", "hangul_model", "latin_span"] | GlyphReason
     before: str
     after: str
     box: tuple[int, int, int, int]
