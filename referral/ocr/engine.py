@@ -15,6 +15,7 @@ from referral.ocr.bracketed_i import read_bracketed_i
 from referral.ocr.carets import read_carets
 from referral.ocr.code_letters import read_code_letters
 from referral.ocr.correct import correct_text
+from referral.ocr.counter_syllables import read_counter_syllables
 from referral.ocr.decimal_points import read_decimal_points
 from referral.ocr.grams import read_grams
 from referral.ocr.hangul_reread import read_hangul_again
@@ -143,18 +144,21 @@ def _read_words(
     """The page as read (for the code letters' glyphs), its words, the re-reads kept and the checks. The page is
     read twice, black and white and grey, each with its Latin words read again, and the readings merged (a third
     reading of a word where they differ on a number); a Korean word read as Latin letters is read again by the
-    Korean model alone, and a Latin term broken into jamo and marks by the English model as one word. A fax or a
-    copy is read in black and white without its rules and specks (the page image keeps its rules)."""
+    Korean model alone, a Latin term broken into jamo and marks by the English model as one word, and a counter's
+    syllable read as digits by the Korean models. A fax or a copy is read in black and white without its rules and
+    specks (the page image keeps its rules)."""
     reading = clear_rules_and_specks(binary) if noise > SPECKLED else binary
     first = recognise_each([reading, gray], lang, 4)
     sharp, grey = read_latin_again(reading, first[0]), read_latin_again(gray, first[1])
     words, differ = merge_readings(sharp[0], grey[0], partial(read_boxes_again, gray, lang=lang))
     words, hangul = read_hangul_again(gray, words, lang)
     words, spans, span_checks = read_latin_spans(reading, words)
+    words, counters, counter_checks = read_counter_syllables(reading, words, lang)
     kept = {(w.box, w.text) for w in words}
     boxes = {box for box, _ in kept}
-    rereads = [r for r in sharp[1] + grey[1] if (r.box, r.after) in kept] + hangul + spans
-    checks = {c.box: c for c in differ} | {c.box: c for c in sharp[2] + grey[2] + span_checks if c.box in boxes}
+    rereads = [r for r in sharp[1] + grey[1] if (r.box, r.after) in kept] + hangul + spans + counters
+    later = span_checks + counter_checks
+    checks = {c.box: c for c in differ} | {c.box: c for c in sharp[2] + grey[2] + later if c.box in boxes}
     return reading, words, rereads, list(checks.values())
 
 

@@ -37,7 +37,7 @@ class Correction(BaseModel):
 # what a glyph read by its shape was read as (referral/ocr/reread.py and the readers beside it)
 GlyphReason = Literal[
     "code_letter", "dose_one", "unit_iu", "caret", "micro", "lab_name", "stage_zero", "decimal_point", "bracket_i",
-    "times_sign", "gram", "modality_letter",
+    "times_sign", "gram", "modality_letter", "counter_syllable",
 ]  # fmt: skip
 
 
@@ -45,7 +45,7 @@ class Reread(BaseModel):
     """A word read a second time from its image: by the Latin or the Korean model (a Latin term broken into jamo and
     marks by the Latin model as one word), or a glyph by its shape (a code's first letter, a dose's 1, IU or g, a
     count unit's caret, μ or x, a lab name's 1 or I, a stage's 0, a number's point, an I before its closing bracket,
-    a modality's T)."""
+    a modality's T, a counter's syllable read as digits)."""
 
     reason: Literal["latin_model", "hangul_model", "latin_span"] | GlyphReason
     before: str
