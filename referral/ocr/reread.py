@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from functools import cache
+from typing import TypeVar
 
 import numpy as np
 from PIL import Image
@@ -156,10 +157,14 @@ def placed_glyphs(page: Image.Image, box: tuple[int, int, int, int]) -> list[tup
     return [(top, ink) for _, top, ink in located_glyphs(page, box)]
 
 
-def without_specks(glyphs: list[tuple[int, np.ndarray]], share: float) -> list[tuple[int, np.ndarray]]:
-    """A word's placed glyphs less a fax's specks: ink no taller and no wider than `share` of its tallest glyph."""
-    tallest = max((glyph.shape[0] for _, glyph in glyphs), default=0)
-    return [(top, glyph) for top, glyph in glyphs if max(glyph.shape) > share * tallest]
+Placed = TypeVar("Placed", tuple[int, np.ndarray], tuple[int, int, np.ndarray])
+
+
+def without_specks(glyphs: list[Placed], share: float) -> list[Placed]:
+    """A word's placed (or located) glyphs less a fax's specks: ink no taller and no wider than `share` of its
+    tallest glyph."""
+    tallest = max((placed[-1].shape[0] for placed in glyphs), default=0)
+    return [placed for placed in glyphs if max(placed[-1].shape) > share * tallest]
 
 
 def word_glyphs(page: Image.Image, box: tuple[int, int, int, int]) -> list[np.ndarray]:
