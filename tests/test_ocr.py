@@ -119,6 +119,9 @@ def test_resume_skips_finished_pages() -> None:
         ("NYHA class: Ill (HF)", "NYHA class: III (HF)"),  # the class word's colon
         ("Mallampati class ||, 목 움직임 정상", "Mallampati class II, 목 움직임 정상"),  # bars after the class word
         ("T inversion in li, Ill, aVF", "T inversion in II, III, aVF"),
+        ("(CCS classIl) 재발", "(CCS classII) 재발"),  # the numeral glued to its class word
+        ("Killip class | / 폐부종 없음", "Killip class I / 폐부종 없음"),  # a lone I read as a bar, no word after it
+        ("Forrest class l", "Forrest class I"),
         ("RBC 4.1 10°6/uL", "RBC 4.1 10^6/uL"),
         ("식이ㆍ운동 교육, 기침 ㆍ 가래 호전", "식이·운동 교육, 기침 · 가래 호전"),  # the interpunct
         # a known unit with its letters misread (a long one, two of them): the digits stay as read
@@ -178,6 +181,10 @@ def test_post_correction_never_changes_a_number(garbled: str) -> None:
         "검사명 || 결과 || 단위",  # bars alone, no class word before them: a table's rules
         "Hb ㆍ 10.4 g/dL",  # a table's rule read as araea between a name and its value: no interpunct
         "ASA class 11",  # digits are never read as a numeral
+        "Killip class | 2",  # a lone bar with a number after it: a table's rule before its value
+        "등급 | 1",  # a Korean class word: its table's rule
+        "class l and ll",  # a word after the lone letter: no numeral standing alone
+        "classic, classify",
         "검사실 방문 예정",  # a word of its own one letter from a date column's heading (검사일): no heading
         "f/u 2주 후, and/or c/o 흉통",  # a word with a slash that is no unit
         "WBC 6.1 x10^3/pL",  # a p is pico of its own: never read as a micro sign in the page's text

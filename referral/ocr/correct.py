@@ -155,13 +155,18 @@ def _fix_korean_terms(line: str, fixer: _Fixer) -> str:
     return _HANGUL_RUN.sub(fix, line)
 
 
-_ROMAN = re.compile(r"(?<![\w-])(?P<read>[Il|i]{2,3})(?![\w-])")
-
-
 @cache
 def _numeral_cues() -> tuple[frozenset[str], frozenset[str]]:
     raw = load_data("roman_numerals.yaml")
     return frozenset(c.lower() for c in raw["cues"]), frozenset(raw["leads"])
+
+
+@cache
+def _roman() -> re.Pattern[str]:
+    """A run of one to three I, l, | or i standing alone, or glued to a Latin class word before it ("classIl)")."""
+    cues = {form for cue in _numeral_cues()[0] if cue.isascii() for form in (cue, cue.capitalize(), cue.upper())}
+    glued = "".join(f"|(?<={re.escape(cue)})" for cue in sorted(cues))
+    return re.compile(rf"(?:(?<![\w-]){glued})(?P<read>[Il|i]{{1,3}})(?![\w-])")
 
 
 def resolve_numeral(before: str, read: str, after: str) -> str | None:
@@ -172,12 +177,21 @@ def resolve_numeral(before: str, read: str, after: str) -> str | None:
     cues, leads = _numeral_cues()
     previous = re.findall(r"[^\s,/]+", before)
     following = re.findall(r"[^\s,/]+", after)
-    cued = bool(previous) and previous[-1].rstrip(":：").lower() in cues  # "class Il", "ASA class: Ill"
+    cued = bool(previous) and _cue_ends(previous[-1].rstrip(":："), cues)  # "class Il", "ASA class: Ill", "classIl"
     if numeral == read or "|" * len(read) == read and not cued:  # bars alone may be a table's rules
         return None
+    if len(read) == 1:  # a lone l or | is I only after a Latin class word with no word or number after it
+        alone = read in "l|" and re.match(r"\s*(?:$|[^\w\s])", after) is not None
+        return numeral if cued and alone and previous[-1].rstrip(":：").isascii() else None
     listed = re.search(r"[,/]\s*$", before) and previous and previous[-1] in leads
     listed = listed or re.match(r"\s*[,/]", after) and following and following[0] in leads
     return numeral if cued or listed else None
+
+
+def _cue_ends(token: str, cues: frozenset[str]) -> bool:
+    """The token is a class word, or ends in a Latin one the numeral was read glued to ("(CCS class")."""
+    lowered = token.lower()
+    return lowered in cues or any(lowered.endswith(cue) for cue in cues if cue.isascii() and len(cue) > 3)
 
 
 def _fix_numerals(line: str, fixer: _Fixer) -> str:
@@ -186,7 +200,7 @@ def _fix_numerals(line: str, fixer: _Fixer) -> str:
         return fixer.apply("term", match.group(0), after)
 
     for _ in range(2):  # a second pass reads a numeral whose neighbour the first pass read ("li, Ill, aVF")
-        line = _ROMAN.sub(fix, line)
+        line = _roman().sub(fix, line)
     return line
 
 
