@@ -100,6 +100,17 @@ def test_a_dose_in_thousands_and_a_frequency_the_scan_glued_on_are_read() -> Non
     assert doses == {"Heparin": "3,000 IU", "Metformin": "850mg", "Aspirin": "100mg"}
 
 
+def test_a_strength_whose_digit_the_scan_read_as_a_letter_gives_no_dose_from_its_middle() -> None:
+    # 2800 IU read with its 2 as Z, 80/12.5 with its 0 as O: no "800IU" (a tenth) and no "12.5mg" (half a
+    # combination) in the draft; the tablet count printed after it is what stays. "1정 주 1회" is no product "정 주"
+    text = "[투약]\n- 가나다플러스정 35/Z800IU 1정 주 1회\n- Valsartan 8O/12.5mg 1T qd\n"
+    doses = {m.name: m.dose for m in extract([text_page("fax", text)]).medications}
+    assert doses == {"가나다플러스정": "1정", "Valsartan": "1T"}
+    text = "[투약]\n- 가나다플러스정 35/2800IU 1정 주 1회\n- Valsartan 80/12.5mg 1T qd\n"
+    doses = {m.name: m.dose for m in extract([text_page("fax", text)]).medications}
+    assert doses == {"가나다플러스정": "35/2800IU", "Valsartan": "80/12.5mg"}
+
+
 def test_a_study_whose_space_ocr_lost_is_still_a_study_but_a_prefixed_test_is_not_another_test() -> None:
     text = (
         "[검사]\n2027.01.12 ChestCT (contrast): 우하엽 결절\nAbdomenUS (2027.01.13): 지방간\n"

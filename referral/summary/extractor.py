@@ -38,8 +38,8 @@ from referral.summary.vocabulary import ingredient, is_antithrombotic, statement
 
 BACKEND = "clinical-extractor-1"
 
-DOSE = re.compile(
-    r"(?P<dose>\d+(?:[.,]\d+)?\s*(?:mg|mcg|µg|g|mL|ml|L|IU|iu|units?|unt/ml|mg/ml|mg/mL|%|정|캡슐|T|C)\b(?:/[a-zA-Z]+)?)"
+DOSE = re.compile(  # starting no number part-way, as findings.DOSE
+    r"(?<![\d./])(?<!/[A-Za-z])(?P<dose>\d+(?:[.,]\d+)?\s*(?:mg|mcg|µg|g|mL|ml|L|IU|iu|units?|unt/ml|mg/ml|mg/mL|%|정|캡슐|T|C)\b(?:/[a-zA-Z]+)?)"
 )
 TRAILING_CLAUSE = re.compile(r"\s+(?:started|stopped|since|for|daily|a day|every|as needed|prn)\b.*$", re.I)
 LEADING_VOLUME = re.compile(r"^\s*\d+(?:\.\d+)?\s*(?:ml|mL)\s+(?=[A-Za-z가-힣])")

@@ -20,8 +20,10 @@ _FREQUENCY_ABBREVIATIONS = "|".join(load_data("dose_frequencies.yaml")["abbrevia
 _GLUED_FREQUENCY = rf"(?:{_FREQUENCY_ABBREVIATIONS})\b"
 NUMBER = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
 VALUE = re.compile(rf"[<>≤≥]?\s?{NUMBER}(?![\d/])")
+# a dose starts no number part-way: never after a digit, a point or a slash, nor after a slash and a letter the scan
+# made of a digit ("70/S600IU" is no 600IU, "8O/12.5mg" no 12.5mg)
 DOSE = re.compile(
-    rf"(?P<dose>{NUMBER}(?:\s*/\s*{NUMBER})*\s*(?:mg|mcg|μg|µg|ug|g|mL|ml|L|IU|iu|units?|unit|단위|mEq|%|정|캡슐|T|C|tab"
+    rf"(?<![\d./])(?<!/[A-Za-z])(?P<dose>{NUMBER}(?:\s*/\s*{NUMBER})*\s*(?:mg|mcg|μg|µg|ug|g|mL|ml|L|IU|iu|units?|unit|단위|mEq|%|정|캡슐|T|C|tab"
     rf"|cap|puffs?|흡입|포|앰플|amp|vial|병)(?!(?!{_GLUED_FREQUENCY})[A-Za-z]|(?!{_DOSE_PARTICLE})[가-힣]|\s*/\s*d?L\b)(?:\s*/\s*(?:주|일|회|day|week|wk|kg|hr|h)(?![A-Za-z]))?)"
 )
 FREQUENCY = re.compile(
