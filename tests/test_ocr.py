@@ -107,6 +107,9 @@ def test_resume_skips_finished_pages() -> None:
         # a Korean word one letter (자모) away from exactly one word of the vocabularies
         ("크레스토점 10mg 1T", "크레스토정 10mg 1T"),
         ("본원 심장내가 외래", "본원 심장내과 외래"),
+        # a word the scan spaced out, its letter off in a syllable standing alone: the scan's spaces kept
+        ("크 래 스토정 10mg 1T", "크 레 스토정 10mg 1T"),
+        ("당원 소 화 기 내 가 진료", "당원 소 화 기 내 과 진료"),
         # a product the vocabulary does not know, its dosage form one letter off before the strength
         ("가나다캡슬 100mg 1C", "가나다캡슐 100mg 1C"),
         ("가나다 캡슬100mg", "가나다 캡슐100mg"),
@@ -185,6 +188,8 @@ def test_post_correction_never_changes_a_number(garbled: str) -> None:
         "등급 | 1",  # a Korean class word: its table's rule
         "class l and ll",  # a word after the lone letter: no numeral standing alone
         "classic, classify",
+        "24시 간 경과 후 재검",  # 간경화 is one letter from 간 경과, but in a word of its own: never joined
+        "수술 전 평가 결과",  # words printed apart, exactly a vocabulary word together: left as printed
         "검사실 방문 예정",  # a word of its own one letter from a date column's heading (검사일): no heading
         "f/u 2주 후, and/or c/o 흉통",  # a word with a slash that is no unit
         "WBC 6.1 x10^3/pL",  # a p is pico of its own: never read as a micro sign in the page's text

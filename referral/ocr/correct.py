@@ -21,7 +21,7 @@ from rapidfuzz.distance import Levenshtein
 
 from referral.codes import is_diagnosis_code
 from referral.lexicon import clinical_lexicon, load_data, misread_units, printed_names
-from referral.ocr.korean_words import resolve_korean
+from referral.ocr.korean_words import resolve_korean, resolve_spaced
 from referral.ocr.models import Correction
 
 Box = tuple[int, int, int, int]
@@ -147,12 +147,20 @@ def _fix_names(line: str, fixer: _Fixer) -> str:
 _HANGUL_RUN = re.compile(r"(?P<name>(?<=[가-힣]\s))?[가-힣]+(?P<strength>(?=\s?\d))?")
 
 
+# Hangul runs of one to three syllables a single space apart: a word the scan may have spaced out
+_SPACED_RUN = re.compile(r"(?<![가-힣])[가-힣]{1,3}(?: [가-힣]{1,3}){1,5}(?![가-힣])")
+
+
 def _fix_korean_terms(line: str, fixer: _Fixer) -> str:
     def fix(match: re.Match[str]) -> str:
         run, strength, name = match.group(0), match.group("strength"), match.group("name")
         return fixer.apply("term", run, resolve_korean(run, strength is not None, name is not None))
 
-    return _HANGUL_RUN.sub(fix, line)
+    def fix_spaced(match: re.Match[str]) -> str:
+        parts = resolve_spaced(match.group(0).split(" "))
+        return fixer.apply("term", match.group(0), " ".join(parts) if parts else None)
+
+    return _SPACED_RUN.sub(fix_spaced, _HANGUL_RUN.sub(fix, line))
 
 
 @cache

@@ -80,3 +80,31 @@ def resolve_korean(run: str, strength_follows: bool, after_name: bool) -> str | 
     named = [f for f in forms if len(read) > len(f) or after_name and len(read) == len(f)]
     endings = [read[: -len(f)] + f for f in named if one_letter_apart(read[-len(f) :], f)]
     return endings[0] if len(endings) == 1 else (read if read != run else None)
+
+
+def resolve_spaced(parts: list[str]) -> list[str] | None:
+    """Syllables a scan spaced out inside one word ("릭 피 토정", "흠 연 력") read as the vocabulary word they are
+    one letter away from, the spaces kept where the scan put them: the longest stretch of two parts or more (three
+    syllables at least) that is one letter away from exactly one word, is itself none, and differs in a syllable
+    that stands alone, where the scan broke the word. A letter off in a part of two syllables or more is no
+    spacing's doing: that part may be a word of its own ("시 간 경과" is no 간경화). None when nothing is read."""
+    for count in range(len(parts), 1, -1):
+        for first in range(len(parts) - count + 1):
+            stretch = parts[first : first + count]
+            joined = "".join(stretch)
+            fits = _one_off(joined) if len(joined) >= 3 and joined not in korean_terms() else []
+            if len(fits) == 1 and _differs_alone(stretch, fits[0]):
+                read = iter(fits[0])
+                fixed = ["".join(next(read) for _ in part) for part in stretch]
+                return [*parts[:first], *fixed, *parts[first + count :]]
+    return None
+
+
+def _differs_alone(parts: list[str], word: str) -> bool:
+    """The one syllable where the parts, joined, differ from the word is a part of its own."""
+    at = next(k for k, (a, b) in enumerate(zip("".join(parts), word, strict=True)) if a != b)
+    for part in parts:
+        if at < len(part):
+            return len(part) == 1
+        at -= len(part)
+    return False
