@@ -22,7 +22,6 @@ from referral.ocr.reread import (
     HANGUL,
     MIN_HEIGHT,
     capital_i_at,
-    glyph_is_capital_i,
     is_unit,
     line_of,
     placed_glyphs,
@@ -141,14 +140,13 @@ def _ink_box(page: Image.Image, word: OcrWord) -> tuple[int, int, int, int]:
     return word.box
 
 
-def _letter(page: Image.Image, word: OcrWord, read: str, at: int) -> str | None:
-    """The code's first letter as its glyph at `at` shows it, or None."""
+def _letter(glyphs: list[tuple[int, np.ndarray]], text: str, read: str, at: int) -> str | None:
+    """The code's first letter as its glyph at `at` among the word's placed glyphs shows it, or None."""
     if read == "<":
-        glyphs = placed_glyphs(page, word.box)
-        if len(glyphs) != len(word.text):
+        if len(glyphs) != len(text):
             return None  # glyphs that touch or break: the letter cannot be told
         return "C" if _is_c(glyphs[at][1], glyphs[at][0], glyphs[at + 1][1], glyphs[at + 1][0]) else None
-    return "I" if glyph_is_capital_i(page, word.box, at) else None
+    return "I" if capital_i_at([glyph for _, glyph in glyphs], at) else None
 
 
 def read_code_letters(page: Image.Image, words: list[OcrWord]) -> tuple[list[OcrWord], list[Reread]]:
@@ -165,12 +163,12 @@ def read_code_letters(page: Image.Image, words: list[OcrWord]) -> tuple[list[Ocr
             blurred = _ones_pass_as_i(page, words) if blurred is None else blurred
             if blurred:
                 continue
-        inked = word.model_copy(update={"box": _ink_box(page, word)})
-        letter = _letter(page, inked, read, len(lead))
+        glyphs = placed_glyphs(page, _ink_box(page, word))  # cut once for the letter and for the body's 1
+        letter = _letter(glyphs, word.text, read, len(lead))
         if letter is None or not is_diagnosis_code(letter + body):
             continue
         one = len(lead) + 1 + body.index("1") if "1" in body else -1
-        if letter == "I" and one >= 0 and glyph_is_capital_i(page, inked.box, one):
+        if letter == "I" and one >= 0 and capital_i_at([glyph for _, glyph in glyphs], one):
             continue  # this face draws its 1 as a bar too: the shape cannot tell I from 1
         out[index], reread = read_by_shape(word, f"{lead}{letter}{body}{match.group('tail')}", "code_letter")
         rereads.append(reread)

@@ -11,7 +11,7 @@ import numpy as np
 from PIL import Image
 
 from referral.ocr.models import OcrWord, Reread
-from referral.ocr.reread import glyph_is_capital_i, read_each, row_runs, word_glyphs
+from referral.ocr.reread import capital_i_at, read_each, row_runs, word_glyphs
 
 # a dose whose IU was read as digits or half so: the number, then I as 1, l, | or I, then U as 0, O, U or u
 _DOSE_IU = re.compile(r"^(?P<lead>[(\[]?\d+(?:[.,]\d+)?(?:/\d+(?:[.,]\d+)?)*?)[1lI|][0OUu](?P<rest>[)\],.;:]*)$")
@@ -40,7 +40,7 @@ def _iu_at(page: Image.Image, box: tuple[int, int, int, int], at: int, length: i
     glyphs = word_glyphs(page, box)
     if len(glyphs) != length:
         return False  # glyphs that touch or break: the I and the U cannot be told
-    return _is_u(glyphs[at + 1]) and glyph_is_capital_i(page, box, at)
+    return _is_u(glyphs[at + 1]) and capital_i_at(glyphs, at)
 
 
 def read_international_units(page: Image.Image, words: list[OcrWord]) -> tuple[list[OcrWord], list[Reread]]:

@@ -198,17 +198,12 @@ def _top_reach(lefts: np.ndarray, rights: np.ndarray, stem_left: float, stroke: 
     )
 
 
-def glyph_is_capital_i(page: Image.Image, box: tuple[int, int, int, int], position: int) -> bool:
-    """The word's glyph at `position` is a capital I, not a 1: a vertical stem as tall as the digit after it, plain
-    (a sans-serif I) or with a top serif that reaches as far left as right (a serif or monospace I; on a fax,
-    where the thickened stem leaves the serifs short, as far to within a pixel). A 1's flag reaches to the left
-    only, farther than anything it has on the right. A speck apart from the glyph, above or below, is no part of
-    it."""
-    return capital_i_at(word_glyphs(page, box), position)
-
-
 def capital_i_at(glyphs: list[np.ndarray], position: int) -> bool:
-    """glyph_is_capital_i for a word's glyphs already cut (word_glyphs)."""
+    """The word's glyph at `position` (of its glyphs as word_glyphs cuts them) is a capital I, not a 1: a vertical
+    stem as tall as the digit after it, plain (a sans-serif I) or with a top serif that reaches as far left as
+    right (a serif or monospace I; on a fax, where the thickened stem leaves the serifs short, as far to within a
+    pixel). A 1's flag reaches to the left only, farther than anything it has on the right. A speck apart from the
+    glyph, above or below, is no part of it."""
     if len(glyphs) <= position + 1:
         return False
     stem, digit = main_part(glyphs[position]), main_part(glyphs[position + 1])

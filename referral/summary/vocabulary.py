@@ -146,7 +146,7 @@ def vocabulary() -> Vocabulary:
         ingredient_of={squeeze(k): v for k, v in korean.items()},
         product=re.compile(rf"(?<![가-힣A-Za-z])[가-힣][가-힣A-Za-z]{{1,20}}?(?:{forms})(?![가-힣])"),
         spaced_product=re.compile(  # "트윈 스 타정40/5mg", "자누 비 아 정 100mg", "가나다라 정5mg": OCR spaces
-            # inside one printed name, or before its dosage form
+            # inside one printed name, or before its dosage form; never right after a digit ("1정 주 1회": a count)
             rf"(?<![가-힣A-Za-z0-9])[가-힣]{{1,10}}(?:(?:\s[가-힣]{{1,2}}){{1,2}}\s?|\s)(?:{forms})(?![가-힣])(?=\s?\d)"
         ),
         brand=re.compile(rf"(?<![가-힣])(?:{_alternation(_brands(drugs['products'], forms))})"),
