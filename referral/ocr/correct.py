@@ -185,12 +185,13 @@ def resolve_numeral(before: str, read: str, after: str) -> str | None:
     cues, leads = _numeral_cues()
     previous = re.findall(r"[^\s,/]+", before)
     following = re.findall(r"[^\s,/]+", after)
-    cued = bool(previous) and _cue_ends(previous[-1].rstrip(":："), cues)  # "class Il", "ASA class: Ill", "classIl"
+    word = previous[-1].rstrip(":：") if previous else ""
+    cued = bool(word) and _cue_ends(word, cues)  # "class Il", "ASA class: Ill", "classIl"
     if numeral == read or "|" * len(read) == read and not cued:  # bars alone may be a table's rules
         return None
     if len(read) == 1:  # a lone l or | is I only after a Latin class word with no word or number after it
         alone = read in "l|" and re.match(r"\s*(?:$|[^\w\s])", after) is not None
-        return numeral if cued and alone and previous[-1].rstrip(":：").isascii() else None
+        return numeral if cued and alone and word.isascii() else None
     listed = re.search(r"[,/]\s*$", before) and previous and previous[-1] in leads
     listed = listed or re.match(r"\s*[,/]", after) and following and following[0] in leads
     return numeral if cued or listed else None

@@ -20,13 +20,12 @@ from PIL import Image
 from referral.lexicon import load_data
 from referral.ocr.models import Check, OcrWord, Reread
 from referral.ocr.reread import MIN_HEIGHT, crop_box, located_glyphs, without_specks
-from referral.ocr.tesseract import recognise_lines
+from referral.ocr.tesseract import korean_models, recognise_lines
 
 SYLLABLE_WIDTH = 0.9  # of the leading digits' height: the rest's ink at least this wide is a syllable, no digit
 _SPECK = 0.25  # of the word's tallest glyph: ink no larger is a speck, no part of a glyph
 # leading digits and one or two characters a syllable is read as: a digit, a bracket, a g, an I or l
 _CANDIDATE = re.compile(r"(?P<digits>\d+)(?P<rest>[\d\])}gIl|]{1,2})")
-_SECOND_MODEL = {"Hangul": "kor", "kor": "Hangul"}
 
 
 @cache
@@ -61,12 +60,11 @@ def read_counter_syllables(
 ) -> tuple[list[OcrWord], list[Reread], list[Check]]:
     """The words with each counter read back where the models took its syllable for digits; the re-reads made and
     the checks."""
-    korean = "+".join(model for model in lang.split("+") if model != "eng")
+    models = korean_models(lang)
     chosen = [i for i, w in enumerate(words) if _CANDIDATE.fullmatch(w.text) and w.box[3] - w.box[1] >= MIN_HEIGHT]
-    if not korean or not chosen:
+    if not models or not chosen:
         return words, [], []
     crops = [crop_box(page, words[i].box)[0] for i in chosen]
-    models = [korean, *([_SECOND_MODEL[korean]] if korean in _SECOND_MODEL else [])]
     readings = [[_reading(words[i], r) for i, r in zip(chosen, recognise_lines(crops, model), strict=True)]
                 for model in models]  # fmt: skip
     out, rereads, checks = list(words), [], []

@@ -17,11 +17,9 @@ from PIL import Image
 
 from referral.ocr.models import OcrWord, Reread
 from referral.ocr.reread import HANGUL, MIN_HEIGHT, clinical_shape, crop_box, line_of
-from referral.ocr.tesseract import recognise_lines
+from referral.ocr.tesseract import korean_models, recognise_lines
 
 SURE = 85.0  # the Korean models' least confidence in a reading that replaces the page's
-# the other of Tesseract's two Korean models, which reads what one of them is unsure of a second time
-_SECOND_MODEL = {"Hangul": "kor", "kor": "Hangul"}
 _LATIN_ONLY = re.compile(r"[^\d가-힣ㄱ-ㅎㅏ-ㅣ]*[A-Za-z][^\d가-힣ㄱ-ㅎㅏ-ㅣ]*")
 _HANGUL_READING = re.compile(r"[^\w]*[가-힣]+[^\w]*")
 
@@ -54,13 +52,13 @@ def _read(reading: list[OcrWord]) -> tuple[str, float]:
 def read_hangul_again(page: Image.Image, words: list[OcrWord], lang: str) -> tuple[list[OcrWord], list[Reread]]:
     """The words with the reading of `lang`'s Korean model alone ("Hangul" of "Hangul+eng") where it stands; the
     re-reads made."""
-    korean = "+".join(model for model in lang.split("+") if model != "eng")
+    models = korean_models(lang)  # the other Korean model reads a second time what the first is unsure of
+    korean, second = [*models, "", ""][:2]
     chosen = [i for i in range(len(words)) if _candidate(words, i)] if korean else []
     crops = [crop_box(page, words[i].box)[0] for i in chosen]
     readings = [_read(reading) for reading in recognise_lines(crops, korean)]
     unsure = [k for k, (i, (text, confidence)) in enumerate(zip(chosen, readings, strict=True))
               if _HANGUL_READING.fullmatch(text) and confidence < max(SURE, words[i].confidence)]  # fmt: skip
-    second = _SECOND_MODEL.get(korean)
     if second and unsure:
         for k, again in zip(unsure, recognise_lines([crops[k] for k in unsure], second), strict=True):
             text, confidence = _read(again)

@@ -17,13 +17,12 @@ from PIL import Image
 from referral.lexicon import latin_terms
 from referral.ocr.correct import NUMBER
 from referral.ocr.models import Check, OcrWord, Reread
-from referral.ocr.reread import MIN_HEIGHT
-from referral.ocr.tables import WORD_GAP, union_box
+from referral.ocr.reread import LATIN, MIN_HEIGHT
+from referral.ocr.tables import is_space, union_box
 from referral.ocr.tesseract import recognise_lines
 
 _LONE_JAMO = re.compile(r"[ㄱ-ㅎㅏ-ㅣ]")
 _SYLLABLE = re.compile(r"[가-힣]")
-_LATIN_OR_DIGIT = re.compile(r"[0-9A-Za-z]")
 _MARKS_ONLY = re.compile(r"[|()\[\]{}\-–—‘’'\"“”.,:;]+")
 _MARGIN = "!|_‘’'\"“”"  # what the crop's margin adds at a word's ends (a neighbour's edge): never kept
 _PUNCTUATION = "()[],.:;"  # a word's own, kept, but no part of the term
@@ -31,7 +30,7 @@ _PUNCTUATION = "()[],.:;"  # a word's own, kept, but no part of the term
 
 def _glued(left: OcrWord, right: OcrWord) -> bool:
     height = max(left.box[3] - left.box[1], right.box[3] - right.box[1])
-    return left.line == right.line and right.box[0] - left.box[2] <= WORD_GAP * height  # no space: one word
+    return left.line == right.line and not is_space(left, right, height)  # no space: one printed word
 
 
 def _runs(words: list[OcrWord]) -> list[tuple[int, int]]:
@@ -46,7 +45,7 @@ def _runs(words: list[OcrWord]) -> list[tuple[int, int]]:
         if first is not None:
             run = _without_marks(words, first, index)
             text = "".join(w.text for w in words[run[0] : run[1]])
-            if _LONE_JAMO.search(text) and _LATIN_OR_DIGIT.search(text):
+            if _LONE_JAMO.search(text) and LATIN.search(text):
                 runs.append(run)
         first = index if latin else None
     return runs

@@ -21,11 +21,17 @@ def word_lines(words: list[OcrWord]) -> list[list[OcrWord]]:
     return [line for _, line in sorted(lines.items())]
 
 
+def is_space(before: OcrWord, word: OcrWord, height: float) -> bool:
+    """The gap between two words of a line, whose text is `height` tall, is a space (Tesseract splits Korean
+    syllables of one word apart)."""
+    return word.box[0] - before.box[2] > WORD_GAP * height
+
+
 def join_words(words: list[OcrWord], height: float) -> str:
     """Words of one line as text, with a space only where the page has a gap."""
     parts = [words[0].text]
     for before, word in zip(words, words[1:], strict=False):
-        parts.append((" " if word.box[0] - before.box[2] > WORD_GAP * height else "") + word.text)
+        parts.append((" " if is_space(before, word, height) else "") + word.text)
     return "".join(parts)
 
 

@@ -21,6 +21,17 @@ class TesseractError(RuntimeError):
     pass
 
 
+# the other of Tesseract's two Korean models (the Hangul script model, the kor language model)
+_OTHER_KOREAN = {"Hangul": "kor", "kor": "Hangul"}
+
+
+def korean_models(lang: str) -> list[str]:
+    """The Korean models of a language ("Hangul" of "Hangul+eng"), then the other Korean model that reads a word a
+    second time; none for a language without a Korean model."""
+    korean = "+".join(model for model in lang.split("+") if model != "eng")
+    return [korean, *([_OTHER_KOREAN[korean]] if korean in _OTHER_KOREAN else [])] if korean else []
+
+
 def _run(image: Image.Image | list[Image.Image], args: list[str]) -> str:
     """Tesseract on one image, or on several in one process (a list file: the model loads once)."""
     with tempfile.TemporaryDirectory(prefix="ocr-") as tmp:
